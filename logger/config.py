@@ -1,0 +1,222 @@
+"""Configuration: `config.example.toml` documents every key; this module loads a TOML file into a
+frozen dataclass, applies `LIUHEN_*` environment overrides, and refuses unknown keys by name.
+
+Where the file comes from: `--config PATH`, else `$LIUHEN_CONFIG`, else `./config.toml` if it
+exists, else the defaults. Relative paths in a file are relative to that file's folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from logger.errors import ConfigError
+
+ENV_PREFIX = "LIUHEN_"
+# Short names for the variables people set most; every key also has LIUHEN_<SECTION>_<KEY>.
+ENV_ALIASES = {
+    "LIUHEN_DATA_DIR": ("storage", "data_dir"),
+    "LIUHEN_DATABASE_URL": ("storage", "database_url"),
+    "LIUHEN_PASSPHRASE_FILE": ("storage", "passphrase_file"),
+}
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    passphrase_file: str = ""
+
+    @property
+    def vault_path(self) -> Path:
+        return self.data_dir / "vault.json"
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "liuhen.db"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+
+@dataclass(frozen=True)
+class VaultConfig:
+    kdf: str = "argon2id"
+    kdf_memory_mib: int = 64
+    kdf_iterations: int = 3
+
+
+@dataclass(frozen=True)
+class IntakeConfig:
+    max_file_mb: int = 2048
+
+    @property
+    def max_file_bytes(self) -> int:
+        return self.max_file_mb * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+
+@dataclass(frozen=True)
+class LocaleConfig:
+    timezone: str = "Asia/Shanghai"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class Config:
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    vault: VaultConfig = field(default_factory=VaultConfig)
+    intake: IntakeConfig = field(default_factory=IntakeConfig)
+    server: ServerConfig = field(default_factory=ServerConfig)
+    locale: LocaleConfig = field(default_factory=LocaleConfig)
+
+    def with_data_dir(self, data_dir: Path) -> Config:
+        storage = dataclasses.replace(self.storage, data_dir=Path(data_dir))
+        return dataclasses.replace(self, storage=storage)
+
+
+def sections() -> dict[str, type]:
+    """Section name -> its dataclass, in the order the example file lists them."""
+    hints = typing.get_type_hints(Config)
+    return {f.name: hints[f.name] for f in dataclasses.fields(Config)}
+
+
+def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = None) -> Config:
+    """Read the config file (see the module docstring for which one) and the environment.
+
+    Raises ConfigError naming the file and key for unknown keys, wrong types and bad values.
+    """
+    env = os.environ if env is None else env
+    if path is None and env.get("LIUHEN_CONFIG"):
+        path = Path(env["LIUHEN_CONFIG"])
+    if path is None and Path("config.toml").is_file():
+        path = Path("config.toml")
+
+    raw: dict[str, dict[str, object]] = {}
+    base_dir = Path.cwd()
+    if path is not None:
+        try:
+            with open(path, "rb") as f:
+                raw = tomllib.load(f)
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"config file {path} is not valid TOML: {e}") from None
+        base_dir = Path(path).resolve().parent
+    where = str(path) if path else "defaults"
+
+    values: dict[str, dict[str, object]] = {}
+    known = sections()
+    for section, table in raw.items():
+        if section not in known:
+            raise ConfigError(f"{where}: unknown section [{section}] (known: {', '.join(known)})")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: [{section}] must be a table")
+        names = {f.name for f in dataclasses.fields(known[section])}
+        for key, value in table.items():
+            if key not in names:
+                raise ConfigError(f"{where}: unknown key `{section}.{key}` "
+                                  f"(known in [{section}]: {', '.join(sorted(names))})")
+            values.setdefault(section, {})[key] = _coerce(section, key, value, known, where)
+
+    for var, (section, key) in _env_keys(known).items():
+        if var in env:
+            values.setdefault(section, {})[key] = _coerce(
+                section, key, env[var], known, f"environment variable {var}", from_env=True)
+
+    built = {}
+    for section, cls in known.items():
+        kwargs = values.get(section, {})
+        if section == "storage" and "data_dir" in kwargs:
+            data_dir = Path(kwargs["data_dir"]).expanduser()
+            from_file = "data_dir" in raw.get("storage", {}) and not _env_set(env, "data_dir")
+            kwargs["data_dir"] = (base_dir / data_dir) if from_file else data_dir
+        built[section] = cls(**kwargs)
+    config = Config(**built)
+    _validate(config, where)
+    return config
+
+
+def _env_set(env: Mapping[str, str], key: str) -> bool:
+    return any(var in env for var, (_, k) in ENV_ALIASES.items() if k == key) or \
+        f"{ENV_PREFIX}STORAGE_{key.upper()}" in env
+
+
+def _env_keys(known: dict[str, type]) -> dict[str, tuple[str, str]]:
+    keys = {}
+    for section, cls in known.items():
+        for f in dataclasses.fields(cls):
+            keys[f"{ENV_PREFIX}{section.upper()}_{f.name.upper()}"] = (section, f.name)
+    keys.update(ENV_ALIASES)
+    return keys
+
+
+def _coerce(section: str, key: str, value: object, known: dict[str, type], where: str,
+            *, from_env: bool = False) -> object:
+    expected = typing.get_type_hints(known[section])[key]
+    if isinstance(expected, types.UnionType):
+        expected = next(t for t in typing.get_args(expected) if t is not type(None))
+    try:
+        if expected is bool:
+            if from_env:
+                lowered = str(value).strip().lower()
+                if lowered not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                    raise ValueError
+                return lowered in ("1", "true", "yes", "on")
+            if not isinstance(value, bool):
+                raise ValueError
+            return value
+        if expected is int:
+            if isinstance(value, bool) or (not from_env and not isinstance(value, int)):
+                raise ValueError
+            return int(value)
+        if expected is Path:
+            if not isinstance(value, str):
+                raise ValueError
+            return Path(value)
+        if expected is str:
+            if not isinstance(value, str):
+                raise ValueError
+            return value
+    except ValueError:
+        raise ConfigError(f"{where}: `{section}.{key}` must be {expected.__name__}, "
+                          f"got {value!r}") from None
+    raise ConfigError(f"{where}: `{section}.{key}` has an unsupported type")  # pragma: no cover
+
+
+def _validate(config: Config, where: str) -> None:
+    try:
+        config.locale.zone
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: `locale.timezone` {config.locale.timezone!r} is not a known "
+                          "time zone (for example Asia/Shanghai, America/New_York)") from None
+    if config.vault.kdf not in ("argon2id", "scrypt"):
+        raise ConfigError(f"{where}: `vault.kdf` must be \"argon2id\" or \"scrypt\", "
+                          f"got {config.vault.kdf!r}")
+    if config.vault.kdf_memory_mib < 8 or config.vault.kdf_iterations < 1:
+        raise ConfigError(f"{where}: `vault.kdf_memory_mib` must be at least 8 and "
+                          "`vault.kdf_iterations` at least 1")
+    if config.intake.max_file_mb < 1:
+        raise ConfigError(f"{where}: `intake.max_file_mb` must be at least 1")
+    if not 0 < config.server.port < 65536:
+        raise ConfigError(f"{where}: `server.port` must be between 1 and 65535")
+    url = config.storage.database_url
+    if url and not url.startswith(("postgresql://", "postgresql+psycopg://")):
+        raise ConfigError(f"{where}: `storage.database_url` must be empty (the encrypted SQLite "
+                          "file in the data dir) or a postgresql:// URL")

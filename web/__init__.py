@@ -1,0 +1,4 @@
+"""The Flask app: `create_app()`, one blueprint per noun, templates and static files.
+
+May import `logger` and `storage`; must not import `transcription`.
+"""
