@@ -1,0 +1,171 @@
+"""Search over notes and extracted text, on SQLCipher (FTS5 trigram + LIKE for short words) and
+PostgreSQL (pg_trgm + ILIKE): what is found, what is marked, and what stays hidden."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+from storage.db import make_engine, migrate, session
+from storage.models import Evidence, EvidenceKind, ExtractedText, Negotiation, TextSource, User
+from storage.search import SearchHit, make_snippet, search
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request, tmp_path):
+    url = request.getfixturevalue("postgres_db_url") if request.param == "postgres" else ""
+    built = make_engine(url, sqlite_path=tmp_path / "liuhen.db", key=os.urandom(32))
+    migrate(built)
+    yield built
+    built.dispose()
+
+
+class World:
+    """Two accounts, each with a negotiation; evidence is added by the tests."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.count = 0
+        with session(engine) as s:
+            self.alice, self.bob = User(name="alice"), User(name="bob")
+            s.add_all([self.alice, self.bob])
+            s.flush()
+            self.alice_case = Negotiation(owner_id=self.alice.id, creditor="招商银行")
+            self.bob_case = Negotiation(owner_id=self.bob.id, creditor="Acme Collections")
+            s.add_all([self.alice_case, self.bob_case])
+            s.commit()
+
+    def evidence(self, negotiation=None, *, note=None, texts=(), day=1) -> int:
+        self.count += 1
+        with session(self.engine) as s:
+            item = Evidence(
+                negotiation_id=(negotiation or self.alice_case).id, kind=EvidenceKind.note,
+                original_filename="x.txt", media_type="text/plain", size=1, note=note,
+                sha256=f"{self.count:064x}", blob_id=f"{self.count:032x}",
+                occurred_at=datetime(2024, 5, day, tzinfo=UTC))
+            s.add(item)
+            s.flush()
+            for source, body in texts:
+                s.add(ExtractedText(evidence_id=item.id, source=source, text=body))
+            s.commit()
+            return item.id
+
+
+@pytest.fixture
+def world(engine) -> World:
+    return World(engine)
+
+
+def find(world: World, query: str, **kw) -> list[SearchHit]:
+    with session(world.engine) as s:
+        return search(s, query, **kw)
+
+
+def test_a_two_character_chinese_word_is_found(world):
+    item = world.evidence(note="对方说：我会还款的，下个月")
+    assert find(world, "还款") == [SearchHit(item, world.alice_case.id, "note",
+                                             "对方说：我会[还款]的，下个月")]
+
+
+def test_longer_chinese_and_english_words_go_through_the_index(world):
+    call = world.evidence(texts=[(TextSource.transcript,
+                                  "我们可以减免罚息，前提是你本月还清。 The waiver-of-penalty-7731 applies.")])
+    letter = world.evidence(texts=[(TextSource.ocr, "催收函：请于三日内还清全部欠款")], day=2)
+    assert [h.evidence_id for h in find(world, "减免罚息")] == [call]
+    assert [h.evidence_id for h in find(world, "还清")] == [letter, call]  # newest first
+    hits = find(world, "WAIVER")
+    assert [(h.evidence_id, h.source) for h in hits] == [(call, "transcript")]
+    assert "[waiver]-of-penalty-7731" in hits[0].snippet
+    assert [h.evidence_id for h in find(world, "本月 罚息")] == [call]  # every word must occur
+    assert find(world, "本月 欠款") == []
+
+
+def test_fts_and_like_syntax_in_a_query_is_taken_literally(world):
+    item = world.evidence(note='he said "pay 50%_now*" OR else')
+    other = world.evidence(note="pay 500 now OR later, 50 percent", day=2)
+
+    def ids(query: str) -> list[int]:
+        return [h.evidence_id for h in find(world, query)]
+
+    assert ids('"pay 50%_now*"') == [item]
+    assert ids('"') == [item] and ids("*") == [item] and ids('now*"') == [item]
+    assert ids("%") == [item] and ids("_") == [item] and ids("%_") == [item]  # not wildcards
+    assert ids("OR") == [other, item]
+    assert ids("now OR later") == [other]  # OR is a word to find, not an operator
+    assert ids("pay NOT later") == []  # and so is NOT
+    assert ids("NEAR(pay now)") == [] and ids("pay -else") == [] and ids("pay^") == []
+    assert ids("\\") == [] and ids("a\\%") == []
+    assert find(world, "%")[0].snippet == 'he said "pay 50[%]_now*" OR else'
+
+
+def test_another_account_never_sees_the_hits(world):
+    mine = world.evidence(note="还款计划 A")
+    theirs = world.evidence(world.bob_case, note="还款计划 B")
+    assert {h.evidence_id for h in find(world, "还款计划")} == {mine, theirs}
+    assert [h.evidence_id for h in find(world, "还款计划", owner_id=world.alice.id)] == [mine]
+    assert [h.evidence_id for h in find(world, "还款", owner_id=world.bob.id)] == [theirs]
+    assert [h.evidence_id for h in find(world, "计划 B", owner_id=world.alice.id)] == []
+    assert [h.evidence_id for h in
+            find(world, "还款", negotiation_id=world.bob_case.id)] == [theirs]
+
+
+def test_the_index_follows_edits_and_deletions(world):
+    item = world.evidence(note="old remark", texts=[(TextSource.transcript, "分期付款方案")])
+    with session(world.engine) as s:
+        s.get(Evidence, item).note = "new remark 新备注"
+        s.commit()
+    assert find(world, "old") == []
+    assert [h.source for h in find(world, "remark")] == ["note"]
+    assert [h.source for h in find(world, "备注")] == ["note"]
+    with session(world.engine) as s:
+        s.get(Evidence, item).note = None
+        s.commit()
+    assert find(world, "remark") == []
+    with session(world.engine) as s:
+        row = s.exec(select(ExtractedText)).one()
+        row.text = "一次性结清"
+        s.commit()
+    assert find(world, "分期付款") == []
+    assert [h.evidence_id for h in find(world, "一次性结清")] == [item]
+    with session(world.engine) as s:
+        s.delete(s.exec(select(ExtractedText)).one())
+        s.commit()
+    assert find(world, "一次性结清") == []
+    other = world.evidence(note="整条证据删除", texts=[(TextSource.ocr, "截图文字内容")])
+    with session(world.engine) as s:
+        s.delete(s.get(Evidence, other))  # cascades to its text
+        s.commit()
+    assert find(world, "截图文字") == [] and find(world, "证据删除") == []
+    assert_index_intact(world.engine)
+
+
+def test_blank_query_and_limit(world):
+    for day in range(1, 6):
+        world.evidence(note=f"第{day}次通话", day=day)
+    assert find(world, "") == [] and find(world, " \u3000 ") == []
+    assert [h.snippet for h in find(world, "通话", limit=2)] == ["第5次[通话]", "第4次[通话]"]
+    with pytest.raises(ValueError, match="limit"):
+        find(world, "通话", limit=0)
+
+
+def test_snippet_marks_matches_in_a_window_around_the_first():
+    body = "开头" + "。" * 100 + "他承诺 pay on Friday，再次承诺" + "。" * 100
+    snippet = make_snippet(body, ["承诺", "friday"])
+    assert snippet.startswith("…") and snippet.endswith("…")
+    assert "[承诺] pay on [Friday]，再次[承诺]" in snippet
+    assert len(snippet) < 100
+    assert make_snippet("no match here", ["zzz"]) == "no match here"
+
+
+def assert_index_intact(engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.begin() as connection:
+        for table in ("extracted_text_fts", "evidence_note_fts"):
+            # Raises if the index disagrees with its content table.
+            connection.execute(text(f"INSERT INTO {table}({table}, rank) "
+                                    "VALUES ('integrity-check', 1)"))
