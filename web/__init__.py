@@ -2,3 +2,7 @@
 
 May import `logger` and `storage`; must not import `transcription`.
 """
+
+from web.app import create_app
+
+__all__ = ["create_app"]

@@ -1,0 +1,33 @@
+# The two set-up commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test bench clean
+
+$(VENV)/.installed-run: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+# Serves http://127.0.0.1:8000; on the first run it creates ./data and asks for a passphrase.
+run: $(VENV)/.installed-run
+	$(BIN)/liuhen --data-dir data serve --host 127.0.0.1 --port 8000
+
+test: $(VENV)/.installed-test
+	tools/system-packages.sh
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/blob_throughput.py
+	$(BIN)/python bench/crash_import.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,104 @@
+"""Open a data dir: find the passphrase, unlock the vault, open the database and blob store.
+
+Every entry point (CLI, web, worker, scheduler) goes through `Services.open`, so they all agree on
+where things live and how they are keyed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from logger.config import Config
+from logger.errors import LiuhenError
+from storage.blobs import BlobStore
+from storage.db import make_engine, migrate, session as new_session
+from storage.vault import KdfParams, Vault
+
+Prompt = Callable[[str], str]
+
+
+class PassphraseUnavailable(LiuhenError):
+    """No passphrase source is available (no terminal, no variable, no file)."""
+
+
+def read_passphrase(config: Config, *, env: Mapping[str, str] | None = None,
+                    prompt: Prompt | None = None, purpose: str = "Vault passphrase") -> str:
+    """The vault passphrase from `LIUHEN_PASSPHRASE`, else `storage.passphrase_file`, else a
+    prompt. It is returned, never stored."""
+    env = os.environ if env is None else env
+    if env.get("LIUHEN_PASSPHRASE"):
+        return env["LIUHEN_PASSPHRASE"]
+    if config.storage.passphrase_file:
+        path = Path(config.storage.passphrase_file).expanduser()
+        try:
+            first_line = path.read_text(encoding="utf-8").splitlines()
+        except OSError as e:
+            raise PassphraseUnavailable(
+                f"cannot read the passphrase file {path} (config key "
+                f"`storage.passphrase_file`): {e.strerror}") from None
+        if not first_line or not first_line[0]:
+            raise PassphraseUnavailable(f"the passphrase file {path} is empty")
+        return first_line[0]
+    if prompt is None:
+        raise PassphraseUnavailable(
+            "the vault passphrase is needed: run in a terminal, set LIUHEN_PASSPHRASE, or name a "
+            "file in `storage.passphrase_file`")
+    return prompt(purpose)
+
+
+def kdf_from_config(config: Config) -> KdfParams:
+    return KdfParams.choose(config.vault.kdf, config.vault.kdf_memory_mib,
+                            config.vault.kdf_iterations)
+
+
+@dataclass
+class Services:
+    """The unlocked data dir. Close it when done (the CLI and tests do; the web app at exit)."""
+
+    config: Config
+    vault: Vault
+    engine: Engine
+    blobs: BlobStore
+
+    @classmethod
+    def create(cls, config: Config, passphrase: str) -> Services:
+        """Create the data dir, vault and database (`liuhen init`). Raises VaultExists."""
+        data_dir = config.storage.data_dir
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        vault = Vault.create(config.storage.vault_path, passphrase, kdf=kdf_from_config(config))
+        return cls._open_unlocked(config, vault)
+
+    @classmethod
+    def open(cls, config: Config, passphrase: str) -> Services:
+        """Unlock an existing data dir and bring its database schema up to date.
+
+        Raises VaultNotFound, WrongPassphrase, DatabaseKeyError."""
+        vault = Vault.unlock(config.storage.vault_path, passphrase)
+        return cls._open_unlocked(config, vault)
+
+    @classmethod
+    def _open_unlocked(cls, config: Config, vault: Vault) -> Services:
+        engine = make_engine(config.storage.database_url,
+                             sqlite_path=config.storage.database_path,
+                             key=vault.subkey("database"))
+        migrate(engine)
+        blobs = BlobStore(config.storage.blob_dir, vault.subkey("blobs"))
+        return cls(config=config, vault=vault, engine=engine, blobs=blobs)
+
+    def session(self) -> Session:
+        return new_session(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Services:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
