@@ -27,6 +27,7 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/blob_throughput.py
+	$(BIN)/python bench/verify_throughput.py
 	$(BIN)/python bench/crash_import.py
 
 clean:
