@@ -167,6 +167,8 @@ def user_add(obj: Context, name: str, admin: bool, as_json: bool) -> None:
 
 
 def main() -> None:
+    # Everything Liuhen writes (database, WAL, blobs, exports) is readable by this user only.
+    os.umask(0o077)
     cli(prog_name="liuhen")
 
 

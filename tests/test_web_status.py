@@ -46,6 +46,9 @@ def test_serve_creates_the_data_dir_on_first_run_and_serves(tmp_path):
                 assert time.monotonic() < deadline, "serve did not answer within 30 s"
                 time.sleep(0.2)
         assert (tmp_path / "data" / "vault.json").is_file()
+        written = [p for p in (tmp_path / "data").rglob("*")]
+        assert written and all(p.stat().st_mode & 0o077 == 0 for p in written), \
+            "everything in the data dir must be private to its user"
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from werkzeug.serving import run_simple
+from waitress import serve as serve_wsgi
 
 from logger.cli import Context, prompt_if_terminal
 from logger.services import read_passphrase
@@ -27,4 +27,4 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     app = create_app(obj.services())
     host, port = host or config.server.host, port or config.server.port
     click.echo(f"Liuhen is serving {config.storage.data_dir} on http://{host}:{port}/")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    serve_wsgi(app, host=host, port=port, threads=8, ident="Liuhen")
