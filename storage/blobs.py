@@ -40,6 +40,7 @@ from storage.blobformat import (
 )
 from storage.blobreader import BlobReader, iter_chunks
 from storage.blobstream import BLOCK_SIZE, decrypt_stream, encrypt_stream, write_all
+from storage.fsutil import fsync_dir
 
 __all__ = ["BLOCK_SIZE", "BlobCorrupt", "BlobError", "BlobMissing", "BlobReader", "BlobStore",
            "BlobTooLarge", "InvalidBlobId", "StoredBlob"]
@@ -52,14 +53,6 @@ class StoredBlob:
     blob_id: str  # random, 32 lowercase hex chars
     size: int  # plaintext bytes
     sha256: str  # lowercase hex of the plaintext
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class BlobStore:
@@ -106,9 +99,9 @@ class BlobStore:
             final = self.path_for(blob_id)
             if not final.parent.is_dir():
                 final.parent.mkdir(mode=0o700, exist_ok=True)
-                _fsync_dir(self.root)
+                fsync_dir(self.root)
             os.replace(tmp_name, final)
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_name)
@@ -174,7 +167,7 @@ class BlobStore:
             os.unlink(path)
         except FileNotFoundError:
             return
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
     def ids(self) -> Iterator[str]:
         """Every stored blob id, in sorted order (temp files are not blobs)."""

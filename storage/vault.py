@@ -53,6 +53,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from storage.fsutil import fsync_dir
+
 FORMAT_NAME = "liuhen-vault"
 FORMAT_VERSION = 1
 
@@ -196,14 +198,6 @@ def _check_passphrase(passphrase: str) -> None:
         raise ValueError("the passphrase must not be empty")
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _write_file(path: Path, data: bytes, *, exclusive: bool) -> None:
     """Write `data` to `path` atomically (temp file, fsync, rename, fsync dir), mode 0600.
 
@@ -232,7 +226,7 @@ def _write_file(path: Path, data: bytes, *, exclusive: bool) -> None:
                 os.replace(tmp, path)
         else:
             os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

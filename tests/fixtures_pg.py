@@ -25,6 +25,8 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from storage.db import make_engine, migrate
+
 NOT_INSTALLED = (
     "PostgreSQL is needed for these tests: apt-get install postgresql (or set LIUHEN_TEST_PG_URL)"
 )
@@ -131,3 +133,13 @@ class _Cluster:
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
             pytest.fail(f"{program} failed ({done.returncode}): {done.stderr.strip()}\n{tail}",
                         pytrace=False)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request, tmp_path):
+    """A migrated database, once on SQLCipher and once on PostgreSQL."""
+    url = request.getfixturevalue("postgres_db_url") if request.param == "postgres" else ""
+    built = make_engine(url, sqlite_path=tmp_path / "liuhen.db", key=os.urandom(32))
+    migrate(built)
+    yield built
+    built.dispose()

@@ -3,7 +3,6 @@ money, enums by value, the constraints that refuse duplicates and forks, foreign
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -13,21 +12,27 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import select
 
-from storage.db import make_engine, migrate, session
-from storage.models import (CustodyAction, CustodyEvent, Direction, Evidence, EvidenceKind,
-                            ExtractedText, Job, JobKind, JobStatus, Negotiation, Role, TextSource,
-                            User, utcnow)
+from storage.db import session
+from storage.models import (
+    CustodyAction,
+    CustodyEvent,
+    Direction,
+    Evidence,
+    EvidenceKind,
+    ExtractedText,
+    Job,
+    JobKind,
+    JobStatus,
+    Negotiation,
+    Role,
+    TextSource,
+    User,
+    utcnow,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request, tmp_path):
-    url = request.getfixturevalue("postgres_db_url") if request.param == "postgres" else ""
-    built = make_engine(url, sqlite_path=tmp_path / "liuhen.db", key=os.urandom(32))
-    migrate(built)
-    yield built
-    built.dispose()
 
 
 @pytest.fixture

@@ -3,25 +3,22 @@ PostgreSQL (pg_trgm + ILIKE): what is found, what is marked, and what stays hidd
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from storage.db import make_engine, migrate, session
-from storage.models import Evidence, EvidenceKind, ExtractedText, Negotiation, TextSource, User
+from storage.db import session
+from storage.models import (
+    Evidence,
+    EvidenceKind,
+    ExtractedText,
+    Negotiation,
+    TextSource,
+    User,
+)
 from storage.search import SearchHit, make_snippet, search
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request, tmp_path):
-    url = request.getfixturevalue("postgres_db_url") if request.param == "postgres" else ""
-    built = make_engine(url, sqlite_path=tmp_path / "liuhen.db", key=os.urandom(32))
-    migrate(built)
-    yield built
-    built.dispose()
 
 
 class World:
