@@ -80,8 +80,9 @@ def cli(ctx: click.Context, data_dir: Path | None, config_path: Path | None) -> 
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def init(obj: Context) -> None:
+def init(obj: Context, as_json: bool) -> None:
     """Create the data dir: vault (master key under your passphrase) and encrypted database."""
     config = obj.config
     if Vault.exists(config.storage.vault_path):
@@ -89,13 +90,15 @@ def init(obj: Context) -> None:
     passphrase = read_passphrase(config, prompt=prompt_if_terminal(confirm=True),
                                  purpose="New vault passphrase")
     with Services.create(config, passphrase) as services:
-        click.echo(f"created vault and database in {services.config.storage.data_dir} "
-                   f"(key derivation: {services.vault.kdf.name})")
+        data_dir, kdf = services.config.storage.data_dir, services.vault.kdf.name
+    emit({"data_dir": str(data_dir), "vault": str(config.storage.vault_path), "kdf": kdf},
+         as_json, f"created vault and database in {data_dir} (key derivation: {kdf})")
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def passwd(obj: Context) -> None:
+def passwd(obj: Context, as_json: bool) -> None:
     """Change the vault passphrase (the master key is rewrapped; nothing is re-encrypted).
 
     The new passphrase comes from a prompt or LIUHEN_NEW_PASSPHRASE."""
@@ -111,8 +114,8 @@ def passwd(obj: Context) -> None:
                                         "LIUHEN_NEW_PASSPHRASE")
         new = prompt("New passphrase")
     vault.change_passphrase(new, kdf=kdf_from_config(config))
-    click.echo(f"passphrase changed for vault at {vault.path} "
-               f"(key derivation: {vault.kdf.name})")
+    emit({"vault": str(vault.path), "kdf": vault.kdf.name}, as_json,
+         f"passphrase changed for vault at {vault.path} (key derivation: {vault.kdf.name})")
 
 
 @cli.command()

@@ -40,6 +40,11 @@ def _moment(value: str | None, tz) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
+def _local(moment: datetime | None, tz) -> str:
+    """A stored UTC time as people read it: in the configured time zone."""
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else "time unknown"
+
+
 @click.group()
 def negotiation() -> None:
     """Negotiations (one per debt)."""
@@ -142,7 +147,7 @@ def import_files(obj, negotiation_id, user_name, kind, channel, direction, occur
                 result.update(status="stored", id=item.id, kind=str(item.kind),
                               occurred_at=iso(item.occurred_at), sha256=item.sha256)
                 line = (f"stored     #{item.id}  {item.kind:<8} "
-                        f"{iso(item.occurred_at) or 'time unknown':<20}  {path.name}")
+                        f"{_local(item.occurred_at, tz):<16}  {path.name}")
             except DuplicateEvidence as e:
                 result.update(status="duplicate", existing_id=e.existing_id, reason=str(e))
                 line = f"duplicate  {path.name}: {e}"
@@ -172,11 +177,14 @@ def evidence_group() -> None:
 @click.pass_obj
 def evidence_list(obj, negotiation_id, as_json) -> None:
     """A negotiation's evidence in the order it happened."""
-    with obj.services().session() as session:
+    services = obj.services()
+    tz = services.config.locale.zone
+    with services.session() as session:
         get_negotiation(session, negotiation_id)
-        data = [evidence_summary(e) for e in list_evidence(session, negotiation_id)]
-    lines = [f"#{d['id']:<5} {d['kind']:<8} {d['occurred_at'] or 'time unknown':<20} "
-             f"{d['original_filename']}" for d in data]
+        items = list_evidence(session, negotiation_id)
+        data = [evidence_summary(e) for e in items]
+    lines = [f"#{e.id:<5} {e.kind:<8} {_local(e.occurred_at, tz):<16} {e.original_filename}"
+             for e in items]
     emit(data, as_json, "\n".join(lines) if lines else "no evidence yet")
 
 

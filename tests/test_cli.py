@@ -23,8 +23,9 @@ def world(cli, tmp_path):
 
 
 def test_init_creates_an_encrypted_data_dir(cli, tmp_path):
-    result = cli("init")
+    result = cli("init", "--json")
     assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["kdf"] in ("argon2id", "scrypt")
     data = tmp_path / "data"
     assert (data / "vault.json").is_file() and (data / "liuhen.db").is_file()
     assert not (data / "liuhen.db").read_bytes().startswith(b"SQLite format 3")
@@ -78,6 +79,8 @@ def test_import_reports_each_file_and_refused_ones_do_not_stop_the_rest(cli, wor
     assert rows[0]["kind"] == "call" and rows[0]["occurred_at"] == "2024-12-03T07:30:12Z"
     assert "Windows program" in rows[1]["reason"]
     assert rows[2]["kind"] == "email"
+    as_text = cli("evidence", "list", "--negotiation", world["id"]).stdout
+    assert f"#{rows[0]['id']:<5} call     2024-12-03 15:30 " in as_text   # shown in Asia/Shanghai
 
     again = cli("import", "--negotiation", world["id"], call)
     assert again.exit_code == 1
