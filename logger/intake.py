@@ -126,6 +126,10 @@ def ingest(*, session: Session, blobs: BlobStore, source: IncomingFile,
 def _record(*, session: Session, blobs: BlobStore, blob: StoredBlob, file_type: FileType,
             filename: str, source: IncomingFile, negotiation: Negotiation, actor: User | None,
             tz: ZoneInfo, details: EvidenceDetails, parent: Evidence | None) -> Evidence:
+    # Parsing a large file can take a while: do it before taking the database's write lock.
+    with blobs.open(blob.blob_id) as reader:
+        metadata = extract_metadata(file_type, reader, filename, tz=tz)
+
     custody.lock_chain(session)
     existing = session.exec(select(Evidence).where(
         Evidence.negotiation_id == negotiation.id, Evidence.sha256 == blob.sha256)).first()
@@ -133,9 +137,6 @@ def _record(*, session: Session, blobs: BlobStore, blob: StoredBlob, file_type: 
         raise DuplicateEvidence(
             f"“{filename}” is already evidence #{existing.id} in this negotiation "
             f"(stored as “{existing.original_filename}”)", existing_id=existing.id)
-
-    with blobs.open(blob.blob_id) as reader:
-        metadata = extract_metadata(file_type, reader, filename, tz=tz)
     guess = classify(file_type, metadata)
     extracted = {
         **metadata.extra,

@@ -42,6 +42,7 @@ import functools
 import json
 import os
 import secrets
+import threading
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -54,6 +55,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from storage.fsutil import fsync_dir
+
+_ARGON2_LOCK = threading.Lock()
 
 FORMAT_NAME = "liuhen-vault"
 FORMAT_VERSION = 1
@@ -172,8 +175,13 @@ class KdfParams:
                     "`cryptography` does not offer; install cryptography>=44")
             from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
-            return Argon2id(salt=salt, length=KEY_BYTES, iterations=self.iterations,
-                            lanes=self.lanes, memory_cost=self.memory_kib).derive(secret)
+            kdf = Argon2id(salt=salt, length=KEY_BYTES, iterations=self.iterations,
+                           lanes=self.lanes, memory_cost=self.memory_kib)
+            # OpenSSL computes the lanes on its own thread pool, and two derivations started
+            # from two Python threads at once deadlock there (seen with cryptography 50 and
+            # lanes > 1). One at a time: each one already uses every core it can.
+            with _ARGON2_LOCK:
+                return kdf.derive(secret)
         return Scrypt(salt=salt, length=KEY_BYTES, n=self.memory_kib, r=SCRYPT_R,
                       p=self.lanes).derive(secret)
 

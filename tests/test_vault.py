@@ -320,3 +320,22 @@ def test_default_parameters(tmp_path):
         assert (d["name"], d["memory_kib"], d["iterations"], d["lanes"]) == (
             "argon2id", 65536, 3, 4)
     assert Vault.unlock(path, PASSPHRASE).subkey("blobs") == v.subkey("blobs")
+
+
+def test_concurrent_unlocks_do_not_deadlock(tmp_path):
+    """Two requests unlocking at once (a web server's threads) must both finish; OpenSSL's
+    Argon2 thread pool deadlocks when two multi-lane derivations overlap."""
+    import threading
+    kdf = KdfParams.choose("argon2id", memory_mib=8, iterations=1)
+    assert kdf.lanes > 1 or kdf.name == "scrypt"
+    path = tmp_path / "vault.json"
+    Vault.create(path, "pass phrase", kdf=kdf)
+    keys: list[bytes] = []
+    threads = [threading.Thread(target=lambda: keys.append(
+        Vault.unlock(path, "pass phrase").subkey("blobs")), daemon=True) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not any(t.is_alive() for t in threads), "unlocking deadlocked"
+    assert len(keys) == 4 and len(set(keys)) == 1
