@@ -56,6 +56,29 @@ def prompt_if_terminal(confirm: bool = False):
 
 
 class LiuhenGroup(click.Group):
+    """Adds, on first use, the evidence commands and those other packages offer through the
+    `liuhen.commands` entry-point group (`web` adds `serve`, `transcription` adds `worker`), so
+    the domain never imports the layers above it, and they can import this module freely."""
+
+    _plugins_loaded = False
+
+    def _load_plugins(self) -> None:
+        if self._plugins_loaded:
+            return
+        self._plugins_loaded = True
+        from logger import cli_evidence
+        cli_evidence.register(self)
+        for entry in entry_points(group="liuhen.commands"):
+            self.add_command(entry.load(), entry.name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugins()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        self._load_plugins()
+        return super().get_command(ctx, name)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -173,16 +196,3 @@ def main() -> None:
     # Everything Liuhen writes (database, WAL, blobs, exports) is readable by this user only.
     os.umask(0o077)
     cli(prog_name="liuhen")
-
-
-def register_commands(group: click.Group) -> None:
-    """The evidence commands, and those other packages offer through the `liuhen.commands`
-    entry-point group (`web` adds `serve`, `transcription` adds `worker`): the domain never
-    imports the layers above it."""
-    from logger import cli_evidence
-    cli_evidence.register(group)
-    for entry in entry_points(group="liuhen.commands"):
-        group.add_command(entry.load(), entry.name)
-
-
-register_commands(cli)

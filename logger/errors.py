@@ -31,3 +31,8 @@ class DuplicateEvidence(IntakeError):
 
 class NotFound(LiuhenError):
     """No such item (or it belongs to another account, which looks the same from outside)."""
+
+
+class PermanentJobError(LiuhenError):
+    """A job failed in a way another attempt cannot fix (the file cannot be decoded, say): the
+    worker marks it failed at once instead of retrying."""

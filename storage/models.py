@@ -87,10 +87,14 @@ class JobKind(StrEnum):
 
 
 class JobStatus(StrEnum):
+    """queued -> running -> done | failed; queued or running -> cancelled by a person; a failed
+    attempt with attempts left goes back to queued (not claimable before `not_before`)."""
+
     queued = auto()
     running = auto()
     done = auto()
     failed = auto()
+    cancelled = auto()
 
 
 class TextSource(StrEnum):
@@ -201,6 +205,11 @@ class ExtractedText(SQLModel, table=True):
 
 
 class Job(SQLModel, table=True):
+    """One piece of background work on one evidence item; `logger.jobs` moves it between
+    states. `attempts` counts claims; a running job whose `lease_expires_at` has passed lost its
+    worker and may be claimed again. `options` holds what the handler should do differently
+    (e.g. {"model": "small"} to re-transcribe with another model)."""
+
     __tablename__ = "job"
     # Workers look for the oldest queued job of the kinds they handle.
     __table_args__ = (sa.Index("ix_job_status_kind", "status", "kind"),)
@@ -209,11 +218,16 @@ class Job(SQLModel, table=True):
     kind: JobKind = Field(sa_type=str_enum(JobKind))
     evidence_id: int = Field(foreign_key="evidence.id", index=True, ondelete="CASCADE")
     status: JobStatus = Field(default=JobStatus.queued, sa_type=str_enum(JobStatus))
+    options: dict[str, Any] = Field(default_factory=dict, sa_type=json_dict(), nullable=False)
     attempts: int = 0
+    max_attempts: int = 3
+    not_before: datetime | None = Field(default=None, sa_type=UTCDateTime)
     lease_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     worker_id: str | None = None
     progress: float = 0.0
     error: str | None = Field(default=None, sa_type=sa.Text)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = _created_at()
     updated_at: datetime = _updated_at()
 
