@@ -79,12 +79,44 @@ class LocaleConfig:
 
 
 @dataclass(frozen=True)
+class TranscriptionConfig:
+    engine: str = "faster-whisper"
+    model: str = "base"
+    model_dir: str = ""
+    device: str = "auto"
+    compute_type: str = "auto"
+    threads: int = 0
+    beam_size: int = 5
+    vad: bool = True
+
+    def models_dir(self, data_dir: Path) -> Path:
+        """Where models are joined or kept: `model_dir`, or `<data_dir>/models` when empty."""
+        return Path(self.model_dir).expanduser() if self.model_dir else Path(data_dir) / "models"
+
+
+TRANSCRIPTION_ENGINES = ("faster-whisper",)
+TRANSCRIPTION_DEVICES = ("auto", "cpu", "cuda")
+TRANSCRIPTION_COMPUTE_TYPES = ("auto", "default", "int8", "int8_float16", "int8_float32",
+                               "int8_bfloat16", "int16", "float16", "bfloat16", "float32")
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    embedded: bool = True
+    lease_seconds: int = 60
+    poll_seconds: int = 2
+    retry_backoff_seconds: int = 30
+
+
+@dataclass(frozen=True)
 class Config:
     storage: StorageConfig = field(default_factory=StorageConfig)
     vault: VaultConfig = field(default_factory=VaultConfig)
     intake: IntakeConfig = field(default_factory=IntakeConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
     locale: LocaleConfig = field(default_factory=LocaleConfig)
+    transcription: TranscriptionConfig = field(default_factory=TranscriptionConfig)
+    worker: WorkerConfig = field(default_factory=WorkerConfig)
 
     def with_data_dir(self, data_dir: Path) -> Config:
         storage = dataclasses.replace(self.storage, data_dir=Path(data_dir))
@@ -216,7 +248,38 @@ def _validate(config: Config, where: str) -> None:
         raise ConfigError(f"{where}: `intake.max_file_mb` must be at least 1")
     if not 0 < config.server.port < 65536:
         raise ConfigError(f"{where}: `server.port` must be between 1 and 65535")
+    _validate_transcription(config.transcription, where)
+    _validate_worker(config.worker, where)
     url = config.storage.database_url
     if url and not url.startswith(("postgresql://", "postgresql+psycopg://")):
         raise ConfigError(f"{where}: `storage.database_url` must be empty (the encrypted SQLite "
                           "file in the data dir) or a postgresql:// URL")
+
+
+def _validate_transcription(t: TranscriptionConfig, where: str) -> None:
+    def choice(key: str, value: str, allowed: tuple[str, ...]) -> None:
+        if value not in allowed:
+            raise ConfigError(f"{where}: `transcription.{key}` must be one of "
+                              f"{', '.join(repr(a) for a in allowed)}, got {value!r}")
+
+    choice("engine", t.engine, TRANSCRIPTION_ENGINES)
+    choice("device", t.device, TRANSCRIPTION_DEVICES)
+    choice("compute_type", t.compute_type, TRANSCRIPTION_COMPUTE_TYPES)
+    if not t.model.strip():
+        raise ConfigError(f"{where}: `transcription.model` must name a model (\"base\", the one "
+                          "that comes with Liuhen) or a folder holding a converted model")
+    if t.threads < 0:
+        raise ConfigError(f"{where}: `transcription.threads` must be 0 (all cores) or more, "
+                          f"got {t.threads}")
+    if not 1 <= t.beam_size <= 20:
+        raise ConfigError(f"{where}: `transcription.beam_size` must be between 1 and 20, "
+                          f"got {t.beam_size}")
+
+
+def _validate_worker(w: WorkerConfig, where: str) -> None:
+    if w.lease_seconds < 1 or w.poll_seconds < 1:
+        raise ConfigError(f"{where}: `worker.lease_seconds` and `worker.poll_seconds` must be at "
+                          f"least 1, got {w.lease_seconds} and {w.poll_seconds}")
+    if w.retry_backoff_seconds < 0:
+        raise ConfigError(f"{where}: `worker.retry_backoff_seconds` must be 0 or more, "
+                          f"got {w.retry_backoff_seconds}")

@@ -1,0 +1,213 @@
+"""Chinese text around Whisper: Simplified output, the initial prompt, the lines Whisper invents
+over silence and music, and the normalisation and error rates used to measure it.
+
+Whisper often writes Mandarin in Traditional characters (much of its Chinese training text was
+Traditional); Chinese lenders, courts and the people using Liuhen write Simplified, and search
+must find what they type, so transcripts are converted with OpenCC's `t2s` tables.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import unicodedata
+from collections.abc import Sequence
+
+# Lines Whisper is known to emit over silence, hold music and noise: subtitle credits and
+# channel outros that filled its training data. A segment whose whole text is one of these
+# (after normalise_for_cer) is dropped. Add new ones as they are seen; keep them exact.
+HALLUCINATED_LINES = (
+    "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目",
+    "请不吝点赞订阅转发打赏支持明镜与点点栏目",
+    "字幕由Amara.org社区提供",
+    "字幕由 Amara.org 社区提供",
+    "小编字幕由Amara.org社区提供",
+    "字幕志愿者 李宗盛",
+    "中文字幕志愿者 李宗盛",
+    "明镜需要您的支持 欢迎订阅明镜",
+    "优优独播剧场——YoYo Television Series Exclusive",
+    "YoYo Television Series Exclusive",
+    "请订阅我的频道",
+    "订阅我的频道",
+    "谢谢观看",
+    "感谢观看",
+    "谢谢大家观看",
+    "谢谢收看",
+    "多谢收看",
+    "下集再见",
+    "我们下期再见",
+    "点赞订阅",
+    "字幕by索兰娅",
+    "字幕制作人Zither Harp",
+    "Thank you for watching",
+    "Thanks for watching!",
+    "Thank you for watching!",
+    "Thank you very much for watching",
+    "Please subscribe to my channel",
+    "Subtitles by the Amara.org community",
+    "Transcription by CastingWords",
+    "ご視聴ありがとうございました",
+)
+# Fragments that mark a subtitle credit wherever they appear in a segment: nobody says these
+# on a phone call, and Whisper varies the words around them.
+HALLUCINATED_MARKERS = (
+    "amaraorg",
+    "明镜与点点",
+    "点赞订阅转发",
+    "字幕志愿者",
+    "yoyotelevisionseries",
+    "castingwords",
+)
+# Whisper's own rule for a segment that is probably not speech (openai/whisper transcribe.py).
+NO_SPEECH_PROB = 0.6
+LOW_AVG_LOGPROB = -1.0
+
+_converter = None
+_converter_lock = threading.Lock()
+_PUNCTUATION_CATEGORIES = ("P", "S", "Z", "C")  # punctuation, symbols, spaces, controls
+
+
+def to_simplified(text: str) -> str:
+    """`text` with Traditional Chinese characters converted to Simplified (OpenCC t2s);
+    other scripts are unchanged."""
+    global _converter
+    if _converter is None:
+        with _converter_lock:
+            if _converter is None:
+                import opencc
+
+                _converter = opencc.OpenCC("t2s.json")
+    return _converter.convert(text)
+
+
+def build_prompt(creditor: str | None, agency: str | None) -> str:
+    """A short Simplified-Chinese initial prompt naming the lender and the collection agency.
+
+    It tells Whisper what the call is about (so names and debt vocabulary come out right) and
+    that the text is Simplified Chinese."""
+    creditor = (creditor or "").strip()
+    agency = (agency or "").strip()
+    if creditor and agency:
+        who = f"与{creditor}及其催收机构{agency}"
+    elif creditor:
+        who = f"与{creditor}"
+    elif agency:
+        who = f"与催收机构{agency}"
+    else:
+        who = "与贷款机构或催收机构"
+    return f"以下是{who}关于逾期还款协商的通话录音，内容涉及欠款、利息、减免和还款日期。"
+
+
+def _compact(text: str) -> str:
+    """NFKC (full-width to half-width), lower case, no punctuation, symbols or whitespace."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return "".join(ch for ch in text
+                   if not unicodedata.category(ch).startswith(_PUNCTUATION_CATEGORIES))
+
+
+def normalise_for_cer(text: str) -> str:
+    """The text as character error rates compare it: Simplified, full-width forms made
+    half-width, lower case, without punctuation, symbols or whitespace."""
+    return _compact(to_simplified(text))
+
+
+def normalise_for_wer(text: str) -> str:
+    """As normalise_for_cer, but words stay separated by single spaces (apostrophes inside a
+    word are dropped, so "don't" and "dont" agree)."""
+    words = (_compact(word) for word in to_simplified(text).split())
+    return " ".join(word for word in words if word)
+
+
+@functools.cache
+def _hallucinated() -> frozenset[str]:
+    return frozenset(normalise_for_cer(line) for line in HALLUCINATED_LINES)
+
+
+def is_hallucination(text: str, *, prompt: str | None = None) -> bool:
+    """True for a line Whisper is known to invent over silence or music (HALLUCINATED_LINES,
+    HALLUCINATED_MARKERS), and for an echo of the initial `prompt`, which Whisper writes when
+    it hears nothing: a segment that starts as the prompt does and whose characters are
+    nearly all the prompt's, in its order."""
+    compact = normalise_for_cer(text)
+    if not compact:
+        return False
+    if compact in _hallucinated() or any(marker in compact for marker in HALLUCINATED_MARKERS):
+        return True
+    return bool(prompt) and _echoes(compact, normalise_for_cer(prompt))
+
+
+def _echoes(compact: str, prompt: str) -> bool:
+    opening = prompt[:4]
+    if len(opening) < 4 or not compact.startswith(opening):
+        return False
+    return _common_subsequence(compact, prompt) >= 0.8 * len(compact)
+
+
+def _common_subsequence(a: str, b: str) -> int:
+    previous = [0] * (len(b) + 1)
+    for ch in a:
+        current = [0]
+        for j, other in enumerate(b, start=1):
+            current.append(previous[j - 1] + 1 if ch == other else max(previous[j], current[-1]))
+        previous = current
+    return previous[-1]
+
+
+_LOOP_RE = re.compile(r"(.{1,4}?)\1{4,}")
+
+
+def is_repetition_loop(text: str) -> bool:
+    """True when a unit of one to four characters repeated five times or more makes up most
+    of `text` ("许语语语语语语语语语", "设计设计设计设计设计"): what Whisper writes when it is stuck."""
+    compact = normalise_for_cer(text)
+    looped = sum(len(m.group(0)) for m in _LOOP_RE.finditer(compact))
+    return bool(compact) and looped >= 0.7 * len(compact)
+
+
+def is_probably_silence(text: str, no_speech_prob: float, avg_logprob: float) -> bool:
+    """Whisper's rule (the model thinks there is no speech and is unsure of what it wrote),
+    plus: it thinks there is no speech and what it wrote is a repetition loop."""
+    if no_speech_prob <= NO_SPEECH_PROB:
+        return False
+    return avg_logprob < LOW_AVG_LOGPROB or is_repetition_loop(text)
+
+
+def edit_distance(ref: Sequence, hyp: Sequence) -> int:
+    """Levenshtein distance (substitutions, insertions, deletions all cost 1)."""
+    if len(ref) < len(hyp):
+        ref, hyp = hyp, ref
+    previous = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, start=1):
+        current = [i]
+        for j, h in enumerate(hyp, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h)))
+        previous = current
+    return previous[-1]
+
+
+def cer(ref: str, hyp: str) -> float:
+    """Character error rate of `hyp` against `ref`, both normalised with normalise_for_cer:
+    edits / reference characters. Raises ValueError for an empty reference."""
+    ref_chars, hyp_chars = normalise_for_cer(ref), normalise_for_cer(hyp)
+    if not ref_chars:
+        raise ValueError("the reference text is empty after normalisation")
+    return edit_distance(ref_chars, hyp_chars) / len(ref_chars)
+
+
+def wer(ref: str, hyp: str) -> float:
+    """Word error rate of `hyp` against `ref`, both normalised with normalise_for_wer:
+    word edits / reference words. Raises ValueError for an empty reference."""
+    ref_words, hyp_words = normalise_for_wer(ref).split(), normalise_for_wer(hyp).split()
+    if not ref_words:
+        raise ValueError("the reference text is empty after normalisation")
+    return edit_distance(ref_words, hyp_words) / len(ref_words)
+
+
+_TRADITIONAL_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def traditional_characters(text: str) -> str:
+    """The CJK characters of `text` that OpenCC t2s would change (Traditional-only forms)."""
+    return "".join(ch for ch in dict.fromkeys(_TRADITIONAL_RE.findall(text))
+                   if to_simplified(ch) != ch)

@@ -1,0 +1,125 @@
+"""The speech-to-text interface every engine implements, and the factory that picks one.
+
+An engine turns 16 kHz float32 mono samples (transcription.audio decodes them) into a
+Transcript of timed segments. `make_engine` is cheap: the model loads on the first
+`transcribe`, once per process for a given model and settings, and later engines with the same
+settings share it. `transcribe_channels` runs an engine over each side of a two-party stereo
+call and labels the segments with the side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import numpy
+
+    from logger.config import TranscriptionConfig
+
+# Languages written without spaces between words: their segments join with nothing between.
+UNSPACED_LANGUAGES = frozenset({"zh", "yue", "ja", "th", "lo", "my", "bo"})
+
+
+class TranscriptionError(Exception):
+    """Transcription could not run; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class Word:
+    start: float
+    end: float
+    text: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: float  # seconds from the start of the recording
+    end: float
+    text: str  # without leading/trailing spaces
+    avg_logprob: float
+    no_speech_prob: float
+    speaker: str | None = None  # "left"/"right" channel side for stereo, None for mono
+    words: tuple[Word, ...] = ()
+
+
+@dataclass(frozen=True)
+class Transcript:
+    language: str  # the code Whisper uses ("zh", "en"); "" if detection found no speech
+    duration_s: float
+    engine: str  # e.g. "faster-whisper"
+    model: str  # the configured model ("base", a name or a folder)
+    segments: tuple[Segment, ...]
+
+    @property
+    def text(self) -> str:
+        """The segments' text joined: nothing between them for Chinese (and other unspaced
+        scripts), a space otherwise."""
+        separator = "" if self.language in UNSPACED_LANGUAGES else " "
+        return separator.join(s.text for s in self.segments if s.text)
+
+
+class Engine(Protocol):
+    name: str
+    model_name: str
+
+    def transcribe(self, audio: numpy.ndarray, *, language: str | None = None,
+                   prompt: str | None = None,
+                   progress: Callable[[float], None] | None = None) -> Transcript:
+        """Transcribe float32 mono 16 kHz `audio`. `language` None: detect it. `prompt`: the
+        initial prompt (see transcription.chinese.build_prompt). `progress(fraction)` is called
+        with seconds done / duration as segments arrive, and with 1.0 at the end.
+        Raises TranscriptionError (model missing, device unusable) and ValueError (audio not
+        a one-dimensional array)."""
+        ...
+
+
+def make_engine(config: TranscriptionConfig, *, cache_dir: Path) -> Engine:
+    """The engine `config.engine` names, for `config.model` kept under `cache_dir` (usually
+    `config.models_dir(data_dir)`). Loads nothing: the model loads on first use."""
+    if config.engine == "faster-whisper":
+        from transcription.faster import FasterWhisperEngine
+
+        return FasterWhisperEngine(config, cache_dir=Path(cache_dir))
+    raise TranscriptionError(f"unknown transcription engine {config.engine!r} (config key "
+                             "`transcription.engine`; available: \"faster-whisper\")")
+
+
+SIDES = ("left", "right")
+
+
+def transcribe_channels(engine: Engine, channels: Sequence[numpy.ndarray], *,
+                        language: str | None = None, prompt: str | None = None,
+                        progress: Callable[[float], None] | None = None) -> Transcript:
+    """Transcribe one channel as is, or two channels (left, right) each on its own, merging
+    the segments in time order with `speaker` set to "left"/"right". With `language` None the
+    left side's language is detected and, if the left side holds speech, used for the right
+    (a call has one language; a quiet side detects badly); the transcript carries the language
+    of the first side that holds speech. Progress runs over both sides."""
+    if len(channels) == 1:
+        return engine.transcribe(channels[0], language=language, prompt=prompt,
+                                 progress=progress)
+    if len(channels) != 2:
+        raise ValueError(f"expected one or two channels, got {len(channels)}")
+    results = []
+    for index, (side, samples) in enumerate(zip(SIDES, channels, strict=True)):
+        def side_progress(fraction: float, index: int = index) -> None:
+            if progress is not None:
+                progress((index + fraction) / 2)
+
+        transcript = engine.transcribe(samples, language=language, prompt=prompt,
+                                       progress=side_progress)
+        results.append((side, transcript))
+        if language is None and transcript.segments:
+            language = transcript.language
+    segments = sorted((replace(segment, speaker=side)
+                       for side, transcript in results for segment in transcript.segments),
+                      key=lambda s: (s.start, s.end))
+    spoken = [t for _, t in results if t.segments] or [results[0][1]]
+    first = spoken[0]
+    return Transcript(language=first.language,
+                      duration_s=max(t.duration_s for _, t in results),
+                      engine=first.engine, model=first.model, segments=tuple(segments))
