@@ -14,7 +14,7 @@ $(VENV)/.installed-run: pyproject.toml
 $(VENV)/.installed-test: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,openai-whisper]'
 	touch $@ $(VENV)/.installed-run
 
 # Serves http://127.0.0.1:8000; on the first run it creates ./data and asks for a passphrase.

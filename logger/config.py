@@ -94,7 +94,7 @@ class TranscriptionConfig:
         return Path(self.model_dir).expanduser() if self.model_dir else Path(data_dir) / "models"
 
 
-TRANSCRIPTION_ENGINES = ("faster-whisper",)
+TRANSCRIPTION_ENGINES = ("faster-whisper", "openai-whisper")
 TRANSCRIPTION_DEVICES = ("auto", "cpu", "cuda")
 TRANSCRIPTION_COMPUTE_TYPES = ("auto", "default", "int8", "int8_float16", "int8_float32",
                                "int8_bfloat16", "int16", "float16", "bfloat16", "float32")

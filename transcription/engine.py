@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 # Languages written without spaces between words: their segments join with nothing between.
 UNSPACED_LANGUAGES = frozenset({"zh", "yue", "ja", "th", "lo", "my", "bo"})
+# Scripts converted to Simplified after transcription (Cantonese comes out Traditional too).
+SIMPLIFIED_LANGUAGES = frozenset({"zh", "yue"})
 
 
 class TranscriptionError(Exception):
@@ -77,15 +79,54 @@ class Engine(Protocol):
         ...
 
 
+def build_segment(*, start: float, end: float, text: str, avg_logprob: float,
+                  no_speech_prob: float, language: str, prompt: str | None,
+                  words: Sequence[Word] = ()) -> Segment | None:
+    """The Segment every engine reports for one piece of Whisper output, or None when it
+    should be dropped: Chinese converted to Simplified (text and words), and empty text,
+    known invented lines, prompt echoes and probable silence dropped (transcription.chinese).
+    """
+    from transcription.chinese import is_hallucination, is_probably_silence, to_simplified
+
+    simplify = language in SIMPLIFIED_LANGUAGES
+    text = text.strip()
+    if simplify:
+        text = to_simplified(text)
+    if not text or is_hallucination(text, prompt=prompt) or \
+            is_probably_silence(text, no_speech_prob, avg_logprob):
+        return None
+    if simplify:
+        words = [replace(w, text=to_simplified(w.text)) for w in words]
+    return Segment(start=float(start), end=float(end), text=text,
+                   avg_logprob=float(avg_logprob), no_speech_prob=float(no_speech_prob),
+                   words=tuple(words))
+
+
+_OPTIONAL_EXTRA = "the openai-whisper engine is an optional extra: pip install '.[openai-whisper]'"
+
+
 def make_engine(config: TranscriptionConfig, *, cache_dir: Path) -> Engine:
     """The engine `config.engine` names, for `config.model` kept under `cache_dir` (usually
-    `config.models_dir(data_dir)`). Loads nothing: the model loads on first use."""
+    `config.models_dir(data_dir)`). Loads nothing: the model loads on first use. Raises
+    TranscriptionError for an unknown engine and for openai-whisper when its optional
+    packages (openai-whisper, torch) are not installed."""
     if config.engine == "faster-whisper":
         from transcription.faster import FasterWhisperEngine
 
         return FasterWhisperEngine(config, cache_dir=Path(cache_dir))
+    if config.engine == "openai-whisper":
+        import importlib.util
+
+        if any(importlib.util.find_spec(name) is None for name in ("whisper", "torch")):
+            raise TranscriptionError(_OPTIONAL_EXTRA)
+        from transcription.openai_engine import OpenAIWhisperEngine
+
+        return OpenAIWhisperEngine(config, cache_dir=Path(cache_dir))
+    from logger.config import TRANSCRIPTION_ENGINES
+
+    available = ", ".join(f'"{name}"' for name in TRANSCRIPTION_ENGINES)
     raise TranscriptionError(f"unknown transcription engine {config.engine!r} (config key "
-                             "`transcription.engine`; available: \"faster-whisper\")")
+                             f"`transcription.engine`; available: {available})")
 
 
 SIDES = ("left", "right")

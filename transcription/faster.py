@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from transcription.chinese import is_hallucination, is_probably_silence, to_simplified
-from transcription.engine import Segment, Transcript, TranscriptionError, Word
+from transcription.engine import Segment, Transcript, TranscriptionError, Word, build_segment
 from transcription.models import offline_error, resolve_model
 
 if TYPE_CHECKING:
@@ -32,8 +31,6 @@ if TYPE_CHECKING:
 
 ENGINE_NAME = "faster-whisper"
 _log = logging.getLogger(__name__)
-# Scripts converted to Simplified after transcription (Cantonese comes out Traditional too).
-_SIMPLIFY = frozenset({"zh", "yue"})
 
 
 class ModelCache:
@@ -204,17 +201,8 @@ class FasterWhisperEngine:
 
     def _segment(self, piece: Any, language: str, prompt: str | None) -> Segment | None:
         """Our Segment for a faster-whisper one, or None when it should be dropped."""
-        text = piece.text.strip()
-        if language in _SIMPLIFY:
-            text = to_simplified(text)
-        if not text or is_hallucination(text, prompt=prompt) or \
-                is_probably_silence(text, piece.no_speech_prob, piece.avg_logprob):
-            return None
-        words = tuple(
-            Word(float(w.start), float(w.end),
-                 to_simplified(w.word) if language in _SIMPLIFY else w.word,
-                 float(w.probability))
-            for w in piece.words or ())
-        return Segment(start=float(piece.start), end=float(piece.end), text=text,
-                       avg_logprob=float(piece.avg_logprob),
-                       no_speech_prob=float(piece.no_speech_prob), words=words)
+        words = [Word(float(w.start), float(w.end), w.word, float(w.probability))
+                 for w in piece.words or ()]
+        return build_segment(start=piece.start, end=piece.end, text=piece.text,
+                             avg_logprob=piece.avg_logprob, no_speech_prob=piece.no_speech_prob,
+                             language=language, prompt=prompt, words=words)

@@ -97,7 +97,7 @@ def _is_complete(folder: Path, manifest: dict) -> bool:
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[None]:
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -141,7 +141,7 @@ def ensure_default_model(cache_dir: Path) -> Path:
     if _is_complete(target, manifest):
         return target
     cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with _locked(cache_dir / f".{DEFAULT_MODEL_FOLDER}.lock"):
+    with locked(cache_dir / f".{DEFAULT_MODEL_FOLDER}.lock"):
         if _is_complete(target, manifest):  # another process finished while we waited
             return target
         work = Path(tempfile.mkdtemp(prefix=f".{DEFAULT_MODEL_FOLDER}.", dir=cache_dir))
