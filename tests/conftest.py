@@ -97,3 +97,13 @@ def cli(cli_env, monkeypatch, tmp_path):
         return runner.invoke(command, [str(a) for a in args], env={**cli_env, **(env or {})},
                              input=input, catch_exceptions=False)
     return run
+
+
+@pytest.fixture
+def services_for(config, cli_env):
+    """Open the data dir the `cli` fixture works on, in-process (after `cli("init")`)."""
+    from logger.services import Services
+
+    def open_services():
+        return Services.open(config, cli_env["LIUHEN_PASSPHRASE"])
+    return open_services

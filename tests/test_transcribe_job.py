@@ -94,3 +94,19 @@ def test_undecodable_recording_fails_its_job_in_plain_words_and_stays(cli, world
     assert jobs[0]["status"] == "failed"
     assert "could not be decoded" in jobs[0]["error"]
     assert cli("verify").exit_code == 0   # the evidence itself is intact
+
+
+@pytest.mark.slow
+def test_re_transcribing_keeps_the_earlier_transcript(cli, world, testdata, services_for):
+    from logger.jobs import enqueue
+    from storage.models import JobKind
+    item = import_one(cli, world["zh"], testdata / "audio" / "IT0011W0001.wav")
+    assert cli("transcribe", "--wait").exit_code == 0
+    first, _ = transcripts(cli, item)
+    with services_for() as services, services.session() as session:
+        enqueue(session, evidence_id=item, kind=JobKind.transcribe,
+                options={"model": "base", "language": "zh"})
+    assert cli("transcribe", "--wait").exit_code == 0
+    both, jobs = transcripts(cli, item)
+    assert len(first) == 1 and len(both) == 2 and both[0] == first[0]
+    assert [j["status"] for j in jobs] == ["done", "done"]
