@@ -29,6 +29,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/blob_throughput.py
 	$(BIN)/python bench/verify_throughput.py
 	$(BIN)/python bench/crash_import.py
+	$(BIN)/python bench/transcribe.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
