@@ -9,9 +9,12 @@ call and labels the segments with the side.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+import threading
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -27,6 +30,58 @@ SIMPLIFIED_LANGUAGES = frozenset({"zh", "yue"})
 
 class TranscriptionError(Exception):
     """Transcription could not run; the message says why in plain words."""
+
+
+class ModelCache:
+    """Loaded models by settings; each loads at most once per process. `loads` counts the
+    loads this cache has done (tests check that a second job does not reload)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._models: dict[Hashable, Any] = {}
+        self.loads = 0
+
+    def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
+        """The model stored under `key`, calling `load()` (under the lock) the first time."""
+        with self._lock:
+            if key not in self._models:
+                self._models[key] = load()
+                self.loads += 1
+            return self._models[key]
+
+    def clear(self) -> None:
+        """Forget every loaded model (their memory is freed once no engine holds them)."""
+        with self._lock:
+            self._models.clear()
+
+
+def resolve_threads(threads: int) -> int:
+    """0 means every core this process may run on."""
+    if threads > 0:
+        return threads
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class CachedModelEngine:
+    """What every engine shares: its settings, where its models live, and the process-wide
+    cache its model loads into (`default_cache` of the subclass unless a test passes one).
+    Cheap to create; the model loads on the first `transcribe`."""
+
+    name: str
+    default_cache: ModelCache
+
+    def __init__(self, config: TranscriptionConfig, *, cache_dir: Path,
+                 cache: ModelCache | None = None):
+        self.config = config
+        self.model_name = config.model
+        self.cache_dir = Path(cache_dir)
+        self._cache = type(self).default_cache if cache is None else cache
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} model={self.model_name!r}>"
 
 
 @dataclass(frozen=True)

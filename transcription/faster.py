@@ -16,44 +16,18 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from transcription.engine import Segment, Transcript, TranscriptionError, Word, build_segment
+from transcription.engine import (CachedModelEngine, ModelCache, Segment, Transcript,
+                                  TranscriptionError, Word, build_segment, resolve_threads)
 from transcription.models import offline_error, resolve_model
-
-if TYPE_CHECKING:
-    from logger.config import TranscriptionConfig
 
 ENGINE_NAME = "faster-whisper"
 _log = logging.getLogger(__name__)
-
-
-class ModelCache:
-    """Loaded models by settings; each loads at most once per process. `loads` counts the
-    loads this cache has done (tests check that a second job does not reload)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._models: dict[Hashable, Any] = {}
-        self.loads = 0
-
-    def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
-        """The model stored under `key`, calling `load()` (under the lock) the first time."""
-        with self._lock:
-            if key not in self._models:
-                self._models[key] = load()
-                self.loads += 1
-            return self._models[key]
-
-    def clear(self) -> None:
-        """Forget every loaded model (their memory is freed once no engine holds them)."""
-        with self._lock:
-            self._models.clear()
 
 
 MODEL_CACHE = ModelCache()
@@ -98,30 +72,11 @@ def resolve_compute_type(compute_type: str, device: str) -> str:
     return "float16" if device == "cuda" else "int8"
 
 
-def resolve_threads(threads: int) -> int:
-    """0 means every core this process may run on."""
-    if threads > 0:
-        return threads
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-class FasterWhisperEngine:
+class FasterWhisperEngine(CachedModelEngine):
     """Engine (transcription.engine) over faster-whisper. Cheap to create; thread-safe."""
 
     name = ENGINE_NAME
-
-    def __init__(self, config: TranscriptionConfig, *, cache_dir: Path,
-                 cache: ModelCache | None = None):
-        self.config = config
-        self.model_name = config.model
-        self.cache_dir = Path(cache_dir)
-        self._cache = MODEL_CACHE if cache is None else cache
-
-    def __repr__(self) -> str:
-        return f"<FasterWhisperEngine model={self.model_name!r}>"
+    default_cache = MODEL_CACHE
 
     def model(self) -> Any:
         """The loaded faster_whisper.WhisperModel (loading it on first use)."""

@@ -10,7 +10,7 @@ the same filtering of invented lines (transcription.engine.build_segment). Audio
 an array, so openai-whisper never needs the ffmpeg program; its tokenizer files ship inside
 the package, so nothing is downloaded.
 
-Models load once per process (a ModelCache, as in transcription.faster). openai-whisper's
+Models load once per process (a ModelCache, see transcription.engine). openai-whisper's
 decoding adds hooks to the model while it runs, so one model transcribes one clip at a time.
 """
 
@@ -19,16 +19,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from transcription.engine import Segment, Transcript, TranscriptionError, build_segment
-from transcription.faster import ModelCache, resolve_threads
+from transcription.engine import (CachedModelEngine, ModelCache, Segment, Transcript,
+                                  TranscriptionError, build_segment, resolve_threads)
 from transcription.models import DEFAULT_MODEL, ModelUnavailable
-
-if TYPE_CHECKING:
-    from logger.config import TranscriptionConfig
 
 ENGINE_NAME = "openai-whisper"
 SAMPLE_RATE = 16_000
@@ -46,20 +43,11 @@ def resolve_torch_device(device: str) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-class OpenAIWhisperEngine:
+class OpenAIWhisperEngine(CachedModelEngine):
     """Engine (transcription.engine) over openai-whisper. Cheap to create; thread-safe."""
 
     name = ENGINE_NAME
-
-    def __init__(self, config: TranscriptionConfig, *, cache_dir: Path,
-                 cache: ModelCache | None = None):
-        self.config = config
-        self.model_name = config.model
-        self.cache_dir = Path(cache_dir)
-        self._cache = MODEL_CACHE if cache is None else cache
-
-    def __repr__(self) -> str:
-        return f"<OpenAIWhisperEngine model={self.model_name!r}>"
+    default_cache = MODEL_CACHE
 
     def model(self) -> tuple[Any, threading.Lock]:
         """The loaded whisper.model.Whisper and the lock its transcriptions take (loading it
