@@ -29,7 +29,7 @@ from storage.types import Money, UTCDateTime, json_dict, json_list, str_enum, ut
 
 __all__ = [
     "Channel", "CustodyAction", "CustodyEvent", "Direction", "Evidence", "EvidenceKind",
-    "ExtractedText", "Job", "JobKind", "JobStatus", "Negotiation", "NegotiationStatus", "Role",
+    "ApiToken", "ExtractedText", "Job", "JobKind", "JobStatus", "Negotiation", "NegotiationStatus", "Role",
     "TextSource", "User", "utcnow",
 ]
 
@@ -135,6 +135,12 @@ class User(SQLModel, table=True):
     name: str = Field(unique=True)
     password_hash: str | None = None
     role: Role = Field(default=Role.member, sa_type=str_enum(Role))
+    # The web app's language ("zh" or "en") and IANA time zone; None: from the browser / config.
+    locale: str | None = Field(default=None, max_length=16)
+    timezone: str | None = Field(default=None, max_length=64)
+    # Failed-login throttling: consecutive failures, and no login accepted before locked_until.
+    failed_logins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = _created_at()
 
 
@@ -247,3 +253,19 @@ class CustodyEvent(SQLModel, table=True):
     # UNIQUE: two concurrent appends on the same head cannot both commit (IntegrityError).
     prev_hash: str = Field(max_length=64, unique=True)
     hash: str = Field(max_length=64)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the JSON API. Only the SHA-256 of the token is stored (the token is
+    256 random bits, so a plain hash is enough); `prefix` lets a person tell tokens apart."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=100)
+    prefix: str = Field(max_length=16)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _created_at()
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
