@@ -67,6 +67,7 @@ class IntakeConfig:
 class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 8000
+    idle_timeout_minutes: int = 30
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,8 @@ def _validate(config: Config, where: str) -> None:
         raise ConfigError(f"{where}: `intake.max_file_mb` must be at least 1")
     if not 0 < config.server.port < 65536:
         raise ConfigError(f"{where}: `server.port` must be between 1 and 65535")
+    if config.server.idle_timeout_minutes < 1:
+        raise ConfigError(f"{where}: `server.idle_timeout_minutes` must be at least 1")
     _validate_transcription(config.transcription, where)
     _validate_worker(config.worker, where)
     url = config.storage.database_url

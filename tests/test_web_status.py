@@ -1,4 +1,4 @@
-"""The placeholder page `make run` serves until the web issue lands, and `liuhen serve`."""
+"""`liuhen serve` on a data dir that does not exist yet, and the app's headers."""
 
 import os
 import socket
@@ -11,14 +11,14 @@ from conftest import CHEAP_KDF, PASSPHRASE
 from web import create_app
 
 
-def test_status_page_says_the_vault_is_unlocked(services, session, negotiation):
+def test_an_unlocked_data_dir_without_accounts_asks_for_the_first_one(services):
     client = create_app(services).test_client()
-    page = client.get("/")
-    assert page.status_code == 200
-    body = page.get_data(as_text=True)
-    assert "The vault is unlocked" in body and "1 negotiation(s)" in body
+    page = client.get("/", follow_redirects=True)
+    assert page.request.path == "/setup"
+    assert page.status_code == 200 and 'name="password"' in page.get_data(as_text=True)
     assert page.headers["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
 
 
 def free_port() -> int:
@@ -39,7 +39,8 @@ def test_serve_creates_the_data_dir_on_first_run_and_serves(tmp_path):
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as reply:
-                    assert "The vault is unlocked" in reply.read().decode()
+                    assert reply.url.endswith("/setup"), reply.url
+                    assert 'name="password"' in reply.read().decode()
                     break
             except OSError:
                 assert server.poll() is None, server.stdout.read().decode()

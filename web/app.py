@@ -1,40 +1,105 @@
-"""The app factory. Until the web issue lands, a single status page."""
+"""The app factory: one blueprint per noun (auth, negotiations, evidence, timeline, search,
+settings, and the JSON API), the gate every request passes, and the security headers.
+
+The gate: until the data dir exists only the first-run page answers; while it is locked only the
+unlock page; after that every page needs a signed-in account except the sign-in page itself. The
+API blueprint authenticates with bearer tokens instead and answers JSON.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, render_template_string
-from sqlmodel import func, select
+from datetime import timedelta
 
+from flask import Flask, g, jsonify, redirect, request, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from logger.config import Config
 from logger.services import Services
-from storage.models import Evidence, Negotiation
+from web import api, auth, evidence, negotiations, search, settings, timeline
+from web.access import close_db
+from web.i18n import init_i18n
+from web.state import EXTENSION, AppState, app_state
 
-STATUS_PAGE = """<!doctype html>
-<html lang="zh-Hans"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Liuhen 留痕</title></head>
-<body><h1>Liuhen 留痕</h1>
-<p>The vault is unlocked. 保险库已解锁。</p>
-<p>{{ negotiations }} negotiation(s), {{ evidence }} evidence item(s).</p>
-</body></html>"""
+csrf = CSRFProtect()
+
+# Endpoints that answer before the data dir is unlocked, and before anyone signs in.
+BEFORE_UNLOCK = {"static", "auth.setup", "auth.unlock", "settings.language"}
+BEFORE_SIGN_IN = BEFORE_UNLOCK | {"auth.login"}
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    "connect-src 'self'",
+    "frame-src 'self'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+])
 
 
-def create_app(services: Services) -> Flask:
-    """Build the web app over an unlocked data dir."""
+def create_app(services: Services | None = None, *, config: Config | None = None) -> Flask:
+    """Build the web app over a data dir: `services` when it is already unlocked, else `config`
+    (the app then offers the first-run or unlock page)."""
+    if config is None:
+        if services is None:
+            raise ValueError("create_app needs the unlocked services or the config")
+        config = services.config
     app = Flask(__name__)
-    app.extensions["liuhen"] = services
-
-    @app.get("/")
-    def status():
-        with services.session() as session:
-            negotiations = session.exec(select(func.count(Negotiation.id))).one()
-            evidence = session.exec(select(func.count(Evidence.id))).one()
-        return render_template_string(STATUS_PAGE, negotiations=negotiations, evidence=evidence)
-
-    @app.after_request
-    def security_headers(response):
-        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'self'"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        return response
-
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="liuhen_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=config.server.idle_timeout_minutes),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        WTF_CSRF_SSL_STRICT=False,
+        # Uploads are streamed by the views themselves; Flask must not cap or buffer them.
+        MAX_CONTENT_LENGTH=None,
+    )
+    app.extensions[EXTENSION] = AppState(app, config, services)
+    init_i18n(app)
+    csrf.init_app(app)
+    for module in (auth, negotiations, evidence, timeline, search, settings):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # bearer tokens, not cookies: nothing for a forged request to ride on
+    app.before_request(gate)
+    app.after_request(security_headers)
+    app.teardown_appcontext(close_db)
+    app.register_error_handler(CSRFError, csrf_failed)
     return app
+
+
+def gate():
+    endpoint = request.endpoint
+    if endpoint is None or request.blueprint == api.bp.name:
+        return None  # 404 follows, or the API checks its own token
+    state = app_state()
+    if state.services is None:
+        if endpoint in BEFORE_UNLOCK:
+            return None
+        return redirect(url_for("auth.unlock" if state.vault_exists else "auth.setup"))
+    g.user = auth.signed_in_user()
+    if g.user is None and endpoint not in BEFORE_SIGN_IN:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return None
+
+
+def security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def csrf_failed(error: CSRFError):
+    message = f"The form was refused: {error.description} Reload the page and try again."
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error=message), 400
+    return message, 400
