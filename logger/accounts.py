@@ -55,6 +55,11 @@ def add_user(session: Session, name: str, password: str, *, admin: bool = False)
     return user
 
 
+def any_user(session: Session) -> bool:
+    """Whether any account exists yet (the web app's first-run page creates the first)."""
+    return session.exec(select(User.id).limit(1)).first() is not None
+
+
 def find_user(session: Session, name: str) -> User:
     user = session.exec(select(User).where(User.name == name)).first()
     if user is None:

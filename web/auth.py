@@ -34,7 +34,7 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/setup", methods=["GET", "POST"])
 def setup():
     state = app_state()
-    if state.services is not None and db().query(User).first() is not None:
+    if state.services is not None and accounts.any_user(db()):
         return redirect(url_for("auth.login"))
     if request.method == "POST":
         name = request.form.get("name", "")
@@ -77,7 +77,7 @@ def unlock():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    if db().query(User).first() is None:
+    if not accounts.any_user(db()):
         return redirect(url_for("auth.setup"))
     if request.method == "POST":
         name = request.form.get("name", "")
