@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from logger.config import Config, VaultConfig, load_config
 
-pytest_plugins = ["fixtures_pg", "blob_support"]
+pytest_plugins = ["fixtures_pg", "blob_support", "web_support"]
 
 PASSPHRASE = "correct horse battery staple 正确"
 TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "testdata"
