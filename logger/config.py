@@ -57,6 +57,8 @@ class VaultConfig:
 @dataclass(frozen=True)
 class IntakeConfig:
     max_file_mb: int = 2048
+    # The user's own email addresses: mail from one of them is from_me, to one is from_them.
+    my_addresses: list[str] = field(default_factory=list)
 
     @property
     def max_file_bytes(self) -> int:
@@ -68,6 +70,7 @@ class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 8000
     idle_timeout_minutes: int = 30
+    trust_proxy: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class TranscriptionConfig:
     threads: int = 0
     beam_size: int = 5
     vad: bool = True
+    allow_download: bool = False
 
     def models_dir(self, data_dir: Path) -> Path:
         """Where models are joined or kept: `model_dir`, or `<data_dir>/models` when empty."""
@@ -110,6 +114,30 @@ class WorkerConfig:
 
 
 @dataclass(frozen=True)
+class WatchConfig:
+    """Folders whose new files `liuhen serve` ingests by itself (`logger.watch`)."""
+
+    dirs: list[str] = field(default_factory=list)
+    negotiation: int = 0
+    poll_seconds: int = 5
+    settle_seconds: int = 10
+
+
+@dataclass(frozen=True)
+class MailInConfig:
+    """An IMAP folder whose new messages `liuhen serve` ingests by itself (`logger.mailin`)."""
+
+    host: str = ""
+    port: int = 993
+    ssl: bool = True
+    user: str = ""
+    password_file: str = ""
+    folder: str = "INBOX"
+    negotiation: int = 0
+    interval_minutes: int = 15
+
+
+@dataclass(frozen=True)
 class Config:
     storage: StorageConfig = field(default_factory=StorageConfig)
     vault: VaultConfig = field(default_factory=VaultConfig)
@@ -118,6 +146,8 @@ class Config:
     locale: LocaleConfig = field(default_factory=LocaleConfig)
     transcription: TranscriptionConfig = field(default_factory=TranscriptionConfig)
     worker: WorkerConfig = field(default_factory=WorkerConfig)
+    watch: WatchConfig = field(default_factory=WatchConfig)
+    mailin: MailInConfig = field(default_factory=MailInConfig)
 
     def with_data_dir(self, data_dir: Path) -> Config:
         storage = dataclasses.replace(self.storage, data_dir=Path(data_dir))
@@ -227,10 +257,21 @@ def _coerce(section: str, key: str, value: object, known: dict[str, type], where
             if not isinstance(value, str):
                 raise ValueError
             return value
+        if typing.get_origin(expected) is list:
+            return _string_list(value, from_env)
     except ValueError:
         raise ConfigError(f"{where}: `{section}.{key}` must be {expected.__name__}, "
                           f"got {value!r}") from None
     raise ConfigError(f"{where}: `{section}.{key}` has an unsupported type")  # pragma: no cover
+
+
+def _string_list(value: object, from_env: bool) -> list[str]:
+    """A TOML list of strings; in an environment variable, comma-separated."""
+    if from_env:
+        return [part.strip() for part in str(value).split(",") if part.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError
+    return value
 
 
 def _validate(config: Config, where: str) -> None:
@@ -253,6 +294,7 @@ def _validate(config: Config, where: str) -> None:
         raise ConfigError(f"{where}: `server.idle_timeout_minutes` must be at least 1")
     _validate_transcription(config.transcription, where)
     _validate_worker(config.worker, where)
+    _validate_intake_sources(config, where)
     url = config.storage.database_url
     if url and not url.startswith(("postgresql://", "postgresql+psycopg://")):
         raise ConfigError(f"{where}: `storage.database_url` must be empty (the encrypted SQLite "
@@ -277,6 +319,23 @@ def _validate_transcription(t: TranscriptionConfig, where: str) -> None:
     if not 1 <= t.beam_size <= 20:
         raise ConfigError(f"{where}: `transcription.beam_size` must be between 1 and 20, "
                           f"got {t.beam_size}")
+
+
+def _validate_intake_sources(config: Config, where: str) -> None:
+    if config.watch.poll_seconds < 1 or config.watch.settle_seconds < 0:
+        raise ConfigError(f"{where}: `watch.poll_seconds` must be at least 1 and "
+                          "`watch.settle_seconds` 0 or more")
+    if config.watch.dirs and config.watch.negotiation < 1:
+        raise ConfigError(f"{where}: `watch.dirs` is set but `watch.negotiation` is not: name "
+                          "the negotiation (its number, see `liuhen negotiation list`) that "
+                          "files from the watched folders belong to")
+    mail = config.mailin
+    if mail.host and (mail.negotiation < 1 or not mail.user):
+        raise ConfigError(f"{where}: `mailin.host` is set, so `mailin.user` and "
+                          "`mailin.negotiation` must be set too")
+    if mail.interval_minutes < 1 or not 0 < mail.port < 65536:
+        raise ConfigError(f"{where}: `mailin.interval_minutes` must be at least 1 and "
+                          "`mailin.port` between 1 and 65535")
 
 
 def _validate_worker(w: WorkerConfig, where: str) -> None:

@@ -184,8 +184,9 @@ def test_empty_and_malformed_audio(engine):
 
 def test_a_model_that_is_not_here_is_a_plain_error(model_dir, tmp_path):
     engine = make_engine(TranscriptionConfig(model="small"), cache_dir=model_dir)
-    with pytest.raises(ModelUnavailable, match="model 'small' is not available offline; "
-                                               "the embedded default is 'base'"):
+    with pytest.raises(ModelUnavailable, match="model 'small' is not on this machine and "
+                                               "downloads are off; the embedded default is "
+                                               "'base'. Either set `transcription.allow_downl"):
         engine.transcribe(np.zeros(SAMPLE_RATE, dtype=np.float32))
     missing = make_engine(TranscriptionConfig(model=str(tmp_path / "nope")), cache_dir=model_dir)
     with pytest.raises(ModelUnavailable, match="does not exist"):

@@ -313,7 +313,7 @@ def test_transcribe_wait_runs_the_queue_and_reports_each_job(services, add_items
     assert json.loads(rest.stdout) == [{
         "id": job_of(services, bad).id, "evidence_id": bad, "kind": "extract_text",
         "status": "failed", "attempts": 1, "max_attempts": 3, "progress": 0.0,
-        "not_before": None, "error": "no speech found in this recording"}]
+        "options": {}, "not_before": None, "error": "no speech found in this recording"}]
 
     idle = cli("transcribe", "--wait")
     assert (idle.exit_code, idle.stdout) == (0, "no jobs to run\n")

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 import click
 
 from logger import jobs
+from logger.cli_jobs import job_dict, job_line
 from logger.errors import LiuhenError
-from logger.evidence import get_evidence, iso
+from logger.evidence import get_evidence
 from logger.output import emit
-from storage.models import Job, JobStatus
+from storage.models import EvidenceKind, Job, JobKind, JobStatus
 from transcription import worker as worker_module
 
 if TYPE_CHECKING:
@@ -55,22 +56,47 @@ def worker(obj: Context) -> None:
 @click.option("--wait", is_flag=True,
               help="Run the queued jobs now, in this process, until none is left.")
 @click.option("--evidence", "evidence_id", type=int, help="Only this evidence item's jobs.")
+@click.option("--again", is_flag=True,
+              help="Queue a new transcription of --evidence (the earlier transcript is kept).")
+@click.option("--model", help="With --again: the Whisper model to use (default: the config's).")
+@click.option("--language", type=click.Choice(["zh", "en"]),
+              help="With --again: the language spoken (default: the negotiation's, else detected).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def transcribe(obj: Context, wait: bool, evidence_id: int | None, as_json: bool) -> None:
-    """List the transcription jobs waiting; with --wait, run them now.
+def transcribe(obj: Context, wait: bool, evidence_id: int | None, again: bool,
+               model: str | None, language: str | None, as_json: bool) -> None:
+    """List the jobs waiting (transcription, OCR, parsing); with --wait, run them now.
 
     With --wait it prints a line each time a job's attempt ends (--json: each job once, as
     last left) and exits 1 if any job did not end done (failed, waiting for a retry, or
-    cancelled). Retries still in their back-off are left for later."""
+    cancelled). Retries still in their back-off are left for later.
+
+    `--evidence ID --again [--model small]` queues a new transcription of a recording, e.g. with
+    a larger model; both transcripts are kept."""
     services = obj.services()
     found = worker_module.handlers()
     if not found:
         raise LiuhenError(NO_HANDLERS)
     tz = services.config.locale.zone
+    if (model or language) and not again:
+        raise LiuhenError("--model and --language go with --again (a new transcription)")
+    if again and evidence_id is None:
+        raise LiuhenError("--again needs --evidence ID: the recording to transcribe again")
     if evidence_id is not None:
         with services.session() as session:
-            get_evidence(session, evidence_id)
+            evidence = get_evidence(session, evidence_id)
+            if again:
+                if evidence.kind != EvidenceKind.call and not evidence.media_type.startswith(
+                        ("audio/", "video/")):
+                    raise LiuhenError(f"evidence #{evidence_id} is {evidence.kind} "
+                                      f"({evidence.media_type}), not a recording")
+                options = {k: v for k, v in (("model", model), ("language", language)) if v}
+                job = jobs.enqueue(session, evidence_id=evidence_id, kind=JobKind.transcribe,
+                                   options=options)
+                if not wait:
+                    emit(job_dict(job), as_json, f"{job_line(job, tz)} (queued; "
+                         "`liuhen transcribe --wait` or a running worker does it)")
+                    return
     if not wait:
         with services.session() as session:
             waiting = jobs.list_jobs(session, kinds=found, evidence_id=evidence_id,
@@ -91,28 +117,6 @@ def transcribe(obj: Context, wait: bool, evidence_id: int | None, as_json: bool)
     elif not ran:
         click.echo("no jobs to run")
     sys.exit(0 if all(j.status == JobStatus.done for j in ran.values()) else 1)
-
-
-def job_dict(job: Job) -> dict:
-    """A job as `--json` prints it (the field names are a contract)."""
-    return {"id": job.id, "evidence_id": job.evidence_id, "kind": str(job.kind),
-            "status": str(job.status), "attempts": job.attempts,
-            "max_attempts": job.max_attempts, "progress": round(job.progress, 3),
-            "not_before": iso(job.not_before), "error": job.error}
-
-
-def job_line(job: Job, tz) -> str:
-    """A job in one line for people; times in the configured time zone."""
-    head = f"job #{job.id} {job.kind}, evidence #{job.evidence_id}:"
-    if job.status == JobStatus.queued and job.error:
-        when = job.not_before.astimezone(tz).strftime("%H:%M:%S") if job.not_before else "now"
-        return (f"{head} attempt {job.attempts} of {job.max_attempts} failed, retried after "
-                f"{when}: {job.error}")
-    if job.status == JobStatus.failed:
-        return f"{head} failed: {job.error}"
-    if job.status == JobStatus.running:
-        return f"{head} running on {job.worker_id} ({job.progress:.0%})"
-    return f"{head} {job.status}"
 
 
 @contextmanager

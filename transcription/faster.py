@@ -8,8 +8,8 @@
 
 Loaded models live in a process-wide ModelCache keyed by model folder, device, precision and
 threads: the first transcribe loads (under a lock), every later engine with the same settings
-reuses it. Nothing is downloaded: HF_HUB_OFFLINE is set before faster-whisper is imported and
-named models are looked up with `local_files_only`.
+reuses it. Nothing is downloaded unless `transcription.allow_download` is on: HF_HUB_OFFLINE is
+set before faster-whisper is imported and named models are looked up with `local_files_only`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 
 from transcription.engine import (CachedModelEngine, ModelCache, Segment, Transcript,
                                   TranscriptionError, Word, build_segment, resolve_threads)
-from transcription.models import offline_error, resolve_model
+from transcription.models import download_error, offline_error, resolve_model
 
 ENGINE_NAME = "faster-whisper"
 _log = logging.getLogger(__name__)
@@ -102,9 +102,11 @@ class FasterWhisperEngine(CachedModelEngine):
             return _open_model(where, named, "cpu", cpu_type, threads)
 
     def _locate(self, named: str) -> str:
-        """The folder of the model `named`, found offline, or ModelUnavailable."""
-        # Read at import by huggingface_hub: must be set before faster_whisper is imported.
-        os.environ["HF_HUB_OFFLINE"] = "1"
+        """The folder of the model `named`: found here, else downloaded into the models folder
+        when `allow_download` is on, else ModelUnavailable."""
+        if not self.config.allow_download:
+            # Read at import by huggingface_hub: must be set before faster_whisper is imported.
+            os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
         where = resolve_model(named, self.cache_dir)
         if where != named or Path(where).is_dir():
@@ -114,7 +116,13 @@ class FasterWhisperEngine(CachedModelEngine):
         try:
             return download_model(named, local_files_only=True, cache_dir=str(self.cache_dir))
         except Exception as e:  # noqa: BLE001 - hub errors vary; all mean "not here"
-            raise offline_error(named, e) from None
+            if not self.config.allow_download:
+                raise offline_error(named, e) from None
+        _log.info("downloading the Whisper model %r into %s", named, self.cache_dir)
+        try:
+            return download_model(named, cache_dir=str(self.cache_dir))
+        except Exception as e:  # noqa: BLE001 - network, hub and disk errors alike
+            raise download_error(named, e) from None
 
     def transcribe(self, audio: np.ndarray, *, language: str | None = None,
                    prompt: str | None = None,

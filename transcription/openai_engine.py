@@ -8,7 +8,8 @@ transcription.ct2_convert) with the same settings as transcription.faster: no co
 previous text, Silero VAD (faster-whisper's, which ships its weights), Simplified output and
 the same filtering of invented lines (transcription.engine.build_segment). Audio is passed as
 an array, so openai-whisper never needs the ffmpeg program; its tokenizer files ship inside
-the package, so nothing is downloaded.
+the package. An official model name ("small", "large-v3") is looked up in
+`<models>/openai-whisper/` and downloaded there only when `transcription.allow_download` is on.
 
 Models load once per process (a ModelCache, see transcription.engine). openai-whisper's
 decoding adds hooks to the model while it runs, so one model transcribes one clip at a time.
@@ -25,7 +26,7 @@ import numpy as np
 
 from transcription.engine import (CachedModelEngine, ModelCache, Segment, Transcript,
                                   TranscriptionError, build_segment, resolve_threads)
-from transcription.models import DEFAULT_MODEL, ModelUnavailable
+from transcription.models import DEFAULT_MODEL, ModelUnavailable, download_error, offline_error
 
 ENGINE_NAME = "openai-whisper"
 SAMPLE_RATE = 16_000
@@ -57,20 +58,33 @@ class OpenAIWhisperEngine(CachedModelEngine):
         key = (self.model_name, str(self.cache_dir), device, threads)
         return self._cache.get(key, lambda: (self._load(device, threads), threading.Lock()))
 
-    def _checkpoint(self) -> Path:
-        """The checkpoint file for `transcription.model`: the embedded model converted, or
-        a file named directly. Never a download."""
+    def _checkpoint(self) -> str:
+        """What openai-whisper loads for `transcription.model`: the embedded model converted,
+        a checkpoint file named directly, or an official model name ("small", "large-v3"),
+        which whisper finds in the models folder or, with `allow_download`, downloads there."""
+        import whisper
+
         if self.model_name == DEFAULT_MODEL:
             from transcription.ct2_convert import ensure_openai_checkpoint
 
-            return ensure_openai_checkpoint(self.cache_dir)
+            return str(ensure_openai_checkpoint(self.cache_dir))
         path = Path(self.model_name).expanduser()
         if path.is_file():
-            return path
+            return str(path)
+        if self.model_name in whisper.available_models():
+            url = whisper._MODELS[self.model_name]  # noqa: SLF001 - the one map of names to files
+            if self.config.allow_download or (self._download_root() / Path(url).name).is_file():
+                return self.model_name
+            raise offline_error(self.model_name, f"no {Path(url).name} in "
+                                                 f"{self._download_root()}")
         raise ModelUnavailable(
-            f"the openai-whisper engine needs \"base\" (the model that comes with Liuhen) or "
-            f"the path of an openai-whisper checkpoint file; {self.model_name!r} is neither "
+            f"the openai-whisper engine needs \"base\" (the model that comes with Liuhen), an "
+            f"official Whisper model name ({', '.join(whisper.available_models())}) or the path "
+            f"of an openai-whisper checkpoint file; {self.model_name!r} is none of these "
             "(config keys `transcription.model`, `transcription.engine`)")
+
+    def _download_root(self) -> Path:
+        return self.cache_dir / "openai-whisper"
 
     def _load(self, device: str, threads: int) -> Any:
         import torch
@@ -79,9 +93,14 @@ class OpenAIWhisperEngine(CachedModelEngine):
         checkpoint = self._checkpoint()
         if device == "cpu":
             torch.set_num_threads(threads)  # process-wide: PyTorch has no per-model setting
+        named = checkpoint == self.model_name and checkpoint in whisper.available_models()
         try:
-            return whisper.load_model(str(checkpoint), device=device)
+            return whisper.load_model(checkpoint, device=device,
+                                      download_root=str(self._download_root()))
         except (RuntimeError, ValueError, OSError, KeyError) as e:
+            # Fetching raises URLError (an OSError) or a RuntimeError about the checksum.
+            if named and (isinstance(e, OSError) or "checksum" in str(e).lower()):
+                raise download_error(self.model_name, e) from None
             raise TranscriptionError(
                 f"the Whisper model {self.model_name!r} ({checkpoint}) could not be loaded by "
                 f"openai-whisper on {device} (config keys `transcription.device`, "
