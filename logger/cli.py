@@ -66,8 +66,9 @@ class LiuhenGroup(click.Group):
         if self._plugins_loaded:
             return
         self._plugins_loaded = True
-        from logger import cli_evidence
+        from logger import cli_evidence, cli_jobs
         cli_evidence.register(self)
+        cli_jobs.register(self)
         for entry in entry_points(group="liuhen.commands"):
             self.add_command(entry.load(), entry.name)
 
