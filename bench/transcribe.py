@@ -26,6 +26,8 @@ AUDIO = ROOT.parent / "shared" / "testdata" / "audio"
 VARIANTS = {
     "default": {"engine": "faster-whisper"},
     "beam1": {"engine": "faster-whisper", "beam_size": 1},
+    "batch8": {"engine": "faster-whisper", "batch_size": 8},
+    "batch8-beam1": {"engine": "faster-whisper", "batch_size": 8, "beam_size": 1},
     "openai": {"engine": "openai-whisper"},
 }
 

@@ -91,6 +91,7 @@ class TranscriptionConfig:
     compute_type: str = "auto"
     threads: int = 0
     beam_size: int = 5
+    batch_size: int = 0
     vad: bool = True
     allow_download: bool = False
 
@@ -319,6 +320,9 @@ def _validate_transcription(t: TranscriptionConfig, where: str) -> None:
     if not 1 <= t.beam_size <= 20:
         raise ConfigError(f"{where}: `transcription.beam_size` must be between 1 and 20, "
                           f"got {t.beam_size}")
+    if not 0 <= t.batch_size <= 64:
+        raise ConfigError(f"{where}: `transcription.batch_size` must be between 0 and 64, "
+                          f"got {t.batch_size}")
 
 
 def _validate_intake_sources(config: Config, where: str) -> None:

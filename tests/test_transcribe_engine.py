@@ -73,6 +73,22 @@ def test_mandarin_is_transcribed_in_simplified_chinese(clip, engine, testdata, r
         assert segment.speaker is None and segment.words == ()
 
 
+def test_the_batched_pipeline_reads_the_same_speech(model_dir, testdata, references):
+    """`transcription.batch_size` > 1 decodes speech chunks together (faster-whisper's batched
+    pipeline); the text must be as good as one window after another."""
+    batched = make_engine(TranscriptionConfig(batch_size=4), cache_dir=model_dir)
+    long = np.concatenate([load(testdata, clip) for clip in ZH_CLIPS for _ in range(2)]
+                          + [np.zeros(SAMPLE_RATE * 2, dtype=np.float32)])
+    seen: list[float] = []
+    transcript = batched.transcribe(long, language="zh", progress=seen.append)
+    reference = "".join(references[clip] for clip in ZH_CLIPS for _ in range(2))
+    assert cer(reference, transcript.text) <= ZH_CER_BOUND, transcript.text
+    assert traditional_characters(transcript.text) == ""
+    assert seen[-1] == 1.0 and seen == sorted(seen)
+    starts = [s.start for s in transcript.segments]
+    assert starts == sorted(starts) and transcript.segments[-1].end <= len(long) / SAMPLE_RATE
+
+
 def test_english_is_transcribed(engine, testdata, references):
     transcript = engine.transcribe(load(testdata, "jfk.flac"), language="en")
     assert transcript.language == "en"

@@ -140,12 +140,18 @@ class FasterWhisperEngine(CachedModelEngine):
                 progress(1.0)
             return Transcript(language or "", 0.0, self.name, self.model_name, ())
         model = self.model()
+        options = dict(language=language, task="transcribe", beam_size=self.config.beam_size,
+                       condition_on_previous_text=False, initial_prompt=prompt or None,
+                       word_timestamps=word_timestamps)
         try:
-            pieces, info = model.transcribe(
-                audio, language=language, task="transcribe",
-                beam_size=self.config.beam_size, vad_filter=self.config.vad,
-                condition_on_previous_text=False, initial_prompt=prompt or None,
-                word_timestamps=word_timestamps)
+            if self.config.batch_size > 1:
+                from faster_whisper import BatchedInferencePipeline
+
+                # The batched pipeline cuts the audio at speech boundaries: VAD is always on.
+                pieces, info = BatchedInferencePipeline(model).transcribe(
+                    audio, batch_size=self.config.batch_size, vad_filter=True, **options)
+            else:
+                pieces, info = model.transcribe(audio, vad_filter=self.config.vad, **options)
             segments = []
             for piece in pieces:
                 segment = self._segment(piece, info.language, prompt)
