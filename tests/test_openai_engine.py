@@ -93,6 +93,37 @@ def test_silence_gives_no_text(model_dir):
     assert transcript.segments == () and transcript.language == ""
 
 
+def test_progress_is_reported_between_groups_of_speech(model_dir, testdata, monkeypatch):
+    """openai-whisper itself reports nothing while it runs: the engine hands it the speech in
+    groups and reports after each; every group's words are there, at the recording's times."""
+    import transcription.openai_engine as module
+
+    clip = load(testdata, "BAC009S0764W0121.wav")
+    gap = np.zeros(16_000 * 2, dtype=np.float32)
+    audio = np.concatenate([clip, gap, clip, gap, clip])
+    whole = make_engine(TranscriptionConfig(engine="openai-whisper"), cache_dir=model_dir)
+    once = whole.transcribe(clip, language="zh").text
+    monkeypatch.setattr(module, "GROUP_S", 5)   # one clip (about 4 s) per group
+    seen: list[float] = []
+    grouped = whole.transcribe(audio, language="zh", progress=seen.append)
+    assert len(seen) >= 4 and seen == sorted(seen) and seen[-1] == 1.0
+    assert 0.2 < seen[0] < 0.5   # after the first of three clips
+    assert cer(once * 3, grouped.text) <= 0.1, (once, grouped.text)
+    starts = [s.start for s in grouped.segments]
+    assert starts == sorted(starts) and starts[-1] > 12   # times are the recording's
+
+
+def test_word_timings_come_with_the_segments(model_dir, testdata):
+    engine = make_engine(TranscriptionConfig(engine="openai-whisper"), cache_dir=model_dir)
+    transcript = engine.transcribe(load(testdata, "jfk.flac"), language="en",
+                                   word_timestamps=True)
+    words = [w for s in transcript.segments for w in s.words]
+    assert "country" in " ".join(w.text.lower() for w in words)
+    assert all(a.start <= b.start for a, b in zip(words, words[1:]))
+    assert all(0 <= w.start <= w.end <= transcript.duration_s + 0.5 for w in words)
+    assert all(0 <= w.probability <= 1 for w in words)
+
+
 def test_without_the_extra_the_error_says_how_to_install_it(model_dir, monkeypatch):
     import importlib.util
 

@@ -25,12 +25,16 @@ from typing import Any
 import numpy as np
 
 from transcription.engine import (CachedModelEngine, ModelCache, Segment, Transcript,
-                                  TranscriptionError, build_segment, resolve_threads)
+                                  TranscriptionError, Word, build_segment, resolve_threads)
 from transcription.models import DEFAULT_MODEL, ModelUnavailable, download_error, offline_error
 
 ENGINE_NAME = "openai-whisper"
 SAMPLE_RATE = 16_000
 BEST_OF = 5  # candidates sampled when decoding falls back to a temperature above 0
+# Seconds of speech handed to openai-whisper at once: progress is reported between groups.
+GROUP_S = 120
+
+Restore = Callable[[float, float], tuple[float, float]]
 
 MODEL_CACHE = ModelCache()
 
@@ -95,8 +99,13 @@ class OpenAIWhisperEngine(CachedModelEngine):
             torch.set_num_threads(threads)  # process-wide: PyTorch has no per-model setting
         named = checkpoint == self.model_name and checkpoint in whisper.available_models()
         try:
-            return whisper.load_model(checkpoint, device=device,
-                                      download_root=str(self._download_root()))
+            model = whisper.load_model(checkpoint, device=device,
+                                       download_root=str(self._download_root()))
+            if self.model_name == DEFAULT_MODEL:
+                # A checkpoint loaded from a file gets generic alignment heads; the embedded
+                # model is OpenAI's base, whose heads whisper knows (for word timings).
+                model.set_alignment_heads(whisper._ALIGNMENT_HEADS[DEFAULT_MODEL])  # noqa: SLF001
+            return model
         except (RuntimeError, ValueError, OSError, KeyError) as e:
             # Fetching raises URLError (an OSError) or a RuntimeError about the checksum.
             if named and (isinstance(e, OSError) or "checksum" in str(e).lower()):
@@ -108,42 +117,51 @@ class OpenAIWhisperEngine(CachedModelEngine):
 
     def transcribe(self, audio: np.ndarray, *, language: str | None = None,
                    prompt: str | None = None,
-                   progress: Callable[[float], None] | None = None) -> Transcript:
-        """See transcription.engine.Engine.transcribe. openai-whisper reports nothing while
-        it runs: `progress` is called as the finished segments are collected."""
+                   progress: Callable[[float], None] | None = None,
+                   word_timestamps: bool = False) -> Transcript:
+        """See transcription.engine.Engine.transcribe. openai-whisper reports nothing while it
+        runs, so the speech is handed over in groups of at most GROUP_S seconds, cut between
+        the stretches VAD found (nothing is lost: no window is conditioned on earlier text
+        anyway), and `progress` is called after each group. `word_timestamps` also fills each
+        segment's `words` (the embedded model's alignment heads are those of OpenAI's base)."""
         audio = np.asarray(audio)
         if audio.ndim != 1:
             raise ValueError(f"audio must be one channel (a 1-D array), got shape {audio.shape}")
         audio = audio.astype(np.float32, copy=False)
         duration = len(audio) / SAMPLE_RATE
-        speech, restore = self._speech(audio)
-        if len(speech) == 0:
+        groups = self._speech_groups(audio)
+        if not groups:
             if progress is not None:
                 progress(1.0)
             return Transcript(language or "", duration, self.name, self.model_name, ())
         model, lock = self.model()
         device = str(model.device)
-        try:
-            with lock:
-                result = model.transcribe(
-                    speech, language=language, task="transcribe", verbose=None,
-                    beam_size=self.config.beam_size, best_of=BEST_OF,
-                    condition_on_previous_text=False, initial_prompt=prompt or None,
-                    fp16=device.startswith("cuda"))
-        except RuntimeError as e:  # PyTorch reports device and memory trouble this way
-            raise TranscriptionError(f"the transcription stopped: {e}") from None
-        detected = result.get("language") or language or ""
         segments: list[Segment] = []
-        for piece in result["segments"]:
-            start, end = restore(piece["start"], piece["end"])
-            segment = build_segment(start=start, end=end, text=piece["text"],
-                                    avg_logprob=piece["avg_logprob"],
-                                    no_speech_prob=piece["no_speech_prob"],
-                                    language=detected, prompt=prompt)
-            if segment is not None:
-                segments.append(segment)
+        detected = language or ""
+        for speech, restore in groups:
+            try:
+                with lock:
+                    result = model.transcribe(
+                        speech, language=language or (detected or None), task="transcribe",
+                        verbose=None, beam_size=self.config.beam_size, best_of=BEST_OF,
+                        condition_on_previous_text=False, initial_prompt=prompt or None,
+                        word_timestamps=word_timestamps, fp16=device.startswith("cuda"))
+            except RuntimeError as e:  # PyTorch reports device and memory trouble this way
+                raise TranscriptionError(f"the transcription stopped: {e}") from None
+            detected = detected or result.get("language") or ""
+            end = 0.0
+            for piece in result["segments"]:
+                start, end = restore(piece["start"], piece["end"])
+                words = [Word(*restore(w["start"], w["end"]), w["word"], float(w["probability"]))
+                         for w in piece.get("words") or ()]
+                segment = build_segment(start=start, end=end, text=piece["text"],
+                                        avg_logprob=piece["avg_logprob"],
+                                        no_speech_prob=piece["no_speech_prob"],
+                                        language=detected, prompt=prompt, words=words)
+                if segment is not None:
+                    segments.append(segment)
             if progress is not None and duration > 0:
-                progress(min(1.0, end / duration))
+                progress(min(1.0, restore(0.0, len(speech) / SAMPLE_RATE)[1] / duration))
         if progress is not None:
             progress(1.0)
         # Detection over silence still names a language ("en", "cy"): report none instead.
@@ -151,18 +169,32 @@ class OpenAIWhisperEngine(CachedModelEngine):
         return Transcript(language=found, duration_s=duration, engine=self.name,
                           model=self.model_name, segments=tuple(segments))
 
-    def _speech(self, audio: np.ndarray) -> tuple[np.ndarray,
-                                                  Callable[[float, float], tuple[float, float]]]:
-        """The audio to transcribe and how to map its times back to the recording's: with
-        `transcription.vad`, only the speech Silero VAD finds (as faster-whisper does)."""
-        if not self.config.vad or len(audio) == 0:
-            return audio, lambda start, end: (start, end)
+    def _speech_groups(self, audio: np.ndarray) -> list[tuple[np.ndarray, Restore]]:
+        """The audio to transcribe, in groups of at most GROUP_S seconds of speech (a single
+        longer stretch stays whole), each with how to map its times back to the recording's.
+        With `transcription.vad`, only the speech Silero VAD finds (as faster-whisper does);
+        without, the whole recording as one group."""
+        if len(audio) == 0:
+            return []
+        if not self.config.vad:
+            return [(audio, lambda start, end: (start, end))]
         from faster_whisper.vad import SpeechTimestampsMap, VadOptions, get_speech_timestamps
 
-        chunks = get_speech_timestamps(audio, VadOptions())
-        if not chunks:
-            return audio[:0], lambda start, end: (start, end)
+        groups: list[list[dict]] = []
+        length = 0
+        for chunk in get_speech_timestamps(audio, VadOptions()):
+            size = chunk["end"] - chunk["start"]
+            if not groups or length + size > GROUP_S * SAMPLE_RATE:
+                groups.append([])
+                length = 0
+            groups[-1].append(chunk)
+            length += size
+        return [self._group(audio, chunks, SpeechTimestampsMap) for chunks in groups]
+
+    @staticmethod
+    def _group(audio: np.ndarray, chunks: list[dict], timestamps_map: type
+               ) -> tuple[np.ndarray, Restore]:
         speech = np.concatenate([audio[c["start"]:c["end"]] for c in chunks])
-        times = SpeechTimestampsMap(chunks, SAMPLE_RATE)
+        times = timestamps_map(chunks, SAMPLE_RATE)
         return speech, lambda start, end: (times.get_original_time(start),
                                            times.get_original_time(end, is_end=True))
