@@ -1,0 +1,268 @@
+"""Days and times of day in what people say, resolved against the moment it was said.
+
+Every rule is one regular expression and one small function from the match and the local date
+of the moment to a calendar day (python-dateutil's relativedelta does the calendar arithmetic).
+Rules run in order and a later rule never reads text an earlier one claimed, so 下个月15号 is
+one day, not "next month" and "the 15th". A day said in the past (上周五, "last Friday",
+yesterday) is claimed and gives no day, so it cannot be mistaken for a future one.
+
+Conventions, where speech is loose: a bare day of the month (十五号, "the 15th") is the next one
+on or after the moment; 12月15日 is the next such date; 周五 / "Friday" is the next Friday on
+or after the moment (so is "this Friday"), 这周五 this week's (none once it has passed), 下周五 /
+"next Friday" the Friday of next week (weeks start on Monday); 月底 / "end of the month" is the
+month's last day, and 下个月 / "next month" without a day the last day of next month; "this
+week" and 周末 end on Sunday. A time of day without 上午/下午 or am/pm from 1 to 6 o'clock is
+afternoon.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import MO, relativedelta
+
+END_OF_DAY = time(23, 59)
+
+_WEEKDAYS_ZH = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
+                "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
+_WEEKDAYS_EN = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
+                "saturday": 5, "sunday": 6}
+_MONTHS_EN = {name: number for number, names in enumerate(
+    ["jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july",
+     "aug august", "sep sept september", "oct october", "nov november", "dec december"],
+    start=1) for name in names.split()}
+_MONTH_NAME = (r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
+               r"|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_ORDINAL = r"(?:st|nd|rd|th)"
+
+
+@dataclass(frozen=True)
+class DayMention:
+    """A calendar day named at text[start:end]; `day` is None for a day in the past."""
+
+    day: date | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ClockMention:
+    """A time of day named at text[start:end]."""
+
+    clock: time
+    start: int
+    end: int
+
+
+Resolver = Callable[[re.Match, date], date | None]
+
+
+def _next_day_of_month(today: date, day: int, months_ahead: int = 0) -> date | None:
+    """The first `day`-th on or after today, starting `months_ahead` months on; months without
+    that day (31 in November) are skipped."""
+    for k in range(months_ahead, months_ahead + 13):
+        candidate = today + relativedelta(months=k, day=day)
+        if candidate.day == day and candidate >= today:
+            return candidate
+    return None
+
+
+def _next_date(today: date, month: int, day: int, year: int | None = None) -> date | None:
+    """That month and day in `year`, else the next one on or after today; None if impossible."""
+    for candidate_year in ([year] if year else [today.year, today.year + 1]):
+        try:
+            candidate = date(candidate_year, month, day)
+        except ValueError:
+            return None
+        if year or candidate >= today:
+            return candidate
+    return None
+
+
+def _weekday(today: date, weekday: int, weeks_ahead: int | None) -> date | None:
+    """`weekday` (0 = Monday) in the week `weeks_ahead` from this one; with None, the next one
+    on or after today. A day of this week already gone is None."""
+    if weeks_ahead is None:
+        return today + timedelta(days=(weekday - today.weekday()) % 7)
+    monday = today + relativedelta(weekday=MO(-1))
+    day = monday + timedelta(weeks=weeks_ahead, days=weekday)
+    return day if day >= today else None
+
+
+def _week_shift(prefix: str | None) -> int | None:
+    """Weeks ahead that 下/下下/这/本 or next/this put before a weekday; None for none."""
+    prefix = (prefix or "").strip().lower()
+    return {"下下": 2, "下": 1, "next": 1, "这": 0, "本": 0}.get(prefix)
+
+
+def _month_shift(prefix: str | None) -> int:
+    return 1 if (prefix or "").strip().lower() in ("下", "next") else 0
+
+
+def _add(today: date, count: str, unit: str) -> date:
+    """today + N days, weeks or months ("a"/"an" is one)."""
+    n = 1 if count.lower() in ("a", "an", "one") else int(count)
+    unit = unit.lower()
+    if unit.startswith(("天", "日", "day")):
+        return today + timedelta(days=n)
+    if unit.startswith(("周", "星期", "礼拜", "week")):
+        return today + timedelta(weeks=n)
+    return today + relativedelta(months=n)
+
+
+def _rules() -> list[tuple[re.Pattern, Resolver]]:
+    """The day rules, most specific first."""
+    zh_past = r"(?P<past>上+个?)"
+    rules: list[tuple[str, Resolver]] = [
+        # 2024年12月15日, 12月15号
+        (r"(?:(?P<y>\d{4})年)?(?<!\d)(?P<m>\d{1,2})月(?P<d>\d{1,2})[日号]",
+         lambda m, t: _next_date(t, int(m["m"]), int(m["d"]), int(m["y"]) if m["y"] else None)),
+        (r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)",
+         lambda m, t: _next_date(t, int(m["m"]), int(m["d"]), int(m["y"]))),
+        # 下个月15号, 这个月20号; 上个月15号 is the past
+        (rf"(?:{zh_past}|(?P<p>下|这|本))个?月(?:的)?(?P<d>\d{{1,2}})[日号]",
+         lambda m, t: None if m["past"] else _next_day_of_month(
+             t, int(m["d"]), _month_shift(m["p"]))),
+        # 下个月底, 月底, 月末; 年底
+        (rf"(?:{zh_past}|(?P<p>下|这|本))?个?月(?:底|末)",
+         lambda m, t: None if m["past"] else t + relativedelta(months=_month_shift(m["p"]),
+                                                                 day=31)),
+        (r"(?:今|这)?年(?:底|末)", lambda m, t: date(t.year, 12, 31)),
+        # 下周五, 这个星期三, 周日; 上周五 is the past
+        (rf"(?:{zh_past}|(?P<p>下下|下|这|本))?个?(?:周|星期|礼拜)(?P<w>[一二三四五六日天1-7])",
+         lambda m, t: None if m["past"] else _weekday(t, _WEEKDAYS_ZH[m["w"]],
+                                                       _week_shift(m["p"]))),
+        # 这周内, 本周之内, 周末
+        (r"(?:这|本)(?:个)?(?:周|星期|礼拜)(?:内|之内|以内)|(?:这|本)?(?:个)?(?:周末|星期天之前)",
+         lambda m, t: _weekday(t, 6, 0)),
+        (r"下(?:个)?(?:周末)", lambda m, t: _weekday(t, 6, 1)),
+        (r"大后天", lambda m, t: t + timedelta(days=3)),
+        (r"后天", lambda m, t: t + timedelta(days=2)),
+        (r"明天|明日|明儿|明早|明晚", lambda m, t: t + timedelta(days=1)),
+        (r"今天|今日|今儿|今晚", lambda m, t: t),
+        (r"昨天|前天|昨晚", lambda m, t: None),
+        # 3天内, 两周后, 一个月之内, 半个月内
+        (r"(?P<n>\d+)\s*(?P<u>天|日|个?(?:周|星期|礼拜)|个月)(?:后|以后|之后|内|之内|以内)",
+         lambda m, t: _add(t, m["n"], m["u"].lstrip("个"))),
+        (r"半个月(?:后|以后|之后|内|之内|以内)", lambda m, t: t + timedelta(days=15)),
+        # 15号, 十五号 (already 15号 here)
+        (r"(?<![\d.])(?P<d>\d{1,2})[号日](?![码线楼])",
+         lambda m, t: _next_day_of_month(t, int(m["d"]))),
+        # English: December 15, Dec 15th, 15 December, the 15th of December
+        (rf"\b{_MONTH_NAME}\s+(?:the\s+)?(?P<d>\d{{1,2}}){_ORDINAL}?\b(?:,?\s*(?P<y>\d{{4}}))?",
+         lambda m, t: _next_date(t, _MONTHS_EN[m["mon"].lower()], int(m["d"]),
+                                 int(m["y"]) if m["y"] else None)),
+        (rf"\b(?P<d>\d{{1,2}}){_ORDINAL}?\s+(?:of\s+)?{_MONTH_NAME}(?:,?\s*(?P<y>\d{{4}}))?",
+         lambda m, t: _next_date(t, _MONTHS_EN[m["mon"].lower()], int(m["d"]),
+                                 int(m["y"]) if m["y"] else None)),
+        # the 15th of next month, the 15th
+        (rf"\b(?:the\s+)?(?P<d>\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?(?P<p>this|next|last)\s+month",
+         lambda m, t: None if m["p"].lower() == "last" else _next_day_of_month(
+             t, int(m["d"]), _month_shift(m["p"]))),
+        (rf"\b(?:the\s+)?(?P<d>\d{{1,2}}){_ORDINAL}\b",
+         lambda m, t: _next_day_of_month(t, int(m["d"]))),
+        # end of the month, end of next month, month end, end of the week, end of the year
+        (r"\b(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month\b|\bmonth[- ]end\b",
+         lambda m, t: t + relativedelta(day=31)),
+        (r"\b(?:the\s+)?end\s+of\s+next\s+month\b",
+         lambda m, t: t + relativedelta(months=1, day=31)),
+        (r"\b(?:the\s+)?end\s+of\s+next\s+week\b", lambda m, t: _weekday(t, 6, 1)),
+        (r"\b(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?week\b|\bthis\s+(?:week(?:end)?)\b",
+         lambda m, t: _weekday(t, 6, 0)),
+        (r"\b(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?year\b", lambda m, t: date(t.year, 12, 31)),
+        # next Monday, this Friday, Friday; last Friday is the past
+        (r"\b(?:(?P<p>next|this|coming|this\s+coming|last)\s+)?(?P<w>monday|tuesday|wednesday"
+         r"|thursday|friday|saturday|sunday)\b",
+         lambda m, t: None if (m["p"] or "").lower() == "last" else _weekday(
+             t, _WEEKDAYS_EN[m["w"].lower()], _week_shift(m["p"]))),
+        (r"\b(?:the\s+)?day\s+after\s+tomorrow\b", lambda m, t: t + timedelta(days=2)),
+        (r"\btomorrow\b", lambda m, t: t + timedelta(days=1)),
+        (r"\btoday\b|\btonight\b|\bend\s+of\s+(?:the\s+)?day\b|\bEOD\b",
+         lambda m, t: t),
+        (r"\byesterday\b", lambda m, t: None),
+        (r"现在|\bnow\b", lambda m, t: t),
+        # 下个月 / "next month" with no day: by the end of it
+        (r"下个?月(?!\d|底|末|初|中|开始|起)", lambda m, t: t + relativedelta(months=1, day=31)),
+        (r"(?<!starting )(?<!from )\bnext\s+month\b",
+         lambda m, t: t + relativedelta(months=1, day=31)),
+        # in two weeks, within 10 days, in a month, 3 days from now
+        (r"\b(?:in|within)\s+(?:the\s+next\s+)?(?P<n>\d+|an?)\s+(?P<u>days?|weeks?|months?)\b",
+         lambda m, t: _add(t, m["n"], m["u"])),
+        (r"\b(?P<n>\d+|an?)\s+(?P<u>days?|weeks?|months?)\s+from\s+(?:now|today)\b",
+         lambda m, t: _add(t, m["n"], m["u"])),
+    ]
+    return [(re.compile(pattern, re.IGNORECASE), resolve) for pattern, resolve in rules]
+
+
+_DAY_RULES = _rules()
+
+_CLOCK_ZH = re.compile(
+    r"(?P<period>凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|今晚|明晚)?\s*(?P<h>\d{1,2})\s*[点时]"
+    r"(?:(?P<half>半)|(?P<m>\d{1,2})分?)?")
+_CLOCK_ZH_CONTEXT_AFTER = re.compile(r"\s*(?:前|之前|以前|钟|左右|以内|之内|到|整)")
+_CLOCK_ZH_CONTEXT_BEFORE = re.compile(r"(?:[天日号晚早]|(?:周|星期|礼拜)[一二三四五六日天])\s*$")
+_CLOCK_EN = re.compile(
+    r"\b(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>[ap])\.?m\b\.?"
+    r"|\b(?P<h24>\d{1,2}):(?P<m24>\d{2})\b|\b(?P<word>noon|midday|midnight)\b", re.IGNORECASE)
+_AFTERNOON = ("下午", "傍晚", "晚上", "今晚", "明晚")
+
+
+def find_days(text: str, today: date) -> list[DayMention]:
+    """The days named in normalised `text`, in the order they appear."""
+    taken: list[DayMention] = []
+    for pattern, resolve in _DAY_RULES:
+        for match in pattern.finditer(text):
+            if any(match.start() < d.end and d.start < match.end() for d in taken):
+                continue
+            taken.append(DayMention(resolve(match, today), match.start(), match.end()))
+    return sorted(taken, key=lambda d: d.start)
+
+
+def find_clocks(text: str) -> list[ClockMention]:
+    """The times of day named in normalised `text` (下午三点 -> 15:00, "by 5pm" -> 17:00)."""
+    found = [m for m in (_zh_clock(match) for match in _CLOCK_ZH.finditer(text)) if m]
+    found += [m for m in (_en_clock(match) for match in _CLOCK_EN.finditer(text)) if m]
+    return sorted(found, key=lambda c: c.start)
+
+
+def _zh_clock(match: re.Match) -> ClockMention | None:
+    """A Chinese time of day; a bare 1点 needs a period word, a day before it, or 前/半/分,
+    because 减免一点 means "a little", not one o'clock."""
+    period, text = match["period"], match.string
+    in_context = (period or match["half"] or match["m"]
+                  or _CLOCK_ZH_CONTEXT_AFTER.match(text, match.end())
+                  or _CLOCK_ZH_CONTEXT_BEFORE.search(text[:match.start()]))
+    if not in_context:
+        return None
+    hour, minute = int(match["h"]), 30 if match["half"] else int(match["m"] or 0)
+    if (period in _AFTERNOON and hour < 12) or (period == "中午" and hour < 11) \
+            or (period is None and 1 <= hour <= 6):
+        hour += 12
+    return _clock(hour, minute, match)
+
+
+def _en_clock(match: re.Match) -> ClockMention | None:
+    if match["word"]:
+        word = match["word"].lower()
+        return ClockMention(END_OF_DAY if word == "midnight" else time(12), *match.span())
+    if match["h24"]:
+        return _clock(int(match["h24"]), int(match["m24"]), match)
+    hour = int(match["h"]) % 12 + (12 if match["ampm"].lower() == "p" else 0)
+    return _clock(hour, int(match["m"] or 0), match)
+
+
+def _clock(hour: int, minute: int, match: re.Match) -> ClockMention | None:
+    if hour == 24 and minute == 0:
+        return ClockMention(END_OF_DAY, *match.span())
+    if not (0 <= hour < 24 and 0 <= minute < 60):
+        return None
+    return ClockMention(time(hour, minute), *match.span())
+
+
+def due_at(day: date, clock: time | None, tz: ZoneInfo) -> datetime:
+    """The moment a promise for `day` falls due: the time said, else the end of that day."""
+    return datetime.combine(day, clock or END_OF_DAY, tzinfo=tz)
