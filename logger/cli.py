@@ -69,6 +69,8 @@ class LiuhenGroup(click.Group):
         from logger import cli_evidence, cli_jobs
         cli_evidence.register(self)
         cli_jobs.register(self)
+        from logger import cli_watch
+        cli_watch.register(self)
         from logger import cli_conduct
         cli_conduct.register(self)
         from logger import cli_promises

@@ -184,7 +184,7 @@ def evidence_list(obj, negotiation_id, as_json) -> None:
         items = list_evidence(session, negotiation_id)
         data = [evidence_summary(e) for e in items]
     lines = [f"#{e.id:<5} {e.kind:<8} {_local(e.occurred_at, tz):<16} {e.original_filename}"
-             for e in items]
+             + (f"  (from #{e.parent_id})" if e.parent_id else "") for e in items]
     emit(data, as_json, "\n".join(lines) if lines else "no evidence yet")
 
 

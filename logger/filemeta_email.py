@@ -159,24 +159,43 @@ def _decode_raw(text: str) -> str:
     return _decode_bytes(text.encode("utf-8", "surrogateescape"), None)
 
 
+def superset_of(charset: str) -> str:
+    """The codec name to decode text declared as `charset` with: its superset where senders
+    often write more than they declare (gb2312 -> gb18030), else the name itself, lower-cased."""
+    charset = charset.strip().lower()
+    return _SUPERSETS.get(charset, charset)
+
+
+def is_unknown_charset(charset: str | None) -> bool:
+    """True for no charset, or one that says only "8-bit, unknown" (unknown-8bit, x-unknown)."""
+    return not charset or charset.strip().lower() in ("unknown-8bit", "x-unknown", "unknown")
+
+
+def as_chinese_utf8(data: bytes) -> str | None:
+    """`data` as text if it is valid UTF-8 that reads as Chinese, else None. Such bytes are UTF-8
+    whatever was declared (mislabelled "gb2312" mail is common); GBK bytes almost never form
+    valid UTF-8 Chinese."""
+    if data.isascii():
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if _CJK.search(text) else None
+
+
 def _decode_bytes(data: bytes, declared: str | None) -> str:
-    if not data.isascii():
-        # Valid UTF-8 that reads as Chinese is UTF-8 whatever was declared (mislabelled
-        # "gb2312" mail is common); GBK bytes almost never form valid UTF-8 Chinese.
-        try:
-            as_utf8 = data.decode("utf-8")
-        except UnicodeDecodeError:
-            as_utf8 = None
-        if as_utf8 and _CJK.search(as_utf8):
-            return as_utf8
+    as_utf8 = as_chinese_utf8(data)
+    if as_utf8 is not None:
+        return as_utf8
     candidates = []
-    if declared and declared not in ("unknown-8bit", "x-unknown", "unknown"):
-        candidates.append(_SUPERSETS.get(declared, declared))
+    if not is_unknown_charset(declared):
+        candidates.append(superset_of(declared))
     candidates += ["utf-8", "gb18030"]
     for charset in candidates:
         try:
             codecs.lookup(charset)
             return data.decode(charset)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):  # ValueError: UnicodeError, or a garbled name
             continue
     return data.decode("utf-8", "replace")
