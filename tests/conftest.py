@@ -13,12 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from logger.config import Config, VaultConfig, load_config
+from tests_support import CHEAP_KDF  # noqa: F401  (tests import it from here)
 
 pytest_plugins = ["fixtures_pg", "blob_support", "web_support"]
 
 PASSPHRASE = "correct horse battery staple 正确"
 TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "testdata"
-CHEAP_KDF = {"LIUHEN_VAULT_KDF_MEMORY_MIB": "8", "LIUHEN_VAULT_KDF_ITERATIONS": "1"}
 
 
 @pytest.fixture(autouse=True)

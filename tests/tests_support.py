@@ -2,6 +2,9 @@
 
 from logger.negotiations import add_negotiation
 
+# Vault key derivation cheap enough for tests (the production defaults: tests/test_vault.py).
+CHEAP_KDF = {"LIUHEN_VAULT_KDF_MEMORY_MIB": "8", "LIUHEN_VAULT_KDF_ITERATIONS": "1"}
+
 
 def make_negotiation_in(session, owner, **fields):
     fields.setdefault("creditor", "信用飞")

@@ -1,9 +1,11 @@
 """Fixtures for the web tests: the app over the test data dir, a browser client signed in as the
-owner, and one signed in as a second account (for the isolation checks)."""
+owner, and one signed in as a second account (for the isolation checks); helpers to post forms
+with a CSRF token and to read what a page says."""
 
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 
@@ -22,12 +24,24 @@ def app(services):
 
 def csrf(client) -> str:
     """A CSRF token valid for this client's session (read from any page's meta tag)."""
-    page = client.get("/login")
-    if page.status_code == 302:
-        page = client.get("/")
+    page = client.get("/login", follow_redirects=True)
     found = CSRF_FIELD.search(page.get_data(as_text=True))
     assert found, "no CSRF token on the page"
     return found.group(1)
+
+
+def new_browser(app, *, language: str | None = "en", address: str = "127.0.0.1"):
+    """A fresh browser (test client) that asks for `language` pages, from `address`."""
+    browser = app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = address
+    if language:
+        browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    return browser
+
+
+def post_form(client, url: str, data: dict | None = None, **kwargs):
+    """POST a form as the browser sends it, with this session's CSRF token."""
+    return client.post(url, data={**(data or {}), "csrf_token": csrf(client)}, **kwargs)
 
 
 def sign_in(client, name: str, password: str):
@@ -35,6 +49,57 @@ def sign_in(client, name: str, password: str):
                                         "csrf_token": csrf(client)})
     assert reply.status_code == 302, reply.get_data(as_text=True)
     return client
+
+
+def page_text(response) -> str:
+    """What a person reads on the page: its text, with runs of white space made one."""
+    return " ".join(visible_text(response.get_data(as_text=True)))
+
+
+class _TextParser(HTMLParser):
+    """Collects text nodes and the attributes a person reads or hears (placeholder, title,
+    aria-label, alt), leaving out <script>, <style>, decoration (aria-hidden) and parts marked
+    with another `lang`."""
+
+    SPOKEN_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+            "source", "track", "wbr"}
+
+    def __init__(self, page_language: str):
+        super().__init__()
+        self.page_language = page_language
+        self.texts: list[str] = []
+        self._stack: list[tuple[str, bool]] = []
+
+    def _hidden(self) -> bool:
+        return any(hidden for _, hidden in self._stack)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        language = attributes.get("lang")
+        hidden = (tag in ("script", "style", "template")
+                  or attributes.get("aria-hidden") == "true"   # decoration, such as the seal
+                  or (language is not None and not language.startswith(self.page_language)))
+        if not hidden and not self._hidden():
+            self.texts += [attributes[a] for a in self.SPOKEN_ATTRIBUTES if attributes.get(a)]
+        if tag not in self.VOID:
+            self._stack.append((tag, hidden))
+
+    def handle_endtag(self, tag):
+        while self._stack:
+            if self._stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        if data.strip() and not self._hidden():
+            self.texts.append(" ".join(data.split()))
+
+
+def visible_text(html: str) -> list[str]:
+    found = re.search(r'<html lang="([a-z]+)', html)
+    parser = _TextParser(found.group(1) if found else "")
+    parser.feed(html)
+    return parser.texts
 
 
 @pytest.fixture

@@ -11,13 +11,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask, g, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from logger.config import Config
 from logger.services import Services
 from web import api, auth, evidence, negotiations, search, settings, timeline
 from web.access import close_db
 from web.i18n import init_i18n
+from web.sessions import SessionInterface
 from web.state import EXTENSION, AppState, app_state
 
 csrf = CSRFProtect()
@@ -52,12 +55,17 @@ def create_app(services: Services | None = None, *, config: Config | None = None
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="liuhen_session",
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=config.server.idle_timeout_minutes),
+        # A browser-session cookie; web.auth signs out after server.idle_timeout_minutes
+        # without a request. This only bounds how old a signed cookie may be at all.
+        PERMANENT_SESSION_LIFETIME=timedelta(days=7),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         WTF_CSRF_SSL_STRICT=False,
         # Uploads are streamed by the views themselves; Flask must not cap or buffer them.
         MAX_CONTENT_LENGTH=None,
     )
+    app.session_interface = SessionInterface()
+    if config.server.trust_proxy:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     app.extensions[EXTENSION] = AppState(app, config, services)
     init_i18n(app)
     csrf.init_app(app)
@@ -74,8 +82,8 @@ def create_app(services: Services | None = None, *, config: Config | None = None
 
 def gate():
     endpoint = request.endpoint
-    if endpoint is None or request.blueprint == api.bp.name:
-        return None  # 404 follows, or the API checks its own token
+    if endpoint in (None, "static") or request.blueprint == api.bp.name:
+        return None  # 404 follows, a public file, or the API checks its own token
     state = app_state()
     if state.services is None:
         if endpoint in BEFORE_UNLOCK:
@@ -98,8 +106,9 @@ def security_headers(response):
     return response
 
 
-def csrf_failed(error: CSRFError):
-    message = f"The form was refused: {error.description} Reload the page and try again."
+def csrf_failed(_error: CSRFError):
+    message = _("The form was refused: it has expired or did not come from this site. Reload "
+                "the page and try again.")
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error=message), 400
     return message, 400

@@ -1,61 +1,163 @@
 """Sign-in, sign-out, the first-run page (creates the vault and the owner account) and the
-unlock page (opens an existing vault)."""
+unlock page (opens an existing vault). Also who is signed in: the session holds the account's
+id and the time of its last request, and is cleared after `server.idle_timeout_minutes`."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+import math
+import time
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, current_app, flash, g, redirect, render_template, request,
+                   session, url_for)
+from flask_babel import format_time, gettext as _, lazy_gettext, ngettext
 
 from logger import accounts
-from logger.accounts import AccountError
+from logger.accounts import AccountError, AddressThrottle, LoginThrottled
+from storage.db import DatabaseKeyError
 from storage.models import User
-from storage.vault import VaultError
+from storage.types import utcnow
+from storage.vault import VaultCorrupt, VaultError, VaultExists, WrongPassphrase
 from web.access import db
+from web.sessions import remember_language
 from web.state import app_state
 
 bp = Blueprint("auth", __name__)
 
+THROTTLE = "liuhen.login_throttle"
+MIN_PASSPHRASE_CHARS = 12
+# The session's last-request time is rewritten at most this often (each write is a new cookie).
+TOUCH_EVERY_S = 60
+
+ACCOUNT_MESSAGES = {
+    "bad_name": lazy_gettext("A name needs 1 to %(limit)d printable characters.",
+                             limit=accounts.MAX_NAME_CHARS),
+    "short_password": lazy_gettext("The password needs at least %(limit)d characters.",
+                                   limit=accounts.MIN_PASSWORD_CHARS),
+    "name_taken": lazy_gettext("That name is taken: choose another one."),
+    "exists": lazy_gettext("An account exists already: sign in with it."),
+    "not_allowed": lazy_gettext("Only the owner or an admin can add accounts, and only the "
+                                "owner can make an admin."),
+    "bad_timezone": lazy_gettext("That is not a time zone name. Choose one from the list, for "
+                                 "example Asia/Shanghai."),
+    "bad_login": lazy_gettext("Wrong name or password."),
+}
+
+
+@bp.record_once
+def _add_throttle(state) -> None:
+    state.app.extensions[THROTTLE] = AddressThrottle()
+
+
+def account_message(error: AccountError) -> str:
+    """The error in the reader's language."""
+    if isinstance(error, LoginThrottled):
+        return throttled_message(error.until)
+    return str(ACCOUNT_MESSAGES.get(error.code, error))
+
+
+def throttled_message(until: datetime) -> str:
+    minutes = max(1, math.ceil((until - utcnow()).total_seconds() / 60))
+    return ngettext("Too many failed sign-ins. Try again after %(time)s (in %(num)d minute).",
+                    "Too many failed sign-ins. Try again after %(time)s (in %(num)d minutes).",
+                    minutes, time=format_time(until, "short"))
+
 
 def signed_in_user() -> User | None:
-    """The account of this browser session, if it signed in and has not been idle too long."""
+    """The account of this browser session, if it signed in and has not been idle too long.
+    An idle session is cleared, with a message for the sign-in page."""
     user_id = session.get("user_id")
     if user_id is None:
         return None
-    return db().get(User, user_id)
+    now = time.time()
+    idle_minutes = app_state().config.server.idle_timeout_minutes
+    if now - session.get("last_seen", 0) > idle_minutes * 60:
+        session.clear()
+        flash(ngettext("You were signed out after %(num)d minute without activity. Sign in "
+                       "again to go on.",
+                       "You were signed out after %(num)d minutes without activity. Sign in "
+                       "again to go on.", idle_minutes), "info")
+        return None
+    if now - session["last_seen"] >= TOUCH_EVERY_S:
+        session["last_seen"] = now
+    user = db().get(User, user_id)
+    if user is None:
+        session.clear()
+    return user
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site (never //host or a scheme): no open redirect."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
+def _start_session(user: User) -> None:
+    """A fresh session (never one a visitor held before signing in: no fixation)."""
+    session.clear()
+    session["user_id"] = user.id
+    session["last_seen"] = time.time()
+    g.user = user
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (never //host, a scheme or a backslash): no open redirect."""
+    if target and target.startswith("/") and "\\" not in target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("negotiations.overview")
+
+
+def _after_sign_in(user: User):
+    response = redirect(safe_next(request.args.get("next")))
+    if user.locale:
+        remember_language(response, user.locale)
+    return response
 
 
 @bp.route("/setup", methods=["GET", "POST"])
 def setup():
     state = app_state()
+    if state.services is None and state.vault_exists:
+        return redirect(url_for("auth.unlock"))
     if state.services is not None and accounts.any_user(db()):
         return redirect(url_for("auth.login"))
+    error = None
     if request.method == "POST":
-        name = request.form.get("name", "")
-        password = request.form.get("password", "")
         try:
-            if state.services is None:
-                passphrase = request.form.get("passphrase", "")
-                if len(passphrase) < 12:
-                    raise AccountError(_("The vault passphrase needs at least 12 characters."))
-                if passphrase != request.form.get("passphrase_again"):
-                    raise AccountError(_("The two passphrases differ."))
-                state.create(passphrase)
-            user = accounts.add_user(db(), name, password)
-        except (AccountError, VaultError) as e:
-            flash(str(e), "error")
+            user = _create_first_account(needs_vault=state.services is None)
+        except AccountError as e:
+            error = account_message(e)
+        except _SetupRefused as e:
+            error = str(e)
         else:
-            session.clear()
-            session["user_id"] = user.id
-            session.permanent = True
-            return redirect(url_for("negotiations.overview"))
-    return render_template("auth/setup.html", needs_vault=state.services is None)
+            _start_session(user)
+            flash(_("Welcome, %(name)s. Start by adding the debt you are negotiating.",
+                    name=user.name), "success")
+            return redirect(url_for("negotiations.create"))
+    return render_template("auth/setup.html", needs_vault=state.services is None, error=error,
+                           min_passphrase=MIN_PASSPHRASE_CHARS,
+                           min_password=accounts.MIN_PASSWORD_CHARS), 200 if error is None else 400
+
+
+class _SetupRefused(Exception):
+    """The first-run form cannot be used as sent; the message is already translated."""
+
+
+def _create_first_account(*, needs_vault: bool) -> User:
+    name, password = request.form.get("name", ""), request.form.get("password", "")
+    name = accounts.check_new_account(name, password)
+    if password != request.form.get("password_again"):
+        raise _SetupRefused(_("The two passwords differ."))
+    if needs_vault:
+        passphrase = request.form.get("passphrase", "")
+        if len(passphrase) < MIN_PASSPHRASE_CHARS:
+            raise _SetupRefused(_("The vault passphrase needs at least %(limit)d characters.",
+                                  limit=MIN_PASSPHRASE_CHARS))
+        if passphrase != request.form.get("passphrase_again"):
+            raise _SetupRefused(_("The two passphrases differ."))
+        try:
+            app_state().create(passphrase)
+        except VaultExists:
+            raise _SetupRefused(_("Someone has just created the vault: unlock it with its "
+                                  "passphrase.")) from None
+    return accounts.add_owner(db(), name, password)
 
 
 @bp.route("/unlock", methods=["GET", "POST"])
@@ -65,36 +167,51 @@ def unlock():
         return redirect(url_for("auth.login"))
     if not state.vault_exists:
         return redirect(url_for("auth.setup"))
+    error = None
     if request.method == "POST":
         try:
             state.unlock(request.form.get("passphrase", ""))
-        except VaultError as e:
-            flash(str(e), "error")
+        except (VaultError, DatabaseKeyError) as e:
+            error = _unlock_message(e)
         else:
             return redirect(url_for("auth.login"))
-    return render_template("auth/unlock.html")
+    return render_template("auth/unlock.html", error=error), 200 if error is None else 400
+
+
+def _unlock_message(error: Exception) -> str:
+    if isinstance(error, WrongPassphrase):
+        return _("That passphrase does not open the vault. Check the spelling and try again.")
+    if isinstance(error, VaultCorrupt):
+        return _("The vault file is damaged, so no passphrase can open it. Restore %(path)s "
+                 "from a backup.", path=error.path)
+    return _("The data could not be opened: %(reason)s", reason=str(error))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if not accounts.any_user(db()):
         return redirect(url_for("auth.setup"))
+    if g.get("user") is not None:
+        return redirect(safe_next(request.args.get("next")))
+    error, status = None, 200
     if request.method == "POST":
-        name = request.form.get("name", "")
         try:
-            user = accounts.find_user(db(), name)
-        except Exception:
-            user = None
-        if user is not None and accounts.check_password(user, request.form.get("password", "")):
-            session.clear()
-            session["user_id"] = user.id
-            session.permanent = True
-            return redirect(_safe_next(request.args.get("next")))
-        flash(_("Wrong name or password."), "error")
-    return render_template("auth/login.html")
+            user = accounts.authenticate(
+                db(), request.form.get("name", ""), request.form.get("password", ""),
+                address=request.remote_addr or "unknown",
+                throttle=current_app.extensions[THROTTLE])
+        except AccountError as e:
+            error = account_message(e)
+            status = 429 if isinstance(e, LoginThrottled) else 401
+        else:
+            _start_session(user)
+            return _after_sign_in(user)
+    return render_template("auth/login.html", error=error,
+                           name=request.form.get("name", "")), status
 
 
 @bp.post("/logout")
 def logout():
     session.clear()
+    flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))

@@ -1,23 +1,32 @@
 """`liuhen serve`, offered to the CLI through the `liuhen.commands` entry point.
 
+Serve never asks on the terminal: with a passphrase source (`LIUHEN_PASSPHRASE` or
+`storage.passphrase_file`) it opens the data dir, creating it on first run; without one it
+starts locked, and the browser's first-run page (new data dir) or unlock page opens it.
+
 Besides the web app, serve starts the background services other packages offer through the
 `liuhen.background` entry-point group (`transcription` offers the job worker as `worker`), so this
-package never imports them. Each entry is `start(services, stop: threading.Event) -> Thread`.
+package never imports them. Each entry is `start(services, stop: threading.Event) -> Thread`;
+they start as soon as the data dir is open, which for a locked start is when the page unlocks it.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Collection
 from importlib.metadata import entry_points
 
 import click
+from flask import Flask
 from waitress import serve as serve_wsgi
 
-from logger.cli import Context, prompt_if_terminal
+from logger.cli import Context
+from logger.config import Config
 from logger.services import Services, read_passphrase
 from storage.vault import Vault
 from web.app import create_app
+from web.state import EXTENSION, ON_UNLOCK
 
 BACKGROUND_GROUP = "liuhen.background"
 # Seconds serve waits at exit for background threads to give their work back.
@@ -31,28 +40,53 @@ STOP_GRACE_S = 10.0
               help="Run no job worker in this process (default: worker.embedded).")
 @click.pass_obj
 def serve(obj: Context, host: str | None, port: int | None, no_worker: bool) -> None:
-    """Serve the web app, with a job worker unless told not to. On a data dir that does not
-    exist yet, create it first."""
+    """Serve the web app, with a job worker unless told not to. Without LIUHEN_PASSPHRASE or
+    storage.passphrase_file the browser asks for the passphrase (or, on a data dir that does
+    not exist yet, creates it)."""
     config = obj.config
-    if not Vault.exists(config.storage.vault_path):
-        prompt = prompt_if_terminal(confirm=True)
-        click.echo(f"No vault in {config.storage.data_dir} yet: creating one. Choose a "
-                   "passphrase; it cannot be recovered if lost.")
-        passphrase = read_passphrase(config, prompt=prompt, purpose="New vault passphrase")
-        obj.create(passphrase)
-    services = obj.services()
-    app = create_app(services)
-    host, port = host or config.server.host, port or config.server.port
     skip = {"worker"} if no_worker or not config.worker.embedded else set()
     stop = threading.Event()
-    threads = start_background(services, stop, skip=skip)
-    click.echo(f"Liuhen is serving {config.storage.data_dir} on http://{host}:{port}/")
+    app, threads = build_app(obj, stop, skip=skip)
+    host, port = host or config.server.host, port or config.server.port
+    locked = "" if app.extensions[EXTENSION].services else " (locked: open it in the browser)"
+    click.echo(f"Liuhen is serving {config.storage.data_dir} on http://{host}:{port}/{locked}")
     try:
         serve_wsgi(app, host=host, port=port, threads=8, ident="Liuhen")
     finally:
         stop.set()
-        for thread in threads:
+        for thread in list(threads):
             thread.join(STOP_GRACE_S)
+        app.extensions[EXTENSION].close()
+
+
+def build_app(obj: Context, stop: threading.Event, *, skip: Collection[str] = ()
+              ) -> tuple[Flask, list[threading.Thread]]:
+    """The app over obj's data dir, unlocked when a passphrase source is given, else locked.
+    The background services start when the data dir is open (at once, or when the unlock or
+    first-run page opens it); their threads are appended to the returned list."""
+    threads: list[threading.Thread] = []
+
+    def start(services: Services) -> None:
+        threads.extend(start_background(services, stop, skip=skip))
+
+    if not passphrase_source_given(obj.config):
+        app = create_app(config=obj.config)
+        app.extensions.setdefault(ON_UNLOCK, []).append(start)
+        return app, threads
+    if Vault.exists(obj.config.storage.vault_path):
+        services = obj.services()
+    else:
+        # An unattended first start (a service with LIUHEN_PASSPHRASE): create the data dir
+        # with that passphrase; the first-run page then asks only for the owner's account.
+        services = obj.create(read_passphrase(obj.config))
+    app = create_app(services)
+    start(services)
+    return app, threads
+
+
+def passphrase_source_given(config: Config) -> bool:
+    """Whether the passphrase can come from somewhere other than a person at the browser."""
+    return bool(os.environ.get("LIUHEN_PASSPHRASE") or config.storage.passphrase_file)
 
 
 def start_background(services: Services, stop: threading.Event, *,

@@ -16,6 +16,9 @@ from logger.services import Services
 from storage.vault import Vault
 
 EXTENSION = "liuhen"
+# app.extensions[ON_UNLOCK]: callables run with the Services once the data dir is open (e.g.
+# `liuhen serve` starts its job worker then).
+ON_UNLOCK = "liuhen.on_unlock"
 
 
 class AppState:
@@ -57,7 +60,7 @@ class AppState:
     def _became_unlocked(self, services: Services) -> None:
         self._services = services
         self.app.secret_key = services.vault.subkey("web-session")
-        for callback in self.app.extensions.get("liuhen.on_unlock", []):
+        for callback in self.app.extensions.get(ON_UNLOCK, []):
             callback(services)
 
     def close(self) -> None:
