@@ -10,7 +10,9 @@ from sqlmodel import Session, select
 from logger.errors import NotFound
 from storage.models import Evidence, ExtractedText, Job, Negotiation, User
 
-SEGMENT_FIELDS = ("start", "end", "box", "speaker", "time", "text")
+# A recording's segments have start/end (and speaker: the stereo channel); an image's have box,
+# and a chat message's side ("them" / "me") and the time its screenshot shows.
+SEGMENT_FIELDS = ("start", "end", "box", "speaker", "side", "time", "text")
 
 
 def get_evidence(session: Session, evidence_id: int, *, owner: User | None = None) -> Evidence:

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The Debian packages the tests use: a real PostgreSQL server, ffmpeg.
+# The Debian packages the tests use: a real PostgreSQL server, ffmpeg, a CJK font (chat
+# screenshots drawn for the OCR tests).
 # Installs what is missing when run as root with apt-get; otherwise says what to install.
 set -euo pipefail
 
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing+=(fonts-wqy-zenhei)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
