@@ -199,6 +199,50 @@ def user_add(obj: Context, name: str, admin: bool, as_json: bool) -> None:
              f"added user #{account.id} {account.name} ({account.role})")
 
 
+@user.command("token")
+@click.argument("name")
+@click.option("--label", default="cli", show_default=True,
+              help="What the token is for, e.g. phone (shown in the token list).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def user_token(obj: Context, name: str, label: str, as_json: bool) -> None:
+    """Create an API token for account NAME. It is printed once; only its hash is kept."""
+    from logger.tokens import create_token, token_dict
+    with obj.services().session() as session:
+        token, plaintext = create_token(session, accounts.find_user(session, name), label)
+        emit({**token_dict(token), "token": plaintext}, as_json,
+             f"API token #{token.id} “{token.name}” for {name} (shown once, keep it safe):\n"
+             f"{plaintext}")
+
+
+@user.command("tokens")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def user_tokens(obj: Context, name: str, as_json: bool) -> None:
+    """List account NAME's API tokens (their prefixes, never the tokens)."""
+    from logger.tokens import list_tokens, token_dict
+    with obj.services().session() as session:
+        data = [token_dict(t) for t in list_tokens(session, accounts.find_user(session, name))]
+    lines = [f"#{t['id']:<4} {t['prefix']}…  {t['name']}  created {t['created_at']}"
+             + (f"  revoked {t['revoked_at']}" if t["revoked_at"] else "")
+             + (f"  last used {t['last_used_at']}" if t["last_used_at"] else "")
+             for t in data]
+    emit(data, as_json, "\n".join(lines) if lines else f"{name} has no API tokens")
+
+
+@user.command("revoke-token")
+@click.argument("token_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def user_revoke_token(obj: Context, token_id: int, as_json: bool) -> None:
+    """Revoke API token ID: requests with it are refused from now on."""
+    from logger.tokens import revoke_token, token_dict
+    with obj.services().session() as session:
+        token = revoke_token(session, token_id)
+        emit(token_dict(token), as_json, f"revoked API token #{token.id} “{token.name}”")
+
+
 def main() -> None:
     # Everything Liuhen writes (database, WAL, blobs, exports) is readable by this user only.
     os.umask(0o077)

@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
+from logger import custody
 from logger.errors import NotFound
-from storage.models import Evidence, ExtractedText, Job, Negotiation, User
+from storage.models import (Channel, CustodyAction, CustodyEvent, Direction, Evidence,
+                            ExtractedText, Job, Negotiation, User)
 
 # A recording's segments have start/end (and speaker: the stereo channel); an image's have box,
 # and a chat message's side ("them" / "me") and the time its screenshot shows.
@@ -84,3 +86,94 @@ def evidence_detail(session: Session, evidence: Evidence) -> dict:
             "error": j.error,
         } for j in jobs],
     }
+
+
+# What a person may correct about an item, and where it is kept. The staff number of the person
+# on the other side has no column: it lives in `extracted_metadata["staff_number"]`, beside what
+# was read from the file, and is edited (and logged) like the columns.
+EDITABLE_FIELDS = ("occurred_at", "channel", "direction", "counterpart_name",
+                   "counterpart_number", "staff_number", "note")
+METADATA_FIELDS = ("staff_number",)
+
+
+def editable_values(evidence: Evidence) -> dict:
+    """The current value of every editable field (what an edit form shows)."""
+    return {name: (evidence.extracted_metadata.get(name) if name in METADATA_FIELDS
+                   else getattr(evidence, name)) for name in EDITABLE_FIELDS}
+
+
+def edit_evidence(session: Session, evidence: Evidence, *, actor: User | None,
+                  changes: dict) -> dict[str, dict]:
+    """Apply a person's corrections and commit, with one `metadata_edit` custody event that
+    records each changed field as {"old": ..., "new": ...} (times in UTC ISO form).
+
+    `changes` maps names from EDITABLE_FIELDS to typed values: an aware datetime or None,
+    Channel or None, Direction, str or None (blank strings count as None). Fields whose value is
+    unchanged are left out; when nothing changed, nothing is written and {} is returned.
+    Raises ValueError for an unknown field or a naive time.
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"these fields cannot be edited: {', '.join(sorted(unknown))}")
+    current = editable_values(evidence)
+    diff: dict[str, dict] = {}
+    for name, value in changes.items():
+        value = _normalised(name, value)
+        if value != current[name]:
+            diff[name] = {"old": _as_json(current[name]), "new": _as_json(value)}
+            _assign(evidence, name, value)
+    if not diff:
+        return {}
+    custody.lock_chain(session)
+    session.add(evidence)
+    custody.append_event(session, action=CustodyAction.metadata_edit,
+                         actor_id=actor.id if actor else None,
+                         negotiation_id=evidence.negotiation_id, evidence_id=evidence.id,
+                         details={"changes": diff})
+    session.commit()
+    return diff
+
+
+def evidence_history(session: Session, evidence: Evidence) -> list[CustodyEvent]:
+    """The custody events about this item, oldest first."""
+    return list(session.exec(select(CustodyEvent).where(CustodyEvent.evidence_id == evidence.id)
+                             .order_by(CustodyEvent.seq)).all())
+
+
+def child_evidence(session: Session, evidence: Evidence) -> list[Evidence]:
+    """Items taken from this one (an email's attachments), in intake order."""
+    return list(session.exec(select(Evidence).where(Evidence.parent_id == evidence.id)
+                             .order_by(Evidence.id)).all())
+
+
+def _normalised(name: str, value):
+    if isinstance(value, str):
+        value = " ".join(value.split()) if name != "note" else value.strip()
+        value = value or None
+    if name == "occurred_at" and value is not None:
+        if value.tzinfo is None:
+            raise ValueError("the time needs a time zone")
+        return value.astimezone(UTC)
+    if name == "channel" and value is not None:
+        return Channel(value)
+    if name == "direction":
+        return Direction(value or Direction.unknown)
+    return value
+
+
+def _assign(evidence: Evidence, name: str, value) -> None:
+    if name in METADATA_FIELDS:
+        metadata = dict(evidence.extracted_metadata)
+        if value is None:
+            metadata.pop(name, None)
+        else:
+            metadata[name] = value
+        evidence.extracted_metadata = metadata
+    else:
+        setattr(evidence, name, value)
+
+
+def _as_json(value):
+    if isinstance(value, datetime):
+        return iso(value)
+    return str(value) if value is not None and not isinstance(value, str) else value

@@ -176,8 +176,10 @@ class Negotiation(SQLModel, table=True):
 class Evidence(SQLModel, table=True):
     __tablename__ = "evidence"
     # An exact duplicate within one negotiation is refused here too, not only by intake's check,
-    # so two concurrent uploads of the same file cannot both land.
-    __table_args__ = (sa.UniqueConstraint("negotiation_id", "sha256"),)
+    # so two concurrent uploads of the same file cannot both land. The timeline pages through a
+    # negotiation's items by (occurred_at, id): ix_evidence_timeline makes each page a range.
+    __table_args__ = (sa.UniqueConstraint("negotiation_id", "sha256"),
+                      sa.Index("ix_evidence_timeline", "negotiation_id", "occurred_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     negotiation_id: int = Field(foreign_key="negotiation.id", index=True)
@@ -192,7 +194,8 @@ class Evidence(SQLModel, table=True):
     size: int = Field(sa_type=sa.BigInteger)
     sha256: str = Field(max_length=64, index=True)
     blob_id: str = Field(max_length=32, unique=True)
-    parent_id: int | None = Field(default=None, foreign_key="evidence.id", ondelete="SET NULL")
+    parent_id: int | None = Field(default=None, foreign_key="evidence.id", ondelete="SET NULL",
+                                  index=True)
     note: str | None = Field(default=None, sa_type=sa.Text)
     subject: str | None = None
     extracted_metadata: dict[str, Any] = Field(default_factory=dict, sa_type=json_dict(),

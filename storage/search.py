@@ -1,7 +1,9 @@
-"""Full-text search over extracted text (transcripts, OCR, email bodies, ...) and evidence notes.
+"""Full-text search over extracted text (transcripts, OCR, email bodies, ...), evidence notes and
+evidence metadata (counterpart name and number, original file name, subject).
 
-The index itself is built by the migrations and kept in step by the database (FTS5 + triggers on
-SQLite, pg_trgm GIN indexes on PostgreSQL); this module only queries it.
+The text index is built by the migrations and kept in step by the database (FTS5 + triggers on
+SQLite, pg_trgm GIN indexes on PostgreSQL); this module only queries it. Metadata is a handful of
+short columns per item and is scanned with LIKE within the account's negotiations.
 
 A query is split on whitespace; every word must occur (as a substring, case-insensitive for
 ASCII). On SQLite words of 3+ characters go through FTS5 MATCH, each quoted as a phrase so that
@@ -24,45 +26,99 @@ SQLITE_FTS_TABLES = ("extracted_text_fts", "evidence_note_fts")
 POSTGRES_TRGM_INDEXES = ("ix_extracted_text_text_trgm", "ix_evidence_note_trgm")
 
 NOTE_SOURCE = "note"
+METADATA_SOURCE = "metadata"
+# Between the metadata fields in the searched string: a query word never holds whitespace, so it
+# cannot match across two fields. Shown as METADATA_JOINER.
+METADATA_SEPARATOR = "\n"
+METADATA_JOINER = " · "
 SNIPPET_CHARS = 80
 _TRIGRAM = 3
 _LIKE_ESCAPE = "\\"
+
+
+# A piece of a snippet and whether it is a match: a caller marks matches its own way (the CLI
+# with [brackets], the web app with <mark> after escaping the text).
+Fragment = tuple[str, bool]
 
 
 @dataclass(frozen=True)
 class SearchHit:
     evidence_id: int
     negotiation_id: int
-    source: str  # "note" or a TextSource value
-    snippet: str  # the text around the match, with the match marked [like this]
+    source: str  # "note", "metadata" or a TextSource value
+    fragments: tuple[Fragment, ...]  # the text around the match
+    text_id: int | None = None  # the ExtractedText row, for a hit in extracted text
+
+    @property
+    def snippet(self) -> str:
+        """The snippet as one string, each match marked [like this]."""
+        return "".join(f"[{text}]" if match else text for text, match in self.fragments)
+
+
+def query_terms(query: str) -> list[str]:
+    """The words of a query, each once, in order: every one of them must occur in a hit."""
+    return list(dict.fromkeys(query.split()))
 
 
 def search(session: Session, query: str, *, owner_id: int | None = None,
-           negotiation_id: int | None = None, limit: int = 50) -> list[SearchHit]:
-    """Find evidence whose extracted text or note contains every word of `query`.
+           negotiation_id: int | None = None, limit: int = 50, offset: int = 0
+           ) -> list[SearchHit]:
+    """Find evidence whose extracted text, note or metadata contains every word of `query`.
 
-    One hit per matching text or note, newest evidence first (by when it happened, else when it
-    was stored). `owner_id` keeps to that account's negotiations; `negotiation_id` to one
-    negotiation. A blank query returns []. Raises ValueError if `limit` < 1.
+    One hit per matching text, note or metadata, newest evidence first (by when it happened,
+    else when it was stored); `offset` skips that many hits (for pages). `owner_id` keeps to
+    that account's negotiations; `negotiation_id` to one negotiation. A blank query returns [].
+    Raises ValueError if `limit` < 1 or `offset` < 0.
     """
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
-    terms = list(dict.fromkeys(query.split()))
+    if offset < 0:
+        raise ValueError(f"offset must not be negative, got {offset}")
+    terms = query_terms(query)
     if not terms:
         return []
     fts = session.get_bind().dialect.name == "sqlite"
-    branches = [_text_branch(terms, fts), _note_branch(terms, fts)]
+    branches = [_text_branch(terms, fts), _note_branch(terms, fts), _metadata_branch(terms, fts)]
     found = sa.union_all(*[_restrict(b, owner_id, negotiation_id) for b in branches]).subquery()
     rows = session.execute(
-        sa.select(found.c.evidence_id, found.c.negotiation_id, found.c.source, found.c.body)
-        .order_by(found.c.at.desc(), found.c.evidence_id.desc(), found.c.source)
-        .limit(limit)
+        sa.select(found.c.evidence_id, found.c.negotiation_id, found.c.source, found.c.body,
+                  found.c.text_id)
+        .order_by(found.c.at.desc(), found.c.evidence_id.desc(), found.c.source,
+                  found.c.text_id)
+        .limit(limit).offset(offset)
     ).all()
     return [
         SearchHit(evidence_id=row.evidence_id, negotiation_id=row.negotiation_id,
-                  source=row.source, snippet=make_snippet(row.body, terms))
+                  source=row.source, text_id=row.text_id,
+                  fragments=snippet_fragments(_readable(row.source, row.body), terms))
         for row in rows
     ]
+
+
+def locate_segment(text: str, segments: list[dict], terms: list[str]) -> int | None:
+    """The index of the segment (of an ExtractedText) that holds the first match in `text`, so
+    a result can link to that moment of a recording or that message of a chat; None if no
+    segment does.
+
+    The text is the segments' texts joined; where it no longer lines up with them (a person
+    edited it), the first segment that itself contains a word is taken.
+    """
+    pattern = _pattern(terms)
+    first = pattern.search(text)
+    if first is not None:
+        cursor = 0
+        for index, segment in enumerate(segments):
+            piece = segment.get("text") or ""
+            found = text.find(piece, cursor) if piece else -1
+            if found < 0:
+                break
+            cursor = found + len(piece)
+            if first.start() < cursor:
+                return index
+    for index, segment in enumerate(segments):
+        if pattern.search(segment.get("text") or ""):
+            return index
+    return None
 
 
 def is_search_object(name: str | None, type_: str) -> bool:
@@ -79,27 +135,49 @@ def is_search_object(name: str | None, type_: str) -> bool:
 
 def make_snippet(body: str, terms: list[str], width: int = SNIPPET_CHARS) -> str:
     """About `width` characters of `body` around the first match, each match marked [so]."""
+    return SearchHit(0, 0, "", snippet_fragments(body, terms, width)).snippet
+
+
+def snippet_fragments(body: str, terms: list[str], width: int = SNIPPET_CHARS
+                      ) -> tuple[Fragment, ...]:
+    """About `width` characters of `body` around the first match, as fragments; "…" where
+    text was cut off."""
     flat = re.sub(r"\s", " ", body)  # one-for-one, so match offsets stay valid
-    spans = sorted(
+    spans = _merge(sorted(
         (m.start(), m.end())
         for term in terms
         for m in re.finditer(re.escape(term), flat, re.IGNORECASE)
-    )
+    ))
     start = max(0, spans[0][0] - width // 3) if spans else 0
     end = min(len(flat), start + width)
-    parts, cursor = [], start
-    for s, e in _merge(spans):
+    pieces: list[Fragment] = []
+    cursor = start
+    for s, e in spans:
         if s >= end:
             break
-        if s < cursor:
-            continue
-        parts += [flat[cursor:s], "[", flat[s:e], "]"]
+        pieces += [(flat[cursor:s], False), (flat[s:e], True)]
         cursor = e
     end = max(end, cursor)
-    parts.append(flat[cursor:end])
-    prefix = "…" if start > 0 else ""
-    suffix = "…" if end < len(flat) else ""
-    return prefix + "".join(parts).strip() + suffix
+    pieces.append((flat[cursor:end], False))
+    # Matches never hold a space (query words are split on whitespace), so only the plain text
+    # at either end is stripped.
+    pieces[0] = (pieces[0][0].lstrip(), pieces[0][1])
+    pieces[-1] = (pieces[-1][0].rstrip(), pieces[-1][1])
+    if start > 0:
+        pieces.insert(0, ("…", False))
+    if end < len(flat):
+        pieces.append(("…", False))
+    return tuple(piece for piece in pieces if piece[0])
+
+
+def _pattern(terms: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(term) for term in terms), re.IGNORECASE)
+
+
+def _readable(source: str, body: str) -> str:
+    if source != METADATA_SOURCE:
+        return body
+    return METADATA_JOINER.join(part for part in body.split(METADATA_SEPARATOR) if part)
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -116,7 +194,8 @@ def _text_branch(terms: list[str], fts: bool) -> sa.Select:
     text, evidence = ExtractedText.__table__, Evidence.__table__
     joined = text.join(evidence, evidence.c.id == text.c.evidence_id)
     # type_coerce: the union's column must read back as a plain string, not as the enum.
-    select = _select(evidence, sa.type_coerce(text.c.source, sa.String), text.c.text)
+    select = _select(evidence, sa.type_coerce(text.c.source, sa.String), text.c.text,
+                     text.c.id)
     return _match(select, joined, text.c.id, text.c.text, "extracted_text_fts", terms, fts)
 
 
@@ -127,13 +206,26 @@ def _note_branch(terms: list[str], fts: bool) -> sa.Select:
                   fts)
 
 
-def _select(evidence: sa.Table, source: sa.ColumnElement, body: sa.ColumnElement) -> sa.Select:
+def _metadata_branch(terms: list[str], fts: bool) -> sa.Select:
+    evidence = Evidence.__table__
+    fields = [evidence.c.counterpart_name, evidence.c.counterpart_number,
+              evidence.c.original_filename, evidence.c.subject]
+    body = sa.func.coalesce(fields[0], "")
+    for field in fields[1:]:
+        body = body + METADATA_SEPARATOR + sa.func.coalesce(field, "")
+    select = _select(evidence, sa.literal(METADATA_SOURCE, sa.String), body)
+    return _like_all(select, body, terms, fts).select_from(evidence)
+
+
+def _select(evidence: sa.Table, source: sa.ColumnElement, body: sa.ColumnElement,
+            text_id: sa.ColumnElement | None = None) -> sa.Select:
     return sa.select(
         evidence.c.id.label("evidence_id"),
         evidence.c.negotiation_id.label("negotiation_id"),
         source.label("source"),
         body.label("body"),
         sa.func.coalesce(evidence.c.occurred_at, evidence.c.created_at).label("at"),
+        (text_id if text_id is not None else sa.cast(sa.null(), sa.Integer)).label("text_id"),
     )
 
 
@@ -145,13 +237,19 @@ def _match(select: sa.Select, joined: sa.FromClause, rowid: sa.Column, body: sa.
         index = sa.table(fts_table, sa.column("rowid"))
         joined = joined.join(index, index.c.rowid == rowid)
         select = select.where(sa.literal_column(fts_table).op("MATCH")(_fts_phrases(long_terms)))
-    for term in like_terms:
+    return _like_all(select, body, like_terms, fts).select_from(joined)
+
+
+def _like_all(select: sa.Select, body: sa.ColumnElement, terms: list[str], sqlite: bool
+              ) -> sa.Select:
+    # SQLite's LIKE already ignores ASCII case; PostgreSQL needs ILIKE for that.
+    for term in terms:
         pattern = f"%{_escape_like(term)}%"
         select = select.where(
-            body.like(pattern, escape=_LIKE_ESCAPE) if fts
+            body.like(pattern, escape=_LIKE_ESCAPE) if sqlite
             else body.ilike(pattern, escape=_LIKE_ESCAPE)
         )
-    return select.select_from(joined)
+    return select
 
 
 def _restrict(select: sa.Select, owner_id: int | None, negotiation_id: int | None) -> sa.Select:

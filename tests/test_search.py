@@ -1,5 +1,5 @@
-"""Search over notes and extracted text, on SQLCipher (FTS5 trigram + LIKE for short words) and
-PostgreSQL (pg_trgm + ILIKE): what is found, what is marked, and what stays hidden."""
+"""Search over notes, extracted text and metadata, on SQLCipher (FTS5 trigram + LIKE for short
+words) and PostgreSQL (pg_trgm + ILIKE): what is found, what is marked, and what stays hidden."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from storage.models import (
     TextSource,
     User,
 )
-from storage.search import SearchHit, make_snippet, search
+from storage.search import SearchHit, locate_segment, make_snippet, search, snippet_fragments
 
 
 class World:
@@ -36,14 +36,15 @@ class World:
             s.add_all([self.alice_case, self.bob_case])
             s.commit()
 
-    def evidence(self, negotiation=None, *, note=None, texts=(), day=1) -> int:
+    def evidence(self, negotiation=None, *, note=None, texts=(), day=1, **metadata) -> int:
         self.count += 1
+        metadata.setdefault("original_filename", "x.txt")
         with session(self.engine) as s:
             item = Evidence(
                 negotiation_id=(negotiation or self.alice_case).id, kind=EvidenceKind.note,
-                original_filename="x.txt", media_type="text/plain", size=1, note=note,
+                media_type="text/plain", size=1, note=note,
                 sha256=f"{self.count:064x}", blob_id=f"{self.count:032x}",
-                occurred_at=datetime(2024, 5, day, tzinfo=UTC))
+                occurred_at=datetime(2024, 5, day, tzinfo=UTC), **metadata)
             s.add(item)
             s.flush()
             for source, body in texts:
@@ -64,8 +65,16 @@ def find(world: World, query: str, **kw) -> list[SearchHit]:
 
 def test_a_two_character_chinese_word_is_found(world):
     item = world.evidence(note="对方说：我会还款的，下个月")
-    assert find(world, "还款") == [SearchHit(item, world.alice_case.id, "note",
-                                             "对方说：我会[还款]的，下个月")]
+    assert find(world, "还款") == [SearchHit(
+        item, world.alice_case.id, "note",
+        (("对方说：我会", False), ("还款", True), ("的，下个月", False)))]
+    assert find(world, "还款")[0].snippet == "对方说：我会[还款]的，下个月"
+
+
+def test_a_single_chinese_character_is_found(world):
+    item = world.evidence(note="他说明天打款")
+    world.evidence(note="没有关系的内容", day=2)
+    assert [(h.evidence_id, h.snippet) for h in find(world, "款")] == [(item, "他说明天打[款]")]
 
 
 def test_longer_chinese_and_english_words_go_through_the_index(world):
@@ -145,8 +154,70 @@ def test_blank_query_and_limit(world):
         world.evidence(note=f"第{day}次通话", day=day)
     assert find(world, "") == [] and find(world, " \u3000 ") == []
     assert [h.snippet for h in find(world, "通话", limit=2)] == ["第5次[通话]", "第4次[通话]"]
+    assert [h.snippet for h in find(world, "通话", limit=2, offset=2)] == ["第3次[通话]",
+                                                                         "第2次[通话]"]
+    assert [h.snippet for h in find(world, "通话", limit=2, offset=4)] == ["第1次[通话]"]
+    assert find(world, "通话", offset=5) == []
     with pytest.raises(ValueError, match="limit"):
         find(world, "通话", limit=0)
+    with pytest.raises(ValueError, match="offset"):
+        find(world, "通话", offset=-1)
+
+
+def test_metadata_is_searched_number_name_file_name_and_subject(world):
+    call = world.evidence(counterpart_number="13800138000", counterpart_name="张经理",
+                          original_filename="通话录音 13800138000 20241203_153012.m4a")
+    mail = world.evidence(subject="关于您逾期账单的最后通知", original_filename="notice.eml",
+                          counterpart_name="Acme Recovery", day=2)
+    world.evidence(world.bob_case, counterpart_number="13800138000", day=3)
+
+    def hits(query: str) -> list[tuple[int, str]]:
+        return [(h.evidence_id, h.source) for h in find(world, query, owner_id=world.alice.id)]
+
+    assert hits("13800138000") == [(call, "metadata")]
+    assert hits("张经理") == [(call, "metadata")]
+    assert hits("经理") == [(call, "metadata")]  # two characters: the LIKE path
+    assert hits("m4a") == [(call, "metadata")]
+    assert hits("逾期账单") == [(mail, "metadata")]
+    assert hits("acme") == [(mail, "metadata")]  # ASCII case does not matter
+    assert hits("张经理 13800138000") == [(call, "metadata")]  # two fields, one item
+    assert hits("张经理 notice") == []  # every word in the same item
+    assert hits("13800138000通话录音") == []  # a word never spans two fields
+    [hit] = find(world, "13800138000", owner_id=world.alice.id)
+    assert hit.snippet == ("张经理 · [13800138000] · 通话录音 [13800138000] 20241203_153012.m4a")
+    assert hit.text_id is None
+
+
+def test_a_hit_in_a_text_and_in_its_metadata_are_two_hits(world):
+    item = world.evidence(counterpart_number="13900001111",
+                          texts=[(TextSource.transcript, "请回电 13900001111 谢谢"),
+                                 (TextSource.transcript, "重新转写：请回电 13900001111")])
+    hits = find(world, "13900001111")
+    assert [(h.evidence_id, h.source) for h in hits] == [
+        (item, "metadata"), (item, "transcript"), (item, "transcript")]
+    assert hits[1].text_id < hits[2].text_id  # the first transcript first: a stable order
+
+
+def test_fragments_keep_what_was_typed_apart_from_the_marks():
+    assert snippet_fragments("a [b] <c>", ["<c>"]) == (("a [b] ", False), ("<c>", True))
+    assert snippet_fragments("  还款  ", ["还款"]) == (("还款", True),)
+    assert snippet_fragments("abc", ["ab", "bc"]) == (("abc", True),)  # overlapping words
+
+
+def test_locate_segment_finds_the_moment_of_the_first_match():
+    segments = [{"start": 0.0, "text": "你好，"}, {"start": 2.5, "text": "我们谈谈还款计划。"},
+                {"start": 6.0, "text": "下周五还款。"}]
+    text = "".join(s["text"] for s in segments)
+    assert locate_segment(text, segments, ["还款"]) == 1
+    assert locate_segment(text, segments, ["下周五"]) == 2
+    assert locate_segment(text, segments, ["周五", "你好"]) == 0  # the first match of any word
+    assert locate_segment(text, segments, ["款计"]) == 1
+    assert locate_segment(text, segments, ["，我们"]) == 0  # across two: where it starts
+    assert locate_segment(" ".join(s["text"] for s in segments), segments, ["下周五"]) == 2
+    edited = "一段被人改过的文字，下周五还款"
+    assert locate_segment(edited, segments, ["下周五"]) == 2  # falls back to the segments' text
+    assert locate_segment(text, [], ["还款"]) is None
+    assert locate_segment(text, segments, ["没有"]) is None
 
 
 def test_snippet_marks_matches_in_a_window_around_the_first():

@@ -1,7 +1,282 @@
-"""The JSON API under /api/v1 (bearer tokens): filled in by the web issue."""
+"""The JSON API under /api/v1, for scripts and phone automations (a new call recording is sent
+here by the phone as soon as it is saved).
+
+Every request carries `Authorization: Bearer <token>` (tokens: Settings, or `liuhen user token
+NAME`); the cookie session and CSRF play no part. Every error is JSON, `{"error": <code>,
+"message": <sentence in the account's language>}`: 401 without a valid token, 404 for an id that
+is missing or another account's (the same answer), 400 for bad input, 409 for a duplicate (with
+`existing_id`), 413 for a file over the limit, 503 while the data dir is locked.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, g, jsonify, request, send_file, url_for
+from flask_babel import gettext as _
+from sqlmodel import func, select
+from werkzeug.exceptions import HTTPException
+
+from logger.evidence import evidence_detail, evidence_summary, iso
+from logger.negotiations import (NegotiationInvalid, add_negotiation, list_negotiations,
+                                 parse_fields)
+from logger.timeline import (DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Cursor, Order, TimelineItem,
+                             timeline_page)
+from logger.tokens import verify_token
+from storage.models import Channel, Direction, Evidence, Negotiation
+from web.access import db, owned_evidence, owned_negotiation
+from web.search import PAGE_SIZE, Result, find_results
+from web.state import app_state
+from web.streaming import UploadRefused, UploadResult, UploadStatus, ingest_multipart
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_SEARCH_LIMIT = 100
+
+
+class ApiError(Exception):
+    """Answered as JSON with `status`; `extra` adds fields (an existing item's id, say)."""
+
+    def __init__(self, status: int, code: str, message: str, **extra):
+        super().__init__(message)
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+@bp.errorhandler(ApiError)
+def api_error(error: ApiError):
+    reply = jsonify(error=error.code, message=error.message, **error.extra)
+    if error.status == 401:
+        reply.headers["WWW-Authenticate"] = 'Bearer realm="liuhen"'
+    return reply, error.status
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    """The aborts of shared helpers (owned_negotiation's 404, say) as JSON too."""
+    messages = {
+        404: _("Not found: there is no such item in this account."),
+        405: _("This address does not take that method."),
+    }
+    message = messages.get(error.code or 500, error.description or error.name)
+    code = (error.name or "error").lower().replace(" ", "_")
+    return jsonify(error=code, message=message), error.code
+
+
+@bp.before_request
+def authenticate() -> None:
+    """The token's account becomes `g.user` (so the ownership checks of web.access apply)."""
+    if app_state().services is None:
+        raise ApiError(503, "locked", _("The data is locked: unlock it in the browser (or start "
+                                        "the server with the passphrase) and try again."))
+    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized", _("Send an API token: “Authorization: Bearer "
+                                              "<token>”. Create one in Settings."))
+    user = verify_token(db(), token.strip())
+    if user is None:
+        raise ApiError(401, "unauthorized", _("This API token is unknown or was revoked. "
+                                              "Create a new one in Settings."))
+    g.user = user
+
+
+# --- Negotiations ------------------------------------------------------------------------------
+
+
+@bp.get("/negotiations")
+def negotiations():
+    rows = list_negotiations(db(), owner=g.user)
+    return jsonify([negotiation_json(n, count) for n, count in rows])
+
+
+@bp.post("/negotiations")
+def create_negotiation():
+    """Fields as JSON or a form: creditor (required), collection_agency, account_reference,
+    principal, outstanding, currency, overdue_since, language."""
+    try:
+        values = parse_fields(_submitted_fields(), today=datetime.now(_user_zone()).date())
+    except NegotiationInvalid as e:
+        raise ApiError(400, "invalid", str(e), problems=e.problems) from None
+    negotiation = add_negotiation(db(), owner=g.user, **values)
+    reply = jsonify(negotiation_json(negotiation, 0))
+    reply.headers["Location"] = url_for("api.negotiation", negotiation_id=negotiation.id)
+    return reply, 201
+
+
+@bp.get("/negotiations/<int:negotiation_id>")
+def negotiation(negotiation_id: int):
+    item = owned_negotiation(negotiation_id)
+    count = db().exec(select(func.count(Evidence.id))
+                      .where(Evidence.negotiation_id == item.id)).one()
+    return jsonify(negotiation_json(item, count))
+
+
+def negotiation_json(n: Negotiation, evidence_count: int) -> dict:
+    """The same fields as `liuhen negotiation list --json`."""
+    return {
+        "id": n.id, "owner_id": n.owner_id, "creditor": n.creditor,
+        "collection_agency": n.collection_agency, "account_reference": n.account_reference,
+        "principal": str(n.principal) if n.principal is not None else None,
+        "outstanding": str(n.outstanding) if n.outstanding is not None else None,
+        "currency": n.currency,
+        "overdue_since": n.overdue_since.isoformat() if n.overdue_since else None,
+        "status": str(n.status), "evidence_count": evidence_count,
+    }
+
+
+def _submitted_fields() -> dict[str, str]:
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise ApiError(400, "invalid", _("Send the fields as one JSON object."))
+        if any(isinstance(v, dict | list) for v in body.values()):
+            raise ApiError(400, "invalid", _("Each field must be a text, a number or null."))
+        return {k: "" if v is None else str(v) for k, v in body.items()}
+    return request.form.to_dict()
+
+
+def _user_zone() -> ZoneInfo:
+    return ZoneInfo(g.user.timezone or app_state().config.locale.timezone)
+
+
+# --- Evidence ----------------------------------------------------------------------------------
+
+
+@bp.post("/negotiations/<int:negotiation_id>/evidence")
+def upload(negotiation_id: int):
+    """Store the file(s) of a multipart body (field `file`), streamed into intake. Fields
+    before a file describe it: occurred_at, channel, direction, counterpart_name,
+    counterpart_number, note. 201 when every file was stored."""
+    target = owned_negotiation(negotiation_id)
+    services = app_state().services
+    try:
+        results = ingest_multipart(
+            request, target, g.user, session=db(), blobs=services.blobs,
+            max_bytes=services.config.intake.max_file_bytes, tz=_user_zone(), csrf=False,
+            source="api")
+    except UploadRefused as e:
+        raise ApiError(400, "invalid", str(e)) from None
+    if not results:
+        raise ApiError(400, "no_file", _("No file was sent: send it as multipart/form-data in "
+                                         "a field named “file”."))
+    return _upload_reply([_upload_json(r) for r in results], results)
+
+
+def _upload_json(result: UploadResult) -> dict:
+    data = {"file": result.filename, "status": str(result.status), "message": result.message}
+    if result.evidence is not None:
+        data["id"] = result.evidence.id
+        data["evidence"] = evidence_summary(result.evidence)
+    if result.existing_id is not None:
+        data["existing_id"] = result.existing_id
+    return data
+
+
+def _upload_reply(items: list[dict], results: list[UploadResult]):
+    """201 when all were stored; else the first problem decides (413, 400, then 409), and the
+    reply still lists every file's result."""
+    too_large = next((r for r in results if r.too_large), None)
+    refused = next((r for r in results if r.status == UploadStatus.refused), None)
+    duplicate = next((r for r in results if r.status == UploadStatus.duplicate), None)
+    if too_large is not None:
+        raise ApiError(413, "too_large", too_large.message, results=items)
+    if refused is not None:
+        raise ApiError(400, "refused", refused.message, results=items)
+    if duplicate is not None:
+        raise ApiError(409, "duplicate", duplicate.message, existing_id=duplicate.existing_id,
+                       results=items)
+    reply = jsonify(results=items)
+    reply.headers["Location"] = url_for("api.evidence", evidence_id=items[0]["id"])
+    return reply, 201
+
+
+@bp.get("/evidence/<int:evidence_id>")
+def evidence(evidence_id: int):
+    """The same JSON as `liuhen show ID --json`."""
+    return jsonify(evidence_detail(db(), owned_evidence(evidence_id)))
+
+
+@bp.get("/evidence/<int:evidence_id>/original")
+def original(evidence_id: int) -> Response:
+    """The original bytes, decrypted as they are sent; always a download, never rendered."""
+    item = owned_evidence(evidence_id)
+    reader = app_state().services.blobs.open(item.blob_id)
+    reply = send_file(reader, mimetype="application/octet-stream", as_attachment=True,
+                      download_name=item.original_filename, conditional=False, etag=False,
+                      max_age=None)
+    reply.content_length = item.size
+    reply.headers["X-Content-Type-Options"] = "nosniff"
+    return reply
+
+
+@bp.get("/negotiations/<int:negotiation_id>/timeline")
+def timeline(negotiation_id: int):
+    """One page of the timeline. Query: order=desc|asc, limit (1-200), after=<next> or
+    before=<previous> (tokens from the last reply), channel (repeatable), direction."""
+    target = owned_negotiation(negotiation_id)
+    args = request.args
+    try:
+        page = timeline_page(
+            db(), target.id, order=Order(args.get("order", Order.newest_first.value)),
+            after=Cursor.parse(args["after"]) if "after" in args else None,
+            before=Cursor.parse(args["before"]) if "before" in args else None,
+            channels=[Channel(c) for c in args.getlist("channel")] or None,
+            direction=Direction(args["direction"]) if "direction" in args else None,
+            limit=int(args.get("limit", DEFAULT_PAGE_SIZE)))
+    except ValueError:
+        raise ApiError(400, "invalid", _(
+            "Check the query: order is desc or asc, limit 1–%(max)d, after/before are tokens "
+            "from a previous reply, channel and direction are values shown in the items.",
+            max=MAX_PAGE_SIZE)) from None
+    return jsonify(order=str(page.order.value), items=[_timeline_json(i) for i in page.items],
+                   next=page.later_in_order, previous=page.earlier_in_order)
+
+
+def _timeline_json(item: TimelineItem) -> dict:
+    job = item.job
+    return {
+        "type": str(item.kind), "id": item.id, "occurred_at": iso(item.occurred_at),
+        "kind": str(item.evidence_kind), "channel": str(item.channel) if item.channel else None,
+        "direction": str(item.direction), "counterpart_name": item.counterpart_name,
+        "counterpart_number": item.counterpart_number, "summary": item.summary,
+        "original_filename": item.original_filename, "media_type": item.media_type,
+        "attachments": item.attachments, "flags": list(item.flags),
+        "job": None if job is None else {"kind": str(job.kind), "status": str(job.status),
+                                         "progress": job.progress, "error": job.error},
+    }
+
+
+# --- Search ------------------------------------------------------------------------------------
+
+
+@bp.get("/search")
+def search():
+    """The account's hits for `q`, newest first. Query: q, negotiation, limit (1-100), offset."""
+    query = " ".join(request.args.get("q", "").split())
+    if not query:
+        raise ApiError(400, "invalid", _("Say what to search for: ?q=words"))
+    try:
+        limit = int(request.args.get("limit", PAGE_SIZE))
+        offset = int(request.args.get("offset", 0))
+        negotiation_id = request.args.get("negotiation", type=int)
+        if not 1 <= limit <= MAX_SEARCH_LIMIT or offset < 0:
+            raise ValueError
+    except ValueError:
+        raise ApiError(400, "invalid", _("limit must be 1–%(max)d and offset 0 or more.",
+                                         max=MAX_SEARCH_LIMIT)) from None
+    if negotiation_id is not None:
+        owned_negotiation(negotiation_id)
+    page = find_results(db(), g.user, query, negotiation_id=negotiation_id, limit=limit,
+                        offset=offset)
+    return jsonify(query=query, results=[_result_json(r) for r in page.results],
+                   next_offset=offset + limit if page.has_more else None)
+
+
+def _result_json(result: Result) -> dict:
+    hit = result.hit
+    return {
+        "evidence_id": hit.evidence_id, "negotiation_id": hit.negotiation_id,
+        "source": hit.source, "snippet": hit.snippet,
+        "fragments": [{"text": text, "match": match} for text, match in hit.fragments],
+        "segment": result.segment, "start": result.start, "url": result.url,
+    }

@@ -1,7 +1,125 @@
-"""Timeline: filled in by the web issue."""
+"""The timeline of one negotiation, the heart of the app: every item in time order, grouped by
+day in the user's time zone, filtered by channel and direction, paged by keyset cursors, with a
+small JSON endpoint the page polls while jobs are running."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
+
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlmodel import select
+
+from logger.timeline import (DEFAULT_PAGE_SIZE, Cursor, Order, cursor_for_day, group_by_day,
+                             job_states, timeline_page)
+from storage.models import Channel, Direction, Evidence
+from web.access import db, owned_negotiation
+from web.jobstatus import job_json, job_label
+from web.zone import user_zone
 
 bp = Blueprint("timeline", __name__)
+
+MAX_POLLED_IDS = 200
+
+
+@bp.get("/negotiations/<int:negotiation_id>")
+def show(negotiation_id: int):
+    negotiation = owned_negotiation(negotiation_id)
+    tz = user_zone()
+    order = _order()
+    channels = _channels()
+    direction = _direction()
+    after, before = _cursor("after"), _cursor("before")
+    day = _day()
+    if day is not None:
+        try:
+            after, before = cursor_for_day(day, tz, order), None
+        except OverflowError:  # year 1 or 9999: no timeline reaches there
+            abort(400)
+    page = timeline_page(db(), negotiation.id, order=order, after=after, before=before,
+                         channels=channels, direction=direction, limit=DEFAULT_PAGE_SIZE)
+    filters = {"order": order.value, "channel": [c.value for c in channels],
+               "direction": direction.value if direction else None}
+    return render_template(
+        "timeline/show.html", negotiation=negotiation, page=page,
+        groups=group_by_day(page.items, tz), filters=filters, day=day,
+        labels={item.id: job_label(item.job) for item in page.items if item.job},
+        earlier_url=_page_url(negotiation.id, filters, before=page.earlier_in_order),
+        later_url=_page_url(negotiation.id, filters, after=page.later_in_order),
+        channels=list(Channel), directions=[Direction.from_them, Direction.from_me])
+
+
+@bp.app_template_global()
+def flag_label(flag: str) -> str:
+    """Words for a flag on a timeline line (promises feed these once they exist)."""
+    return {"promise_due_soon": _("Promise due soon"),
+            "promise_missed": _("Promise missed")}.get(flag, flag)
+
+
+@bp.get("/negotiations/<int:negotiation_id>/jobs")
+def jobs(negotiation_id: int):
+    """The job state of the listed items (`ids=1,2,3`) of this negotiation, for the pages'
+    live progress; items of other negotiations are ignored."""
+    negotiation = owned_negotiation(negotiation_id)
+    try:
+        wanted = [int(x) for x in request.args.get("ids", "").split(",") if x][:MAX_POLLED_IDS]
+    except ValueError:
+        abort(400)
+    ids = list(db().exec(select(Evidence.id).where(Evidence.negotiation_id == negotiation.id,
+                                                   Evidence.id.in_(wanted))).all())
+    states = job_states(db(), ids)
+    items = {str(i): job_json(states[i]) if i in states else None for i in ids}
+    return jsonify(items=items, active=any(
+        s.status in ("queued", "running") for s in states.values()))
+
+
+def _page_url(negotiation_id: int, filters: dict, **cursor: str | None) -> str | None:
+    token = next(iter(cursor.values()))
+    if token is None:
+        return None
+    query = {k: v for k, v in filters.items() if v}
+    return url_for("timeline.show", negotiation_id=negotiation_id, **query, **cursor)
+
+
+def _order() -> Order:
+    try:
+        return Order(request.args.get("order", Order.newest_first.value))
+    except ValueError:
+        abort(400)
+
+
+def _channels() -> list[Channel]:
+    try:
+        return [Channel(c) for c in request.args.getlist("channel") if c]
+    except ValueError:
+        abort(400)
+
+
+def _direction() -> Direction | None:
+    value = request.args.get("direction")
+    if not value:
+        return None
+    try:
+        return Direction(value)
+    except ValueError:
+        abort(400)
+
+
+def _cursor(name: str) -> Cursor | None:
+    token = request.args.get(name)
+    if not token:
+        return None
+    try:
+        return Cursor.parse(token)
+    except (ValueError, OverflowError):
+        abort(400)
+
+
+def _day() -> date | None:
+    value = request.args.get("date")
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        abort(400)
