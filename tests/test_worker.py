@@ -358,13 +358,16 @@ def test_liuhen_worker_stops_on_sigterm_and_gives_the_job_back(services, add_ite
 def test_serve_starts_the_embedded_worker_through_its_entry_point(services, add_items,
                                                                   monkeypatch):
     import logger.cli  # noqa: F401  (first: web.cli imported on its own is a circular import)
-    from web.cli import start_background
+    from importlib.metadata import entry_points
+
+    from web.cli import BACKGROUND_GROUP, start_background
     [item] = add_items()
     ran = []
     fake_handlers(monkeypatch, lambda ctx: ran.append(ctx.job_id))
     stop = threading.Event()
-    assert start_background(services, stop, skip={"worker"}) == []
-    threads = start_background(services, stop)
+    others = {e.name for e in entry_points(group=BACKGROUND_GROUP)} - {"worker"}
+    assert start_background(services, stop, skip=others | {"worker"}) == []
+    threads = start_background(services, stop, skip=others)
     try:
         assert [t.name for t in threads] == ["liuhen-worker"]
         wait_for(lambda: job_of(services, item).status == JobStatus.done)

@@ -19,6 +19,8 @@ from logger.config import Config
 from logger.services import Services
 from web import api, auth, evidence, negotiations, search, settings, timeline
 from web import settings_tokens  # noqa: F401  (registers the API token routes on settings.bp)
+from web import findings
+from web import bundles
 from web import promises
 from web.access import close_db
 from web.i18n import init_i18n
@@ -75,6 +77,8 @@ def create_app(services: Services | None = None, *, config: Config | None = None
     csrf.init_app(app)
     for module in (auth, negotiations, evidence, timeline, search, settings):
         app.register_blueprint(module.bp)
+    app.register_blueprint(findings.bp)
+    app.register_blueprint(bundles.bp)
     app.register_blueprint(promises.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies: nothing for a forged request to ride on
@@ -104,7 +108,7 @@ def security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Frame-Options"] = "DENY"
+    response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if request.endpoint != "static":
         response.headers.setdefault("Cache-Control", "no-store")

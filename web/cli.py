@@ -13,13 +13,14 @@ they start as soon as the data dir is open, which for a locked start is when the
 from __future__ import annotations
 
 import os
+import signal
 import threading
 from collections.abc import Collection
 from importlib.metadata import entry_points
 
 import click
+from cheroot.wsgi import Server as WSGIServer
 from flask import Flask
-from waitress import serve as serve_wsgi
 
 from logger.cli import Context
 from logger.config import Config
@@ -31,6 +32,13 @@ from web.state import EXTENSION, ON_UNLOCK
 BACKGROUND_GROUP = "liuhen.background"
 # Seconds serve waits at exit for background threads to give their work back.
 STOP_GRACE_S = 10.0
+# Requests served at once.
+SERVER_THREADS = 8
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM stops serve like Ctrl-C: the server closes and background work is given back."""
+    raise KeyboardInterrupt
 
 
 @click.command()
@@ -50,9 +58,20 @@ def serve(obj: Context, host: str | None, port: int | None, no_worker: bool) -> 
     host, port = host or config.server.host, port or config.server.port
     locked = "" if app.extensions[EXTENSION].services else " (locked: open it in the browser)"
     click.echo(f"Liuhen is serving {config.storage.data_dir} on http://{host}:{port}/{locked}")
+    # cheroot hands the app the socket as wsgi.input, so an upload streams into the encrypted
+    # store; waitress would first spool every body over 512 KiB to a plaintext temporary file
+    # (and refuse bodies over 1 GiB). No body limit here: intake.max_file_mb is enforced while
+    # streaming.
+    server = WSGIServer((host, port), app, numthreads=SERVER_THREADS, server_name="Liuhen")
+    server.max_request_body_size = 0
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        serve_wsgi(app, host=host, port=port, threads=8, ident="Liuhen")
+        server.start()
+    except KeyboardInterrupt:
+        pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
         stop.set()
         for thread in list(threads):
             thread.join(STOP_GRACE_S)
