@@ -16,7 +16,8 @@ from sqlmodel import select
 from logger.evidence import evidence_detail
 from logger.intake import EvidenceDetails, IncomingFile, ingest
 from logger.tokens import create_token, revoke_token
-from storage.models import ApiToken, Evidence, ExtractedText, TextSource
+from storage.models import (ApiToken, CustodyAction, CustodyEvent, Evidence, ExtractedText,
+                            TextSource)
 from tests_support import make_negotiation_in
 from web import create_app
 from web_support import csrf
@@ -214,6 +215,29 @@ def test_a_recording_is_streamed_in_with_its_details(api, session, services, neg
     stored = session.get(Evidence, result["id"])
     assert stored.note == "催收员说下周再打来"
     assert data[1000:1064] not in services.blobs.path_for(stored.blob_id).read_bytes()
+
+
+def test_fields_after_the_file_are_applied_and_logged(api, session, negotiation, testdata):
+    """`curl -F file=@x -F direction=from_them` sends the field after the file: it must still
+    count, as a logged correction of what was stored."""
+    data = (testdata / "audio/jfk.flac").read_bytes()
+    body, content_type = multipart([], [("call.flac", data)])
+    trailer = (b'--liuhen-test-7d1f\r\nContent-Disposition: form-data; name="direction"\r\n\r\n'
+               b'from_them\r\n--liuhen-test-7d1f\r\nContent-Disposition: form-data; '
+               b'name="subject"\r\n\r\nx\r\n--liuhen-test-7d1f--\r\n')
+    body = body.removesuffix(b"--liuhen-test-7d1f--\r\n") + trailer
+    reply = api("POST", f"/negotiations/{negotiation.id}/evidence", data=body,
+                content_type=content_type)
+    assert reply.status_code == 201, reply.json
+    [result] = reply.json["results"]
+    assert "subject must come before the file" in result["message"]
+    stored = session.get(Evidence, result["id"])
+    session.refresh(stored)
+    assert stored.direction == "from_them"
+    [edit] = session.exec(select(CustodyEvent).where(
+        CustodyEvent.evidence_id == stored.id,
+        CustodyEvent.action == CustodyAction.metadata_edit)).all()
+    assert edit.details["changes"]["direction"] == {"old": "unknown", "new": "from_them"}
 
 
 def test_the_same_recording_twice_is_409_with_the_existing_id(api, negotiation, testdata):

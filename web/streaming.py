@@ -17,6 +17,10 @@ and by the JSON API):
   `counterpart_number`, `staff_number`, `subject`, `note`. An invalid value raises
   `UploadRefused` before any later file is read (files before it stay stored). `staff_number` is
   recorded right after intake as a metadata edit (intake has no field for it).
+- Fields that come AFTER the last file (a phone automation may not choose the order) are
+  applied to every file this request stored, as one metadata edit each (in the custody log);
+  `kind` and `subject` cannot be changed that way and are named in the results' messages.
+  An invalid late value raises `UploadRefused` saying the files were stored without it.
 - `csrf=True` (browser forms): the token must come in the `X-CSRFToken` header or as a
   `csrf_token` field BEFORE the first file; otherwise `CSRFError` (400) is raised and nothing is
   stored. The view must be exempt from Flask-WTF's automatic check (`exempt_from_form_csrf`),
@@ -94,11 +98,13 @@ def ingest_multipart(request: Request, negotiation: Negotiation, actor: User | N
     parts = _Parts(request.stream, boundary)
     csrf_ok = not csrf or _header_token_valid(request)
     fields: dict[str, str] = {}
+    late: dict[str, str] = {}  # fields seen since the latest file
     results: list[UploadResult] = []
     for event in parts.events():
         if isinstance(event, File):
             if not csrf_ok:
                 raise CSRFError("The CSRF token is missing.")
+            late = {}
             details, staff_number = _details(fields, tz, event.filename or "")
             stream = parts.file_stream()
             results.append(_ingest_one(
@@ -114,9 +120,32 @@ def ingest_multipart(request: Request, negotiation: Negotiation, actor: User | N
                     raise CSRFError("The CSRF token is invalid.")
             elif event.name != CSRF_FIELD:
                 fields[event.name] = value
+                if results:
+                    late[event.name] = value
     if not csrf_ok:
         raise CSRFError("The CSRF token is missing.")
+    if late:
+        _apply_late_fields(late, results, session=session, actor=actor, tz=tz)
     return results
+
+
+def _apply_late_fields(late: dict[str, str], results: list[UploadResult], *, session: Session,
+                       actor: User | None, tz: ZoneInfo) -> None:
+    """Fields sent after the last file: a metadata edit of every file stored by the request."""
+    try:
+        changes = read_details(late, tz)
+    except DetailsError as e:
+        raise UploadRefused(f"a field sent after the files is wrong ({e}); the files were stored "
+                            "without it: correct them on their pages") from None
+    fixed = sorted(set(late) & {"kind", "subject"})
+    for result in results:
+        if result.status != UploadStatus.stored or result.evidence is None:
+            continue
+        if changes:
+            edit_evidence(session, result.evidence, actor=actor, changes=changes)
+        if fixed:
+            result.message += (f" ({', '.join(fixed)} must come before the file to count; "
+                               "it was ignored)")
 
 
 def _ingest_one(source: IncomingFile, *, session: Session, blobs: BlobStore,
