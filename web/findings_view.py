@@ -1,0 +1,125 @@
+"""What the findings pages and the findings partials on other pages share: the negotiation's
+conduct report (computed once per request, however many partials ask), the words for rules and
+the people a collector may have contacted instead of the borrower, and times shown in the
+negotiation's own zone (the zone the rules are judged in, which may not be the reader's)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime as babel_datetime
+from flask import g
+from flask_babel import get_locale, gettext as _, lazy_gettext
+
+from logger.conduct import ConductReport, conduct_report
+from logger.conduct_ruleset import Rule
+from logger.errors import NotFound
+from logger.negotiations import get_negotiation
+from storage.models import CallType, Negotiation, ThirdParty
+from web.access import db
+from web.state import app_state
+
+CACHE = "conduct_reports"
+# Lexicon categories (logger/conduct_rules/lexicon_*.toml) as people name them.
+CATEGORY_TITLES = {
+    "threat": lazy_gettext("Threats"),
+    "insult": lazy_gettext("Insults"),
+    "impersonation": lazy_gettext("Posing as police, a court or the government"),
+    "fake_legal": lazy_gettext("Fake legal documents"),
+    "false_consequence": lazy_gettext("Invented or exaggerated consequences"),
+    "disclosure": lazy_gettext("Making the debt public"),
+    "extra_fee": lazy_gettext("Extra fees"),
+    "borrow": lazy_gettext("Pressure to borrow elsewhere to repay"),
+}
+THIRD_PARTY_LABELS = {
+    ThirdParty.relative: lazy_gettext("A relative"),
+    ThirdParty.spouse: lazy_gettext("Spouse or partner"),
+    ThirdParty.employer: lazy_gettext("Employer"),
+    ThirdParty.colleague: lazy_gettext("A colleague"),
+    ThirdParty.friend: lazy_gettext("A friend"),
+    ThirdParty.neighbour: lazy_gettext("A neighbour"),
+    ThirdParty.contacts_list: lazy_gettext("Someone in my contacts list"),
+    ThirdParty.other: lazy_gettext("Someone else"),
+}
+CALL_TYPE_LABELS = {
+    CallType.incoming: lazy_gettext("Answered"),
+    CallType.outgoing: lazy_gettext("Made by me"),
+    CallType.missed: lazy_gettext("Missed"),
+    CallType.rejected: lazy_gettext("Rejected"),
+    CallType.blocked: lazy_gettext("Blocked"),
+    CallType.voicemail: lazy_gettext("To voicemail"),
+}
+
+
+def default_zone() -> ZoneInfo:
+    return app_state().config.locale.zone
+
+
+def report_for(negotiation: Negotiation) -> ConductReport:
+    """The negotiation's findings and counts, computed at most once per request."""
+    cache = g.setdefault(CACHE, {})
+    if negotiation.id not in cache:
+        cache[negotiation.id] = conduct_report(db(), negotiation, default_zone=default_zone())
+    return cache[negotiation.id]
+
+
+def owned_report(negotiation_id: int) -> ConductReport | None:
+    """The report of a negotiation of the signed-in account, else None (for the partials,
+    which must show nothing rather than fail a page)."""
+    user = g.get("user")
+    if user is None:
+        return None
+    cache = g.get(CACHE, {})
+    if negotiation_id in cache:
+        return cache[negotiation_id]
+    try:
+        negotiation = get_negotiation(db(), negotiation_id, owner=user)
+    except NotFound:
+        return None
+    return report_for(negotiation)
+
+
+def language() -> str:
+    """"zh" or "en": which of the rule data's two texts the reader gets."""
+    return "zh" if get_locale().language == "zh" else "en"
+
+
+def in_language(texts: dict[str, str]) -> str:
+    return texts.get(language()) or next(iter(texts.values()), "")
+
+
+def text_language(text: str) -> str:
+    """The language a data text is written in (rule sources are Chinese or English), so pages
+    can mark it for screen readers and for the translation checks."""
+    return "zh-Hans" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"
+
+
+def rule_title(rule: Rule) -> str:
+    """A short heading for a rule; its full description comes from the rule set file."""
+    params = rule.params
+    if rule.check == "quiet_hours":
+        return _("Contact outside %(start)s–%(end)s", start=params["allowed_from"],
+                 end=params["allowed_until"])
+    if rule.check == "unanswered_per_day":
+        return _("More than %(limit)s unanswered calls in a day", limit=params["limit"])
+    if rule.check == "attempts_in_window":
+        return _("More than %(limit)s calls in %(days)s days", limit=params["limit"],
+                 days=params["days"])
+    if rule.check == "third_party":
+        return _("Contact with people other than you")
+    titles = [str(CATEGORY_TITLES[c]) for c in params.get("categories", ())
+              if c in CATEGORY_TITLES]
+    return " · ".join(titles) or in_language(rule.description)
+
+
+def local_time(iso_text: str | None, zone_name: str) -> str:
+    """A finding's local time ("2024-12-03T22:31:05+08:00") as people read it, in the zone the
+    rules judged it in."""
+    if not iso_text:
+        return _("Time unknown")
+    return local_moment(datetime.fromisoformat(iso_text), zone_name)
+
+
+def local_moment(moment: datetime, zone_name: str) -> str:
+    return babel_datetime(moment, "medium", tzinfo=ZoneInfo(zone_name), locale=get_locale())
