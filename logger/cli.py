@@ -66,7 +66,8 @@ class LiuhenGroup(click.Group):
         if self._plugins_loaded:
             return
         self._plugins_loaded = True
-        from logger import cli_evidence, cli_jobs
+        from logger import cli_bundles, cli_evidence, cli_jobs
+        cli_bundles.register(self)
         cli_evidence.register(self)
         cli_jobs.register(self)
         from logger import cli_watch

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 import types
 import typing
@@ -139,6 +140,31 @@ class MailInConfig:
 
 
 @dataclass(frozen=True)
+class RemindersConfig:
+    """When reminders of promises go out, and how (`logger.reminders`): in the app always, by
+    email when `smtp_host` is set, to a webhook when `webhook_url` is set."""
+
+    offsets: list[str] = field(default_factory=lambda: ["3d", "1d", "0d"])
+    hour: int = 9
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password_file: str = ""
+    smtp_from: str = ""
+    smtp_starttls: bool = True
+    webhook_url: str = ""
+
+
+@dataclass(frozen=True)
+class BundlesConfig:
+    """Evidence bundles (`logger.bundles`): the optional RFC 3161 time-stamp authority."""
+
+    tsa_url: str = ""
+    tsa_ca_file: str = ""
+    tsa_timeout_seconds: int = 30
+
+
+@dataclass(frozen=True)
 class Config:
     storage: StorageConfig = field(default_factory=StorageConfig)
     vault: VaultConfig = field(default_factory=VaultConfig)
@@ -149,6 +175,8 @@ class Config:
     worker: WorkerConfig = field(default_factory=WorkerConfig)
     watch: WatchConfig = field(default_factory=WatchConfig)
     mailin: MailInConfig = field(default_factory=MailInConfig)
+    reminders: RemindersConfig = field(default_factory=RemindersConfig)
+    bundles: BundlesConfig = field(default_factory=BundlesConfig)
 
     def with_data_dir(self, data_dir: Path) -> Config:
         storage = dataclasses.replace(self.storage, data_dir=Path(data_dir))
@@ -296,6 +324,8 @@ def _validate(config: Config, where: str) -> None:
     _validate_transcription(config.transcription, where)
     _validate_worker(config.worker, where)
     _validate_intake_sources(config, where)
+    _validate_reminders(config.reminders, where)
+    _validate_bundles(config.bundles, where)
     url = config.storage.database_url
     if url and not url.startswith(("postgresql://", "postgresql+psycopg://")):
         raise ConfigError(f"{where}: `storage.database_url` must be empty (the encrypted SQLite "
@@ -349,3 +379,37 @@ def _validate_worker(w: WorkerConfig, where: str) -> None:
     if w.retry_backoff_seconds < 0:
         raise ConfigError(f"{where}: `worker.retry_backoff_seconds` must be 0 or more, "
                           f"got {w.retry_backoff_seconds}")
+
+
+# "3d": three days before the due day, at `reminders.hour`; "2h": two hours before the due time.
+REMINDER_OFFSET = re.compile(r"^(\d{1,2})([dh])$")
+
+
+def _validate_reminders(r: RemindersConfig, where: str) -> None:
+    for offset in r.offsets:
+        match = REMINDER_OFFSET.match(offset)
+        if not match or (match.group(2) == "h" and not 1 <= int(match.group(1)) <= 72):
+            raise ConfigError(f"{where}: `reminders.offsets` has {offset!r}: write days before "
+                              "the due day as \"3d\" (0d: on the day) or hours before the due "
+                              "time as \"2h\" (1h-72h)")
+    if len(set(r.offsets)) != len(r.offsets):
+        raise ConfigError(f"{where}: `reminders.offsets` lists an offset twice")
+    if not 0 <= r.hour <= 23:
+        raise ConfigError(f"{where}: `reminders.hour` must be between 0 and 23, got {r.hour}")
+    if not 0 < r.smtp_port < 65536:
+        raise ConfigError(f"{where}: `reminders.smtp_port` must be between 1 and 65535")
+    if r.smtp_host and "@" not in r.smtp_from:
+        raise ConfigError(f"{where}: `reminders.smtp_host` is set, so `reminders.smtp_from` "
+                          "must be the address reminders are sent from (e.g. liuhen@example.com)")
+    if r.webhook_url and not r.webhook_url.startswith(("http://", "https://")):
+        raise ConfigError(f"{where}: `reminders.webhook_url` must start with http:// or "
+                          f"https://, got {r.webhook_url!r}")
+
+
+def _validate_bundles(b: BundlesConfig, where: str) -> None:
+    if b.tsa_url and not b.tsa_url.startswith(("http://", "https://")):
+        raise ConfigError(f"{where}: `bundles.tsa_url` must be empty (no time-stamps) or an "
+                          f"http:// or https:// URL, got {b.tsa_url!r}")
+    if b.tsa_timeout_seconds < 1:
+        raise ConfigError(f"{where}: `bundles.tsa_timeout_seconds` must be at least 1, "
+                          f"got {b.tsa_timeout_seconds}")

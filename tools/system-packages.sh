@@ -7,7 +7,14 @@ set -euo pipefail
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+# The browser the end-to-end tests drive through Playwright (which cannot download its own here).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing+=(fonts-wqy-zenhei)
+# Evidence bundles: pdftoppm renders their PDFs to PNG in the tests; the openssl command is the
+# local time-stamp authority (RFC 3161) the tests run; bench/export_bundle.py compares with zip.
+command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v zip >/dev/null 2>&1 || missing+=(zip)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -1,0 +1,158 @@
+"""The bundle signing key: one Ed25519 key per data dir, made on first use, kept encrypted.
+
+Bundles (`logger.bundles`) carry an Ed25519 signature of their manifest, so a recipient who
+learned the public key's fingerprint from the sender (the settings page, `liuhen export
+--show-key`) can tell that the bundle came unaltered from this Liuhen. The private key lives in
+`<data_dir>/signing-key.enc`, a small JSON file (mode 0600, written atomically) holding the
+32-byte private key encrypted with AES-256-GCM under the vault subkey "bundle-signing"; the
+associated data binds the format, version and public key, so swapping any of them is an error.
+The fingerprint is the SHA-256 of the raw 32-byte public key, in groups of four hex digits.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from logger.errors import LiuhenError
+from storage.fsutil import fsync_dir
+from storage.vault import Vault
+
+KEY_FILE_NAME = "signing-key.enc"
+FORMAT_NAME = "liuhen-signing-key"
+FORMAT_VERSION = 1
+SUBKEY_PURPOSE = "bundle-signing"
+ALGORITHM = "Ed25519"
+
+
+class SigningKeyError(LiuhenError):
+    """The signing key file cannot be read; the message names the file and what to do."""
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    private: Ed25519PrivateKey
+    public_raw: bytes
+    created_at: str
+
+    @property
+    def public_key_b64(self) -> str:
+        return base64.b64encode(self.public_raw).decode("ascii")
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.public_raw)
+
+    def sign(self, data: bytes) -> bytes:
+        return self.private.sign(data)
+
+    def info(self) -> dict:
+        """What the settings page and `liuhen export --show-key` show."""
+        return {"algorithm": ALGORITHM, "public_key": self.public_key_b64,
+                "fingerprint": self.fingerprint, "created_at": self.created_at}
+
+
+def fingerprint(public_raw: bytes) -> str:
+    """SHA-256 of the raw public key as 16 groups of 4 hex digits, easy to read aloud."""
+    digest = hashlib.sha256(public_raw).hexdigest()
+    return " ".join(digest[i:i + 4] for i in range(0, len(digest), 4))
+
+
+def key_path(data_dir: Path) -> Path:
+    return Path(data_dir) / KEY_FILE_NAME
+
+
+def signing_key(vault: Vault, data_dir: Path) -> SigningKey:
+    """This data dir's signing key, made (and stored) the first time it is asked for.
+
+    Raises SigningKeyError when the file exists but cannot be opened with this vault."""
+    path = key_path(data_dir)
+    if not path.exists():
+        _create(vault, path)
+    return _load(vault, path)
+
+
+def _aad(public_b64: str) -> bytes:
+    return f"{FORMAT_NAME}/v{FORMAT_VERSION}|{ALGORITHM}|{public_b64}".encode()
+
+
+def _create(vault: Vault, path: Path) -> None:
+    """Write a new key; if another process wrote one first, theirs is kept."""
+    private = Ed25519PrivateKey.generate()
+    raw_private = private.private_bytes_raw()
+    public_b64 = base64.b64encode(private.public_key().public_bytes(
+        Encoding.Raw, PublicFormat.Raw)).decode("ascii")
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(vault.subkey(SUBKEY_PURPOSE)).encrypt(nonce, raw_private, _aad(public_b64))
+    document = {
+        "format": FORMAT_NAME, "version": FORMAT_VERSION, "algorithm": ALGORITHM,
+        "public_key": public_b64,
+        "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "nonce": base64.b64encode(nonce).decode("ascii"),
+        "ciphertext": base64.b64encode(sealed).decode("ascii"),
+    }
+    _write_new(path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Temp file (0600), fsync, hard link to the final name (never replacing one), fsync dir."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with open(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+        fsync_dir(path.parent)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def _load(vault: Vault, path: Path) -> SigningKey:
+    def damaged(reason: str) -> SigningKeyError:
+        return SigningKeyError(
+            f"the bundle signing key {path} cannot be used: {reason}. Restore it from a backup "
+            "of this data dir, or move it away to make a new key (recipients must then be "
+            "given the new fingerprint)")
+
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise damaged(f"it is not readable JSON ({e})") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT_NAME \
+            or document.get("version") != FORMAT_VERSION or document.get("algorithm") != ALGORITHM:
+        raise damaged(f"it is not a {FORMAT_NAME} version {FORMAT_VERSION} file")
+    try:
+        public_b64 = document["public_key"]
+        nonce = base64.b64decode(document["nonce"], validate=True)
+        sealed = base64.b64decode(document["ciphertext"], validate=True)
+        created_at = str(document["created_at"])
+    except (KeyError, TypeError, binascii.Error) as e:
+        raise damaged(f"a field is missing or not base64 ({e})") from None
+    try:
+        raw_private = AESGCM(vault.subkey(SUBKEY_PURPOSE)).decrypt(nonce, sealed,
+                                                                   _aad(public_b64))
+    except (InvalidTag, ValueError):
+        raise damaged("it was not made by this vault, or it was altered") from None
+    private = Ed25519PrivateKey.from_private_bytes(raw_private)
+    public_raw = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    if base64.b64encode(public_raw).decode("ascii") != public_b64:
+        raise damaged("its public key does not belong to its private key")
+    return SigningKey(private, public_raw, created_at)

@@ -1,0 +1,172 @@
+"""The evidence bundle page of one negotiation: choose the items (all, a date range, channels,
+or by hand), group them and write what each group proves (prefilled by `logger.bundle_items`),
+choose the purpose and language, edit the complaint letter, and download the ZIP, which
+`logger.bundles` writes to a temporary file that is gone once it has been sent. The page also
+shows the signing key's fingerprint, for whoever checks the bundles."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+
+from flask import Blueprint, Response, render_template, request, send_file
+from flask_babel import get_locale, lazy_gettext as _l
+
+from logger.bundle_items import (BundleError, BundleGroup, BundlePurpose, channel_choices,
+                                 prefilled_purposes, select_items, suggest_groups)
+from logger.bundle_letter import draft_letter
+from logger.bundles import BundleRequest, build_bundle
+from logger.errors import NotFound
+from logger.evidence import list_evidence
+from logger.signing import signing_key
+from storage.models import Evidence, EvidenceKind, Negotiation
+from web.access import current_user, db, owned_negotiation
+from web.state import app_state
+from web.zone import user_zone
+
+bp = Blueprint("bundles", __name__)
+
+SPARE_GROUPS = 2  # empty groups offered, so items can be moved into new groups without script
+PURPOSE_LABELS = {
+    BundlePurpose.court: (_l("Court"), _l("The evidence list with a signature line, and a "
+                                          "print version stamped and numbered page by page.")),
+    BundlePurpose.complaint: (_l("Complaint to a regulator"),
+                              _l("With a complaint letter you can edit below.")),
+    BundlePurpose.backup: (_l("Personal backup"), _l("Everything, checkable, for your own "
+                                                     "archive.")),
+}
+KIND_LABELS = {
+    EvidenceKind.call: _l("Call recording"), EvidenceKind.chat: _l("Chat screenshot"),
+    EvidenceKind.email: _l("Email"), EvidenceKind.letter: _l("Letter"),
+    EvidenceKind.document: _l("Document"), EvidenceKind.sms: _l("Text messages"),
+    EvidenceKind.note: _l("Note"), EvidenceKind.payment_receipt: _l("Payment receipt"),
+}
+CHANNEL_FILTER_LABELS = {
+    "call": _l("Calls"), "sms": _l("Text messages"), "app_chat": _l("App chats"),
+    "wechat": _l("WeChat"), "email": _l("Emails"), "letter": _l("Letters"),
+    "visit": _l("Visits"), "other": _l("Other channels"), "chat": _l("Chat screenshots"),
+    "document": _l("Documents"), "note": _l("Notes"), "payment_receipt": _l("Payment receipts"),
+}
+
+
+@bp.get("/negotiations/<int:negotiation_id>/bundle")
+def new(negotiation_id: int):
+    negotiation = owned_negotiation(negotiation_id)
+    choice = _Choice.from_args(negotiation)
+    return _page(negotiation, choice)
+
+
+@bp.post("/negotiations/<int:negotiation_id>/bundle")
+def export(negotiation_id: int):
+    negotiation = owned_negotiation(negotiation_id)
+    choice = _Choice.from_form(negotiation)
+    try:
+        groups = _posted_groups(negotiation, choice)
+        return _download(negotiation, choice, groups)
+    except (BundleError, NotFound) as e:
+        return _page(negotiation, choice, error=str(e)), 400
+
+
+class _Choice:
+    """What the page shows selected: purpose, language, filters, party, letter."""
+
+    def __init__(self, negotiation: Negotiation, values, *, posted: bool):
+        language = values.get("lang") or negotiation.language or get_locale().language
+        self.language = language if language in ("zh", "en") else "zh"
+        purpose = values.get("purpose", BundlePurpose.court.value)
+        self.purpose = BundlePurpose(purpose) if purpose in set(BundlePurpose) \
+            else BundlePurpose.court
+        self.since = _day(values.get("since"))
+        self.until = _day(values.get("until"))
+        self.channels = [c for c in values.getlist("channel") if c in channel_choices()]
+        self.party = (values.get("party") or current_user().name).strip()
+        self.letter = values.get("letter") if posted else None
+        self.timestamp = values.get("timestamp") == "on" if posted else True
+
+    @classmethod
+    def from_args(cls, negotiation: Negotiation) -> _Choice:
+        return cls(negotiation, request.args, posted=False)
+
+    @classmethod
+    def from_form(cls, negotiation: Negotiation) -> _Choice:
+        return cls(negotiation, request.form, posted=True)
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _page(negotiation: Negotiation, choice: _Choice, *, error: str | None = None) -> str:
+    session, tz = db(), user_zone()
+    items = list_evidence(session, negotiation.id)
+    chosen = {e.id for e in select_items(session, negotiation, tz=tz, since=choice.since,
+                                         until=choice.until, channels=choice.channels or None)}
+    if request.method == "POST":
+        chosen = set(request.form.getlist("item", type=int))
+    groups = suggest_groups(session, negotiation, items, language=choice.language, tz=tz)
+    if choice.letter is None:
+        choice.letter = draft_letter(session, negotiation, language=choice.language, tz=tz,
+                                     party=choice.party)
+    services = app_state().services
+    key = signing_key(services.vault, services.config.storage.data_dir)
+    by_id = {e.id: e for e in items}
+    return render_template(
+        "bundles/new.html", negotiation=negotiation, choice=choice, error=error,
+        groups=[(g, [by_id[i] for i in g.evidence_ids]) for g in groups],
+        spare=range(len(groups) + 1, len(groups) + 1 + SPARE_GROUPS),
+        group_count=len(groups) + SPARE_GROUPS, chosen=chosen, key=key.info(),
+        purposes=PURPOSE_LABELS, kinds=KIND_LABELS, channel_filters=CHANNEL_FILTER_LABELS,
+        timestamp_available=bool(services.config.bundles.tsa_url), tz=tz)
+
+
+def _posted_groups(negotiation: Negotiation, choice: _Choice) -> list[BundleGroup]:
+    """The ticked items, in the groups the form put them in (in time order), each with the
+    purpose written for its group, or its first item's prefilled purpose when left blank."""
+    session, tz = db(), user_zone()
+    ticked = set(request.form.getlist("item", type=int))
+    items = [e for e in list_evidence(session, negotiation.id) if e.id in ticked]
+    if len(items) != len(ticked):
+        raise NotFound("some chosen items are not evidence of this negotiation")
+    prefilled = prefilled_purposes(session, negotiation, items, tz=tz)
+    members: dict[int, list[Evidence]] = {}
+    for item in items:
+        number = request.form.get(f"group-{item.id}", type=int) or 1
+        members.setdefault(number, []).append(item)
+    groups = []
+    for number in sorted(members):
+        first = members[number][0]
+        written = (request.form.get(f"purpose-{number}") or "").strip()
+        fallback = prefilled[first.id][1][0 if choice.language == "zh" else 1]
+        groups.append(BundleGroup(written or fallback, [e.id for e in members[number]]))
+    return groups
+
+
+def _download(negotiation: Negotiation, choice: _Choice, groups: list[BundleGroup]
+              ) -> Response:
+    services = app_state().services
+    work = Path(tempfile.mkdtemp(prefix="bundle-", dir=services.config.storage.data_dir))
+    try:
+        stamp = datetime.now(user_zone()).strftime("%Y%m%d-%H%M")
+        name = f"liuhen-{negotiation.id}-{choice.purpose}-{stamp}.zip"
+        request_ = BundleRequest(negotiation=negotiation, purpose=choice.purpose,
+                                 language=choice.language, groups=groups, party=choice.party,
+                                 letter=choice.letter, timestamp=choice.timestamp,
+                                 tz=user_zone())
+        build_bundle(session=db(), services=services, request=request_, out=work / name,
+                     actor=current_user())
+        # Open, then remove: the open file is all that is left, and it goes when sent.
+        stream = open(work / name, "rb")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    size = os.fstat(stream.fileno()).st_size
+    response = send_file(stream, mimetype="application/zip", as_attachment=True,
+                         download_name=name, max_age=0)
+    response.content_length = size
+    return response
+
