@@ -66,16 +66,17 @@ class LiuhenGroup(click.Group):
         if self._plugins_loaded:
             return
         self._plugins_loaded = True
-        from logger import cli_bundles, cli_evidence, cli_jobs
+        from logger import cli_bundles, cli_evidence, cli_jobs, cli_watch
         cli_bundles.register(self)
         cli_evidence.register(self)
         cli_jobs.register(self)
-        from logger import cli_watch
         cli_watch.register(self)
         from logger import cli_conduct
         cli_conduct.register(self)
         from logger import cli_promises
         cli_promises.register(self)
+        from logger import cli_reminders
+        cli_reminders.register(self)
         for entry in entry_points(group="liuhen.commands"):
             self.add_command(entry.load(), entry.name)
 

@@ -120,6 +120,9 @@ class CustodyAction(StrEnum):
     contact_entry = auto()
     finding_dismissal = auto()
     conduct_settings = auto()
+    # A promise accepted, added, changed, kept, cancelled; a suggestion dismissed; a payment.
+    promise = auto()
+    payment = auto()
 
 
 class NegotiationStatus(StrEnum):
@@ -381,3 +384,6 @@ class ConductSetting(SQLModel, table=True):
     timezone: str | None = Field(default=None, max_length=64)
     disabled_rules: list[str] = Field(default_factory=list, sa_type=json_list(), nullable=False)
     updated_at: datetime = _updated_at()
+
+
+from storage.models_promises import *  # noqa: E402,F403  (registers the promise tables)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from logger.errors import PermanentJobError
+from logger.promise_suggestions import suggest_for_text
 from storage.models import Evidence, ExtractedText, Negotiation, TextSource
 from transcription.audio import AudioDecodeError, decode_audio, looks_like_two_party_stereo
 from transcription.chinese import build_prompt
@@ -47,11 +48,14 @@ def transcribe_handler(ctx: JobContext) -> None:
                                      language=language, prompt=prompt, progress=ctx.progress)
 
     with services.session() as session:
-        session.add(ExtractedText(
+        text = ExtractedText(
             evidence_id=ctx.evidence_id, source=TextSource.transcript,
             language=transcript.language or None, text=transcript.text,
             segments=[segment_dict(s) for s in transcript.segments],
-            engine=transcript.engine, model=transcript.model))
+            engine=transcript.engine, model=transcript.model)
+        session.add(text)
+        # Promise suggestions land with the transcript, in the same commit.
+        suggest_for_text(session, text, default_tz=services.config.locale.zone)
         session.commit()
 
 
