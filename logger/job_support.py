@@ -18,6 +18,7 @@ from sqlmodel import Session, delete
 from logger import custody
 from logger.errors import DuplicateEvidence, IntakeError, PermanentJobError
 from logger.intake import EvidenceDetails, IncomingFile, ingest
+from logger.promise_suggestions import suggest_for_text
 from logger.services import Services
 from storage.models import (CustodyAction, Evidence, ExtractedText, Negotiation, TextSource,
                             User)
@@ -105,12 +106,14 @@ def record_results(services: Services, evidence_id: int, *, source: TextSource,
         evidence = session.get(Evidence, evidence_id)
         if evidence is None:
             raise PermanentJobError(f"evidence #{evidence_id} was deleted while it was read")
+        stored = None
         if text is not None:
             session.execute(delete(ExtractedText).where(
                 ExtractedText.evidence_id == evidence_id, ExtractedText.source == source,
                 ExtractedText.engine == engine, ExtractedText.edited.is_(False)))
-            session.add(ExtractedText(evidence_id=evidence_id, source=source, text=text,
-                                      segments=segments or [], engine=engine, model=model))
+            stored = ExtractedText(evidence_id=evidence_id, source=source, text=text,
+                                   segments=segments or [], engine=engine, model=model)
+            session.add(stored)
         if metadata:
             evidence.extracted_metadata = {**evidence.extracted_metadata, **metadata}
         changes = _fill_empty(evidence, fill or {})
@@ -119,6 +122,10 @@ def record_results(services: Services, evidence_id: int, *, source: TextSource,
                 session, action=CustodyAction.metadata_edit, actor_id=None,
                 negotiation_id=evidence.negotiation_id, evidence_id=evidence_id,
                 details={"by": f"{job} job", "changes": changes})
+        if stored is not None:
+            # Promise suggestions land with the text, in the same commit, read from the item's
+            # time as just filled in (an email's Date).
+            suggest_for_text(session, stored, default_tz=services.config.locale.zone)
         session.commit()
 
 

@@ -21,6 +21,7 @@ from sqlmodel import Session, func, select
 from logger import custody
 from logger.errors import LiuhenError, NotFound
 from storage.models import CustodyAction, Evidence, EvidenceKind, Negotiation, User
+from storage.models_promises import Promise
 
 # The fields a person sets, in the order forms show them.
 FIELDS = ("creditor", "collection_agency", "account_reference", "principal", "outstanding",
@@ -274,10 +275,10 @@ def overdue_stage(days: int | None) -> OverdueStage | None:
     return OverdueStage.late
 
 
-def next_promised_payment(session: Session, negotiation: Negotiation) -> None:
-    """The next payment either side promised in this negotiation. Promises are recorded from
-    issue 6 on; until then there are none, so the answer is always None."""
-    return None
+def next_promised_payment(session: Session, negotiation: Negotiation) -> Promise | None:
+    """The debtor's next pending payment promise with a due date (an instalment counts)."""
+    from logger.promises import next_promised_payment as next_pending
+    return next_pending(session, negotiation)
 
 
 @dataclass(frozen=True)
@@ -288,7 +289,7 @@ class NegotiationStatus:
     days_overdue: int | None
     stage: OverdueStage | None
     last_contact: datetime | None
-    next_promised_payment: None
+    next_promised_payment: Promise | None
     evidence_counts: dict[EvidenceKind, int] = field(default_factory=dict)
 
     @property

@@ -97,7 +97,8 @@ def test_a_message_translated_two_ways_is_refused(tmp_path):
 
 ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
 # Not words to translate: zone names (Asia/Shanghai), acronyms (CNY, API), file names.
-NOT_PROSE = re.compile(r"[A-Za-z_]+/[\w/+-]+|\b[A-Z]{2,5}\b|\S+\.\w{2,4}\b")
+# Not prose: paths and media types, acronyms (SMTP), file names, config sections ([reminders]).
+NOT_PROSE = re.compile(r"[A-Za-z_]+/[\w/+-]+|\b[A-Z]{2,5}\b|\S+\.\w{2,4}\b|\[[a-z_]+\]")
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 

@@ -39,8 +39,10 @@ ARGUMENT_KINDS = {
     "user_id": "user",
     "member_id": "user",
 }
-# Routes that serve nothing of anyone's: the stylesheets and scripts.
-PUBLIC_ENDPOINTS = {"static"}
+# Routes the walk leaves out: the stylesheets and scripts serve nothing of anyone's; the calendar
+# feed is reached by its secret address alone (calendar apps cannot sign in), and
+# tests/test_web_promises.py checks that a wrong or revoked secret gets nothing.
+PUBLIC_ENDPOINTS = {"static", "promises.calendar_feed"}
 # Every field of the first account holds this word next to the searchable one, so a page that
 # leaks any of them shows it. The query (which a search page may echo) is only QUERY.
 QUERY = "zqxmark"

@@ -10,6 +10,7 @@ Every run adds a new row, so an earlier (perhaps hand-corrected) reading is kept
 from __future__ import annotations
 
 from logger.errors import PermanentJobError
+from logger.promise_suggestions import suggest_for_text
 from storage.models import Evidence, EvidenceKind, ExtractedText, TextSource
 from transcription.chat_layout import chat_segments
 from transcription.ocr import ImageDecodeError, OcrEngine, decode_image, document_segments
@@ -44,9 +45,12 @@ def ocr_handler(ctx: JobContext) -> None:
         segments = document_segments(lines)
 
     with services.session() as session:
-        session.add(ExtractedText(
+        text = ExtractedText(
             evidence_id=ctx.evidence_id, source=TextSource.ocr,
             text="\n".join(segment["text"] for segment in segments), segments=segments,
-            engine=engine.name, model=engine.model))
+            engine=engine.name, model=engine.model)
+        session.add(text)
+        # Promise suggestions land with the text, in the same commit.
+        suggest_for_text(session, text, default_tz=services.config.locale.zone)
         session.commit()
 

@@ -114,13 +114,12 @@ def _page(negotiation: Negotiation, choice: _Choice, *, error: str | None = None
         choice.letter = draft_letter(session, negotiation, language=choice.language, tz=tz,
                                      party=choice.party)
     services = app_state().services
-    key = signing_key(services.vault, services.config.storage.data_dir)
     by_id = {e.id: e for e in items}
     return render_template(
         "bundles/new.html", negotiation=negotiation, choice=choice, error=error,
         groups=[(g, [by_id[i] for i in g.evidence_ids]) for g in groups],
         spare=range(len(groups) + 1, len(groups) + 1 + SPARE_GROUPS),
-        group_count=len(groups) + SPARE_GROUPS, chosen=chosen, key=key.info(),
+        group_count=len(groups) + SPARE_GROUPS, chosen=chosen,
         purposes=PURPOSE_LABELS, kinds=KIND_LABELS, channel_filters=CHANNEL_FILTER_LABELS,
         timestamp_available=bool(services.config.bundles.tsa_url), tz=tz)
 
@@ -170,3 +169,10 @@ def _download(negotiation: Negotiation, choice: _Choice, groups: list[BundleGrou
     response.content_length = size
     return response
 
+
+
+@bp.app_template_global()
+def signing_key_info():
+    """The bundle signing key's public part and fingerprint (made on first use)."""
+    services = app_state().services
+    return signing_key(services.vault, services.config.storage.data_dir).info()

@@ -46,13 +46,18 @@ def _interrupt(signum: int, frame: object) -> None:
 @click.option("--port", type=int, help="Default: server.port (8000).")
 @click.option("--no-worker", is_flag=True,
               help="Run no job worker in this process (default: worker.embedded).")
+@click.option("--no-scheduler", is_flag=True,
+              help="Run no reminder scheduler in this process (one per deployment runs them).")
 @click.pass_obj
-def serve(obj: Context, host: str | None, port: int | None, no_worker: bool) -> None:
+def serve(obj: Context, host: str | None, port: int | None, no_worker: bool,
+          no_scheduler: bool) -> None:
     """Serve the web app, with a job worker unless told not to. Without LIUHEN_PASSPHRASE or
     storage.passphrase_file the browser asks for the passphrase (or, on a data dir that does
     not exist yet, creates it)."""
     config = obj.config
     skip = {"worker"} if no_worker or not config.worker.embedded else set()
+    if no_scheduler:
+        skip.add("scheduler")
     stop = threading.Event()
     app, threads = build_app(obj, stop, skip=skip)
     host, port = host or config.server.host, port or config.server.port

@@ -1,22 +1,25 @@
 """What the findings pages and the findings partials on other pages share: the negotiation's
-conduct report (computed once per request, however many partials ask), the words for rules and
+conduct report (computed once per state of the record, however many pages and partials ask), the words for rules and
 the people a collector may have contacted instead of the borrower, and times shown in the
 negotiation's own zone (the zone the rules are judged in, which may not be the reader's)."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_datetime
 from flask import g
 from flask_babel import get_locale, gettext as _, lazy_gettext
+from sqlmodel import func, select
 
 from logger.conduct import ConductReport, conduct_report
 from logger.conduct_ruleset import Rule
 from logger.errors import NotFound
 from logger.negotiations import get_negotiation
-from storage.models import CallType, Negotiation, ThirdParty
+from storage.models import CallType, CustodyEvent, ExtractedText, Negotiation, ThirdParty
 from web.access import db
 from web.state import app_state
 
@@ -56,11 +59,41 @@ def default_zone() -> ZoneInfo:
     return app_state().config.locale.zone
 
 
+# Reports kept across requests, keyed by what they are computed from (see _record_state): the
+# timeline and evidence pages show flags from the report, and computing it for a large
+# negotiation takes seconds.
+_REPORTS: OrderedDict[tuple, ConductReport] = OrderedDict()
+_REPORTS_LOCK = threading.Lock()
+_REPORTS_KEPT = 16
+
+
+def _record_state(negotiation: Negotiation) -> tuple:
+    """Changes whenever a report could: every change to the record is a custody event (intake,
+    edits, dismissals, contact entries, rule settings), and every new text (a transcript, OCR,
+    a correction) a new extracted_text row."""
+    session = db()
+    head = session.exec(select(func.max(CustodyEvent.seq))).one()
+    texts = session.exec(select(func.max(ExtractedText.id))).one()
+    storage = app_state().config.storage
+    return (str(storage.data_dir), storage.database_url, negotiation.id, head, texts,
+            default_zone().key)
+
+
 def report_for(negotiation: Negotiation) -> ConductReport:
-    """The negotiation's findings and counts, computed at most once per request."""
+    """The negotiation's findings and counts: computed once per state of the record, and at
+    most once per request."""
     cache = g.setdefault(CACHE, {})
     if negotiation.id not in cache:
-        cache[negotiation.id] = conduct_report(db(), negotiation, default_zone=default_zone())
+        key = _record_state(negotiation)
+        with _REPORTS_LOCK:
+            report = _REPORTS.get(key)
+        if report is None:
+            report = conduct_report(db(), negotiation, default_zone=default_zone())
+            with _REPORTS_LOCK:
+                _REPORTS[key] = report
+                while len(_REPORTS) > _REPORTS_KEPT:
+                    _REPORTS.popitem(last=False)
+        cache[negotiation.id] = report
     return cache[negotiation.id]
 
 
