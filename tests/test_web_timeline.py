@@ -251,3 +251,42 @@ def test_the_unused_query_parameters_do_not_matter(client, session, negotiation)
     html = client.get(f"/negotiations/{negotiation.id}?channel=&direction=").get_data(
         as_text=True)
     assert page_items(html) == [item.id]
+
+
+def test_promises_and_payments_appear_in_time_order_once_across_pages(client, session, owner,
+                                                                      negotiation, many):
+    """The ledger (promises at the moment they were made, payments when paid) shares the
+    pages with the evidence: every line once, each where its time puts it."""
+    from decimal import Decimal
+
+    from logger.payments import record_payment
+    from logger.promises import PromiseTerms, add_promise
+    from storage.models_promises import PaymentMethod, PromiseKind, PromiseParty
+
+    tz = ZoneInfo("Asia/Shanghai")
+    # Times between the evidence hours, spread over all three pages, and one after the last.
+    times = [START + timedelta(hours=h, minutes=30) for h in (5, 60, 110, 130)]
+    at_of: dict[tuple[str, int], datetime] = {(str("item"), e.id): e.occurred_at for e in many}
+    for at in times[:2]:
+        promise = add_promise(session, negotiation=negotiation, actor=owner, tz=tz,
+                              terms=PromiseTerms(PromiseParty.me, PromiseKind.payment,
+                                                 amount=Decimal(1000), due_at=at))
+        promise.created_at = at   # made then (no source recording to date it)
+        session.add(promise)
+        session.commit()
+        at_of[("promise", promise.id)] = at
+    for at in times[2:]:
+        payment = record_payment(session, negotiation=negotiation, actor=owner, paid_at=at,
+                                 amount=Decimal(500), method=PaymentMethod.alipay)
+        at_of[("payment", payment.id)] = at
+
+    seen: list[tuple[str, int]] = []
+    url = f"/negotiations/{negotiation.id}"
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        seen += [(kind, int(i)) for kind, i in re.findall(
+            r'data-testid="timeline-(item|promise|payment)" data-id="(\d+)"', html)]
+        url = link(html, "page-later")
+    assert sorted(seen) == sorted(at_of), "every line exactly once"
+    moments = [at_of[entry] for entry in seen]
+    assert moments == sorted(moments, reverse=True), "newest first, ledger among the evidence"
