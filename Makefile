@@ -17,7 +17,7 @@ $(VENV)/.installed-test: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,openai-whisper]'
 	touch $@ $(VENV)/.installed-run
 
-# Serves http://127.0.0.1:8000; on the first run it creates ./data and asks for a passphrase.
+# Serves http://127.0.0.1:8000; on the first visit the browser creates ./data (passphrase, account).
 run: $(VENV)/.installed-run
 	$(BIN)/liuhen --data-dir data serve --host 127.0.0.1 --port 8000
 
@@ -30,6 +30,12 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/verify_throughput.py
 	$(BIN)/python bench/crash_import.py
 	$(BIN)/python bench/transcribe.py
+	$(BIN)/python bench/ocr.py
+	$(BIN)/python bench/email_import.py
+	$(BIN)/python bench/promise_extraction.py
+	$(BIN)/python bench/timeline.py
+	$(BIN)/python bench/upload_memory.py
+	$(BIN)/python bench/export_bundle.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -13,11 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from logger.config import Config, VaultConfig, load_config
-from tests_support import CHEAP_KDF  # noqa: F401  (tests import it from here)
+from tests_support import CHEAP_KDF, PASSPHRASE
 
 pytest_plugins = ["fixtures_pg", "blob_support", "web_support"]
 
-PASSPHRASE = "correct horse battery staple 正确"
 TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "testdata"
 
 

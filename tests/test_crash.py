@@ -5,7 +5,7 @@ decrypts to its recorded SHA-256."""
 import pytest
 from sqlmodel import func, select
 
-from conftest import CHEAP_KDF, PASSPHRASE
+from tests_support import CHEAP_KDF, PASSPHRASE
 from crash_harness import base_env, crash_rounds
 from logger.services import Services
 from logger.verify import repair, verify

@@ -10,7 +10,7 @@ from logger import custody
 from logger.intake import IncomingFile, ingest
 from logger.services import Services
 from storage.models import Evidence, Negotiation, User
-from conftest import PASSPHRASE
+from tests_support import PASSPHRASE
 
 
 def test_parallel_intakes_serialise_on_the_chain(services, session, negotiation, owner, config):

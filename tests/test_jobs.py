@@ -15,7 +15,7 @@ from alembic import command
 from sqlalchemy import event, text, update
 from sqlmodel import delete, select
 
-from conftest import PASSPHRASE
+from tests_support import PASSPHRASE
 from logger import jobs
 from logger.accounts import add_user
 from logger.errors import NotFound

@@ -24,7 +24,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from sqlmodel import select
 
-from conftest import PASSPHRASE
+from tests_support import PASSPHRASE
 from logger.accounts import add_user
 from logger.calendar_feed import create_feed, render_calendar, revoke_feed, user_for_secret
 from logger.config import RemindersConfig

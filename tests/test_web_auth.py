@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from conftest import PASSPHRASE
+from tests_support import PASSPHRASE
 from logger.accounts import THROTTLE_AFTER, lock_minutes
 from logger.services import Services
 from storage.models import Negotiation, Role, User

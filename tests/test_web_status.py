@@ -17,7 +17,7 @@ from importlib.metadata import entry_points
 import pytest
 from sqlmodel import select
 
-from conftest import CHEAP_KDF, PASSPHRASE
+from tests_support import CHEAP_KDF, PASSPHRASE
 from logger.cli import Context
 from logger.config import load_config
 from logger.services import Services

@@ -19,7 +19,7 @@ import time
 import pytest
 from sqlmodel import select
 
-from conftest import PASSPHRASE
+from tests_support import PASSPHRASE
 from logger import jobs
 from logger.errors import LiuhenError, PermanentJobError
 from logger.intake import IncomingFile, ingest
