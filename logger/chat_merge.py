@@ -134,3 +134,30 @@ def _key(text: str) -> str:
     punctuation or symbols (OCR reads those least consistently)."""
     text = unicodedata.normalize("NFKC", text).lower()
     return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PSZC")
+
+
+def conversation_around(start: int, conversations: Sequence[tuple[int, Sequence[Mapping[str, Any]]]]
+                        ) -> list[int]:
+    """The screenshots that belong to one conversation with `start`: those whose messages
+    overlap it, or overlap one that does, in the order given. Just [start] when none does."""
+    segments = dict(conversations)
+
+    def said(messages: Sequence[Mapping[str, Any]]) -> int:
+        # Only messages with a side count: a title bar repeated on each is no overlap.
+        return sum(1 for m in messages if m.get("side") in ("them", "me"))
+
+    sizes = {evidence_id: said(_messages(evidence_id, segs)) for evidence_id, segs in
+             conversations}
+    group, frontier = [start], [start]
+    while frontier:
+        current = frontier.pop()
+        for other in segments:
+            if other in group or not sizes[other] or not sizes[current]:
+                continue
+            joined = merge_conversations([(current, segments[current]),
+                                          (other, segments[other])])
+            if said(joined) < sizes[current] + sizes[other]:
+                group.append(other)
+                frontier.append(other)
+    order = [evidence_id for evidence_id, _ in conversations]
+    return sorted(group, key=order.index)

@@ -99,3 +99,17 @@ def test_screenshots_that_do_not_overlap_follow_in_the_given_order():
     assert plain(merged) == [(m["side"], m["time"], m["text"], [1 if i < 2 else 2])
                              for i, m in enumerate(CONVERSATION[:2] + CONVERSATION[4:6])]
     assert merge_conversations([]) == []
+
+
+def test_the_conversation_around_a_screenshot_follows_overlaps_only():
+    from logger.chat_merge import conversation_around
+
+    first = [TITLE, *CONVERSATION[:3]]
+    second = [TITLE, *CONVERSATION[2:6]]
+    third = [TITLE, *CONVERSATION[5:]]
+    unrelated = [TITLE, msg("them", "这是另一段完全不同的对话内容。"), msg("me", "我知道了，明天再说吧。")]
+    shots = [(1, first), (2, unrelated), (3, third), (4, second)]
+    # 1 overlaps 4, and 4 overlaps 3: one conversation; the shared title alone is no overlap.
+    assert conversation_around(1, shots) == [1, 3, 4]
+    assert conversation_around(3, shots) == [1, 3, 4]
+    assert conversation_around(2, shots) == [2]

@@ -282,6 +282,37 @@ def test_a_chat_screenshot_shows_beside_its_text_as_a_conversation(client, sessi
                           ).read_bytes()
 
 
+def test_overlapping_screenshots_are_offered_as_one_conversation(client, session, negotiation,
+                                                                testdata):
+    """Two screenshots of one scrolled chat uploaded together: each page offers the joined
+    conversation, each message once, with the screenshots it is seen in."""
+    def bubble(side, text):
+        return {"side": side, "text": text, "box": [0, 0, 10, 10]}
+
+    lines = [bubble("them", "您的借款已经逾期三十二天，请尽快处理。"),
+             bubble("me", "我最近生病住院了，收入中断。"),
+             bubble("them", "请问您什么时候可以还款？"),
+             bubble("me", "我想申请分期还款，每个月还一千元。"),
+             bubble("them", "您的申请已经提交审核。")]
+    first = upload_one(client, negotiation,
+                       testdata / "images/cnocr_multi-line_cn2_chat_bubble_green.png")
+    second = upload_one(client, negotiation,
+                        testdata / "images/cnocr_multi-line_cn1_chat_bubble_white.png")
+    add_text(session, first, TextSource.ocr, "…", lines[:4])
+    add_text(session, second, TextSource.ocr, "…", lines[2:])
+    page = client.get(f"/evidence/{second}").get_data(as_text=True)
+    assert 'data-testid="merged-conversation"' in page
+    sources = re.findall(r'data-testid="merged-message" data-sources="([\d,]+)"', page)
+    assert sources == [str(first), str(first), f"{first},{second}", f"{first},{second}",
+                       str(second)]
+    # A screenshot that overlaps nothing offers no merged conversation.
+    alone = upload_one(client, negotiation,
+                       testdata / "images/rapidocr_test_letterbox_like_ui_screenshot.jpg")
+    add_text(session, alone, TextSource.ocr, "…", [bubble("them", "完全无关的另一条消息内容。")])
+    assert 'data-testid="merged-conversation"' not in \
+        client.get(f"/evidence/{alone}").get_data(as_text=True)
+
+
 def test_a_photo_shows_its_recognised_lines(client, session, negotiation, testdata):
     item = upload_one(client, negotiation, testdata / "images/rapidocr_text_rec_sign_crop.jpg")
     add_text(session, item, TextSource.ocr, "律师函\n限期还款",

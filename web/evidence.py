@@ -27,7 +27,7 @@ from web.state import app_state
 from web.streaming import (UploadRefused, UploadResult, UploadStatus, exempt_from_form_csrf,
                            ingest_multipart)
 from web.viewers import (build_viewer, history_with_actors, inline_media_type, is_chat,
-                         latest_job_states)
+                         latest_job_states, merged_conversation)
 from web.zone import user_zone
 
 bp = Blueprint("evidence", __name__)
@@ -99,12 +99,14 @@ def show(evidence_id: int):
     session, tz = db(), user_zone()
     negotiation = owned_negotiation(evidence.negotiation_id)
     viewer = build_viewer(session, app_state().services.blobs, evidence, tz)
+    chat = is_chat(viewer.texts[-1] if viewer.texts else None)
+    shots, conversation = merged_conversation(session, evidence) if chat else ([], [])
     jobs = [(job, state, job_label(state)) for job, state in latest_job_states(session, evidence)]
     return render_template(
         "evidence/show.html", evidence=evidence, negotiation=negotiation, viewer=viewer,
         form=_form_values(evidence), jobs=jobs, history=history_with_actors(session, evidence),
-        inline_type=inline_media_type(evidence), chat=is_chat(viewer.texts[-1]
-                                                              if viewer.texts else None),
+        inline_type=inline_media_type(evidence), chat=chat, shots=shots,
+        conversation=conversation,
         parent=session.get(Evidence, evidence.parent_id) if evidence.parent_id else None,
         seek=_moment_in_recording(request.args.get("t", type=float)))
 

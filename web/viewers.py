@@ -10,11 +10,13 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from markupsafe import escape
 from sqlmodel import Session, select
 
+from logger.chat_merge import conversation_around, merge_conversations
 from logger.emails import ParsedEmail, parse_email, sanitize_email_html
 from logger.email_msg import parse_msg
 from logger.evidence import child_evidence, evidence_history
@@ -107,6 +109,33 @@ def history_with_actors(session: Session,
 def is_chat(text: ExtractedText | None) -> bool:
     """OCR of a chat screenshot: its lines know whose bubble they were in."""
     return bool(text and any(s.get("side") for s in text.segments))
+
+
+# Screenshots uploaded this close together may be one scrolled conversation.
+SAME_UPLOAD = timedelta(hours=1)
+MAX_SCREENSHOTS = 30
+
+
+def merged_conversation(session: Session, evidence: Evidence) -> tuple[list[int], list[dict]]:
+    """When this chat screenshot overlaps others of its negotiation uploaded around the same
+    time: (their ids in upload order, the merged messages with their sources); else ([], [])."""
+    nearby = session.exec(
+        select(Evidence).where(Evidence.negotiation_id == evidence.negotiation_id,
+                               Evidence.media_type.startswith("image/"),
+                               Evidence.created_at >= evidence.created_at - SAME_UPLOAD,
+                               Evidence.created_at <= evidence.created_at + SAME_UPLOAD)
+        .order_by(Evidence.created_at, Evidence.id).limit(MAX_SCREENSHOTS)).all()
+    shots = []
+    for item in nearby:
+        texts = _texts(session, item, TextSource.ocr)
+        if texts and is_chat(texts[-1]):
+            shots.append((item.id, texts[-1].segments))
+    if evidence.id not in dict(shots):
+        return [], []
+    group = conversation_around(evidence.id, shots)
+    if len(group) < 2:
+        return [], []
+    return group, merge_conversations([(i, segments) for i, segments in shots if i in group])
 
 
 def _texts(session: Session, evidence: Evidence,
