@@ -389,6 +389,12 @@ def test_handlers_come_from_the_entry_point_group(tmp_path, monkeypatch, caplog,
     (tmp_path / "liuhen_fake_ocr.py").write_text("def run(ctx):\n    ctx.progress(1.0)\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "liuhen_fake_ocr", raising=False)
+    # Only this plugin's entries: Liuhen's own handlers for ocr and parse_email are installed
+    # too, and which of two entries for one kind comes last depends on the path order.
+    from importlib.metadata import Distribution
+    plugin = Distribution.at(dist)
+    monkeypatch.setattr(worker_module, "entry_points", lambda group: [
+        e for e in plugin.entry_points if e.group == group])
 
     with caplog.at_level(logging.WARNING, logger="transcription.worker"):
         found = worker_module.handlers()

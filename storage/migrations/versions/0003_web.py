@@ -49,8 +49,14 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_api_token_user_id", table_name="api_token")
     op.drop_table("api_token")
+    columns = ("locked_until", "failed_logins", "timezone", "locale")
+    if op.get_bind().dialect.name == "sqlite":
+        # Native DROP COLUMN (SQLite 3.35+): batch mode would copy and drop "user", which the
+        # foreign keys of the rows that point at it refuse (foreign_keys is ON, and cannot be
+        # switched off inside the migration's transaction).
+        for column in columns:
+            op.execute(f'ALTER TABLE "user" DROP COLUMN {column}')
+        return
     with op.batch_alter_table("user") as batch:
-        batch.drop_column("locked_until")
-        batch.drop_column("failed_logins")
-        batch.drop_column("timezone")
-        batch.drop_column("locale")
+        for column in columns:
+            batch.drop_column(column)
