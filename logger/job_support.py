@@ -129,8 +129,8 @@ def record_results(services: Services, evidence_id: int, *, source: TextSource,
         session.commit()
 
 
-def _fill_empty(evidence: Evidence, fill: dict[str, Any]) -> dict[str, list]:
-    changes: dict[str, list] = {}
+def _fill_empty(evidence: Evidence, fill: dict[str, Any]) -> dict[str, dict]:
+    changes: dict[str, dict] = {}
     for name, value in fill.items():
         if name not in FILLABLE:
             raise ValueError(f"{name} is not a field a job may fill in")
@@ -140,7 +140,7 @@ def _fill_empty(evidence: Evidence, fill: dict[str, Any]) -> dict[str, list]:
         if current == value:
             continue
         setattr(evidence, name, value)
-        changes[name] = [_jsonable(current), _jsonable(value)]
+        changes[name] = {"old": _jsonable(current), "new": _jsonable(value)}
     return changes
 
 

@@ -132,8 +132,8 @@ def test_direction_and_counterpart_come_from_my_addresses(cli, world, testdata, 
             CustodyEvent.action == "metadata_edit")).all()
         assert verify_chain(session)[1] == []
     assert [e.details for e in edits] == [{"by": "parse_email job", "changes": {
-        "direction": ["unknown", "from_them"],
-        "counterpart_name": [None, "张先生 <baoguan@hotmail.com>"]}}]
+        "direction": {"old": "unknown", "new": "from_them"},
+        "counterpart_name": {"old": None, "new": "张先生 <baoguan@hotmail.com>"}}}]
 
 
 def test_a_person_given_direction_is_never_overwritten(cli, world, testdata):
