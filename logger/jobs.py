@@ -6,8 +6,9 @@ once its lease has passed, another worker claims the job again (counting an atte
 anywhere claim safely: PostgreSQL with `SELECT ... FOR UPDATE SKIP LOCKED`, SQLite with a
 compare-and-set UPDATE. No threads here; `transcription.worker` runs jobs.
 
-Every function that changes a job commits. Times are aware UTC and come from this machine's clock, so workers on
-several machines need their clocks in step (NTP) to within a small part of the lease.
+Every function that changes a job commits. Times are aware UTC and come from this machine's
+clock, so workers on several machines need their clocks in step (NTP) to within a small part of
+the lease.
 """
 
 from __future__ import annotations

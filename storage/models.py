@@ -32,7 +32,8 @@ from storage.types import Money, UTCDateTime, json_dict, json_list, str_enum, ut
 
 __all__ = [
     "Channel", "CustodyAction", "CustodyEvent", "Direction", "Evidence", "EvidenceKind",
-    "ApiToken", "ExtractedText", "Job", "JobKind", "JobStatus", "Negotiation", "NegotiationStatus", "Role",
+    "ApiToken", "ExtractedText", "Job", "JobKind", "JobStatus", "Negotiation", "NegotiationStatus",
+    "Role",
     "TextSource", "User", "utcnow",
     # Collection conduct (logger.conduct, logger.calllog)
     "CallLogEntry", "CallType", "ConductSetting", "ContactEntry", "FindingDismissal",

@@ -49,7 +49,8 @@ def _open_model(where: str, named: str, device: str, compute_type: str, threads:
     except (RuntimeError, ValueError, OSError) as e:
         raise TranscriptionError(
             f"the Whisper model {named!r} ({where}) could not be loaded on {device} with "
-            f"compute type {compute_type} (config keys `transcription.device`, `transcription.compute_type`): {e}"
+            f"compute type {compute_type} (config keys `transcription.device`, "
+            f"`transcription.compute_type`): {e}"
         ) from None
 
 

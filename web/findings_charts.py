@@ -116,7 +116,8 @@ def hour_chart(per_hour: tuple[HourCount, ...]) -> HourChart:
     bars = tuple(HourBar(h, _bar(n, len(per_hour), h.contacts, 0, top),
                          slot_x=LEFT + n * slot, slot_width=slot, label=h.hour % 3 == 0)
                  for n, h in enumerate(per_hour))
-    return HourChart(WIDTH, HEIGHT, LEFT, WIDTH - RIGHT, _baseline(), _ticks(top), bars, _bands(bars), TOP)
+    return HourChart(WIDTH, HEIGHT, LEFT, WIDTH - RIGHT, _baseline(), _ticks(top), bars,
+                     _bands(bars), TOP)
 
 
 def _bands(bars: tuple[HourBar, ...]) -> tuple[Band, ...]:

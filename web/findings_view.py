@@ -1,7 +1,8 @@
 """What the findings pages and the findings partials on other pages share: the negotiation's
-conduct report (computed once per state of the record, however many pages and partials ask), the words for rules and
-the people a collector may have contacted instead of the borrower, and times shown in the
-negotiation's own zone (the zone the rules are judged in, which may not be the reader's)."""
+conduct report (computed once per state of the record, however many pages and partials ask),
+the words for rules and the people a collector may have contacted instead of the borrower, and
+times shown in the negotiation's own zone (the zone the rules are judged in, which may not be
+the reader's)."""
 
 from __future__ import annotations
 
