@@ -189,10 +189,12 @@ def conduct_flags(evidence) -> list[Flag]:
     report = owned_report(negotiation_id) if negotiation_id is not None else None
     if report is None:
         return []
-    flags = g.setdefault("conduct_flags", {})
-    if report.negotiation_id not in flags:
-        flags[report.negotiation_id] = _flags(report)
-    return flags[report.negotiation_id].get(evidence.id, [])
+    # The report's findings by item, once per request; a Flag (words, link) only for the items
+    # a page shows (a negotiation may have thousands of findings, a page shows 50 lines).
+    found = g.setdefault("conduct_findings", {})
+    if report.negotiation_id not in found:
+        found[report.negotiation_id] = report.by_evidence()
+    return _flags(report, found[report.negotiation_id].get(evidence.id, []))
 
 
 @bp.app_template_global()
@@ -257,13 +259,12 @@ def _negotiation_of(evidence_id: int) -> int | None:
     return known.get(evidence_id)
 
 
-def _flags(report: ConductReport) -> dict[int, list[Flag]]:
+def _flags(report: ConductReport, found: list) -> list[Flag]:
     rules = {s.rule.id: s.rule for s in report.rules}
-    return {evidence_id: [Flag(f.id, f.rule_id, rule_title(rules[f.rule_id]), in_language(f.reason),
-                               url_for("findings.show", negotiation_id=report.negotiation_id,
-                                       all=f.rule_id, _anchor=f"finding-{f.id}"))
-                          for f in found]
-            for evidence_id, found in report.by_evidence().items()}
+    return [Flag(f.id, f.rule_id, rule_title(rules[f.rule_id]), in_language(f.reason),
+                 url_for("findings.show", negotiation_id=report.negotiation_id, all=f.rule_id,
+                         _anchor=f"finding-{f.id}"))
+            for f in found]
 
 
 def _groups(report: ConductReport, show_dismissed: bool, expanded: str | None
