@@ -23,6 +23,7 @@ from pathlib import Path
 from logger.config import MailInConfig
 from logger.errors import DuplicateEvidence, IntakeError, LiuhenError
 from logger.intake import IncomingFile, ingest
+from logger.secret_files import first_line
 from logger.services import Services
 from storage.models import Negotiation, User
 
@@ -73,15 +74,8 @@ def read_mail_password(settings: MailInConfig) -> str:
     if not settings.password_file:
         raise MailInError(f"the IMAP password is needed: name a file in `mailin.password_file` "
                           f"or set {PASSWORD_VARIABLE}")
-    path = Path(settings.password_file).expanduser()
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as e:
-        raise MailInError(f"cannot read the IMAP password file {path} (config key "
-                          f"`mailin.password_file`): {e.strerror}") from None
-    if not lines or not lines[0]:
-        raise MailInError(f"the IMAP password file {path} is empty")
-    return lines[0]
+    return first_line(settings.password_file, what="IMAP password", key="mailin.password_file",
+                      error=MailInError)
 
 
 def _connect(settings: MailInConfig) -> imaplib.IMAP4:

@@ -17,12 +17,12 @@ import urllib.request
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
-from pathlib import Path
 from typing import Protocol
 
 from logger.config import Config, RemindersConfig
 from logger.errors import LiuhenError
 from logger.reminder_text import ReminderText
+from logger.secret_files import first_line
 from storage.models_promises import ReminderChannel
 
 TIMEOUT_S = 30
@@ -129,12 +129,5 @@ def _password(settings: RemindersConfig) -> str:
     if not settings.smtp_password_file:
         raise ReminderDeliveryError("`reminders.smtp_user` is set but "
                                     "`reminders.smtp_password_file` is not")
-    path = Path(settings.smtp_password_file).expanduser()
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as e:
-        raise ReminderDeliveryError(f"cannot read the SMTP password file {path}: "
-                                    f"{e.strerror}") from None
-    if not lines or not lines[0]:
-        raise ReminderDeliveryError(f"the SMTP password file {path} is empty")
-    return lines[0]
+    return first_line(settings.smtp_password_file, what="SMTP password",
+                      key="reminders.smtp_password_file", error=ReminderDeliveryError)

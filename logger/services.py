@@ -9,13 +9,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from logger.config import Config
 from logger.errors import LiuhenError
+from logger.secret_files import first_line
 from storage.blobs import BlobStore
 from storage.db import make_engine, migrate, session as new_session
 from storage.vault import KdfParams, Vault
@@ -35,16 +35,8 @@ def read_passphrase(config: Config, *, env: Mapping[str, str] | None = None,
     if env.get("LIUHEN_PASSPHRASE"):
         return env["LIUHEN_PASSPHRASE"]
     if config.storage.passphrase_file:
-        path = Path(config.storage.passphrase_file).expanduser()
-        try:
-            first_line = path.read_text(encoding="utf-8").splitlines()
-        except OSError as e:
-            raise PassphraseUnavailable(
-                f"cannot read the passphrase file {path} (config key "
-                f"`storage.passphrase_file`): {e.strerror}") from None
-        if not first_line or not first_line[0]:
-            raise PassphraseUnavailable(f"the passphrase file {path} is empty")
-        return first_line[0]
+        return first_line(config.storage.passphrase_file, what="passphrase",
+                          key="storage.passphrase_file", error=PassphraseUnavailable)
     if prompt is None:
         raise PassphraseUnavailable(
             "the vault passphrase is needed: run in a terminal, set LIUHEN_PASSPHRASE, or name a "
