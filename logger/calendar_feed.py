@@ -9,8 +9,6 @@ old address answer 404 at once.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -21,9 +19,9 @@ from sqlmodel import Session, select
 from logger.reminder_text import local_time, made_by, words
 from logger.reminder_text import what as promise_words
 from logger.reminders import ReminderSettings, send_time
+from logger.secret_rows import digest, find_by_secret
 from storage.models import Negotiation, User
-from storage.models_promises import (CalendarFeed, Promise, PromiseKind, PromiseParty,
-                                     PromiseStatus)
+from storage.models_promises import CalendarFeed, Promise, PromiseKind, PromiseParty, PromiseStatus
 from storage.types import utcnow
 
 PREFIX_CHARS = 6
@@ -37,7 +35,7 @@ def create_feed(session: Session, user: User) -> tuple[CalendarFeed, str]:
     row and the secret, which is shown once and never stored."""
     _revoke_active(session, user)
     secret = secrets.token_urlsafe(24)
-    feed = CalendarFeed(user_id=user.id, secret_hash=_digest(secret),
+    feed = CalendarFeed(user_id=user.id, secret_hash=digest(secret),
                         prefix=secret[:PREFIX_CHARS])
     session.add(feed)
     session.commit()
@@ -61,18 +59,10 @@ def user_for_secret(session: Session, secret: str) -> User | None:
     Records when the feed was last fetched."""
     if len(secret) <= PREFIX_CHARS or len(secret) > 64:
         return None
-    digest = _digest(secret)
-    candidates = session.exec(select(CalendarFeed).where(
-        CalendarFeed.prefix == secret[:PREFIX_CHARS], CalendarFeed.revoked_at.is_(None))).all()
-    feed = next((f for f in candidates if hmac.compare_digest(f.secret_hash, digest)), None)
-    if feed is None:
-        return None
-    now = utcnow()
-    if feed.last_fetched_at is None or now - feed.last_fetched_at >= FETCH_RESOLUTION:
-        feed.last_fetched_at = now
-        session.add(feed)
-        session.commit()
-    return session.get(User, feed.user_id)
+    feed = find_by_secret(session, CalendarFeed, secret, prefix_chars=PREFIX_CHARS,
+                          hash_field="secret_hash", used_field="last_fetched_at",
+                          resolution=FETCH_RESOLUTION)
+    return session.get(User, feed.user_id) if feed else None
 
 
 def render_calendar(session: Session, user: User, settings: ReminderSettings) -> bytes:
@@ -136,7 +126,3 @@ def _revoke_active(session: Session, user: User) -> bool:
         feed.revoked_at = utcnow()
         session.add(feed)
     return bool(feeds)
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()

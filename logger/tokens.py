@@ -8,8 +8,6 @@ index search; the hashes are then compared in constant time.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from datetime import timedelta
 
@@ -17,6 +15,7 @@ from sqlmodel import Session, select
 
 from logger.errors import LiuhenError, NotFound
 from logger.evidence import iso
+from logger.secret_rows import digest, find_by_secret
 from storage.models import ApiToken, User, utcnow
 
 TOKEN_MARK = "lh_"
@@ -39,7 +38,7 @@ def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str
                          "(for example “phone”)")
     plaintext = TOKEN_MARK + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, prefix=plaintext[:PREFIX_CHARS],
-                     token_hash=_digest(plaintext))
+                     token_hash=digest(plaintext))
     session.add(token)
     session.commit()
     return token, plaintext
@@ -50,18 +49,10 @@ def verify_token(session: Session, plaintext: str) -> User | None:
     Records when the token was last used."""
     if not plaintext.startswith(TOKEN_MARK) or len(plaintext) <= PREFIX_CHARS:
         return None
-    digest = _digest(plaintext)
-    candidates = session.exec(select(ApiToken).where(
-        ApiToken.prefix == plaintext[:PREFIX_CHARS], ApiToken.revoked_at.is_(None))).all()
-    token = next((t for t in candidates if hmac.compare_digest(t.token_hash, digest)), None)
-    if token is None:
-        return None
-    now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        token.last_used_at = now
-        session.add(token)
-        session.commit()
-    return session.get(User, token.user_id)
+    token = find_by_secret(session, ApiToken, plaintext, prefix_chars=PREFIX_CHARS,
+                           hash_field="token_hash", used_field="last_used_at",
+                           resolution=LAST_USED_RESOLUTION)
+    return session.get(User, token.user_id) if token else None
 
 
 def list_tokens(session: Session, user: User) -> list[ApiToken]:
@@ -88,7 +79,3 @@ def token_dict(token: ApiToken) -> dict:
     return {"id": token.id, "user_id": token.user_id, "name": token.name,
             "prefix": token.prefix, "created_at": iso(token.created_at),
             "last_used_at": iso(token.last_used_at), "revoked_at": iso(token.revoked_at)}
-
-
-def _digest(plaintext: str) -> str:
-    return hashlib.sha256(plaintext.encode()).hexdigest()
