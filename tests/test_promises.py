@@ -8,19 +8,20 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from promise_support import ZONE, add_text, local, make_item, my_payment
 from sqlmodel import select
 
 from logger import custody
+from logger.promise_ledger import timeline_items
 from logger.promise_suggestions import (accept_suggestion, dismiss_suggestion, open_suggestions,
                                         suggested_terms)
-from logger.promises import (InstalmentTerms, PromiseError, PromiseTerms, add_plan,
-                             cancel_promise, change_promise, instalments_of, list_promises,
-                             mark_promise, next_promised_payment, timeline_items)
+from logger.promises import (InstalmentTerms, PromiseError, PromiseTerms, add_plan, cancel_promise,
+                             change_promise, instalments_of, list_promises, mark_promise,
+                             next_promised_payment)
 from storage.models import CustodyAction, CustodyEvent, JobKind
 from storage.models_promises import (DeliveryStatus, Promise, PromiseKind, PromiseParty,
-                                     PromiseStatus, PromiseSuggestion, Reminder,
-                                     ReminderChannel, SuggestionStatus)
-from promise_support import ZONE, add_text, local, make_item, my_payment
+                                     PromiseStatus, PromiseSuggestion, Reminder, ReminderChannel,
+                                     SuggestionStatus)
 
 
 def promise_events(session) -> list[CustodyEvent]:

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlmodel import select
 
-from logger.promises import timeline_items
+from logger.promise_ledger import timeline_items
 from logger.timeline import (DEFAULT_PAGE_SIZE, Cursor, Order, TimelinePage, cursor_for_day,
                              group_by_day, job_states, timeline_page)
 from storage.models import Channel, Direction, Evidence, Negotiation
