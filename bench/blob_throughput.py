@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # noqa: E402
 
-from storage.blobs import BLOCK_SIZE, BlobStore  # noqa: E402
+from storage.blobs.store import BLOCK_SIZE, BlobStore  # noqa: E402
 
 MB = 1_000_000
 

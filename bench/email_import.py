@@ -17,11 +17,11 @@ from sqlmodel import func, select
 
 from logger.accounts import add_user
 from logger.config import load_config
-from logger.intake import IncomingFile, ingest
+from logger.intake.ingest import IncomingFile, ingest
 from logger.negotiations import add_negotiation
 from logger.services import Services
 from storage.models import Evidence, JobKind
-from transcription.worker import Worker, handlers
+from logger.jobs.worker import Worker, handlers
 
 PASSPHRASE = "email bench passphrase"
 CHEAP = {"LIUHEN_VAULT_KDF_MEMORY_MIB": "8", "LIUHEN_VAULT_KDF_ITERATIONS": "1"}

@@ -24,11 +24,11 @@ import time
 from pathlib import Path
 
 from logger.accounts import add_user
-from logger.bundle_items import BundleGroup, BundlePurpose
-from logger.bundle_pdf import cjk_font
-from logger.bundles import BundleRequest, build_bundle
+from logger.bundles.items import BundleGroup, BundlePurpose
+from logger.bundles.pdf import cjk_font
+from logger.bundles.build import BundleRequest, build_bundle
 from logger.config import load_config
-from logger.intake import EvidenceDetails, IncomingFile, ingest
+from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from logger.negotiations import add_negotiation
 from logger.services import Services
 from storage.models import Direction

@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT.parent / "shared" / "testdata" / "images"
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
-from chat_images import Message, Stamp, a4_page, conversation, screenshot  # noqa: E402
+
+from tests.support.chat_images import Message, Stamp, a4_page, conversation, screenshot  # noqa: E402
 
 LETTER = [
     "关于逾期还款的协商申请",
@@ -69,7 +69,7 @@ def main() -> None:
 
     start = time.perf_counter()
     from transcription.chinese import cer
-    from transcription.ocr import OcrEngine, decode_image
+    from transcription.ocr.reader import OcrEngine, decode_image
     engine = OcrEngine()
     engine.load()
     print(f"model load (import + PP-OCRv6 small det/rec + cls): "

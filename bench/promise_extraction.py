@@ -15,11 +15,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from promise_corpus import CORPUS, actual_rows, expected_rows, load_cases  # noqa: E402
+from tests.support.promise_corpus import CORPUS, actual_rows, expected_rows, load_cases  # noqa: E402
 
-from logger.promise_text import suggest_promises  # noqa: E402
+from logger.promises.text import suggest_promises  # noqa: E402
 
 
 def score(pairs: list[tuple[list[dict], list[dict]]], keys: tuple[str, ...] | None):

@@ -22,7 +22,7 @@ from logger.accounts import add_user
 from logger.config import VaultConfig, load_config
 from logger.negotiations import add_negotiation
 from logger.services import Services
-from logger.timeline import Cursor, timeline_page
+from logger.record.timeline import Cursor, timeline_page
 from storage.models import (Channel, Direction, Evidence, EvidenceKind, ExtractedText, Job,
                             JobKind, JobStatus, TextSource)
 from web import create_app
@@ -136,7 +136,7 @@ def main() -> None:
     report("next page from the middle", paged)
     report("filtered (channel+direction)", filtered)
     report("job poll JSON (50 ids)", polled)
-    print("logger.timeline.timeline_page alone (the query part of the page):")
+    print("logger.record.timeline.timeline_page alone (the query part of the page):")
     report("  first page", domain_first)
     report("  page in the middle", domain_deep)
 

@@ -62,7 +62,7 @@ def measure(variant: str, minutes: float) -> dict:
     """Run inside the child process."""
     from logger.config import Config
     from transcription.chinese import cer, normalise_for_cer, wer
-    from transcription.engine import make_engine
+    from transcription.engines import make_engine
     settings = dict(VARIANTS[variant])
     config = dataclasses.replace(Config().transcription, **settings)
     cache = ROOT / "data" / "models"

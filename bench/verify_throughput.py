@@ -14,7 +14,7 @@ from pathlib import Path
 
 from logger.accounts import add_user
 from logger.config import load_config
-from logger.intake import IncomingFile, ingest
+from logger.intake.ingest import IncomingFile, ingest
 from logger.negotiations import add_negotiation
 from logger.services import Services
 

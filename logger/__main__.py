@@ -1,4 +1,4 @@
 """`python -m logger` runs the same CLI as `liuhen`."""
-from logger.cli import main
+from logger.cli.main import main
 
 main()

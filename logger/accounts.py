@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from logger.errors import LiuhenError, NotFound
 from storage.models import Role, User
-from storage.types import utcnow
+from storage.models.types import utcnow
 
 MIN_PASSWORD_CHARS = 8
 MAX_NAME_CHARS = 64

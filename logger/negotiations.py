@@ -18,10 +18,10 @@ from enum import StrEnum, auto
 
 from sqlmodel import Session, func, select
 
-from logger import custody
+from logger.record import custody
 from logger.errors import LiuhenError, NotFound
 from storage.models import CustodyAction, Evidence, EvidenceKind, Negotiation, User
-from storage.models_promises import Promise
+from storage.models.promises import Promise
 
 # The fields a person sets, in the order forms show them.
 FIELDS = ("creditor", "collection_agency", "account_reference", "principal", "outstanding",
@@ -277,7 +277,7 @@ def overdue_stage(days: int | None) -> OverdueStage | None:
 
 def next_promised_payment(session: Session, negotiation: Negotiation) -> Promise | None:
     """The debtor's next pending payment promise with a due date (an instalment counts)."""
-    from logger.promises import next_promised_payment as next_pending
+    from logger.promises.promises import next_promised_payment as next_pending
     return next_pending(session, negotiation)
 
 

@@ -15,8 +15,8 @@ from sqlmodel import Session
 
 from logger.config import Config
 from logger.errors import LiuhenError
-from logger.secret_files import first_line
-from storage.blobs import BlobStore
+from logger.secrets import first_line
+from storage.blobs.store import BlobStore
 from storage.db import make_engine, migrate, session as new_session
 from storage.vault import KdfParams, Vault
 

@@ -14,8 +14,8 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from logger.errors import LiuhenError, NotFound
-from logger.evidence import iso
-from logger.secret_rows import digest, find_by_secret
+from logger.record.evidence import iso
+from logger.secrets import digest, find_by_secret
 from storage.models import ApiToken, User, utcnow
 
 TOKEN_MARK = "lh_"

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from logger.config import Config, VaultConfig, load_config
-from tests_support import CHEAP_KDF, PASSPHRASE
+from tests.support.common import CHEAP_KDF, PASSPHRASE
 
-pytest_plugins = ["fixtures_pg", "blob_support", "web_support"]
+pytest_plugins = ["tests.support.pg", "tests.support.blobs", "tests.support.web"]
 
 TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "testdata"
 
@@ -75,7 +75,7 @@ def owner(session):
 
 @pytest.fixture
 def negotiation(session, owner):
-    from tests_support import make_negotiation_in
+    from tests.support.common import make_negotiation_in
     return make_negotiation_in(session, owner, collection_agency="某某催收公司")
 
 
@@ -88,7 +88,7 @@ def cli_env(tmp_path) -> dict[str, str]:
 @pytest.fixture
 def cli(cli_env, monkeypatch, tmp_path):
     """Run `liuhen ...` in-process: cli("import", "--negotiation", "1", path)."""
-    from logger.cli import cli as command
+    from logger.cli.main import cli as command
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
 

@@ -49,7 +49,7 @@ def test_missing_passphrase_without_a_terminal_says_how_to_give_it(cli, world):
 
 def test_passphrase_file_from_config(cli, world, tmp_path):
     secret = tmp_path / "secret"
-    from tests_support import PASSPHRASE
+    from tests.support.common import PASSPHRASE
     secret.write_text(PASSPHRASE + "\n", encoding="utf-8")
     result = cli("negotiation", "list", env={"LIUHEN_PASSPHRASE": "",
                                              "LIUHEN_PASSPHRASE_FILE": str(secret)})

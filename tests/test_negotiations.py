@@ -7,13 +7,13 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from logger.custody import verify_chain
-from logger.intake import EvidenceDetails, IncomingFile, ingest
+from logger.record.custody import verify_chain
+from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from logger.negotiations import (NegotiationInvalid, OverdueStage, days_overdue,
                                  edit_negotiation, negotiation_statuses, next_promised_payment,
                                  overdue_stage, parse_fields)
 from storage.models import CustodyAction, CustodyEvent, Evidence, EvidenceKind
-from tests_support import make_negotiation_in
+from tests.support.common import make_negotiation_in
 
 TODAY = date(2025, 3, 10)
 

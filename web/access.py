@@ -11,7 +11,7 @@ from flask import abort, g
 from sqlmodel import Session
 
 from logger.errors import NotFound
-from logger.evidence import get_evidence
+from logger.record.evidence import get_evidence
 from logger.negotiations import get_negotiation
 from storage.models import Evidence, Negotiation, User
 from web.state import app_state

@@ -18,15 +18,19 @@ from flask_babel import gettext as _
 from sqlmodel import func, select
 from werkzeug.exceptions import HTTPException
 
-from logger.evidence import evidence_detail, evidence_summary, iso
+from logger.record.evidence import evidence_detail, evidence_summary, iso
+from logger.record.search import PAGE_SIZE, Result, find_results
 from logger.negotiations import (NegotiationInvalid, add_negotiation, list_negotiations,
                                  parse_fields)
-from logger.timeline import (DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Cursor, Order, TimelineItem,
-                             timeline_page)
+from logger.promises.ledger import LedgerItem
+from logger.promises.payments import payment_dict
+from logger.promises.promises import promise_dict
+from logger.record.timeline import (DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Cursor, ItemKind, Line,
+                                    Order, TimelineItem, read_timeline)
 from logger.tokens import verify_token
 from storage.models import Channel, Direction, Evidence, Negotiation
 from web.access import db, owned_evidence, owned_negotiation
-from web.search import PAGE_SIZE, Result, find_results
+from web.search import result_url
 from web.state import app_state
 from web.streaming import UploadRefused, UploadResult, UploadStatus, ingest_multipart
 
@@ -211,13 +215,18 @@ def original(evidence_id: int) -> Response:
 
 @bp.get("/negotiations/<int:negotiation_id>/timeline")
 def timeline(negotiation_id: int):
-    """One page of the timeline. Query: order=desc|asc, limit (1-200), after=<next> or
-    before=<previous> (tokens from the last reply), channel (repeatable), direction."""
+    """One page of the timeline, the same lines as the page shows: evidence (`type` evidence,
+    with the conduct `findings` about it) and, unless channel or direction narrow it, the
+    promises, payments and sent reminders of the same stretch of time (`type` promise, payment,
+    reminder), each with its `flags`. Query: order=desc|asc, limit (1-200 evidence items),
+    after=<next> or before=<previous> (tokens from the last reply), channel (repeatable),
+    direction."""
     target = owned_negotiation(negotiation_id)
     args = request.args
     try:
-        page = timeline_page(
-            db(), target.id, order=Order(args.get("order", Order.newest_first.value)),
+        found = read_timeline(
+            db(), target, default_zone=app_state().config.locale.zone,
+            order=Order(args.get("order", Order.newest_first.value)),
             after=Cursor.parse(args["after"]) if "after" in args else None,
             before=Cursor.parse(args["before"]) if "before" in args else None,
             channels=[Channel(c) for c in args.getlist("channel")] or None,
@@ -228,11 +237,18 @@ def timeline(negotiation_id: int):
             "Check the query: order is desc or asc, limit 1–%(max)d, after/before are tokens "
             "from a previous reply, channel and direction are values shown in the items.",
             max=MAX_PAGE_SIZE)) from None
-    return jsonify(order=str(page.order.value), items=[_timeline_json(i) for i in page.items],
+    page = found.page
+    return jsonify(order=str(page.order.value), items=[_line_json(line) for line in found.lines],
                    next=page.later_in_order, previous=page.earlier_in_order)
 
 
-def _timeline_json(item: TimelineItem) -> dict:
+def _line_json(line: Line) -> dict:
+    if isinstance(line, TimelineItem):
+        return _evidence_line_json(line)
+    return _ledger_line_json(line)
+
+
+def _evidence_line_json(item: TimelineItem) -> dict:
     job = item.job
     return {
         "type": str(item.kind), "id": item.id, "occurred_at": iso(item.occurred_at),
@@ -241,9 +257,28 @@ def _timeline_json(item: TimelineItem) -> dict:
         "counterpart_number": item.counterpart_number, "summary": item.summary,
         "original_filename": item.original_filename, "media_type": item.media_type,
         "attachments": item.attachments, "flags": list(item.flags),
+        "findings": [{"id": f.finding_id, "rule_id": f.rule.id, "check": f.rule.check,
+                      "reason": dict(f.reason)} for f in item.findings],
         "job": None if job is None else {"kind": str(job.kind), "status": str(job.status),
                                          "progress": job.progress, "error": job.error},
     }
+
+
+def _ledger_line_json(line: LedgerItem) -> dict:
+    """A promise, payment or sent reminder: its time on the timeline, flags, and the record as
+    `liuhen promises list --json` / `payments --json` print it."""
+    data = {"type": line.kind, "id": line.id, "occurred_at": iso(line.occurred_at),
+            "flags": list(line.flags)}
+    if line.kind == ItemKind.promise:
+        data["promise"] = promise_dict(line.promise)
+    elif line.kind == ItemKind.payment:
+        data["payment"] = payment_dict(line.payment)
+    else:
+        reminder = line.reminder
+        data["reminder"] = {"id": reminder.id, "promise_id": reminder.promise_id,
+                            "offset": reminder.offset, "channel": str(reminder.channel),
+                            "sent_at": iso(reminder.sent_at), "late": reminder.late}
+    return data
 
 
 # --- Search ------------------------------------------------------------------------------------
@@ -266,7 +301,7 @@ def search():
                                          max=MAX_SEARCH_LIMIT)) from None
     if negotiation_id is not None:
         owned_negotiation(negotiation_id)
-    page = find_results(db(), g.user, query, negotiation_id=negotiation_id, limit=limit,
+    page = find_results(db(), query, owner=g.user, negotiation_id=negotiation_id, limit=limit,
                         offset=offset)
     return jsonify(query=query, results=[_result_json(r) for r in page.results],
                    next_offset=offset + limit if page.has_more else None)
@@ -278,5 +313,6 @@ def _result_json(result: Result) -> dict:
         "evidence_id": hit.evidence_id, "negotiation_id": hit.negotiation_id,
         "source": hit.source, "snippet": hit.snippet,
         "fragments": [{"text": text, "match": match} for text, match in hit.fragments],
-        "segment": result.segment, "start": result.start, "url": result.url,
+        "segment": result.moment.segment, "start": result.moment.start,
+        "url": result_url(result),
     }

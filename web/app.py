@@ -17,11 +17,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from logger.config import Config
 from logger.services import Services
-from web import api, auth, evidence, negotiations, search, settings, timeline
-from web import settings_tokens  # noqa: F401  (registers the API token routes on settings.bp)
-from web import findings
-from web import bundles
-from web import promises
+from web import (api, auth, bundles, evidence, findings, negotiations, promises, search, settings,
+                 timeline)
 from web.access import close_db
 from web.i18n import init_i18n
 from web.sessions import SessionInterface
@@ -32,7 +29,7 @@ csrf = CSRFProtect()
 # Endpoints that answer before the data dir is unlocked, and before anyone signs in.
 BEFORE_UNLOCK = {"static", "auth.setup", "auth.unlock", "settings.language"}
 # The calendar feed is read by calendar apps, which cannot sign in: its secret address is the
-# credential (web.promise_notifications).
+# credential (web.promises.notifications).
 BEFORE_SIGN_IN = BEFORE_UNLOCK | {"auth.login", "promises.calendar_feed"}
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -75,12 +72,9 @@ def create_app(services: Services | None = None, *, config: Config | None = None
     app.extensions[EXTENSION] = AppState(app, config, services)
     init_i18n(app)
     csrf.init_app(app)
-    for module in (auth, negotiations, evidence, timeline, search, settings):
+    for module in (auth, negotiations, evidence, timeline, search, settings, findings, bundles,
+                   promises, api):
         app.register_blueprint(module.bp)
-    app.register_blueprint(findings.bp)
-    app.register_blueprint(bundles.bp)
-    app.register_blueprint(promises.bp)
-    app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies: nothing for a forged request to ride on
     app.before_request(gate)
     app.after_request(security_headers)

@@ -17,7 +17,7 @@ from logger import accounts
 from logger.accounts import AccountError, AddressThrottle, LoginThrottled
 from storage.db import DatabaseKeyError
 from storage.models import User
-from storage.types import utcnow
+from storage.models.types import utcnow
 from storage.vault import VaultCorrupt, VaultError, VaultExists, WrongPassphrase
 from web.access import db
 from web.sessions import remember_language

@@ -1,5 +1,5 @@
 """The evidence bundle page of one negotiation: choose the items (all, a date range, channels,
-or by hand), group them and write what each group proves (prefilled by `logger.bundle_items`),
+or by hand), group them and write what each group proves (prefilled by `logger.bundles.items`),
 choose the purpose and language, edit the complaint letter, and download the ZIP, which
 `logger.bundles` writes to a temporary file that is gone once it has been sent. The page also
 shows the signing key's fingerprint, for whoever checks the bundles."""
@@ -15,13 +15,13 @@ from pathlib import Path
 from flask import Blueprint, Response, render_template, request, send_file
 from flask_babel import get_locale, lazy_gettext as _l
 
-from logger.bundle_items import (BundleError, BundleGroup, BundlePurpose, channel_choices,
+from logger.bundles.items import (BundleError, BundleGroup, BundlePurpose, channel_choices,
                                  prefilled_purposes, select_items, suggest_groups)
-from logger.bundle_letter import draft_letter
-from logger.bundles import BundleRequest, build_bundle
+from logger.bundles.letter import draft_letter
+from logger.bundles.build import BundleRequest, build_bundle
 from logger.errors import NotFound
-from logger.evidence import list_evidence
-from logger.signing import signing_key
+from logger.record.evidence import list_evidence
+from logger.bundles.signing import signing_key
 from storage.models import Evidence, EvidenceKind, Negotiation
 from web.access import current_user, db, owned_negotiation
 from web.state import app_state

@@ -22,7 +22,7 @@ import click
 from cheroot.wsgi import Server as WSGIServer
 from flask import Flask
 
-from logger.cli import Context
+from logger.cli.main import Context
 from logger.config import Config
 from logger.services import Services, read_passphrase
 from storage.vault import Vault

@@ -1,5 +1,5 @@
 """What a person tells about an item (when, channel, direction, who, a note), read from form
-fields into the typed values `logger.evidence.edit_evidence` and intake take.
+fields into the typed values `logger.record.evidence.edit_evidence` and intake take.
 
 Shared by the upload stream (fields sent with a file), the per-item form and the API. A time
 without an offset is local time in the user's time zone.
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from logger.evidence import EDITABLE_FIELDS
+from logger.record.evidence import EDITABLE_FIELDS
 from storage.models import Channel, Direction
 
 MAX_TEXT_CHARS = {"counterpart_name": 200, "counterpart_number": 40, "staff_number": 60,

@@ -1,9 +1,10 @@
-"""Simplified Chinese and English (Flask-Babel). Templates are written in English and marked with
-_(); web/translations/zh/LC_MESSAGES/messages.po holds the Chinese.
+"""Simplified Chinese and English (Flask-Babel). Templates and views are written in English and
+marked with _(); the Chinese is in the catalogues the whole app shares,
+`logger/translations/zh/LC_MESSAGES/<part>.po`, one per part of the app (`logger.i18n`: the
+domain's own texts, a bundle's or a reminder's, are translated from the same files).
 
-Each part of the app keeps its own catalog (`zh/LC_MESSAGES/<part>.po`); when the app starts they
-are merged and compiled into one `messages.mo` in a private temporary directory (a few
-milliseconds), so no compiled file is committed or can go stale.
+When the app starts the catalogues are merged and compiled into one `messages.mo` in a private
+temporary directory (a few milliseconds), so no compiled file is committed or can go stale.
 
 Which language: the account's choice, else the `lang` cookie (set by the switcher before
 sign-in), else the browser's Accept-Language, else Chinese. Which time zone: the account's, else
@@ -17,45 +18,26 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask import Flask, g, request
 from flask_babel import Babel, get_locale
 
+from logger.i18n import CATALOGUES, DEFAULT_LANGUAGE, LANGUAGES, merged_catalogues
 from web.state import app_state
 
-LANGUAGES = ("zh", "en")
-DEFAULT_LANGUAGE = "zh"
 LANGUAGE_COOKIE = "lang"
-SOURCE_DIR = Path(__file__).parent / "translations"
+SOURCE_DIR = CATALOGUES
 
 
 def compile_catalogs(source: Path, target: Path) -> None:
     """Merge every `<lang>/LC_MESSAGES/*.po` under source into `<lang>/LC_MESSAGES/messages.mo`
-    under target. The same message id in two catalogs must have the same translation."""
-    for language_dir in sorted(p for p in source.iterdir() if p.is_dir()):
-        merged: Catalog | None = None
-        for po_path in sorted((language_dir / "LC_MESSAGES").glob("*.po")):
-            with po_path.open("rb") as po_file:
-                catalog = read_po(po_file)
-            if merged is None:
-                merged = catalog
-                continue
-            for message in catalog:
-                if not message.id:
-                    continue
-                known = merged.get(message.id, message.context)
-                if known is not None and known.string and known.string != message.string:
-                    raise ValueError(f"{po_path}: {message.id!r} is translated differently in "
-                                     "another catalog")
-                merged[message.id] = message
-        if merged is None:
-            continue
-        out = target / language_dir.name / "LC_MESSAGES" / "messages.mo"
+    under target. The same message id in two catalogs must have the same translation
+    (ValueError otherwise)."""
+    for language, catalog in merged_catalogues(source).items():
+        out = target / language / "LC_MESSAGES" / "messages.mo"
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("wb") as mo_file:
-            write_mo(mo_file, merged)
+            write_mo(mo_file, catalog)
 
 
 def select_locale() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _, lazy_gettext
 
-from logger.timeline import JobState
+from logger.record.timeline import JobState
 from storage.models import JobKind, JobStatus
 
 # Only the label shown is translated (a timeline page asks for fifty).

@@ -32,7 +32,7 @@ and by the JSON API):
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -46,9 +46,9 @@ from werkzeug.sansio.multipart import (Data, Epilogue, Field, File, MultipartDec
                                        State)
 
 from logger.errors import DuplicateEvidence, FileTooLarge, IntakeError, LiuhenError
-from logger.evidence import edit_evidence
-from logger.intake import EvidenceDetails, IncomingFile, ingest
-from storage.blobs import BlobStore
+from logger.record.evidence import edit_evidence
+from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
+from storage.blobs.store import BlobStore
 from storage.models import Evidence, EvidenceKind, Negotiation, User
 from web.details import DetailsError, read_details
 
@@ -81,12 +81,11 @@ class UploadResult:
     max_mb: int | None = None
 
 
-def exempt_from_form_csrf(bp: Blueprint, view_name: str) -> None:
+def exempt_from_form_csrf(bp: Blueprint, view: Callable) -> None:
     """Keep Flask-WTF's before-request CSRF check off a streaming view (it reads
     `request.form`, which would parse and spool the whole body); the view checks the token
     itself through `ingest_multipart(csrf=True)`."""
-    bp.record_once(lambda state: state.app.extensions["csrf"].exempt(
-        f"{bp.import_name}.{view_name}"))
+    bp.record_once(lambda state: state.app.extensions["csrf"].exempt(view))
 
 
 def ingest_multipart(request: Request, negotiation: Negotiation, actor: User | None, *,

@@ -1,6 +1,7 @@
-"""The timeline of one negotiation, the heart of the app: every item in time order, grouped by
-day in the user's time zone, filtered by channel and direction, paged by keyset cursors, with a
-small JSON endpoint the page polls while jobs are running."""
+"""The timeline of one negotiation, the heart of the app: every line in time order (evidence,
+promises, payments, sent reminders, with their flags: `logger.record.timeline.read_timeline`),
+grouped by day in the user's time zone, filtered by channel and direction, paged by keyset
+cursors, with a small JSON endpoint the page polls while jobs are running."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlmodel import select
 
-from logger.promise_ledger import timeline_items
-from logger.timeline import (DEFAULT_PAGE_SIZE, Cursor, Order, TimelinePage, cursor_for_day,
-                             group_by_day, job_states, timeline_page)
-from storage.models import Channel, Direction, Evidence, Negotiation
+from logger.record.timeline import (DEFAULT_PAGE_SIZE, Cursor, Order, cursor_for_day,
+                                    group_by_day, job_states, read_timeline)
+from storage.models import Channel, Direction, Evidence
 from web.access import db, owned_negotiation
+from web.findings.view import default_zone, line_flags
 from web.jobstatus import job_json, job_label
 from web.zone import user_zone
 
@@ -37,49 +38,26 @@ def show(negotiation_id: int):
             after, before = cursor_for_day(day, tz, order), None
         except OverflowError:  # year 1 or 9999: no timeline reaches there
             abort(400)
-    page = timeline_page(db(), negotiation.id, order=order, after=after, before=before,
-                         channels=channels, direction=direction, limit=DEFAULT_PAGE_SIZE)
+    timeline = read_timeline(db(), negotiation, default_zone=default_zone(), order=order,
+                             after=after, before=before, channels=channels, direction=direction,
+                             limit=DEFAULT_PAGE_SIZE)
+    page = timeline.page
     filters = {"order": order.value, "channel": [c.value for c in channels],
                "direction": direction.value if direction else None}
-    lines = page.items if channels or direction else _with_ledger(negotiation, page,
-                                                                          after, before)
     return render_template(
         "timeline/show.html", negotiation=negotiation, page=page,
-        groups=group_by_day(lines, tz), filters=filters, day=day,
+        groups=group_by_day(timeline.lines, tz), filters=filters, day=day,
         labels={item.id: job_label(item.job) for item in page.items if item.job},
+        flags={item.id: line_flags(negotiation.id, item.findings)
+               for item in page.items if item.findings},
         earlier_url=_page_url(negotiation.id, filters, before=page.earlier_in_order),
         later_url=_page_url(negotiation.id, filters, after=page.later_in_order),
         channels=list(Channel), directions=[Direction.from_them, Direction.from_me])
 
 
-def _with_ledger(negotiation: Negotiation, page: TimelinePage, after: Cursor | None,
-                 before: Cursor | None) -> list:
-    """The page's evidence with the promises, payments and sent reminders of its stretch of
-    time, in order. A page's stretch runs from the cursor it was asked from (else its own
-    outermost dated item, where more pages follow; else open) to the same on the other side, so
-    consecutive pages share out the ledger without gaps."""
-    dated = [item for item in page.items if item.occurred_at is not None]
-    if page.items and not dated:
-        return page.items   # a page of undated items only: no stretch of time
-    newest_first = page.order == Order.newest_first
-    times = sorted(item.occurred_at for item in dated)
-    newer_cursor, older_cursor = (after, before) if newest_first else (before, after)
-    more_newer = page.earlier_in_order if newest_first else page.later_in_order
-    more_older = page.later_in_order if newest_first else page.earlier_in_order
-    end = newer_cursor.at if newer_cursor else (times[-1] if more_newer and times else None)
-    start = older_cursor.at if older_cursor else (times[0] if more_older and times else None)
-    ledger = timeline_items(db(), negotiation, start=start, end=end)
-    if not ledger:
-        return page.items
-    undated = [item for item in page.items if item.occurred_at is None]
-    merged = sorted([*dated, *ledger], key=lambda line: (line.occurred_at, line.kind, line.id),
-                    reverse=newest_first)
-    return undated + merged if newest_first else merged + undated
-
-
 @bp.app_template_global()
 def flag_label(flag: str) -> str:
-    """Words for a flag on a timeline line (promises feed these once they exist)."""
+    """Words for a flag on a ledger line of the timeline."""
     return {"promise_due_soon": _("Promise due soon"),
             "promise_missed": _("Promise missed"),
             "late": _("Sent late")}.get(flag, flag)

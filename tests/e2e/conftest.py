@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests_support import CHEAP_KDF
+from tests.support.common import CHEAP_KDF
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
 

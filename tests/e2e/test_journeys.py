@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from e2e_support import shoot
+from tests.e2e.support import shoot
 
 pytestmark = pytest.mark.slow
 

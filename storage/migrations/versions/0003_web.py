@@ -17,7 +17,7 @@ down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Frozen copies of the column types as they were at this revision (storage.types may change).
+# Frozen copies of the column types as they were at this revision (storage.models.types may change).
 WHEN = sa.DateTime(timezone=True)
 
 

@@ -19,7 +19,7 @@ down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Frozen copies of the column types as they were at this revision (storage.types may change).
+# Frozen copies of the column types as they were at this revision (storage.models.types may change).
 ENUM = sa.String(length=32)
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 WHEN = sa.DateTime(timezone=True)

@@ -1,0 +1,149 @@
+"""CLI commands about evidence bundles: `export` (and `export --show-key`) and `verify-bundle`.
+Registered on the `liuhen` group by logger.cli. `logger.bundles` (reportlab, the time-stamp
+client) is imported inside the commands, so other commands start without it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from logger import accounts
+from logger.bundles.items import (BundleGroup, BundlePurpose, channel_choices, select_items,
+                                 suggest_groups)
+from logger.errors import LiuhenError
+from logger.negotiations import get_negotiation
+from logger.cli.output import emit
+
+
+def _ids(value: str, option: str) -> list[int]:
+    try:
+        return [int(part.strip().lstrip("#")) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a list of item numbers like 3,4,7",
+                                 param_hint=option) from None
+
+
+def _group(value: str):
+    """--group "3,4=证明催收方在22:00后致电": items 3 and 4, with that purpose."""
+    ids, sep, purpose = value.partition("=")
+    if not sep or not purpose.strip():
+        raise click.BadParameter(f"{value!r} should look like 3,4=证明催收方在22:00后致电 (item "
+                                 "numbers, =, what they prove)", param_hint="--group")
+    return BundleGroup(purpose.strip(), _ids(ids, "--group"))
+
+
+@click.command("export")
+@click.option("--negotiation", "negotiation_id", type=int, help="The negotiation's number.")
+@click.option("--purpose", type=click.Choice([p.value for p in BundlePurpose]),
+              help="court: print version and signature line; complaint: with the letter; "
+                   "backup: for your own archive.")
+@click.option("--lang", "language", type=click.Choice(["zh", "en"]),
+              help="Language of the list and texts (default: the negotiation's, else zh).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="The ZIP file to write.")
+@click.option("--items", help="Only these items, e.g. 3,4,7 (default: all).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only items from this day.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Only items up to this day.")
+@click.option("--channel", "channels", multiple=True, type=click.Choice(channel_choices()),
+              help="Only items of this channel (repeat for several).")
+@click.option("--group", "groups", multiple=True,
+              help='A group and what it proves, e.g. "3,4=证明催收方在22:00后致电" (repeat; '
+                   "other items are grouped by their kind).")
+@click.option("--party", help="Your name, printed on the list and the letter "
+                              "(default: the account name).")
+@click.option("--letter", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="complaint: the letter as you edited it (default: the draft).")
+@click.option("--print-letter", is_flag=True,
+              help="Print the draft complaint letter (to edit, then pass with --letter).")
+@click.option("--no-timestamp", is_flag=True, help="Do not ask `bundles.tsa_url` for a "
+                                                   "time-stamp this time.")
+@click.option("--show-key", is_flag=True,
+              help="Show the signing key's fingerprint (give it to whoever checks your "
+                   "bundles) and stop.")
+@click.option("--user", "user_name", help="Act as this account (default: the owner).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def export(obj, negotiation_id, purpose, language, out, items, since, until, channels, groups,
+           party, letter, print_letter, no_timestamp, show_key, user_name, as_json) -> None:
+    """Build an evidence bundle: originals, texts, the evidence list (PDF, HTML, CSV), a signed
+    manifest and verify.py, in one ZIP."""
+    services = obj.services()
+    if show_key:
+        _show_key(services, as_json)
+        return
+    if negotiation_id is None:
+        raise LiuhenError("name the negotiation with --negotiation (see `liuhen negotiation "
+                          "list`)")
+    tz = services.config.locale.zone
+    with services.session() as session:
+        actor = (accounts.find_user(session, user_name) if user_name
+                 else accounts.default_user(session))
+        target = get_negotiation(session, negotiation_id, owner=actor)
+        language = language or (target.language if target.language in ("zh", "en") else "zh")
+        party = party or actor.name
+        if print_letter:
+            from logger.bundles.letter import draft_letter
+            click.echo(draft_letter(session, target, language=language, tz=tz, party=party),
+                       nl=False)
+            return
+        if purpose is None or out is None:
+            raise LiuhenError("say what the bundle is for with --purpose court|complaint|backup "
+                              "and where to write it with --out FILE.zip")
+        named = [_group(g) for g in groups]
+        taken = {i for g in named for i in g.evidence_ids}
+        chosen = select_items(session, target, tz=tz,
+                              ids=_ids(items, "--items") if items else None,
+                              since=since.date() if since else None,
+                              until=until.date() if until else None, channels=channels or None)
+        rest = [e for e in chosen if e.id not in taken]
+        all_groups = named + suggest_groups(session, target, rest, language=language, tz=tz)
+        result = _build(session, services, target, BundlePurpose(purpose), language, all_groups,
+                        party, letter, not no_timestamp, out, actor)
+    stamp = "; time-stamped" if result.timestamped else ""
+    emit(result.as_dict(), as_json,
+         f"wrote {result.path}: {result.exhibits} item(s), {result.files} files, "
+         f"{result.bytes / 1e6:.1f} MB{stamp}\nmanifest SHA-256 {result.manifest_sha256}\n"
+         f"signed by key {result.fingerprint}")
+
+
+def _build(session, services, target, purpose, language, groups, party, letter: Path | None,
+           timestamp: bool, out: Path, actor):
+    from logger.bundles.build import BundleRequest, build_bundle
+    text = letter.read_text(encoding="utf-8") if letter else None
+    request = BundleRequest(negotiation=target, purpose=purpose, language=language,
+                            groups=groups, party=party, letter=text, timestamp=timestamp)
+    return build_bundle(session=session, services=services, request=request, out=out,
+                        actor=actor)
+
+
+def _show_key(services, as_json: bool) -> None:
+    from logger.bundles.signing import signing_key
+    info = signing_key(services.vault, services.config.storage.data_dir).info()
+    emit(info, as_json, f"bundle signing key (Ed25519), made {info['created_at']}\n"
+                        f"fingerprint: {info['fingerprint']}\npublic key: {info['public_key']}")
+
+
+@click.command("verify-bundle")
+@click.argument("bundle", type=click.Path(exists=True, path_type=Path))
+@click.option("--key", default="", help="The fingerprint the bundle's signing key must have.")
+@click.option("--tsa-ca", default=None, type=click.Path(dir_okay=False),
+              help="Root certificate (PEM) of the time-stamp authority "
+                   "(default: `bundles.tsa_ca_file`).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def verify_bundle(obj, bundle: Path, key: str, tsa_ca: str | None, as_json: bool) -> None:
+    """Check a bundle (ZIP or unpacked folder) the way its verify.py does: every hash, the
+    signature, the time-stamp. Exit 0 intact, 1 a problem (each one named)."""
+    from logger.bundles.verify import verify_bundle as check
+    ca = tsa_ca if tsa_ca is not None else obj.config.bundles.tsa_ca_file
+    report = check(bundle, key=key, tsa_ca=ca)
+    emit(report.as_dict(), as_json, report.text())
+    sys.exit(report.exit_code)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(export)
+    group.add_command(verify_bundle)
+

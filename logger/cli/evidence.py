@@ -1,0 +1,230 @@
+"""CLI commands about negotiations and evidence: `negotiation`, `import`, `evidence list`,
+`show`, `search`. Registered on the `liuhen` group by logger.cli."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import click
+
+from logger import accounts
+from logger.record.evidence import evidence_detail, evidence_summary, get_evidence, iso, list_evidence
+from logger.errors import DuplicateEvidence, IntakeError, LiuhenError
+from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
+from logger.cli.output import emit
+from logger.negotiations import add_negotiation, get_negotiation, list_negotiations
+from logger.record.search import find_results
+from storage.models import Channel, Direction, EvidenceKind
+
+SEARCH_LIMIT = 50  # hits `liuhen search` prints (of every account: the CLI holds the data dir)
+
+
+def _amount(value: str | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(value.replace(",", ""))
+    except InvalidOperation:
+        raise click.BadParameter(f"{value!r} is not an amount (for example 12000 or 3,500.50)")
+
+
+def _moment(value: str | None, tz) -> datetime | None:
+    """An ISO date-time; without an offset it is read in the configured time zone."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date and time like 2024-12-03T15:30")
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def _local(moment: datetime | None, tz) -> str:
+    """A stored UTC time as people read it: in the configured time zone."""
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else "time unknown"
+
+
+@click.group()
+def negotiation() -> None:
+    """Negotiations (one per debt)."""
+
+
+@negotiation.command("add")
+@click.option("--creditor", required=True, help="The lender or platform, e.g. 信用飞.")
+@click.option("--user", "user_name", help="Owner account (default: the owner).")
+@click.option("--agency", help="Collection agency, if any.")
+@click.option("--reference", help="Account or loan reference.")
+@click.option("--principal")
+@click.option("--outstanding")
+@click.option("--currency", default="CNY", show_default=True)
+@click.option("--overdue-since", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--language", type=click.Choice(["zh", "en"]))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def negotiation_add(obj, creditor, user_name, agency, reference, principal, outstanding,
+                    currency, overdue_since, language, as_json) -> None:
+    """Start a negotiation."""
+    with obj.services().session() as session:
+        owner = (accounts.find_user(session, user_name) if user_name
+                 else accounts.default_user(session))
+        item = add_negotiation(
+            session, owner=owner, creditor=creditor, collection_agency=agency,
+            account_reference=reference, principal=_amount(principal),
+            outstanding=_amount(outstanding), currency=currency,
+            overdue_since=overdue_since.date() if overdue_since else None, language=language)
+        emit(_negotiation_dict(item, 0), as_json,
+              f"added negotiation #{item.id} with {item.creditor} (owner {owner.name})")
+
+
+@negotiation.command("list")
+@click.option("--user", "user_name", help="Only this account's negotiations.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def negotiation_list(obj, user_name, as_json) -> None:
+    """List negotiations with their evidence counts."""
+    with obj.services().session() as session:
+        owner = accounts.find_user(session, user_name) if user_name else None
+        rows = list_negotiations(session, owner=owner)
+        data = [_negotiation_dict(n, count) for n, count in rows]
+    lines = [f"#{d['id']:<4} {d['creditor']}  {d['evidence_count']} item(s)"
+             + (f"  overdue since {d['overdue_since']}" if d["overdue_since"] else "")
+             for d in data]
+    emit(data, as_json, "\n".join(lines) if lines else "no negotiations yet")
+
+
+def _negotiation_dict(n, evidence_count: int) -> dict:
+    return {
+        "id": n.id, "owner_id": n.owner_id, "creditor": n.creditor,
+        "collection_agency": n.collection_agency, "account_reference": n.account_reference,
+        "principal": str(n.principal) if n.principal is not None else None,
+        "outstanding": str(n.outstanding) if n.outstanding is not None else None,
+        "currency": n.currency,
+        "overdue_since": n.overdue_since.isoformat() if isinstance(n.overdue_since, date) else None,
+        "status": str(n.status), "evidence_count": evidence_count,
+    }
+
+
+@click.command("import")
+@click.option("--negotiation", "negotiation_id", type=int, required=True)
+@click.option("--user", "user_name", help="Act as this account (default: the owner).")
+@click.option("--kind", type=click.Choice([k.value for k in EvidenceKind]))
+@click.option("--channel", type=click.Choice([c.value for c in Channel]))
+@click.option("--direction", type=click.Choice([d.value for d in Direction]))
+@click.option("--occurred-at", help="When it happened, e.g. 2024-12-03T15:30 (local time).")
+@click.option("--counterpart-name")
+@click.option("--counterpart-number")
+@click.option("--note")
+@click.option("--json", "as_json", is_flag=True)
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def import_files(obj, negotiation_id, user_name, kind, channel, direction, occurred_at,
+                 counterpart_name, counterpart_number, note, as_json, files) -> None:
+    """Store files as evidence. A refused file is reported; the others still import.
+    Exit 1 when any file was refused."""
+    services = obj.services()
+    tz = services.config.locale.zone
+    details = EvidenceDetails(
+        kind=EvidenceKind(kind) if kind else None, channel=Channel(channel) if channel else None,
+        direction=Direction(direction) if direction else None,
+        occurred_at=_moment(occurred_at, tz), counterpart_name=counterpart_name,
+        counterpart_number=counterpart_number, note=note)
+    results = []
+    with services.session() as session:
+        actor = (accounts.find_user(session, user_name) if user_name
+                 else accounts.default_user(session))
+        target = get_negotiation(session, negotiation_id, owner=actor)
+        for path in files:
+            result = {"file": str(path)}
+            try:
+                with open(path, "rb") as stream:
+                    item = ingest(session=session, blobs=services.blobs,
+                                  source=IncomingFile(stream, path.name, source="cli"),
+                                  negotiation=target, actor=actor,
+                                  max_bytes=services.config.intake.max_file_bytes, tz=tz,
+                                  details=details)
+                result.update(status="stored", id=item.id, kind=str(item.kind),
+                              occurred_at=iso(item.occurred_at), sha256=item.sha256)
+                line = (f"stored     #{item.id}  {item.kind:<8} "
+                        f"{_local(item.occurred_at, tz):<16}  {path.name}")
+            except DuplicateEvidence as e:
+                result.update(status="duplicate", existing_id=e.existing_id, reason=str(e))
+                line = f"duplicate  {path.name}: {e}"
+            except (IntakeError, OSError) as e:
+                reason = str(e) if isinstance(e, IntakeError) else f"cannot read it: {e.strerror}"
+                result.update(status="refused", reason=reason)
+                line = f"refused    {path.name}: {reason}"
+            results.append(result)
+            if not as_json:
+                click.echo(line)
+    refused = sum(r["status"] != "stored" for r in results)
+    if as_json:
+        emit(results, True)
+    else:
+        click.echo(f"{len(results) - refused} stored, {refused} refused", err=bool(refused))
+    sys.exit(1 if refused else 0)
+
+
+@click.group("evidence")
+def evidence_group() -> None:
+    """Evidence items."""
+
+
+@evidence_group.command("list")
+@click.option("--negotiation", "negotiation_id", type=int, required=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def evidence_list(obj, negotiation_id, as_json) -> None:
+    """A negotiation's evidence in the order it happened."""
+    services = obj.services()
+    tz = services.config.locale.zone
+    with services.session() as session:
+        get_negotiation(session, negotiation_id)
+        items = list_evidence(session, negotiation_id)
+        data = [evidence_summary(e) for e in items]
+    lines = [f"#{e.id:<5} {e.kind:<8} {_local(e.occurred_at, tz):<16} {e.original_filename}"
+             + (f"  (from #{e.parent_id})" if e.parent_id else "") for e in items]
+    emit(data, as_json, "\n".join(lines) if lines else "no evidence yet")
+
+
+@click.command()
+@click.argument("evidence_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def show(obj, evidence_id, as_json) -> None:
+    """One item: metadata, extracted texts, jobs."""
+    with obj.services().session() as session:
+        data = evidence_detail(session, get_evidence(session, evidence_id))
+    lines = [f"{k}: {v}" for k, v in data.items() if k not in ("texts", "jobs") and v]
+    lines += [f"job {j['kind']}: {j['status']}" + (f" ({j['error']})" if j["error"] else "")
+              for j in data["jobs"]]
+    lines += [f"--- {t['source']} ({t['language'] or '?'})\n{t['text']}" for t in data["texts"]]
+    emit(data, as_json, "\n".join(lines))
+
+
+@click.command()
+@click.argument("query")
+@click.option("--negotiation", "negotiation_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def search(obj, query, negotiation_id, as_json) -> None:
+    """Search transcripts, OCR text, emails and notes."""
+    if not query.strip():
+        raise LiuhenError("the search query is empty")
+    with obj.services().session() as session:
+        page = find_results(session, query, owner=None, negotiation_id=negotiation_id,
+                            limit=SEARCH_LIMIT)
+    data = [{"evidence_id": r.hit.evidence_id, "negotiation_id": r.hit.negotiation_id,
+             "source": r.hit.source, "snippet": r.hit.snippet, "segment": r.moment.segment,
+             "start": r.moment.start} for r in page.results]
+    lines = [f"#{r.hit.evidence_id:<5} [{r.hit.source}] {r.hit.snippet}"
+             + (f" (at {r.moment.clock})" if r.moment.clock else "") for r in page.results]
+    emit(data, as_json, "\n".join(lines) if lines else f"nothing found for “{query}”")
+
+
+def register(cli: click.Group) -> None:
+    for command in (negotiation, import_files, evidence_group, show, search):
+        cli.add_command(command)

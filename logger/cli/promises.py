@@ -1,0 +1,286 @@
+"""CLI commands about promises: the `promises` group. `suggest` reads text without storing
+anything; `list`, `add`, `suggestions`, `accept`, `dismiss`, `change`, `cancel`, `mark` work on
+the stored promises; `pay`, `payments`, `match` (logger.cli.payments) on payments. Registered on
+the `liuhen` group by logger.cli."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import click
+
+from logger.errors import LiuhenError
+from logger.record.evidence import get_evidence
+from logger.negotiations import get_negotiation
+from logger.cli import payments as cli_payments
+from logger.cli.options import actor_for, parse_amount, parse_moment
+from logger.cli.output import emit, promise_line
+from logger.promises.payments import balances_of, totals
+from logger.promises.text.amounts import format_amount
+from logger.promises.suggestions import (accept_suggestion, dismiss_suggestion, open_suggestions,
+                                         suggested_terms, suggestion_dict)
+from logger.promises.text import Suggestion, suggest_promises
+from logger.promises.promises import (InstalmentTerms, PromiseTerms, add_plan, add_promise,
+                                      cancel_promise, change_promise, get_promise, list_promises,
+                                      mark_promise, promise_dict)
+from storage.models.promises import (PromiseKind, PromiseParty, PromiseStatus,
+                                     PromiseSuggestion)
+
+KINDS = [k.value for k in PromiseKind]
+PARTIES = [p.value for p in PromiseParty]
+
+
+@click.group("promises")
+def promises() -> None:
+    """Promises made by either side: payments, instalment plans, waivers, stops to calls."""
+
+
+@promises.command("suggest")
+@click.option("--text", required=True, help="The words said or written, e.g. 我下周五还3000.")
+@click.option("--at", "at", required=True,
+              help="When they were said, e.g. 2024-12-03T15:30 (local time unless it has an "
+                   "offset); relative days such as 下周五 or 'by Friday' count from it.")
+@click.option("--lang", type=click.Choice(["zh", "en"]),
+              help="Language of the text (default: guessed from it).")
+@click.option("--side", type=click.Choice(["me", "them"]),
+              help="Who said it, when known (default: read from the wording).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def suggest(obj, text: str, at: str, lang: str | None, side: str | None, as_json: bool) -> None:
+    """Find promise-like statements in TEXT and print them as suggestions (nothing is stored:
+    a promise is only recorded once a person confirms it)."""
+    if not text.strip():
+        raise LiuhenError("the text is empty: pass the words to read with --text")
+    tz = obj.config.locale.zone
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        raise click.BadParameter(f"{at!r} is not a date and time like 2024-12-03T15:30",
+                                 param_hint="--at") from None
+    found = suggest_promises(text, at=moment, tz=tz, language=lang, side=side)
+    lines = [_line(s) for s in found]
+    emit([s.to_dict() for s in found], as_json,
+         "\n".join(lines) if lines else "no promise-like statements found")
+
+
+def _line(s: Suggestion) -> str:
+    """One suggestion for people: who, what, how much, when, the quote; a plan's instalments
+    indented under it."""
+    parts = [f"{s.who:<7}", f"{s.kind:<15}"]
+    if s.amount is not None:
+        parts.append(f"{format_amount(s.amount)} {s.currency}")
+    if s.due is not None:
+        parts.append(f"due {s.due:%Y-%m-%d %H:%M}")
+    if s.condition:
+        parts.append(f"if “{s.condition}”")
+    lines = ["  ".join(parts) + f"  “{s.quote}”"]
+    for p in s.instalments:
+        due = f"{p.due:%Y-%m-%d %H:%M}" if p.due else "date not said"
+        amount = (f"{format_amount(p.amount)} {s.currency}" if p.amount is not None
+                  else "amount not said")
+        lines.append(f"    {p.number}. {due}  {amount}")
+    return "\n".join(lines)
+
+
+# --- Stored promises ---------------------------------------------------------------------------
+
+
+@promises.command("list")
+@click.option("--negotiation", "negotiation_id", type=int, required=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def list_command(obj, negotiation_id: int, as_json: bool) -> None:
+    """A negotiation's promises by due time, with what was paid and the totals."""
+    services = obj.services()
+    with services.session() as session:
+        negotiation = get_negotiation(session, negotiation_id)
+        found = list_promises(session, negotiation)
+        balances = balances_of(session, found)
+        sums = totals(session, negotiation)
+        data = {"promises": [{**promise_dict(p), "paid": str(balances[p.id].paid),
+                              "shortfall": _text(balances[p.id].shortfall)} for p in found],
+                "totals": {"currency": sums.currency, "promised": str(sums.promised),
+                           "paid": str(sums.paid), "outstanding": str(sums.outstanding)}}
+        lines = [("    " if p.plan_id else "") + promise_line(p, balances[p.id]) for p in found]
+    lines.append(f"promised {format_amount(sums.promised)}  paid {format_amount(sums.paid)}  "
+                 f"outstanding {format_amount(sums.outstanding)} {sums.currency}")
+    emit(data, as_json, "\n".join(lines))
+
+
+@promises.command("add")
+@click.option("--negotiation", "negotiation_id", type=int, required=True)
+@click.option("--party", type=click.Choice(PARTIES), default="me", show_default=True,
+              help="Who promised: me (the debtor) or them (the creditor or its agency).")
+@click.option("--kind", type=click.Choice(KINDS), default="payment", show_default=True)
+@click.option("--amount", help="How much, e.g. 3000.")
+@click.option("--currency", help="Default: the negotiation's.")
+@click.option("--due", help="When it falls due, e.g. 2024-12-13T23:59 (local time; a bare date "
+                            "means 23:59 that day).")
+@click.option("--instalment", "instalments", multiple=True, metavar="DUE=AMOUNT",
+              help="For --kind instalment_plan, each instalment, e.g. 2024-12-15=1000.")
+@click.option("--conditions", help="What it depends on, e.g. “if the penalty is waived”.")
+@click.option("--description", help="What was promised, in words (for --kind other).")
+@click.option("--user", "user_name", help="Act as this account (default: the owner).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def add_command(obj, negotiation_id, party, kind, amount, currency, due, instalments,
+                conditions, description, user_name, as_json) -> None:
+    """Record a promise by hand (an instalment plan with one --instalment per payment)."""
+    services = obj.services()
+    tz = services.config.locale.zone
+    with services.session() as session:
+        negotiation = get_negotiation(session, negotiation_id)
+        actor = actor_for(session, user_name)
+        if kind == PromiseKind.instalment_plan:
+            if not instalments:
+                raise LiuhenError("an instalment plan needs its instalments: --instalment "
+                                  "2024-12-15=1000 --instalment 2025-01-15=1000 ...")
+            promise = add_plan(session, negotiation=negotiation, actor=actor,
+                               party=PromiseParty(party), tz=tz, currency=currency,
+                               conditions=conditions,
+                               instalments=[_instalment(i, tz) for i in instalments])
+        else:
+            promise = add_promise(session, negotiation=negotiation, actor=actor, tz=tz,
+                                  terms=PromiseTerms(
+                                      PromiseParty(party), PromiseKind(kind),
+                                      parse_amount(amount, "--amount"), currency,
+                                      parse_moment(due, tz, "--due"), conditions, description))
+        emit(promise_dict(promise), as_json, f"recorded {promise_line(promise)}")
+
+
+@promises.command("suggestions")
+@click.option("--evidence", "evidence_id", type=int, required=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def suggestions_command(obj, evidence_id: int, as_json: bool) -> None:
+    """The promise-like statements found in an item's text, waiting to be accepted or
+    dismissed."""
+    with obj.services().session() as session:
+        found = open_suggestions(session, get_evidence(session, evidence_id).id)
+        data = [suggestion_dict(s) for s in found]
+    lines = [f"#{d['id']:<4} {d['who']:<7} {d['kind']:<15} "
+             + (f"{d['amount']} {d['currency']}  " if d["amount"] else "")
+             + (f"due {d['due_at']}  " if d["due_at"] else "") + f"“{d['quote']}”" for d in data]
+    emit(data, as_json, "\n".join(lines) if lines else "no open suggestions")
+
+
+@promises.command("accept")
+@click.argument("suggestion_id", type=int)
+@click.option("--party", type=click.Choice(PARTIES), help="Correct who promised.")
+@click.option("--kind", type=click.Choice(KINDS), help="Correct what was promised.")
+@click.option("--amount", help="Correct the amount.")
+@click.option("--due", help="Correct the due time (local).")
+@click.option("--conditions", help="Correct the conditions.")
+@click.option("--user", "user_name", help="Act as this account (default: the owner).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def accept_command(obj, suggestion_id, party, kind, amount, due, conditions, user_name,
+                   as_json) -> None:
+    """Confirm a suggestion as a promise (a plan becomes its dated instalments), with any
+    corrections given."""
+    services = obj.services()
+    tz = services.config.locale.zone
+    with services.session() as session:
+        suggestion = _suggestion(session, suggestion_id)
+        terms = suggested_terms(suggestion)
+        edits = {"party": PromiseParty(party) if party else None,
+                 "kind": PromiseKind(kind) if kind else None,
+                 "amount": parse_amount(amount, "--amount"),
+                 "due_at": parse_moment(due, tz, "--due"), "conditions": conditions}
+        terms = PromiseTerms(**{**vars(terms), **{k: v for k, v in edits.items() if v}})
+        promise = accept_suggestion(session, suggestion, actor=actor_for(session, user_name),
+                                    terms=terms)
+        emit(promise_dict(promise), as_json, f"accepted as {promise_line(promise)}")
+
+
+@promises.command("dismiss")
+@click.argument("suggestion_id", type=int)
+@click.option("--user", "user_name", help="Act as this account (default: the owner).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def dismiss_command(obj, suggestion_id: int, user_name: str | None, as_json: bool) -> None:
+    """Record that a suggestion is not a promise."""
+    with obj.services().session() as session:
+        suggestion = dismiss_suggestion(session, _suggestion(session, suggestion_id),
+                                        actor=actor_for(session, user_name))
+        emit(suggestion_dict(suggestion), as_json, f"dismissed suggestion #{suggestion.id}")
+
+
+@promises.command("change")
+@click.argument("promise_id", type=int)
+@click.option("--amount", help="The new amount.")
+@click.option("--due", help="The new due time (local); a new date supersedes the promise.")
+@click.option("--conditions", help="The new conditions.")
+@click.option("--user", "user_name", help="Act as this account (default: the owner).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def change_command(obj, promise_id, amount, due, conditions, user_name, as_json) -> None:
+    """Change a pending promise; its reminders follow."""
+    services = obj.services()
+    tz = services.config.locale.zone
+    with services.session() as session:
+        promise = get_promise(session, promise_id)
+        terms = PromiseTerms(promise.party, promise.kind,
+                             parse_amount(amount, "--amount") or promise.amount,
+                             promise.currency, parse_moment(due, tz, "--due") or promise.due_at,
+                             conditions if conditions is not None else promise.conditions,
+                             promise.description)
+        changed = change_promise(session, promise, actor=actor_for(session, user_name),
+                                 terms=terms)
+        emit(promise_dict(changed), as_json, f"now {promise_line(changed)}")
+
+
+@promises.command("cancel")
+@click.argument("promise_id", type=int)
+@click.option("--reason", help="Why, for the record.")
+@click.option("--user", "user_name", help="Act as this account (default: the owner).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def cancel_command(obj, promise_id, reason, user_name, as_json) -> None:
+    """Withdraw a promise (a plan with its open instalments); its reminders are cancelled."""
+    with obj.services().session() as session:
+        promise = cancel_promise(session, get_promise(session, promise_id),
+                                 actor=actor_for(session, user_name), reason=reason)
+        emit(promise_dict(promise), as_json, f"cancelled {promise_line(promise)}")
+
+
+@promises.command("mark")
+@click.argument("promise_id", type=int)
+@click.argument("status", type=click.Choice([PromiseStatus.kept, PromiseStatus.missed]))
+@click.option("--user", "user_name", help="Act as this account (default: the owner).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def mark_command(obj, promise_id, status, user_name, as_json) -> None:
+    """Say a promise was kept (the waiver did appear) or missed."""
+    with obj.services().session() as session:
+        promise = mark_promise(session, get_promise(session, promise_id),
+                               actor=actor_for(session, user_name),
+                               status=PromiseStatus(status))
+        emit(promise_dict(promise), as_json, f"marked {promise_line(promise)}")
+
+
+def _instalment(value: str, tz: ZoneInfo) -> InstalmentTerms:
+    due, sep, amount = value.partition("=")
+    if not sep:
+        raise click.BadParameter(f"{value!r} is not DUE=AMOUNT like 2024-12-15=1000",
+                                 param_hint="--instalment")
+    return InstalmentTerms(parse_moment(due, tz, "--instalment"),
+                           parse_amount(amount, "--instalment"))
+
+
+def _suggestion(session, suggestion_id: int) -> PromiseSuggestion:
+    suggestion = session.get(PromiseSuggestion, suggestion_id)
+    if suggestion is None:
+        raise LiuhenError(f"no suggestion #{suggestion_id} (see `liuhen promises suggestions "
+                          "--evidence ID`)")
+    return suggestion
+
+
+def _text(value) -> str | None:
+    return str(value) if value is not None else None
+
+
+def register(cli: click.Group) -> None:
+    cli_payments.register(promises)
+    cli.add_command(promises)

@@ -1,0 +1,273 @@
+"""The checks a conduct rule names (`check = "..."` in its file): pure functions from contacts
+and text passages to findings. No database here: `logger.conduct` gathers the inputs.
+
+Which contacts count: a contact from the other side counts; one whose direction is unknown (a
+recording whose file name does not say who called) counts for the time-of-day check, with a
+note in the reason, but not for the counting checks, where one call the borrower made would
+tip a presumption. Calls to a third party count for the time of day and the third-party check,
+not as call attempts to the borrower. Every time is judged in the negotiation's zone,
+daylight-saving time included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from logger.conduct.lexicon import CATEGORY_WORDS, find_matches
+from logger.conduct.ruleset import Rule
+from logger.i18n import N_, Text
+from storage.models import Channel, ThirdParty
+
+CHANNEL_WORDS = {
+    Channel.call: N_("call"), Channel.sms: N_("text message"),
+    Channel.app_chat: N_("app message"), Channel.wechat: N_("WeChat message"),
+    Channel.email: N_("email"), Channel.letter: N_("letter"),
+    Channel.visit: N_("visit"), Channel.other: N_("contact"),
+}
+THIRD_PARTY_WORDS = {
+    ThirdParty.relative: N_("a relative"), ThirdParty.spouse: N_("spouse"),
+    ThirdParty.employer: N_("employer"), ThirdParty.colleague: N_("colleague"),
+    ThirdParty.friend: N_("friend"), ThirdParty.neighbour: N_("neighbour"),
+    ThirdParty.contacts_list: N_("someone in the contacts list"),
+    ThirdParty.other: N_("someone else"),
+}
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One contact between the sides. `key` names its record ("evidence:12", "calllog:7",
+    "contact:3"); `what` says what it was, (zh, en); `answered` is None except for calls."""
+
+    key: str
+    at: datetime
+    channel: Channel
+    from_them: bool | None
+    what: tuple[str, str]
+    evidence_id: int | None = None
+    answered: bool | None = None
+    number: str | None = None
+    third_party: ThirdParty | None = None
+    third_party_name: str | None = None
+    related: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One segment of an extracted text (a transcript line, a chat bubble, an email body)."""
+
+    evidence_id: int
+    source: str
+    index: int
+    text: str
+    start_s: float | None = None
+    shown_time: str | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Dismissal:
+    reason: str
+    at: datetime
+    by: str | None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A suggested breach of `rule_id`, with its reason in zh and en. `source` names the record
+    ("evidence:12" ...), `evidence_id` the evidence item to open (for a call-log row, the
+    exported file), `local_time` the moment in the negotiation's zone (ISO, with offset),
+    `offset_s` the second in a recording, `quote` the sentence that matched."""
+
+    id: str
+    rule_id: str
+    check: str
+    source: str
+    evidence_id: int | None
+    at: datetime | None
+    local_time: str | None
+    reason: dict[str, str] = field(hash=False)
+    offset_s: float | None = None
+    quote: str | None = None
+    phrase: str | None = None
+    related: tuple[str, ...] = ()
+    related_evidence_ids: tuple[int, ...] = ()
+    dismissal: Dismissal | None = None
+
+    def dismissed(self, dismissal: Dismissal) -> Finding:
+        return replace(self, dismissal=dismissal)
+
+
+Check = Callable[[Rule, list[Contact], list[Passage], ZoneInfo], list[Finding]]
+
+
+def finding_id(rule_id: str, source: str, moment: str) -> str:
+    """Stable across recomputation: the same rule, record and moment give the same id."""
+    return hashlib.sha256(f"{rule_id}|{source}|{moment}".encode()).hexdigest()[:16]
+
+
+def local_iso(moment: datetime | None, zone: ZoneInfo) -> str | None:
+    return moment.astimezone(zone).isoformat(timespec="seconds") if moment else None
+
+
+def allowed_at(rule: Rule, local: time) -> bool:
+    """Whether a quiet_hours rule allows contact at this local time of day."""
+    start, end = rule.param_time("allowed_from"), rule.param_time("allowed_until")
+    before_end = local <= end if rule.params["until_inclusive"] else local < end
+    if start <= end:
+        return start <= local and before_end
+    return start <= local or before_end
+
+
+def check_quiet_hours(rule: Rule, contacts: list[Contact], passages: list[Passage],
+                      zone: ZoneInfo) -> list[Finding]:
+    channels = set(rule.params["channels"])
+    window = f"{rule.params['allowed_from']}–{rule.params['allowed_until']}"
+    found = []
+    for contact in contacts:
+        local = contact.at.astimezone(zone)
+        if contact.from_them is False or contact.channel not in channels \
+                or allowed_at(rule, local.time()):
+            continue
+        note = Text(" (The record does not say who started this contact: if it was you, "
+                    "dismiss this finding.)") if contact.from_them is None else ""
+        found.append(_contact_finding(rule, contact, zone, Text(
+            "%(what)s at %(when)s local time, outside the allowed hours %(window)s.%(note)s",
+            what=_what(contact), when=local.strftime("%Y-%m-%d %H:%M:%S"), window=window,
+            note=note)))
+    return found
+
+
+def check_unanswered_per_day(rule: Rule, contacts: list[Contact], passages: list[Passage],
+                             zone: ZoneInfo) -> list[Finding]:
+    limit = rule.params["limit"]
+    by_day = _by_local_day(
+        (c for c in _calls_to_borrower(contacts) if c.answered is False), zone)
+    found = []
+    for day, calls in sorted(by_day.items()):
+        if len(calls) <= limit:
+            continue
+        over = calls[limit]
+        at = over.at.astimezone(zone).strftime("%H:%M:%S")
+        found.append(_contact_finding(rule, over, zone, Text(
+            "%(count)s unanswered calls on %(day)s, more than the limit of %(limit)s a day "
+            "(call %(nth)s at %(time)s).", count=len(calls), day=day, limit=limit,
+            nth=limit + 1, time=at),
+            id_key=f"day:{day.isoformat()}", related=calls))
+    return found
+
+
+def check_attempts_in_window(rule: Rule, contacts: list[Contact], passages: list[Passage],
+                             zone: ZoneInfo) -> list[Finding]:
+    """Each call beyond `limit` within `days` consecutive local calendar days (the call's day
+    and the days - 1 before it) is a finding."""
+    limit, days = rule.params["limit"], rule.params["days"]
+    calls = sorted(_calls_to_borrower(contacts), key=lambda c: (c.at, c.key))
+    dates = [c.at.astimezone(zone).date() for c in calls]
+    found, oldest = [], 0
+    for n, call in enumerate(calls):
+        last_day = dates[n]
+        first_day = last_day - timedelta(days=days - 1)
+        while dates[oldest] < first_day:
+            oldest += 1
+        window = calls[oldest:n + 1]
+        if len(window) <= limit:
+            continue
+        found.append(_contact_finding(rule, call, zone, Text(
+            "Call attempt %(nth)s within the %(days)s days %(first)s to %(last)s (limit: "
+            "%(limit)s).", nth=len(window), days=days, first=first_day, last=last_day,
+            limit=limit), related=window[:-1]))
+    return found
+
+
+def check_third_party(rule: Rule, contacts: list[Contact], passages: list[Passage],
+                      zone: ZoneInfo) -> list[Finding]:
+    found = []
+    for contact in contacts:
+        if contact.third_party is None:
+            continue
+        relation = Text(THIRD_PARTY_WORDS[contact.third_party])
+        found.append(_contact_finding(rule, contact, zone, Text(
+            "On %(when)s the other side contacted %(who)s (%(relation)s) by %(channel)s instead "
+            "of you.", when=contact.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            who=contact.third_party_name or relation, relation=relation,
+            channel=Text(CHANNEL_WORDS[contact.channel]))))
+    return found
+
+
+def check_lexicon(rule: Rule, contacts: list[Contact], passages: list[Passage],
+                  zone: ZoneInfo) -> list[Finding]:
+    wanted = frozenset(rule.params["categories"])
+    found = []
+    for passage in passages:
+        for match in find_matches(passage.text, wanted):
+            source = f"evidence:{passage.evidence_id}"
+            moment = f"{passage.source}|{passage.index}|{match.sentence}"
+            found.append(Finding(
+                id=finding_id(rule.id, source, moment), rule_id=rule.id, check=rule.check,
+                source=source, evidence_id=passage.evidence_id, at=passage.at,
+                local_time=local_iso(passage.at, zone),
+                reason=Text("“%(phrase)s” (%(category)s) %(where)s: %(sentence)s",
+                            phrase=match.phrase, category=Text(CATEGORY_WORDS[match.category]),
+                            where=_where_in_item(passage),
+                            sentence=match.sentence).in_each_language(),
+                offset_s=passage.start_s, quote=match.sentence, phrase=match.phrase))
+    return found
+
+
+CHECKS: dict[str, Check] = {
+    "quiet_hours": check_quiet_hours,
+    "unanswered_per_day": check_unanswered_per_day,
+    "attempts_in_window": check_attempts_in_window,
+    "third_party": check_third_party,
+    "lexicon": check_lexicon,
+}
+
+
+def _where_in_item(passage: Passage) -> Text:
+    if passage.start_s is not None:
+        second = f"{int(passage.start_s) // 60}:{int(passage.start_s) % 60:02}"
+        return Text("at %(time)s in the recording, evidence #%(id)s", time=second,
+                    id=passage.evidence_id)
+    if passage.shown_time:
+        return Text("in evidence #%(id)s (%(time)s)", id=passage.evidence_id,
+                    time=passage.shown_time)
+    return Text("in evidence #%(id)s", id=passage.evidence_id)
+
+
+def _what(contact: Contact) -> dict[str, str]:
+    zh, en = contact.what
+    return {"zh": zh, "en": en}
+
+
+def _calls_to_borrower(contacts: list[Contact]) -> list[Contact]:
+    """Calls the other side placed to the borrower (not to a third party)."""
+    return [c for c in contacts if c.channel == Channel.call and c.from_them is True
+            and c.third_party is None]
+
+
+def _by_local_day(contacts: Iterable[Contact], zone: ZoneInfo) -> dict[date, list[Contact]]:
+    days: dict[date, list[Contact]] = defaultdict(list)
+    for contact in sorted(contacts, key=lambda c: (c.at, c.key)):
+        days[contact.at.astimezone(zone).date()].append(contact)
+    return days
+
+
+def _contact_finding(rule: Rule, contact: Contact, zone: ZoneInfo, reason: Text, *,
+                     id_key: str | None = None, related: Iterable[Contact] = ()) -> Finding:
+    """A finding about one contact; its id comes from the contact's record and moment, or from
+    `id_key` where the finding is about something larger (a whole day)."""
+    others = [c for c in related if c.key != contact.key]
+    evidence_ids = sorted({c.evidence_id for c in others if c.evidence_id is not None}
+                          - {contact.evidence_id})
+    return Finding(
+        id=finding_id(rule.id, *((id_key, "") if id_key else
+                                 (contact.key, contact.at.astimezone(UTC).isoformat()))),
+        rule_id=rule.id, check=rule.check, source=contact.key, evidence_id=contact.evidence_id,
+        at=contact.at, local_time=local_iso(contact.at, zone), reason=reason.in_each_language(),
+        related=tuple(c.key for c in others) + contact.related,
+        related_evidence_ids=tuple(evidence_ids))

@@ -1,0 +1,211 @@
+"""Gather what the conduct checks look at, from the database: contacts (evidence with a time and
+a channel, imported call-log rows, entries the user added) and text passages (the latest
+extracted text of each kind per evidence item).
+
+A recorded call and its call-log row are one call: a recording is matched to the log row with
+the same number (or an unknown one) starting within three minutes, the recording stands for the
+call, and the log row tells its direction and is listed as related. An item holding many
+messages with their own times (an SMS backup, whose text segments carry "time" and
+"direction") counts as those messages, not as one contact; the calls in such a backup are left
+to `liuhen calllog import`. Contacts the borrower made are left out. The exported call-log
+files themselves are not read.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from logger.conduct.calllog import list_call_log, normalise_number, same_number
+from logger.conduct.checks import CHANNEL_WORDS, Contact, Passage
+from logger.conduct.contact_entries import list_contact_entries
+from logger.i18n import N_, Text
+from logger.record.evidence import list_evidence
+from storage.models import (CallLogEntry, CallType, Channel, ContactEntry, Direction, Evidence,
+                            ExtractedText)
+
+# A phone logs a call when it starts ringing; a recorder starts when it is answered.
+SAME_CALL_WITHIN = timedelta(seconds=180)
+# Chat segments from the borrower's own side (right-hand bubbles) are not the collector's words.
+OWN_SIDES = frozenset({"right", "me", "self", "user", "from_me", "mine"})
+CALL_TYPE_WORDS = {
+    CallType.incoming: N_("answered call"),
+    CallType.outgoing: N_("outgoing call"),
+    CallType.missed: N_("missed call"),
+    CallType.rejected: N_("rejected call"),
+    CallType.blocked: N_("blocked call"),
+    CallType.voicemail: N_("call sent to voicemail"),
+}
+
+
+def gather(session: Session, negotiation_id: int) -> tuple[list[Contact], list[Passage]]:
+    """(contacts by the other side or of unknown direction, oldest first; passages)."""
+    rows = list_call_log(session, negotiation_id)
+    log_files = {row.evidence_id for row in rows}
+    items = [e for e in list_evidence(session, negotiation_id)
+             if e.id not in log_files and e.extracted_metadata.get("source") != "calllog"]
+    by_id = {e.id: e for e in items}
+    texts = _newest_texts(session, list(by_id))
+    messages = {evidence_id: found for (evidence_id, _), text in texts.items()
+                if (found := _message_contacts(by_id[evidence_id], text))}
+    recorded = [c for e in items if e.id not in messages and (c := _evidence_contact(e))]
+    recorded += [c for found in messages.values() for c in found]
+    contacts = _merge(recorded, [_log_contact(row) for row in rows])
+    contacts += [_entry_contact(entry) for entry in list_contact_entries(session, negotiation_id)]
+    contacts = [c for c in contacts if c.from_them is not False]
+    passages = [p for (evidence_id, source), text in sorted(texts.items())
+                if by_id[evidence_id].direction != Direction.from_me
+                for p in _text_passages(by_id[evidence_id], source, text)]
+    return sorted(contacts, key=lambda c: (c.at, c.key)), passages
+
+
+def _evidence_contact(item: Evidence) -> Contact | None:
+    """A contact for an item that says when and how it happened; chat screenshots and photos
+    carry no channel (their time is when the picture was taken), so they are not contacts."""
+    if item.occurred_at is None or item.channel is None or item.direction == Direction.from_me:
+        return None
+    number = normalise_number(item.counterpart_number) or None
+    channel = Text(CHANNEL_WORDS[item.channel])
+    if number:
+        what = Text("%(channel)s (evidence #%(id)s, %(number)s)", channel=channel, id=item.id,
+                    number=number)
+    else:
+        what = Text("%(channel)s (evidence #%(id)s)", channel=channel, id=item.id)
+    return Contact(
+        key=f"evidence:{item.id}", at=item.occurred_at, channel=item.channel,
+        from_them=True if item.direction == Direction.from_them else None,
+        what=_in_both(what), evidence_id=item.id,
+        answered=True if item.channel == Channel.call else None, number=number)
+
+
+def _log_contact(row: CallLogEntry) -> Contact:
+    what = Text("%(call)s (%(number)s, call log entry %(line)s)",
+                call=Text(CALL_TYPE_WORDS[row.call_type]),
+                number=row.number or Text("hidden number"), line=row.line)
+    return Contact(
+        key=f"calllog:{row.id}", at=row.started_at, channel=Channel.call,
+        from_them=row.call_type != CallType.outgoing, what=_in_both(what),
+        evidence_id=row.evidence_id,
+        answered=row.call_type in (CallType.incoming, CallType.outgoing),
+        number=row.number or None)
+
+
+def _entry_contact(entry: ContactEntry) -> Contact:
+    from_them = {Direction.from_them: True, Direction.from_me: False}.get(entry.direction)
+    what = Text("%(channel)s (recorded by hand, #%(id)s)",
+                channel=Text(CHANNEL_WORDS[entry.channel]), id=entry.id)
+    return Contact(
+        key=f"contact:{entry.id}", at=entry.occurred_at, channel=entry.channel,
+        from_them=from_them, what=_in_both(what),
+        evidence_id=entry.evidence_id, number=entry.counterpart_number,
+        third_party=entry.third_party, third_party_name=entry.third_party_name)
+
+
+def _merge(recorded: list[Contact], logged: list[Contact]) -> list[Contact]:
+    """Recorded contacts, each call merged with its log row, then the log rows left over."""
+    unused = {c.key: c for c in logged}
+    merged = []
+    for contact in recorded:
+        row = _log_row_for(contact, unused.values()) if contact.channel == Channel.call else None
+        if row is None:
+            merged.append(contact)
+            continue
+        del unused[row.key]
+        merged.append(Contact(
+            key=contact.key, at=contact.at, channel=contact.channel,
+            from_them=row.from_them if contact.from_them is None else contact.from_them,
+            what=contact.what, evidence_id=contact.evidence_id, answered=True,
+            number=contact.number or row.number, related=(row.key,)))
+    return merged + list(unused.values())
+
+
+def _log_row_for(call: Contact, rows) -> Contact | None:
+    def distance(row: Contact) -> timedelta:
+        return abs(row.at - call.at)
+    candidates = [r for r in rows if distance(r) <= SAME_CALL_WITHIN
+                  and (not call.number or not r.number or same_number(call.number, r.number))]
+    return min(candidates, key=lambda r: (distance(r), r.key), default=None)
+
+
+def _newest_texts(session: Session, evidence_ids: list[int]
+                  ) -> dict[tuple[int, str], ExtractedText]:
+    """The newest extracted text of each source per item (re-transcription keeps old ones)."""
+    if not evidence_ids:
+        return {}
+    newest: dict[tuple[int, str], ExtractedText] = {}
+    for text in session.exec(select(ExtractedText)
+                             .where(ExtractedText.evidence_id.in_(evidence_ids))
+                             .order_by(ExtractedText.id)):
+        newest[(text.evidence_id, str(text.source))] = text
+    return newest
+
+
+def _message_contacts(item: Evidence, text: ExtractedText) -> list[Contact]:
+    """The messages of a backup-like item: segments with an aware "time" and a "direction"."""
+    contacts = []
+    channel = item.channel or Channel.sms
+    for index, segment in enumerate(text.segments):
+        at = _segment_time(segment)
+        if at is None or "direction" not in segment or "call" in str(segment.get("status", "")):
+            continue
+        direction = str(segment["direction"])
+        number = normalise_number(str(segment.get("counterpart") or "")) or None
+        if number:
+            what = Text("%(channel)s (evidence #%(id)s, message %(n)s, %(number)s)",
+                        channel=Text(CHANNEL_WORDS[channel]), id=item.id, n=index + 1,
+                        number=number)
+        else:
+            what = Text("%(channel)s (evidence #%(id)s, message %(n)s)",
+                        channel=Text(CHANNEL_WORDS[channel]), id=item.id, n=index + 1)
+        contacts.append(Contact(
+            key=f"evidence:{item.id}#{index}", at=at, channel=channel,
+            from_them={"from_them": True, "from_me": False}.get(direction),
+            what=_in_both(what), evidence_id=item.id, number=number))
+    return contacts
+
+
+def _in_both(what: Text) -> tuple[str, str]:
+    """A contact's `what`, (zh, en)."""
+    return what.to("zh"), what.to("en")
+
+
+def _segment_time(segment: dict) -> datetime | None:
+    value = segment.get("time")
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _text_passages(item: Evidence, source: str, text: ExtractedText) -> list[Passage]:
+    if not text.segments:
+        return [Passage(item.id, source, 0, text.text, at=item.occurred_at)]
+    passages = []
+    for index, segment in enumerate(text.segments):
+        words = str(segment.get("text") or "")
+        if not words.strip() or _own(segment):
+            continue
+        start = segment.get("start")
+        start = float(start) if isinstance(start, (int, float)) else None
+        passages.append(Passage(
+            evidence_id=item.id, source=source, index=index, text=words, start_s=start,
+            shown_time=str(segment["time"]) if segment.get("time") else None,
+            at=_segment_time(segment) or _moment(item.occurred_at, start)))
+    return passages
+
+
+def _own(segment: dict) -> bool:
+    """A segment the borrower wrote: a right-hand chat bubble or a message sent. A transcript's
+    "speaker" left/right says nothing about who is who, so only "me" counts there."""
+    return (str(segment.get("side", "")).lower() in OWN_SIDES
+            or segment.get("speaker") == "me" or segment.get("direction") == "from_me")
+
+
+def _moment(started: datetime | None, offset_s: float | None) -> datetime | None:
+    if started is None:
+        return None
+    return started + timedelta(seconds=offset_s) if offset_s is not None else started

@@ -1,0 +1,141 @@
+"""What the text-extraction job handlers share (these in `logger.extract` and transcription's):
+reading the item's blob into memory (never as plaintext on disk), storing a derived file as a
+child item through intake, and recording the text, the warnings and any filled-in fields of the
+item. The handlers themselves take the worker's `logger.jobs.worker.JobContext`.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, delete
+
+from logger.record import custody
+from logger.errors import DuplicateEvidence, IntakeError, PermanentJobError
+from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
+from logger.promises.suggestions import suggest_for_text
+from logger.services import Services
+from storage.models import (CustodyAction, Evidence, ExtractedText, Negotiation, TextSource,
+                            User)
+
+log = logging.getLogger(__name__)
+
+# Fields a parse may fill in on the item, and only while they are empty (a person's word wins).
+FILLABLE = ("occurred_at", "direction", "counterpart_name", "counterpart_number", "subject")
+
+
+@dataclass(frozen=True)
+class ChildOutcome:
+    """What became of one file found inside an item: stored (as `evidence_id`), a duplicate
+    (of `evidence_id`), or refused (`reason`)."""
+
+    filename: str
+    status: str
+    evidence_id: int | None = None
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if v is not None}
+
+
+def load_evidence(services: Services, evidence_id: int) -> Evidence:
+    """The job's item (detached, readable). Raises PermanentJobError if it was deleted."""
+    with services.session() as session:
+        evidence = session.get(Evidence, evidence_id)
+        if evidence is None:
+            raise PermanentJobError(f"evidence #{evidence_id} no longer exists")
+        return evidence
+
+
+def read_blob(services: Services, blob_id: str) -> bytes:
+    """The whole original, decrypted in memory."""
+    with services.blobs.open(blob_id) as reader:
+        return reader.read()
+
+
+def store_child(services: Services, session: Session, *, parent: Evidence, data: bytes,
+                filename: str, details: EvidenceDetails | None = None) -> ChildOutcome:
+    """Store `data` as evidence whose parent is `parent`, through intake like any upload.
+
+    A duplicate is not an error: it is reported as such, pointing at the item already there
+    (the same child of `parent` under the same name, stored by an earlier run, counts as
+    stored). A refusal (type not accepted, too large) is reported with intake's reason.
+    Commits.
+    """
+    negotiation = session.get(Negotiation, parent.negotiation_id)
+    actor = session.get(User, parent.created_by) if parent.created_by else None
+    try:
+        child = ingest(session=session, blobs=services.blobs,
+                       source=IncomingFile(io.BytesIO(data), filename, source="extracted"),
+                       negotiation=negotiation, actor=actor,
+                       max_bytes=services.config.intake.max_file_bytes,
+                       tz=services.config.locale.zone, details=details, parent=parent)
+    except DuplicateEvidence as e:
+        existing = session.get(Evidence, e.existing_id)
+        again = existing is not None and existing.parent_id == parent.id and \
+            existing.original_filename == filename
+        return ChildOutcome(filename, "stored" if again else "duplicate", e.existing_id,
+                            None if again else str(e))
+    except IntakeError as e:
+        return ChildOutcome(filename, "refused", reason=str(e))
+    return ChildOutcome(filename, "stored", child.id)
+
+
+def record_results(services: Services, evidence_id: int, *, source: TextSource,
+                   text: str | None, segments: list[dict] | None = None,
+                   engine: str, model: str | None = None, metadata: dict[str, Any] | None = None,
+                   fill: dict[str, Any] | None = None, job: str) -> None:
+    """Record in one transaction what a job read from an item: its text (replacing the text an
+    earlier run of the same engine left, unless a person edited it), `metadata` merged into
+    `extracted_metadata`, and the `fill` fields that are still empty on the item, with a
+    custody event naming each change. Raises PermanentJobError if the item was deleted."""
+    with services.session() as session:
+        custody.lock_chain(session)
+        evidence = session.get(Evidence, evidence_id)
+        if evidence is None:
+            raise PermanentJobError(f"evidence #{evidence_id} was deleted while it was read")
+        stored = None
+        if text is not None:
+            session.execute(delete(ExtractedText).where(
+                ExtractedText.evidence_id == evidence_id, ExtractedText.source == source,
+                ExtractedText.engine == engine, ExtractedText.edited.is_(False)))
+            stored = ExtractedText(evidence_id=evidence_id, source=source, text=text,
+                                   segments=segments or [], engine=engine, model=model)
+            session.add(stored)
+        if metadata:
+            evidence.extracted_metadata = {**evidence.extracted_metadata, **metadata}
+        changes = _fill_empty(evidence, fill or {})
+        if changes:
+            custody.append_event(
+                session, action=CustodyAction.metadata_edit, actor_id=None,
+                negotiation_id=evidence.negotiation_id, evidence_id=evidence_id,
+                details={"by": f"{job} job", "changes": changes})
+        if stored is not None:
+            # Promise suggestions land with the text, in the same commit, read from the item's
+            # time as just filled in (an email's Date).
+            suggest_for_text(session, stored, default_tz=services.config.locale.zone)
+        session.commit()
+
+
+def _fill_empty(evidence: Evidence, fill: dict[str, Any]) -> dict[str, dict]:
+    changes: dict[str, dict] = {}
+    for name, value in fill.items():
+        if name not in FILLABLE:
+            raise ValueError(f"{name} is not a field a job may fill in")
+        current = getattr(evidence, name)
+        if value is None or (current is not None and str(current) != "unknown"):
+            continue
+        if current == value:
+            continue
+        setattr(evidence, name, value)
+        changes[name] = {"old": _jsonable(current), "new": _jsonable(value)}
+    return changes
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (int, float, bool)):
+        return value
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

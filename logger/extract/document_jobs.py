@@ -1,0 +1,107 @@
+"""The `extract_text` job: a text file, an XML export or a Word/Excel file -> searchable text.
+
+- Plain text (UTF-8, UTF-16 with a byte-order mark, GB18030): the text as it is.
+- An "SMS Backup & Restore" XML (`logger.extract.sms_backup`): one segment per message or call,
+  with its time, side ("them"/"me") and the other party; the item gets the first message's time
+  and, when every message is with one party, that party as counterpart.
+- Any other XML: the text its elements hold.
+- .docx / .xlsx (`logger.extract.office`): the paragraphs / the cell strings.
+The original is never changed; a re-run replaces the text an earlier run left.
+"""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from logger.extract import office as office_text
+from logger.extract import sms_backup
+from logger.errors import PermanentJobError
+from logger.extract.common import load_evidence, read_blob, record_results
+from logger.jobs.worker import JobContext
+from logger.intake.sniff.types import TEXT, XML
+from storage.models import Direction, Evidence, TextSource
+
+ENGINE = "liuhen-text"
+
+
+def extract_text_handler(ctx: JobContext) -> None:
+    """Run one extract_text job. Raises PermanentJobError for content that cannot be read
+    (another attempt reads it no better)."""
+    evidence = load_evidence(ctx.services, ctx.evidence_id)
+    data = read_blob(ctx.services, evidence.blob_id)
+    if evidence.media_type == XML.media_type and \
+            sms_backup.root_name(data[:4096]) in sms_backup.ROOTS:
+        _record_backup(ctx, evidence, data)
+        return
+    if evidence.media_type == XML.media_type:
+        text, warnings = _xml_text(data), []
+    elif evidence.media_type == TEXT.media_type:
+        text, warnings = decode_text_file(data), []
+    elif office_text.handles(evidence.media_type):
+        text, warnings = office_text.extract(data, evidence.media_type)
+    else:
+        raise PermanentJobError(f"evidence #{evidence.id} is {evidence.media_type}; "
+                                "there is no text to extract from that kind of file")
+    record_results(ctx.services, evidence.id, source=TextSource.text, text=text, engine=ENGINE,
+                   metadata={"parse_warnings": warnings}, job="extract_text")
+
+
+def decode_text_file(data: bytes) -> str:
+    """A text file's content: a byte-order mark decides; else UTF-8, else GB18030 (what Chinese
+    Windows writes), else Latin-1 (which reads anything)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", "replace")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _xml_text(data: bytes) -> str:
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as e:
+        raise PermanentJobError(f"the XML is not well formed ({e}); the original is kept as "
+                                "it is") from None
+    pieces = (" ".join(piece.split()) for piece in root.itertext())
+    return "\n".join(piece for piece in pieces if piece)
+
+
+def _record_backup(ctx: JobContext, evidence: Evidence, data: bytes) -> None:
+    messages: list[sms_backup.Message] = []
+    warnings: list[str] = []
+    try:
+        messages.extend(sms_backup.iter_backup(io.BytesIO(data)))
+    except ET.ParseError as e:
+        warnings.append(f"the backup's XML breaks off ({e}); the {len(messages)} messages "
+                        "before that point were read")
+    tz = ctx.services.config.locale.zone
+    lines = [_line(m, tz) for m in messages]
+    record_results(ctx.services, evidence.id, source=TextSource.text, text="\n".join(lines),
+                   segments=[m.segment() for m in messages], engine=ENGINE,
+                   metadata={"parse_warnings": warnings, "messages": len(messages)},
+                   fill=_backup_fill(messages), job="extract_text")
+
+
+def _line(message: sms_backup.Message, tz) -> str:
+    when = message.time.astimezone(tz).strftime("%Y-%m-%d %H:%M") if message.time else "?"
+    side = "me" if message.direction == Direction.from_me else "them"
+    party = message.contact_name or message.address or "?"
+    return f"{when} [{side} {party}] {message.text}"
+
+
+def _backup_fill(messages: list[sms_backup.Message]) -> dict[str, Any]:
+    """The first message's time; the other party when there is only one."""
+    times = [m.time for m in messages if m.time]
+    numbers = {m.number or m.address for m in messages}
+    names = {m.contact_name for m in messages}
+    fill: dict[str, Any] = {"occurred_at": min(times) if times else None}
+    if len(numbers) == 1:
+        fill["counterpart_number"] = numbers.pop()
+    if len(names) == 1:
+        fill["counterpart_name"] = names.pop()
+    return fill

@@ -1,0 +1,70 @@
+"""The `transcribe` job: an evidence item's recording -> a transcript row with timed segments.
+
+Decodes from the encrypted blob in memory (no plaintext on disk), transcribes each party's
+channel separately when a call was recorded in two-party stereo, and adds a new `ExtractedText`
+every time, so "re-transcribe with another model" keeps the earlier transcript.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from logger.errors import PermanentJobError
+from logger.promises.suggestions import suggest_for_text
+from storage.models import Evidence, ExtractedText, Negotiation, TextSource
+from transcription.audio import AudioDecodeError, decode_audio, looks_like_two_party_stereo
+from transcription.chinese import build_prompt
+from transcription.engines import make_engine
+from transcription.engines.base import Segment, transcribe_channels
+from logger.jobs.worker import JobContext
+
+
+def transcribe_handler(ctx: JobContext) -> None:
+    """Run one transcribe job. Raises with a plain-words message on failure (the worker keeps
+    it as the job's error; PermanentJobError when another attempt cannot help); the evidence
+    itself is never touched."""
+    services = ctx.services
+    with services.session() as session:
+        evidence = session.get(Evidence, ctx.evidence_id)
+        if evidence is None:
+            raise PermanentJobError(f"evidence #{ctx.evidence_id} no longer exists")
+        negotiation = session.get(Negotiation, evidence.negotiation_id)
+        blob_id = evidence.blob_id
+        language = ctx.options.get("language") or negotiation.language
+        prompt = None if language == "en" else build_prompt(negotiation.creditor,
+                                                            negotiation.collection_agency)
+
+    config = services.config.transcription
+    if ctx.options.get("model"):
+        config = dataclasses.replace(config, model=ctx.options["model"])
+    engine = make_engine(config, cache_dir=config.models_dir(services.config.storage.data_dir))
+
+    with services.blobs.open(blob_id) as reader:
+        try:
+            audio = decode_audio(reader, split_channels=True)
+        except AudioDecodeError as e:
+            raise PermanentJobError(str(e)) from e   # another attempt decodes no better
+    two_party = len(audio.channels) == 2 and looks_like_two_party_stereo(audio)
+    transcript = transcribe_channels(engine, audio.channels if two_party else [audio.mono],
+                                     language=language, prompt=prompt, progress=ctx.progress)
+
+    with services.session() as session:
+        text = ExtractedText(
+            evidence_id=ctx.evidence_id, source=TextSource.transcript,
+            language=transcript.language or None, text=transcript.text,
+            segments=[segment_dict(s) for s in transcript.segments],
+            engine=transcript.engine, model=transcript.model)
+        session.add(text)
+        # Promise suggestions land with the transcript, in the same commit.
+        suggest_for_text(session, text, default_tz=services.config.locale.zone)
+        session.commit()
+
+
+def segment_dict(segment: Segment) -> dict:
+    """A segment as stored (and as `liuhen show --json` prints it)."""
+    data = {"start": round(segment.start, 3), "end": round(segment.end, 3), "text": segment.text,
+            "speaker": segment.speaker, "avg_logprob": round(segment.avg_logprob, 4),
+            "no_speech_prob": round(segment.no_speech_prob, 4)}
+    if segment.words:
+        data["words"] = [{"start": w.start, "end": w.end, "text": w.text} for w in segment.words]
+    return data

@@ -1,0 +1,9 @@
+"""The evidence pages: upload (streamed), the details form, the viewers (call, screenshot, email,
+document) and downloads of the original. `bp` is created here; `pages` and `files` add its routes."""
+
+from flask import Blueprint
+
+bp = Blueprint("evidence", __name__)
+
+# The route modules add their views to `bp`; importing them here is what registers them.
+from web.evidence import files, pages  # noqa: E402,F401

@@ -1,0 +1,201 @@
+"""What the findings pages and the findings partials on other pages share: the negotiation's
+conduct report (computed once per state of the record, however many pages and partials ask),
+the flags of one line (the findings about one item, computed for that item alone on each
+request), the words for rules and the people a collector may have contacted instead of the
+borrower, and times shown in the negotiation's own zone (the zone the rules are judged in, which
+may not be the reader's)."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime as babel_datetime
+from flask import g, url_for
+from flask_babel import get_locale, gettext as _, lazy_gettext
+from sqlmodel import func, select
+
+from logger.conduct.report import ConductReport, conduct_report
+from logger.conduct.ruleset import Rule
+from logger.errors import NotFound
+from logger.negotiations import get_negotiation
+from logger.record.evidence import get_evidence
+from logger.record.timeline_flags import ConductFlag, conduct_flags
+from storage.models import CallType, CustodyEvent, ExtractedText, Negotiation, ThirdParty
+from web.access import db
+from web.state import app_state
+
+CACHE = "conduct_reports"
+# Lexicon categories (logger/conduct/rules/lexicon_*.toml) as people name them.
+CATEGORY_TITLES = {
+    "threat": lazy_gettext("Threats"),
+    "insult": lazy_gettext("Insults"),
+    "impersonation": lazy_gettext("Posing as police, a court or the government"),
+    "fake_legal": lazy_gettext("Fake legal documents"),
+    "false_consequence": lazy_gettext("Invented or exaggerated consequences"),
+    "disclosure": lazy_gettext("Making the debt public"),
+    "extra_fee": lazy_gettext("Extra fees"),
+    "borrow": lazy_gettext("Pressure to borrow elsewhere to repay"),
+}
+THIRD_PARTY_LABELS = {
+    ThirdParty.relative: lazy_gettext("A relative"),
+    ThirdParty.spouse: lazy_gettext("Spouse or partner"),
+    ThirdParty.employer: lazy_gettext("Employer"),
+    ThirdParty.colleague: lazy_gettext("A colleague"),
+    ThirdParty.friend: lazy_gettext("A friend"),
+    ThirdParty.neighbour: lazy_gettext("A neighbour"),
+    ThirdParty.contacts_list: lazy_gettext("Someone in my contacts list"),
+    ThirdParty.other: lazy_gettext("Someone else"),
+}
+CALL_TYPE_LABELS = {
+    CallType.incoming: lazy_gettext("Answered"),
+    CallType.outgoing: lazy_gettext("Made by me"),
+    CallType.missed: lazy_gettext("Missed"),
+    CallType.rejected: lazy_gettext("Rejected"),
+    CallType.blocked: lazy_gettext("Blocked"),
+    CallType.voicemail: lazy_gettext("To voicemail"),
+}
+
+
+def default_zone() -> ZoneInfo:
+    return app_state().config.locale.zone
+
+
+# Reports kept across requests, keyed by what they are computed from (see _record_state): the
+# findings page shows the whole report and every negotiation page its counts per rule (the
+# summary in the header), and computing it for a large negotiation takes seconds. Flags never
+# come from here: `line_flags` / `evidence_flags` show what logger.record.timeline_flags finds
+# for the lines shown.
+_REPORTS: OrderedDict[tuple, ConductReport] = OrderedDict()
+_REPORTS_LOCK = threading.Lock()
+_REPORTS_KEPT = 16
+
+
+def _record_state(negotiation: Negotiation) -> tuple:
+    """Changes whenever a report could: every change to the record is a custody event (intake,
+    edits, dismissals, contact entries, rule settings), and every new text (a transcript, OCR,
+    a correction) a new extracted_text row."""
+    session = db()
+    head = session.exec(select(func.max(CustodyEvent.seq))).one()
+    texts = session.exec(select(func.max(ExtractedText.id))).one()
+    storage = app_state().config.storage
+    return (str(storage.data_dir), storage.database_url, negotiation.id, head, texts,
+            default_zone().key)
+
+
+def report_for(negotiation: Negotiation) -> ConductReport:
+    """The negotiation's findings and counts: computed once per state of the record, and at
+    most once per request."""
+    cache = g.setdefault(CACHE, {})
+    if negotiation.id not in cache:
+        key = _record_state(negotiation)
+        with _REPORTS_LOCK:
+            report = _REPORTS.get(key)
+        if report is None:
+            report = conduct_report(db(), negotiation, default_zone=default_zone())
+            with _REPORTS_LOCK:
+                _REPORTS[key] = report
+                while len(_REPORTS) > _REPORTS_KEPT:
+                    _REPORTS.popitem(last=False)
+        cache[negotiation.id] = report
+    return cache[negotiation.id]
+
+
+def owned_report(negotiation_id: int) -> ConductReport | None:
+    """The report of a negotiation of the signed-in account, else None (for the partials,
+    which must show nothing rather than fail a page)."""
+    user = g.get("user")
+    if user is None:
+        return None
+    cache = g.get(CACHE, {})
+    if negotiation_id in cache:
+        return cache[negotiation_id]
+    try:
+        negotiation = get_negotiation(db(), negotiation_id, owner=user)
+    except NotFound:
+        return None
+    return report_for(negotiation)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A finding about one line as `findings/_flags.html` shows it."""
+
+    finding_id: str
+    rule_id: str
+    title: str
+    reason: str
+    url: str
+
+
+def line_flags(negotiation_id: int, found: Iterable[ConductFlag]) -> list[Flag]:
+    """The findings about one line (`TimelineItem.findings`), each with its words in the
+    reader's language and a link to it on the findings page."""
+    return [Flag(f.finding_id, f.rule.id, rule_title(f.rule), in_language(f.reason),
+                 url_for("findings.show", negotiation_id=negotiation_id, all=f.rule.id,
+                         _anchor=f"finding-{f.finding_id}"))
+            for f in found]
+
+
+def evidence_flags(evidence) -> list[Flag]:
+    """The flags of one evidence item (anything with `id`), computed for it alone on each
+    request; [] when it is not the signed-in reader's (the partial shows nothing then)."""
+    user = g.get("user")
+    if user is None:
+        return []
+    try:
+        item = get_evidence(db(), evidence.id, owner=user)
+    except NotFound:
+        return []
+    negotiation = db().get(Negotiation, item.negotiation_id)
+    found = conduct_flags(db(), negotiation, [item.id], default_zone=default_zone())
+    return line_flags(negotiation.id, found.get(item.id, ()))
+
+
+def language() -> str:
+    """"zh" or "en": which of the rule data's two texts the reader gets."""
+    return "zh" if get_locale().language == "zh" else "en"
+
+
+def in_language(texts: dict[str, str]) -> str:
+    return texts.get(language()) or next(iter(texts.values()), "")
+
+
+def text_language(text: str) -> str:
+    """The language a data text is written in (rule sources are Chinese or English), so pages
+    can mark it for screen readers and for the translation checks."""
+    return "zh-Hans" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"
+
+
+def rule_title(rule: Rule) -> str:
+    """A short heading for a rule; its full description comes from the rule set file."""
+    params = rule.params
+    if rule.check == "quiet_hours":
+        return _("Contact outside %(start)s–%(end)s", start=params["allowed_from"],
+                 end=params["allowed_until"])
+    if rule.check == "unanswered_per_day":
+        return _("More than %(limit)s unanswered calls in a day", limit=params["limit"])
+    if rule.check == "attempts_in_window":
+        return _("More than %(limit)s calls in %(days)s days", limit=params["limit"],
+                 days=params["days"])
+    if rule.check == "third_party":
+        return _("Contact with people other than you")
+    titles = [str(CATEGORY_TITLES[c]) for c in params.get("categories", ())
+              if c in CATEGORY_TITLES]
+    return " · ".join(titles) or in_language(rule.description)
+
+
+def local_time(iso_text: str | None, zone_name: str) -> str:
+    """A finding's local time ("2024-12-03T22:31:05+08:00") as people read it, in the zone the
+    rules judged it in."""
+    if not iso_text:
+        return _("Time unknown")
+    return local_moment(datetime.fromisoformat(iso_text), zone_name)
+
+
+def local_moment(moment: datetime, zone_name: str) -> str:
+    return babel_datetime(moment, "medium", tzinfo=ZoneInfo(zone_name), locale=get_locale())

@@ -1,0 +1,9 @@
+"""Promises and payments (`pages`, with the forms they read in `forms`), and reminders as a person
+sees them: notifications, the private calendar feed, the reminder email (`notifications`)."""
+
+from flask import Blueprint
+
+bp = Blueprint("promises", __name__)
+
+# The route modules add their views to `bp`; importing them here is what registers them.
+from web.promises import notifications, pages  # noqa: E402,F401
