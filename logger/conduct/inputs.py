@@ -46,21 +46,21 @@ def gather(session: Session, negotiation_id: int) -> tuple[list[Contact], list[P
     items = [e for e in list_evidence(session, negotiation_id)
              if e.id not in log_files and e.extracted_metadata.get("source") != "calllog"]
     by_id = {e.id: e for e in items}
-    texts = _newest_texts(session, list(by_id))
+    texts = newest_texts(session, list(by_id))
     messages = {evidence_id: found for (evidence_id, _), text in texts.items()
-                if (found := _message_contacts(by_id[evidence_id], text))}
-    recorded = [c for e in items if e.id not in messages and (c := _evidence_contact(e))]
+                if (found := message_contacts(by_id[evidence_id], text))}
+    recorded = [c for e in items if e.id not in messages and (c := evidence_contact(e))]
     recorded += [c for found in messages.values() for c in found]
-    contacts = _merge(recorded, [_log_contact(row) for row in rows])
-    contacts += [_entry_contact(entry) for entry in list_contact_entries(session, negotiation_id)]
+    contacts = merge_contacts(recorded, [log_contact(row) for row in rows])
+    contacts += [entry_contact(entry) for entry in list_contact_entries(session, negotiation_id)]
     contacts = [c for c in contacts if c.from_them is not False]
     passages = [p for (evidence_id, source), text in sorted(texts.items())
                 if by_id[evidence_id].direction != Direction.from_me
-                for p in _text_passages(by_id[evidence_id], source, text)]
+                for p in text_passages(by_id[evidence_id], source, text)]
     return sorted(contacts, key=lambda c: (c.at, c.key)), passages
 
 
-def _evidence_contact(item: Evidence) -> Contact | None:
+def evidence_contact(item: Evidence) -> Contact | None:
     """A contact for an item that says when and how it happened; chat screenshots and photos
     carry no channel (their time is when the picture was taken), so they are not contacts."""
     if item.occurred_at is None or item.channel is None or item.direction == Direction.from_me:
@@ -79,7 +79,7 @@ def _evidence_contact(item: Evidence) -> Contact | None:
         answered=True if item.channel == Channel.call else None, number=number)
 
 
-def _log_contact(row: CallLogEntry) -> Contact:
+def log_contact(row: CallLogEntry) -> Contact:
     what = Text("%(call)s (%(number)s, call log entry %(line)s)",
                 call=Text(CALL_TYPE_WORDS[row.call_type]),
                 number=row.number or Text("hidden number"), line=row.line)
@@ -91,7 +91,7 @@ def _log_contact(row: CallLogEntry) -> Contact:
         number=row.number or None)
 
 
-def _entry_contact(entry: ContactEntry) -> Contact:
+def entry_contact(entry: ContactEntry) -> Contact:
     from_them = {Direction.from_them: True, Direction.from_me: False}.get(entry.direction)
     what = Text("%(channel)s (recorded by hand, #%(id)s)",
                 channel=Text(CHANNEL_WORDS[entry.channel]), id=entry.id)
@@ -102,7 +102,7 @@ def _entry_contact(entry: ContactEntry) -> Contact:
         third_party=entry.third_party, third_party_name=entry.third_party_name)
 
 
-def _merge(recorded: list[Contact], logged: list[Contact]) -> list[Contact]:
+def merge_contacts(recorded: list[Contact], logged: list[Contact]) -> list[Contact]:
     """Recorded contacts, each call merged with its log row, then the log rows left over."""
     unused = {c.key: c for c in logged}
     merged = []
@@ -128,7 +128,7 @@ def _log_row_for(call: Contact, rows) -> Contact | None:
     return min(candidates, key=lambda r: (distance(r), r.key), default=None)
 
 
-def _newest_texts(session: Session, evidence_ids: list[int]
+def newest_texts(session: Session, evidence_ids: list[int]
                   ) -> dict[tuple[int, str], ExtractedText]:
     """The newest extracted text of each source per item (re-transcription keeps old ones)."""
     if not evidence_ids:
@@ -141,7 +141,7 @@ def _newest_texts(session: Session, evidence_ids: list[int]
     return newest
 
 
-def _message_contacts(item: Evidence, text: ExtractedText) -> list[Contact]:
+def message_contacts(item: Evidence, text: ExtractedText) -> list[Contact]:
     """The messages of a backup-like item: segments with an aware "time" and a "direction"."""
     contacts = []
     channel = item.channel or Channel.sms
@@ -181,7 +181,7 @@ def _segment_time(segment: dict) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
-def _text_passages(item: Evidence, source: str, text: ExtractedText) -> list[Passage]:
+def text_passages(item: Evidence, source: str, text: ExtractedText) -> list[Passage]:
     if not text.segments:
         return [Passage(item.id, source, 0, text.text, at=item.occurred_at)]
     passages = []

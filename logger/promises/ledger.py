@@ -1,5 +1,6 @@
 """The promises, payments and sent reminders of a negotiation as lines of its timeline, each at
-the moment it happened (a promise when it was said), with its flags."""
+the moment it happened (a promise when it was said), with its flags. `logger.record.timeline`
+places them among the evidence, page by page."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """The record itself: evidence items, the custody log (a hash chain), transcripts and their
-edits, the integrity check of a data dir, and the timeline of a negotiation as a person reads it.
+edits, the integrity check of a data dir, the timeline of a negotiation as a person reads it,
+and search across the evidence.
 
 May import `storage`, logger's base modules (config, errors, services...) and `logger.jobs` (a
-new transcription is a queued job); the timeline also reads promises, reminders and conduct
-findings. Never Flask or Whisper.
+new transcription is a queued job); the timeline (`timeline`, `timeline_flags`) also reads
+promises, sent reminders and conduct findings, the read side above those packages. Never Flask or
+Whisper.
 """

@@ -150,9 +150,10 @@ def read_timeline(session: Session, negotiation: Negotiation, *, default_zone: Z
     judged in when neither the negotiation nor its owner has one). Unless `channels` or
     `direction` narrow the evidence, the promises, payments and sent reminders of the page's
     stretch of time come among it, their flags as of `now` (default: the present). A page's
-    stretch runs from the cursor it was asked from (else its own outermost dated item where
-    more pages follow, else open) to the same on the other side, so consecutive pages share out
-    the ledger without gaps or repeats; a page of undated items only has none.
+    stretch runs from the cursor it was asked from (else its own outermost item where more
+    pages follow, else open) to the same on the other side, undated items standing at
+    UNKNOWN_TIME as in the paging, so consecutive pages share out the ledger without gaps or
+    repeats. Flags are computed for this page's lines only.
     """
     page = timeline_page(session, negotiation.id, order=order, after=after, before=before,
                          channels=channels, direction=direction, limit=limit)
@@ -245,9 +246,9 @@ def job_states(session: Session, evidence_ids: Sequence[int]) -> dict[int, JobSt
 
 def _with_ledger(session: Session, negotiation: Negotiation, page: TimelinePage,
                  after: Cursor | None, before: Cursor | None, now: datetime | None) -> list[Line]:
-    """The page's evidence with the ledger lines of its stretch of time, in the page's order.
-    Undated items stand at UNKNOWN_TIME here, as in the paging, so the ledger after the last
-    dated item falls to the page that holds it or the first undated page after it."""
+    """The page's evidence with the ledger lines of its stretch of time, in the page's order
+    (see `read_timeline`). Undated items bound the stretch at UNKNOWN_TIME, so the ledger after
+    the last dated item falls to the page holding it, or to the first undated page after it."""
     newest_first = page.order == Order.newest_first
     times = sorted(item.cursor.at for item in page.items)
     newer_cursor, older_cursor = (after, before) if newest_first else (before, after)

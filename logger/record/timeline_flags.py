@@ -29,8 +29,8 @@ from sqlmodel import Session, select
 from logger.conduct.checks import CHECKS, Contact, Finding, Passage
 # The same helpers `gather` composes its inputs with, so a page and the report cannot disagree on
 # what a contact is.
-from logger.conduct.inputs import (_entry_contact, _evidence_contact, _log_contact, _merge,
-                                   _message_contacts, _newest_texts, _text_passages)
+from logger.conduct.inputs import (entry_contact, evidence_contact, log_contact, merge_contacts,
+                                   message_contacts, newest_texts, text_passages)
 from logger.conduct.report import conduct_choice
 from logger.conduct.ruleset import Rule
 from storage.models import (CallLogEntry, ContactEntry, Direction, Evidence, ExtractedText,
@@ -90,7 +90,7 @@ def _gather_near(session: Session, negotiation_id: int, ids: set[int], rules: li
     rows = _call_log(session, negotiation_id, CallLogEntry.evidence_id.in_(ids))
     entries = _entries(session, negotiation_id, ContactEntry.evidence_id.in_(ids))
     log_files = {row.evidence_id for row in rows}
-    texts = _newest_texts(session, [e.id for e in items if _counted(e, log_files)])
+    texts = newest_texts(session, [e.id for e in items if _counted(e, log_files)])
     passages = _passages(items, texts, log_files)
     own = _contacts(items, texts, rows, entries, log_files)
     if not own:
@@ -141,12 +141,12 @@ def _contacts(items: list[Evidence], texts: Texts, rows: list[CallLogEntry],
                      key=lambda e: (e.occurred_at or _FAR_FUTURE, e.id))
     by_id = {e.id: e for e in counted}
     messages = {evidence_id: found for (evidence_id, _), text in texts.items()
-                if evidence_id in by_id and (found := _message_contacts(by_id[evidence_id], text))}
-    recorded = [c for e in counted if e.id not in messages and (c := _evidence_contact(e))]
+                if evidence_id in by_id and (found := message_contacts(by_id[evidence_id], text))}
+    recorded = [c for e in counted if e.id not in messages and (c := evidence_contact(e))]
     recorded += [c for found in messages.values() for c in found]
-    logged = [_log_contact(row) for row in sorted(rows, key=lambda r: (r.started_at, r.id))]
-    contacts = _merge(recorded, logged)
-    contacts += [_entry_contact(entry)
+    logged = [log_contact(row) for row in sorted(rows, key=lambda r: (r.started_at, r.id))]
+    contacts = merge_contacts(recorded, logged)
+    contacts += [entry_contact(entry)
                  for entry in sorted(entries, key=lambda e: (e.occurred_at, e.id))]
     return sorted((c for c in contacts if c.from_them is not False), key=lambda c: (c.at, c.key))
 
@@ -155,7 +155,7 @@ def _passages(items: list[Evidence], texts: Texts, log_files: set[int]) -> list[
     by_id = {e.id: e for e in items if _counted(e, log_files)}
     return [p for (evidence_id, source), text in sorted(texts.items())
             if evidence_id in by_id and by_id[evidence_id].direction != Direction.from_me
-            for p in _text_passages(by_id[evidence_id], source, text)]
+            for p in text_passages(by_id[evidence_id], source, text)]
 
 
 def _counted(item: Evidence, log_files: set[int]) -> bool:

@@ -290,3 +290,17 @@ def test_promises_and_payments_appear_in_time_order_once_across_pages(client, se
     assert sorted(seen) == sorted(at_of), "every line exactly once"
     moments = [at_of[entry] for entry in seen]
     assert moments == sorted(moments, reverse=True), "newest first, ledger among the evidence"
+
+
+def test_a_line_shows_the_conduct_findings_about_it(client, session, negotiation):
+    """The flags come with the line (computed for the page), linking to the finding."""
+    night = make_item(session, negotiation, datetime(2024, 12, 3, 15, 5, tzinfo=UTC),
+                      text="我是朝阳区人民法院的，你的案子已经立案了。")   # 23:05 in Shanghai
+    day = make_item(session, negotiation, datetime(2024, 12, 4, 3, 0, tzinfo=UTC))
+    html = client.get(f"/negotiations/{negotiation.id}").get_data(as_text=True)
+    lines = dict(re.findall(r'data-testid="timeline-item" data-id="(\d+)"(.*?)</li>', html, re.S))
+    rules = re.findall(r'data-testid="conduct-flag" data-rule="([\w.]+)"', lines[str(night.id)])
+    assert sorted(rules) == ["cn.impersonation", "cn.quiet_hours"]
+    assert f'href="/negotiations/{negotiation.id}/findings?all=cn.quiet_hours#finding-' in \
+        lines[str(night.id)]
+    assert "conduct-flag" not in lines[str(day.id)]
