@@ -3,7 +3,7 @@ dir (SQLCipher): p50 and p95 of the first page and of a page deep in the middle,
 job poll. Goal: p95 < 150 ms. Requests go through the whole Flask app in-process (routing, the
 sign-in gate, the query, rendering), so the figures are what the server spends per page.
 
-    .venv/bin/python bench/timeline.py [--items 10000] [--requests 60]
+    .venv/bin/python bench/timeline.py [--items 10000] [--calls 1000] [--requests 60]
 """
 
 import argparse
@@ -23,8 +23,8 @@ from logger.config import VaultConfig, load_config
 from logger.negotiations import add_negotiation
 from logger.services import Services
 from logger.record.timeline import Cursor, timeline_page
-from storage.models import (Channel, Direction, Evidence, EvidenceKind, ExtractedText, Job,
-                            JobKind, JobStatus, TextSource)
+from storage.models import (CallLogEntry, CallType, Channel, Direction, Evidence, EvidenceKind,
+                            ExtractedText, Job, JobKind, JobStatus, TextSource)
 from web import create_app
 
 PASSPHRASE = "bench passphrase"
@@ -32,8 +32,9 @@ CHANNELS = [Channel.call, Channel.wechat, Channel.sms, Channel.email, Channel.ap
 LINE = "您好，这里是信用飞催收部，关于您的逾期账单，请在本月十五号之前还款，否则我们将采取进一步措施。"
 
 
-def fill(services: Services, items: int) -> int:
+def fill(services: Services, items: int, calls: int = 0) -> int:
     """`items` evidence rows with a transcript each (and a running or failed job on every 50th),
+    and `calls` imported calls from one exported call log (lines of their own on the timeline),
     inserted in bulk through the models' tables. Returns the negotiation id."""
     start = datetime(2023, 1, 1, tzinfo=UTC)
     with services.session() as session:
@@ -58,8 +59,24 @@ def fill(services: Services, items: int) -> int:
                                  status=JobStatus.running if i % 100 else JobStatus.failed,
                                  progress=0.4, error=None if i % 100 else "silent", options={},
                                  attempts=1, max_attempts=3, created_at=start, updated_at=start))
-        for table, rows in ((Evidence, evidence), (ExtractedText, texts), (Job, jobs)):
-            session.execute(sa.insert(table.__table__), rows)
+        log_id = items + 1
+        if calls:
+            evidence.append(dict(
+                id=log_id, negotiation_id=negotiation.id, kind=EvidenceKind.document,
+                channel=Channel.call, direction=Direction.unknown, occurred_at=None,
+                counterpart_name=None, counterpart_number=None, original_filename="calls.csv",
+                media_type="text/csv", size=1000,
+                sha256=secrets.token_hex(32), blob_id=secrets.token_hex(16),
+                extracted_metadata={"source": "calllog"}, created_at=start))
+        log = [dict(negotiation_id=negotiation.id, evidence_id=log_id, number="95188",
+                    name="客服", started_at=start + timedelta(minutes=97 * items * n / calls + 7),
+                    duration_s=0 if n % 3 else 60,
+                    call_type=CallType.missed if n % 3 else CallType.incoming, line=n + 2)
+               for n in range(calls)]
+        for table, rows in ((Evidence, evidence), (ExtractedText, texts), (Job, jobs),
+                            (CallLogEntry, log)):
+            if rows:
+                session.execute(sa.insert(table.__table__), rows)
         session.commit()
         return negotiation.id
 
@@ -100,14 +117,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--calls", type=int, default=1000,
+                        help="imported calls spread over the same time (call-log lines)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
         config = dataclasses.replace(load_config(env={}).with_data_dir(Path(tmp) / "data"),
                                      vault=VaultConfig(kdf_memory_mib=8, kdf_iterations=1))
         with Services.create(config, PASSPHRASE) as services:
             started = time.perf_counter()
-            negotiation_id = fill(services, args.items)
-            print(f"created {args.items} items in {time.perf_counter() - started:.1f} s")
+            negotiation_id = fill(services, args.items, args.calls)
+            print(f"created {args.items} items and {args.calls} imported calls in "
+                  f"{time.perf_counter() - started:.1f} s")
             app = create_app(services)
             client = app.test_client()
             page = client.get("/login").get_data(as_text=True)
@@ -130,7 +150,8 @@ def main() -> None:
             polled, _ = measure(client, f"{base}/jobs?ids={ids}", args.requests)
             domain_first, domain_deep = measure_domain(services, negotiation_id, middle,
                                                        args.requests)
-    print(f"timeline of {args.items} items, 50 per page, SQLCipher, in-process Flask")
+    print(f"timeline of {args.items} items and {args.calls} imported calls, 50 items per page, "
+          "SQLCipher, in-process Flask")
     report("first page", first)
     report("jump to the middle (date)", deep)
     report("next page from the middle", paged)

@@ -19,8 +19,10 @@ from enum import StrEnum, auto
 from sqlmodel import Session, func, select
 
 from logger.record import custody
+from logger.record.evidence import CONTACT_KINDS
 from logger.errors import LiuhenError, NotFound
 from storage.models import CustodyAction, Evidence, EvidenceKind, Negotiation, User
+from storage.models.types import TimePrecision
 from storage.models.promises import Promise
 
 # The fields a person sets, in the order forms show them.
@@ -283,7 +285,10 @@ def next_promised_payment(session: Session, negotiation: Negotiation) -> Promise
 
 @dataclass(frozen=True)
 class NegotiationStatus:
-    """What the overview says about one negotiation."""
+    """What the overview says about one negotiation. `last_contact` is the latest known time of
+    a contact between the sides (a call, chat, email, text message or letter: not a document,
+    a note or a receipt), `day` in `last_contact_precision` when only its date is known; an
+    item whose time is unknown never counts, and its upload time is no contact."""
 
     negotiation: Negotiation
     days_overdue: int | None
@@ -291,6 +296,7 @@ class NegotiationStatus:
     last_contact: datetime | None
     next_promised_payment: Promise | None
     evidence_counts: dict[EvidenceKind, int] = field(default_factory=dict)
+    last_contact_precision: TimePrecision | None = None
 
     @property
     def evidence_total(self) -> int:
@@ -304,23 +310,41 @@ def negotiation_statuses(session: Session, negotiations: Iterable[Negotiation], 
     negotiations = list(negotiations)
     ids = [n.id for n in negotiations]
     counts: dict[int, dict[EvidenceKind, int]] = {i: {} for i in ids}
-    last: dict[int, datetime] = {}
+    last: dict[int, tuple[datetime, TimePrecision | None]] = {}
     if ids:
         for negotiation_id, kind, count in session.exec(
                 select(Evidence.negotiation_id, Evidence.kind, func.count(Evidence.id))
                 .where(Evidence.negotiation_id.in_(ids))
                 .group_by(Evidence.negotiation_id, Evidence.kind)):
             counts[negotiation_id][EvidenceKind(kind)] = count
-        latest = (select(Evidence.negotiation_id, func.max(Evidence.occurred_at))
-                  .where(Evidence.negotiation_id.in_(ids)).group_by(Evidence.negotiation_id))
-        last = {negotiation_id: moment for negotiation_id, moment in session.exec(latest)
-                if moment is not None}
+        last = _last_contacts(session, ids)
     statuses = []
     for n in negotiations:
         days = days_overdue(n.overdue_since, today)
         statuses.append(NegotiationStatus(
             negotiation=n, days_overdue=days, stage=overdue_stage(days),
-            last_contact=last.get(n.id), next_promised_payment=next_promised_payment(session, n),
-            evidence_counts=dict(sorted(counts[n.id].items(), key=lambda kv: -kv[1]))))
+            last_contact=last.get(n.id, (None, None))[0],
+            next_promised_payment=next_promised_payment(session, n),
+            evidence_counts=dict(sorted(counts[n.id].items(), key=lambda kv: -kv[1])),
+            last_contact_precision=last.get(n.id, (None, None))[1]))
     return statuses
+
+
+def _last_contacts(session: Session, ids: list[int]
+                   ) -> dict[int, tuple[datetime, TimePrecision | None]]:
+    """negotiation id -> (time, precision) of its latest contact of known time."""
+    contacts = (Evidence.negotiation_id.in_(ids), Evidence.kind.in_(list(CONTACT_KINDS)),
+                Evidence.occurred_at.is_not(None))
+    latest = (select(Evidence.negotiation_id, func.max(Evidence.occurred_at).label("at"))
+              .where(*contacts).group_by(Evidence.negotiation_id).subquery())
+    rows = session.exec(
+        select(Evidence.negotiation_id, Evidence.occurred_at, Evidence.occurred_at_precision)
+        .join(latest, (latest.c.negotiation_id == Evidence.negotiation_id)
+              & (latest.c.at == Evidence.occurred_at)).where(*contacts))
+    found: dict[int, tuple[datetime, TimePrecision | None]] = {}
+    for negotiation_id, moment, precision in rows:
+        # Of two contacts at the same moment, the one whose clock time is known says more.
+        if negotiation_id not in found or precision != TimePrecision.day:
+            found[negotiation_id] = (moment, precision)
+    return found
 

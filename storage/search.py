@@ -65,9 +65,11 @@ def search(session: Session, query: str, *, owner_id: int | None = None,
            ) -> list[SearchHit]:
     """Find evidence whose extracted text, note or metadata contains every word of `query`.
 
-    One hit per matching text, note or metadata, newest evidence first (by when it happened,
-    else when it was stored); `offset` skips that many hits (for pages). `owner_id` keeps to
-    that account's negotiations; `negotiation_id` to one negotiation. A blank query returns [].
+    One hit per matching text, note or metadata, newest evidence first by when it happened; the
+    items whose time is unknown come first, as on the timeline (newest intake first), never
+    placed by their upload time among the dated ones. `offset` skips that many hits (for
+    pages). `owner_id` keeps to that account's negotiations; `negotiation_id` to one
+    negotiation. A blank query returns [].
     Raises ValueError if `limit` < 1 or `offset` < 0.
     """
     if limit < 1:
@@ -83,8 +85,8 @@ def search(session: Session, query: str, *, owner_id: int | None = None,
     rows = session.execute(
         sa.select(found.c.evidence_id, found.c.negotiation_id, found.c.source, found.c.body,
                   found.c.text_id)
-        .order_by(found.c.at.desc(), found.c.evidence_id.desc(), found.c.source,
-                  found.c.text_id)
+        .order_by(found.c.undated.desc(), found.c.at.desc(), found.c.evidence_id.desc(),
+                  found.c.source, found.c.text_id)
         .limit(limit).offset(offset)
     ).all()
     return [
@@ -224,7 +226,8 @@ def _select(evidence: sa.Table, source: sa.ColumnElement, body: sa.ColumnElement
         evidence.c.negotiation_id.label("negotiation_id"),
         source.label("source"),
         body.label("body"),
-        sa.func.coalesce(evidence.c.occurred_at, evidence.c.created_at).label("at"),
+        evidence.c.occurred_at.label("at"),
+        sa.case((evidence.c.occurred_at.is_(None), 1), else_=0).label("undated"),
         (text_id if text_id is not None else sa.cast(sa.null(), sa.Integer)).label("text_id"),
     )
 

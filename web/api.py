@@ -6,6 +6,9 @@ NAME`); the cookie session and CSRF play no part. Every error is JSON, `{"error"
 "message": <sentence in the account's language>}`: 401 without a valid token, 404 for an id that
 is missing or another account's (the same answer), 400 for bad input, 409 for a duplicate (with
 `existing_id`), 413 for a file over the limit, 503 while the data dir is locked.
+
+Every time is ISO 8601, local in the negotiation's zone with its offset
+("2026-11-20T21:47:00+08:00"); a time known only to the day is its date ("2024-12-12").
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from flask_babel import gettext as _
 from sqlmodel import func, select
 from werkzeug.exceptions import HTTPException
 
-from logger.record.evidence import evidence_detail, evidence_summary, iso
+from logger.record.evidence import evidence_detail, evidence_summary
+from logger.record.moments import machine_time
 from logger.record.search import PAGE_SIZE, Result, find_results
 from logger.negotiations import (NegotiationInvalid, add_negotiation, list_negotiations,
                                  parse_fields)
@@ -27,12 +31,14 @@ from logger.promises.payments import payment_dict
 from logger.promises.promises import promise_dict
 from logger.record.timeline import (DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Cursor, ItemKind, Line,
                                     Order, TimelineItem, read_timeline)
+from logger.record.timeline_calls import CallLine
 from logger.tokens import verify_token
 from storage.models import Channel, Direction, Evidence, Negotiation
 from web.access import db, owned_evidence, owned_negotiation
 from web.search import result_url
 from web.state import app_state
 from web.streaming import UploadRefused, UploadResult, UploadStatus, ingest_multipart
+from web.zone import zone_of
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -170,7 +176,8 @@ def _upload_json(result: UploadResult) -> dict:
     data = {"file": result.filename, "status": str(result.status), "message": result.message}
     if result.evidence is not None:
         data["id"] = result.evidence.id
-        data["evidence"] = evidence_summary(result.evidence)
+        data["evidence"] = evidence_summary(
+            result.evidence, zone_of(db().get(Negotiation, result.evidence.negotiation_id)))
     if result.existing_id is not None:
         data["existing_id"] = result.existing_id
     return data
@@ -196,8 +203,10 @@ def _upload_reply(items: list[dict], results: list[UploadResult]):
 
 @bp.get("/evidence/<int:evidence_id>")
 def evidence(evidence_id: int):
-    """The same JSON as `liuhen show ID --json`."""
-    return jsonify(evidence_detail(db(), owned_evidence(evidence_id)))
+    """The same JSON as `liuhen show ID --json`, with local times."""
+    item = owned_evidence(evidence_id)
+    return jsonify(evidence_detail(db(), item, zone_of(db().get(Negotiation,
+                                                                  item.negotiation_id))))
 
 
 @bp.get("/evidence/<int:evidence_id>/original")
@@ -216,11 +225,12 @@ def original(evidence_id: int) -> Response:
 @bp.get("/negotiations/<int:negotiation_id>/timeline")
 def timeline(negotiation_id: int):
     """One page of the timeline, the same lines as the page shows: evidence (`type` evidence,
-    with the conduct `findings` about it) and, unless channel or direction narrow it, the
-    promises, payments and sent reminders of the same stretch of time (`type` promise, payment,
-    reminder), each with its `flags`. Query: order=desc|asc, limit (1-200 evidence items),
-    after=<next> or before=<previous> (tokens from the last reply), channel (repeatable),
-    direction."""
+    with the conduct `findings` about it, each "active" or "needs_direction"), the imported
+    calls of the same stretch of time (`type` call_log, with the file they were read from)
+    and, unless channel or direction narrow it, the promises, payments and sent reminders
+    (`type` promise, payment, reminder), each with its `flags`. Query: order=desc|asc, limit
+    (1-200 evidence items), after=<next> or before=<previous> (tokens from the last reply),
+    channel (repeatable), direction."""
     target = owned_negotiation(negotiation_id)
     args = request.args
     try:
@@ -237,47 +247,74 @@ def timeline(negotiation_id: int):
             "Check the query: order is desc or asc, limit 1–%(max)d, after/before are tokens "
             "from a previous reply, channel and direction are values shown in the items.",
             max=MAX_PAGE_SIZE)) from None
-    page = found.page
-    return jsonify(order=str(page.order.value), items=[_line_json(line) for line in found.lines],
+    page, tz = found.page, zone_of(target)
+    return jsonify(order=str(page.order.value),
+                   items=[_line_json(line, tz) for line in found.lines],
                    next=page.later_in_order, previous=page.earlier_in_order)
 
 
-def _line_json(line: Line) -> dict:
+def _line_json(line: Line, tz: ZoneInfo) -> dict:
     if isinstance(line, TimelineItem):
-        return _evidence_line_json(line)
-    return _ledger_line_json(line)
+        return _evidence_line_json(line, tz)
+    if isinstance(line, CallLine):
+        return _call_line_json(line, tz)
+    return _ledger_line_json(line, tz)
 
 
-def _evidence_line_json(item: TimelineItem) -> dict:
+def _findings_json(found) -> list[dict]:
+    return [{"id": f.finding_id, "rule_id": f.rule.id, "check": f.rule.check,
+             "reason": dict(f.reason),
+             "state": "needs_direction" if f.needs_direction else "active"} for f in found]
+
+
+def _call_line_json(line: CallLine, tz: ZoneInfo) -> dict:
+    """An imported call: when, with whom, what kind and how long, and the exported file (an
+    evidence item) and line it was read from."""
+    return {"type": line.kind, "id": line.id, "occurred_at": machine_time(line.occurred_at, tz),
+            "channel": str(line.channel), "direction": str(line.direction),
+            "number": line.number or None, "name": line.name,
+            "call_type": str(line.call_type), "duration_s": line.duration_s,
+            "source": {"evidence_id": line.source_evidence_id,
+                       "original_filename": line.source_filename, "line": line.source_line},
+            "findings": _findings_json(line.findings)}
+
+
+def _evidence_line_json(item: TimelineItem, tz: ZoneInfo) -> dict:
     job = item.job
     return {
-        "type": str(item.kind), "id": item.id, "occurred_at": iso(item.occurred_at),
+        "type": str(item.kind), "id": item.id,
+        "occurred_at": machine_time(item.occurred_at, tz, item.occurred_at_precision),
+        "occurred_at_source": str(item.occurred_at_source) if item.occurred_at_source else None,
+        "occurred_at_precision": str(item.occurred_at_precision)
+        if item.occurred_at_precision else None,
         "kind": str(item.evidence_kind), "channel": str(item.channel) if item.channel else None,
         "direction": str(item.direction), "counterpart_name": item.counterpart_name,
         "counterpart_number": item.counterpart_number, "summary": item.summary,
         "original_filename": item.original_filename, "media_type": item.media_type,
         "attachments": item.attachments, "flags": list(item.flags),
-        "findings": [{"id": f.finding_id, "rule_id": f.rule.id, "check": f.rule.check,
-                      "reason": dict(f.reason)} for f in item.findings],
+        "findings": _findings_json(item.findings),
         "job": None if job is None else {"kind": str(job.kind), "status": str(job.status),
                                          "progress": job.progress, "error": job.error},
     }
 
 
-def _ledger_line_json(line: LedgerItem) -> dict:
-    """A promise, payment or sent reminder: its time on the timeline, flags, and the record as
-    `liuhen promises list --json` / `payments --json` print it."""
-    data = {"type": line.kind, "id": line.id, "occurred_at": iso(line.occurred_at),
-            "flags": list(line.flags)}
+def _ledger_line_json(line: LedgerItem, tz: ZoneInfo) -> dict:
+    """A promise, payment or sent reminder: its time on the timeline (a date when only that is
+    known), flags, and the record as `liuhen promises list --json` / `payments --json` print
+    it."""
+    data = {"type": line.kind, "id": line.id,
+            "occurred_at": machine_time(line.occurred_at, tz, line.precision),
+            "occurred_at_precision": str(line.precision), "flags": list(line.flags)}
     if line.kind == ItemKind.promise:
-        data["promise"] = promise_dict(line.promise)
+        data["promise"] = promise_dict(line.promise, tz)
     elif line.kind == ItemKind.payment:
-        data["payment"] = payment_dict(line.payment)
+        data["payment"] = payment_dict(line.payment, tz)
     else:
         reminder = line.reminder
         data["reminder"] = {"id": reminder.id, "promise_id": reminder.promise_id,
                             "offset": reminder.offset, "channel": str(reminder.channel),
-                            "sent_at": iso(reminder.sent_at), "late": reminder.late}
+                            "sent_at": machine_time(reminder.sent_at, tz),
+                            "late": reminder.late}
     return data
 
 

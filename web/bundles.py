@@ -25,7 +25,7 @@ from logger.bundles.signing import signing_key
 from storage.models import Evidence, EvidenceKind, Negotiation
 from web.access import current_user, db, owned_negotiation
 from web.state import app_state
-from web.zone import user_zone
+from web.zone import user_zone, zone_of
 
 bp = Blueprint("bundles", __name__)
 
@@ -103,7 +103,7 @@ def _day(value: str | None) -> date | None:
 
 
 def _page(negotiation: Negotiation, choice: _Choice, *, error: str | None = None) -> str:
-    session, tz = db(), user_zone()
+    session, tz = db(), zone_of(negotiation)
     items = list_evidence(session, negotiation.id)
     chosen = {e.id for e in select_items(session, negotiation, tz=tz, since=choice.since,
                                          until=choice.until, channels=choice.channels or None)}
@@ -127,7 +127,7 @@ def _page(negotiation: Negotiation, choice: _Choice, *, error: str | None = None
 def _posted_groups(negotiation: Negotiation, choice: _Choice) -> list[BundleGroup]:
     """The ticked items, in the groups the form put them in (in time order), each with the
     purpose written for its group, or its first item's prefilled purpose when left blank."""
-    session, tz = db(), user_zone()
+    session, tz = db(), zone_of(negotiation)
     ticked = set(request.form.getlist("item", type=int))
     items = [e for e in list_evidence(session, negotiation.id) if e.id in ticked]
     if len(items) != len(ticked):
@@ -156,7 +156,7 @@ def _download(negotiation: Negotiation, choice: _Choice, groups: list[BundleGrou
         request_ = BundleRequest(negotiation=negotiation, purpose=choice.purpose,
                                  language=choice.language, groups=groups, party=choice.party,
                                  letter=choice.letter, timestamp=choice.timestamp,
-                                 tz=user_zone())
+                                 tz=zone_of(negotiation))
         build_bundle(session=db(), services=services, request=request_, out=work / name,
                      actor=current_user())
         # Open, then remove: the open file is all that is left, and it goes when sent.

@@ -2,22 +2,27 @@
 fields into the typed values `logger.record.evidence.edit_evidence` and intake take.
 
 Shared by the upload stream (fields sent with a file), the per-item form and the API. A time
-without an offset is local time in the user's time zone.
+without an offset is local time in the user's time zone; a date alone ("2024-12-03") is a
+time whose clock is unknown (`occurred_at_precision` "day" beside it).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from logger.record.evidence import EDITABLE_FIELDS
-from storage.models import Channel, Direction
+from logger.record.when import on_day
+from storage.models import Channel, Direction, TimeSource
+from storage.models.types import TimePrecision
 
 MAX_TEXT_CHARS = {"counterpart_name": 200, "counterpart_number": 40, "staff_number": 60,
                   "note": 10000}
 # The form's time field shows seconds; microseconds are not shown and so never compared.
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S"
+_DATE_ONLY = re.compile(r"\d{4}-\d\d-\d\d")
 
 
 class DetailsError(ValueError):
@@ -30,14 +35,27 @@ class DetailsError(ValueError):
 
 def read_details(fields: Mapping[str, str], tz: ZoneInfo) -> dict:
     """The editable fields present in `fields`, as typed values (blank text -> None; blank
-    direction -> unknown). Raises DetailsError."""
+    direction -> unknown; a date alone adds `occurred_at_precision` "day"). Raises
+    DetailsError."""
     values: dict = {}
     for name in EDITABLE_FIELDS:
         if name not in fields:
             continue
         raw = fields[name].strip()
+        if name == "occurred_at" and _DATE_ONLY.fullmatch(raw):
+            values[name] = _day(raw, tz)
+            values["occurred_at_precision"] = TimePrecision.day
+            continue
         values[name] = _read(name, raw, tz)
     return values
+
+
+def _day(raw: str, tz: ZoneInfo) -> datetime:
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise DetailsError("occurred_at", f"{raw!r} is not a date like 2024-12-03") from None
+    return on_day(day, tz, TimeSource.person).at
 
 
 def form_value(name: str, value, tz: ZoneInfo) -> str:

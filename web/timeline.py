@@ -1,5 +1,6 @@
 """The timeline of one negotiation, the heart of the app: every line in time order (evidence,
-promises, payments, sent reminders, with their flags: `logger.record.timeline.read_timeline`),
+imported calls, promises, payments, sent reminders, with their flags:
+`logger.record.timeline.read_timeline`),
 grouped by day in the user's time zone, filtered by channel and direction, paged by keyset
 cursors, with a small JSON endpoint the page polls while jobs are running."""
 
@@ -11,8 +12,8 @@ from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlmodel import select
 
-from logger.record.timeline import (DEFAULT_PAGE_SIZE, Cursor, Order, cursor_for_day,
-                                    group_by_day, job_states, read_timeline)
+from logger.record.timeline import (DEFAULT_PAGE_SIZE, Cursor, ItemKind, Order,
+                                    cursor_for_day, group_by_day, job_states, read_timeline)
 from storage.models import Channel, Direction, Evidence
 from web.access import db, owned_negotiation
 from web.findings.view import default_zone, line_flags
@@ -50,6 +51,9 @@ def show(negotiation_id: int):
         labels={item.id: job_label(item.job) for item in page.items if item.job},
         flags={item.id: line_flags(negotiation.id, item.findings)
                for item in page.items if item.findings},
+        call_flags={line.id: line_flags(negotiation.id, line.findings)
+                    for line in timeline.lines
+                    if line.kind == ItemKind.call_log and line.findings},
         earlier_url=_page_url(negotiation.id, filters, before=page.earlier_in_order),
         later_url=_page_url(negotiation.id, filters, after=page.later_in_order),
         channels=list(Channel), directions=[Direction.from_them, Direction.from_me])

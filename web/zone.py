@@ -1,10 +1,14 @@
 """The signed-in person's time zone as a ZoneInfo (for reading typed times and grouping by day;
-Flask-Babel formats with the same zone)."""
+Flask-Babel formats with the same zone), and a negotiation's zone, the one its exports (bundles,
+the API's times) are written in."""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from logger.conduct.report import negotiation_zone
+from storage.models import Negotiation
+from web.access import db
 from web.i18n import select_timezone
 from web.state import app_state
 
@@ -16,3 +20,8 @@ def user_zone() -> ZoneInfo:
         return ZoneInfo(select_timezone())
     except (ZoneInfoNotFoundError, ValueError):
         return app_state().config.locale.zone
+
+
+def zone_of(negotiation: Negotiation) -> ZoneInfo:
+    """The negotiation's zone: its own, else its owner's, else `locale.timezone`."""
+    return negotiation_zone(db(), negotiation, default_zone=app_state().config.locale.zone)

@@ -2,6 +2,7 @@
 
     evidence/<n-m>_<date>_<kind>_<other side>.<ext>   every original, byte for byte
     texts/<stem>.transcript.txt|.srt, .ocr.txt, .email.txt, .text.txt
+    texts/<stem>.conversation.txt   overlapping screenshots of one chat, joined (bundles.chats)
     证据目录.pdf|.html|.csv  (English bundle: evidence-list.*)
     证据材料_打印版.pdf       court: list + exhibits, stamped, with running page numbers
     投诉信.txt|.pdf           complaint: the letter as the user edited it
@@ -41,9 +42,13 @@ from logger.bundles import pdf as bundle_pdf
 from logger.record import custody
 from logger.bundles.items import (BundleError, BundleGroup, BundlePurpose, Exhibit, make_exhibits,
                                  written_date)
+from logger.bundles.calls import attach_calls
+from logger.bundles.chats import conversation_files
 from logger.bundles.letter import draft_letter
 from logger.bundles.listing import ListInfo, evidence_list_csv, evidence_list_html, list_title
 from logger.bundles.readme import readme_text
+from logger.conduct.report import negotiation_zone
+from logger.record.moments import machine_time
 from logger.bundles.timestamp import request_timestamp
 from logger.bundles.texts import TextFile, text_files
 from logger.bundles.signing import SigningKey, signing_key
@@ -69,7 +74,9 @@ class BundleRequest:
     party: str
     letter: str | None = None
     timestamp: bool = True
-    tz: ZoneInfo | None = None  # dates in the list and names; None: `locale.timezone`
+    # Every time in the bundle is local in this zone; None: the negotiation's
+    # (logger.conduct.report.negotiation_zone: its own, else its owner's, else the config's).
+    tz: ZoneInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -144,9 +151,11 @@ def build_bundle(*, session: Session, services: Services, request: BundleRequest
     in the custody log. Raises BundleError (and its TimestampError) saying what to change."""
     if request.language not in ("zh", "en"):
         raise BundleError(f"the bundle language must be zh or en, not {request.language!r}")
-    tz = request.tz or services.config.locale.zone
+    tz = request.tz or negotiation_zone(session, request.negotiation,
+                                        default_zone=services.config.locale.zone)
     exhibits = make_exhibits(session, request.negotiation, request.groups,
                              language=request.language, tz=tz)
+    attach_calls(session, exhibits, language=request.language, tz=tz)
     key = signing_key(services.vault, services.config.storage.data_dir)
     created = datetime.now(UTC)
     head = session.exec(select(CustodyEvent).order_by(CustodyEvent.seq.desc()).limit(1)).first()
@@ -161,7 +170,7 @@ def build_bundle(*, session: Session, services: Services, request: BundleRequest
                 _write_contents(bundle, session, services, request, exhibits, Path(work), tz,
                                 created)
                 manifest = _manifest(session, request, exhibits, bundle.files, key, head,
-                                     created)
+                                     created, tz)
                 manifest_sha = _write_signed_manifest(bundle, manifest, key, request, services)
             f.flush()
             os.fsync(f.fileno())
@@ -189,6 +198,12 @@ def _write_contents(bundle: _Zip, session: Session, services: Services,
             exhibit.text_paths.append(text.path)
             bundle.add_bytes(text.path, text.content.encode("utf-8"), role="text",
                              exhibit=exhibit.number, evidence_id=exhibit.evidence.id)
+    # Overlapping screenshots of one conversation: also joined, each message once.
+    for chat in conversation_files(exhibits, language, tz):
+        bundle.add_bytes(chat.path, chat.content.encode("utf-8"), role="conversation",
+                         exhibits=[e.number for e in chat.exhibits])
+        for exhibit in chat.exhibits:
+            exhibit.text_paths.append(chat.path)
     info = _list_info(request, exhibits, created.astimezone(tz))
     list_name = translate(language, NC_("file name", "evidence-list"))
     if request.purpose == BundlePurpose.court:
@@ -229,17 +244,20 @@ def _list_info(request: BundleRequest, exhibits: list[Exhibit], local: datetime)
     lines.append(translate(language, "%(count)s item(s)", count=len(exhibits)))
     return ListInfo(language=language, title=list_title(language), case_lines=tuple(lines),
                     party=request.party, date=written_date(local.date(), language),
-                    court=request.purpose == BundlePurpose.court)
+                    court=request.purpose == BundlePurpose.court, zone=local.tzinfo)
 
 
 def _manifest(session: Session, request: BundleRequest, exhibits: list[Exhibit],
               files: list[dict], key: SigningKey, head: CustodyEvent | None,
-              created: datetime) -> dict:
+              created: datetime, tz: ZoneInfo) -> dict:
+    """The manifest; its times are local in `tz` with their offset (ISO 8601), except the
+    custody events, kept in the canonical form their hashes are computed over (UTC)."""
     n = request.negotiation
     return {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
-        "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "created_at": machine_time(created, tz),
+        "timezone": tz.key,
         "application": {"name": "liuhen", "version": _app_version()},
         "purpose": str(request.purpose),
         "language": request.language,
@@ -252,11 +270,11 @@ def _manifest(session: Session, request: BundleRequest, exhibits: list[Exhibit],
                         "fingerprint": key.fingerprint},
         "timestamp": {"authority": None},
         "files": files,
-        "items": [_item_entry(session, e) for e in exhibits],
+        "items": [_item_entry(session, e, tz) for e in exhibits],
     }
 
 
-def _item_entry(session: Session, exhibit: Exhibit) -> dict:
+def _item_entry(session: Session, exhibit: Exhibit, tz: ZoneInfo) -> dict:
     item = exhibit.evidence
     events = session.exec(select(CustodyEvent).where(CustodyEvent.evidence_id == item.id)
                           .order_by(CustodyEvent.seq)).all()
@@ -266,9 +284,11 @@ def _item_entry(session: Session, exhibit: Exhibit) -> dict:
         "original": exhibit.original_path, "texts": exhibit.text_paths,
         "original_filename": item.original_filename, "media_type": item.media_type,
         "size": item.size, "sha256_at_intake": item.sha256,
-        "intake_at": item.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "occurred_at": item.occurred_at.astimezone(UTC).isoformat() if item.occurred_at
-        else None,
+        "intake_at": machine_time(item.created_at, tz),
+        "occurred_at": machine_time(item.occurred_at, tz, item.occurred_at_precision),
+        # Where that time was read (logger.record.when), and "day" when only its date is known.
+        "occurred_at_source": item.occurred_at_source and str(item.occurred_at_source),
+        "occurred_at_precision": item.occurred_at_precision and str(item.occurred_at_precision),
         "pages": list(exhibit.pages) if exhibit.pages else None,
         "custody_events": [_event_entry(e) for e in events],
     }

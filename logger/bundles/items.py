@@ -26,6 +26,7 @@ from logger.errors import LiuhenError, NotFound
 from logger.i18n import N_, NC_, Text, translate
 from logger.promises.promises import ACTIVE_STATUSES, list_promises
 from logger.record.evidence import list_evidence
+from logger.record.moments import human_time
 from storage.models import (Channel, Direction, Evidence, EvidenceKind, ExtractedText,
                             Negotiation)
 
@@ -132,6 +133,7 @@ class Exhibit:
     original_path: str  # evidence/<stem><ext>
     text_paths: list[str] = field(default_factory=list)
     pages: tuple[int, int] | None = None  # in the court print version
+    calls: list = field(default_factory=list)  # an exported call log's (logger.bundles.calls)
 
 
 def kind_label(item: Evidence, language: str) -> str:
@@ -296,7 +298,8 @@ def make_exhibits(session: Session, negotiation: Negotiation, groups: Sequence[B
                 texts=texts.get(evidence_id, []), name=evidence_name(item, language, tz),
                 source=evidence_source(item, language),
                 original_or_copy=original_or_copy(item, language),
-                formed_at=local_time(item.occurred_at, tz) or translate(language, "unknown"),
+                formed_at=human_time(item.occurred_at, tz, item.occurred_at_precision)
+                or translate(language, "date unknown"),
                 stem=stem, original_path=f"evidence/{stem}{extension(item)}"))
     return exhibits
 
@@ -327,7 +330,7 @@ def evidence_name(item: Evidence, language: str, tz: ZoneInfo) -> str:
         name = translate(language, "%(kind)s with %(who)s", kind=name, who=who)
     elif who:
         name = translate(language, "%(kind)s from %(who)s", kind=name, who=who)
-    when = local_time(item.occurred_at, tz)
+    when = human_time(item.occurred_at, tz, item.occurred_at_precision)
     return translate(language, "%(name)s, %(when)s", name=name, when=when) if when else name
 
 

@@ -1,10 +1,11 @@
 """The draft complaint letter of a complaint bundle (zh or en), for the user to edit.
 
-It summarises the negotiation, lists the contacts on record in time order (evidence items and
-the contacts the user recorded by hand), what was promised, and the conduct findings
-(`logger.conduct`, dismissed ones left out), then asks the regulator to act. Promises come from
-`logger.promises`: every confirmed promise still in force, with whether it was kept, missed or is
-still to come.
+It summarises the negotiation, lists the contacts on record in time order (evidence items, the
+calls of imported call logs and the contacts the user recorded by hand), what was promised, and
+the conduct findings (`logger.conduct`: the counted ones; dismissed ones and those about a
+contact whose direction is unknown are left out), then asks the regulator to act. Promises come
+from `logger.promises`: every confirmed promise still in force, with whether it was kept, missed
+or is still to come.
 """
 
 from __future__ import annotations
@@ -15,12 +16,16 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from logger.bundles.items import kind_label, local_time, written_date
+from logger.bundles.items import kind_label, written_date
+from logger.bundles.calls import call_description
+from logger.conduct.calllog import list_call_log
 from logger.conduct.contact_entries import list_contact_entries
 from logger.conduct.report import conduct_report
 from logger.i18n import NC_, in_language, translate
+from logger.promises.due import due_text
 from logger.promises.promises import ACTIVE_STATUSES, list_promises
-from logger.record.evidence import list_evidence
+from logger.record.evidence import CONTACT_KINDS, list_evidence
+from logger.record.moments import human_time
 from storage.models import Direction, Negotiation
 
 MAX_TIMELINE_LINES = 300
@@ -31,6 +36,7 @@ CHANNELS = {"call": NC_("bundle", "call"), "sms": NC_("bundle", "text message"),
             "app_chat": NC_("bundle", "app chat"), "wechat": NC_("bundle", "WeChat"),
             "email": NC_("bundle", "email"), "letter": NC_("bundle", "letter"),
             "visit": NC_("bundle", "visit"), "other": NC_("bundle", "other")}
+CALL_LOG = NC_("bundle", "call log")
 
 
 def draft_letter(session: Session, negotiation: Negotiation, *, language: str, tz: ZoneInfo,
@@ -76,9 +82,11 @@ def _opening(n: Negotiation, language: str, party: str) -> list[str]:
 
 
 def _timeline(session: Session, n: Negotiation, language: str, tz: ZoneInfo) -> list[str]:
-    events: list[tuple[datetime, str]] = []
+    # (moment, text[, precision]); an item of unknown time, or that is no contact (a document,
+    # a note, a receipt), is not listed: its upload is not a contact.
+    events: list[tuple] = []
     for item in list_evidence(session, n.id):
-        if item.occurred_at is None:
+        if item.occurred_at is None or item.kind not in CONTACT_KINDS:
             continue
         text = kind_label(item, language)
         detail = [translate(language, DIRECTIONS[item.direction])] \
@@ -89,16 +97,20 @@ def _timeline(session: Session, n: Negotiation, language: str, tz: ZoneInfo) -> 
         if detail:
             text = translate(language, "%(kind)s (%(details)s)", kind=text,
                              details=translate(language, NC_("list", ", ")).join(detail))
-        events.append((item.occurred_at, text))
+        events.append((item.occurred_at, text, item.occurred_at_precision))
+    for row in list_call_log(session, n.id):  # the calls of an imported call log, each once
+        events.append((row.started_at, translate(
+            language, "%(label)s: %(value)s", label=translate(language, CALL_LOG),
+            value=call_description(row, language))))
     for entry in list_contact_entries(session, n.id):
         channel = CHANNELS.get(str(entry.channel), CHANNELS["other"])
         events.append((entry.occurred_at, translate(
             language, "%(label)s: %(value)s", label=translate(language, channel),
-            value=entry.description)))
+            value=entry.description), entry.occurred_precision))
     events.sort(key=lambda e: e[0])
     lines = [translate(language, "2. Contacts on record, in time order")]
-    for number, (moment, text) in enumerate(events[:MAX_TIMELINE_LINES], start=1):
-        lines.append(f"{number}. {local_time(moment, tz)} {text}")
+    for number, (moment, text, *precision) in enumerate(events[:MAX_TIMELINE_LINES], start=1):
+        lines.append(f"{number}. {human_time(moment, tz, *precision)} {text}")
     if len(events) > MAX_TIMELINE_LINES:
         lines.append(translate(language, "… and %(more)s more, see the list of evidence.",
                                more=len(events) - MAX_TIMELINE_LINES))
@@ -138,7 +150,7 @@ def _promise_line(promise, language: str, tz: ZoneInfo) -> str:
         if promise.instalment else ""
     return translate(
         language, "%(due)s %(who)s promised %(what)s%(amount)s%(part)s — %(state)s",
-        due=local_time(promise.due_at, tz) or translate(language, "no due date"),
+        due=due_text(promise, tz) or translate(language, "no due date"),
         who=translate(language, PARTIES[str(promise.party)]),
         what=translate(language, PROMISE_KINDS[str(promise.kind)]), amount=amount, part=part,
         state=translate(language, PROMISE_STATES[str(promise.status)]))

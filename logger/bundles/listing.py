@@ -1,7 +1,10 @@
 """The evidence list (证据目录) as data, CSV and HTML; `logger.bundles.pdf` draws the same rows.
 
 Columns (zh / en): 序号 (1-1, 1-2 … by group), 证据名称, 证据来源, 证明目的, 形成时间, 页码/文件,
-原件/复印件, SHA-256. A court list ends with the party's name, a signature line and the date.
+原件/复印件, SHA-256. An exported call log's calls follow its row, one row each (1-3.1, 1-3.2 …,
+`logger.bundles.calls`), the file as their source. A court list ends with the party's name, a
+signature line and the date. Times are local in the bundle's zone: "2024-12-03 22:30" for people
+(HTML, PDF), ISO 8601 with the offset in the CSV, which machines read.
 """
 
 from __future__ import annotations
@@ -10,9 +13,11 @@ import csv
 import html
 import io
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from logger.bundles.items import Exhibit
 from logger.i18n import NC_, InEachLanguage, translate
+from logger.record.moments import machine_time
 
 COLUMN_NAMES = (NC_("evidence list", "No."), NC_("evidence list", "Evidence"),
                 NC_("evidence list", "Source"), NC_("evidence list", "What it proves"),
@@ -22,6 +27,7 @@ COLUMN_NAMES = (NC_("evidence list", "No."), NC_("evidence list", "Evidence"),
 COLUMNS = InEachLanguage(lambda language: tuple(translate(language, name)
                                                 for name in COLUMN_NAMES))
 PURPOSE_COLUMN = 3
+FORMED_COLUMN = COLUMN_NAMES[4]
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,9 @@ class ListInfo:
     party: str
     date: str  # the export date, local
     court: bool
+    # The zone of the bundle: the CSV, read by machines, writes each time in ISO 8601 with this
+    # zone's offset (2024-12-03T22:30:00+08:00; a date alone when only that is known).
+    zone: ZoneInfo | None = None
 
     def signature_lines(self) -> list[str]:
         if not self.court:
@@ -58,8 +67,16 @@ def pages_or_file(exhibit: Exhibit, language: str) -> str:
 
 
 def rows(exhibits: list[Exhibit], language: str) -> list[tuple[str, ...]]:
-    return [(e.number, e.name, e.source, e.purpose, e.formed_at, pages_or_file(e, language),
-             e.original_or_copy, e.evidence.sha256) for e in exhibits]
+    return [row for e in exhibits for row in exhibit_rows(e, language)]
+
+
+def exhibit_rows(e: Exhibit, language: str) -> list[tuple[str, ...]]:
+    """The exhibit's row, then one row per call when it is an exported call log."""
+    place = pages_or_file(e, language)
+    return [(e.number, e.name, e.source, e.purpose, e.formed_at, place, e.original_or_copy,
+             e.evidence.sha256),
+            *((c.number, c.description, c.source, e.purpose, c.when, place, "", "")
+              for c in e.calls)]
 
 
 def evidence_list_csv(exhibits: list[Exhibit], info: ListInfo) -> bytes:
@@ -67,8 +84,30 @@ def evidence_list_csv(exhibits: list[Exhibit], info: ListInfo) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS[info.language])
-    writer.writerows(rows(exhibits, info.language))
+    for exhibit in exhibits:
+        for row in exhibit_rows(exhibit, info.language):
+            writer.writerow(_machine_times(row, exhibit, info.zone))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _machine_times(row: tuple[str, ...], exhibit: Exhibit, zone: ZoneInfo | None
+                   ) -> tuple[str, ...]:
+    """The row with its "date formed" in ISO 8601 with the zone's offset (kept as written when
+    the time is not known: 日期不详)."""
+    if zone is None:
+        return row
+    calls = {c.number: c for c in exhibit.calls}
+    if row[0] in calls:
+        when = machine_time(calls[row[0]].at, zone)
+    elif exhibit.calls and exhibit.calls[0].at and exhibit.calls[-1].at:
+        first, last = exhibit.calls[0].at, exhibit.calls[-1].at
+        when = machine_time(first, zone) if first == last else \
+            f"{machine_time(first, zone)}/{machine_time(last, zone)}"
+    else:
+        item = exhibit.evidence
+        when = machine_time(item.occurred_at, zone, item.occurred_at_precision)
+    column = COLUMN_NAMES.index(FORMED_COLUMN)
+    return (*row[:column], when or row[column], *row[column + 1:])
 
 
 _STYLE = """
@@ -95,11 +134,11 @@ def evidence_list_html(exhibits: list[Exhibit], info: ListInfo) -> str:
                  + "".join(f"<th>{esc(c)}</th>" for c in COLUMNS[info.language])
                  + "</tr></thead><tbody>")
     spans = group_spans(exhibits)
-    for exhibit, row in zip(exhibits, rows(exhibits, info.language)):
+    for exhibit, row in ((e, r) for e in exhibits for r in exhibit_rows(e, info.language)):
         cells = []
         for index, value in enumerate(row):
             if index == PURPOSE_COLUMN:
-                if exhibit.number not in spans:
+                if row[0] not in spans:
                     continue
                 cells.append(f'<td rowspan="{spans[exhibit.number]}">{esc(value)}</td>')
             elif index == len(row) - 1:
@@ -116,10 +155,11 @@ def evidence_list_html(exhibits: list[Exhibit], info: ListInfo) -> str:
 
 
 def group_spans(exhibits: list[Exhibit]) -> dict[str, int]:
-    """The first exhibit number of each group -> how many rows the group has."""
+    """The first exhibit number of each group -> how many rows the group has (an exported call
+    log's calls are rows too)."""
     spans: dict[str, int] = {}
     first_of: dict[int, str] = {}
     for exhibit in exhibits:
         first = first_of.setdefault(exhibit.group, exhibit.number)
-        spans[first] = spans.get(first, 0) + 1
+        spans[first] = spans.get(first, 0) + 1 + len(exhibit.calls)
     return spans

@@ -18,6 +18,8 @@ from logger.bundles.items import Exhibit
 from logger.extract.emails import parse_email
 from logger.i18n import NC_, translate
 from logger.intake.filemeta.email import decode_header_text
+from logger.record.moments import human_stored, human_time, parse_stored, zone_label
+from logger.record.sides import channel_sides, chat_roles, segment_side
 from storage.blobs.store import BlobStore
 from storage.models import ExtractedText, TextSource
 
@@ -28,6 +30,7 @@ EMAIL_TYPES = ("message/rfc822", "application/vnd.ms-outlook")
 
 SPEAKERS = {"left": NC_("speaker", "Left channel"), "right": NC_("speaker", "Right channel"),
             "them": NC_("speaker", "Them"), "me": NC_("speaker", "Me")}
+UNKNOWN_SIDE, NOTICE = NC_("speaker", "Side unknown"), NC_("speaker", "Notice")
 SUFFIX = {TextSource.transcript: "transcript", TextSource.ocr: "ocr", TextSource.pdf: "text",
           TextSource.text: "text"}
 
@@ -56,9 +59,13 @@ class TextFile:
 def text_files(exhibit: Exhibit, blobs: BlobStore, language: str, tz: ZoneInfo
                ) -> list[TextFile]:
     """Every text file for this exhibit, in the order they are written. `tz` reads email
-    dates that carry no offset."""
+    dates that carry no offset. An exported call log gets the list of its calls, not its raw
+    text; of each kind of text, the newest version (a person's correction) is named plainly
+    and printed first, earlier ones are kept beside it."""
+    if exhibit.calls:
+        return [calls_txt(exhibit, language)]
     out: list[TextFile] = []
-    for text in exhibit.texts:
+    for text in sorted(exhibit.texts, key=lambda t: -t.id):
         source = TextSource(text.source)
         if source == TextSource.email:
             continue  # read from the original below
@@ -66,16 +73,25 @@ def text_files(exhibit: Exhibit, blobs: BlobStore, language: str, tz: ZoneInfo
         if any(f.path == f"{stem}.txt" for f in out):
             stem = f"{stem}-{text.id}"
         if source == TextSource.transcript:
-            out.append(transcript_txt(exhibit, text, language, f"{stem}.txt"))
+            out.append(transcript_txt(exhibit, text, language, f"{stem}.txt", tz))
             out.append(TextFile(exhibit, language, f"{stem}.srt", "", (),
-                                tuple(transcript_srt(text)), printable=False))
+                                tuple(transcript_srt(text, language,
+                                                     channel_sides(exhibit.evidence))),
+                                printable=False))
         else:
-            out.append(segments_txt(exhibit, text, language, f"{stem}.txt"))
+            out.append(segments_txt(exhibit, text, language, f"{stem}.txt", tz))
     if exhibit.evidence.media_type in EMAIL_TYPES and exhibit.evidence.size <= MAX_EMAIL_BYTES:
         with blobs.open(exhibit.evidence.blob_id) as reader:
             data = reader.read()
         out.append(email_txt(exhibit, data, language, tz))
     return out
+
+
+def calls_txt(exhibit: Exhibit, language: str) -> TextFile:
+    """An exported call log's calls, one line each, as the evidence list has them."""
+    body = tuple(f"{c.number}  {c.when}  {c.description}  ({c.source})" for c in exhibit.calls)
+    return TextFile(exhibit, language, f"texts/{exhibit.stem}.calls.txt",
+                    translate(language, "the calls in the exported call log"), (), body)
 
 
 def head(exhibit: Exhibit, language: str, what: str) -> list[str]:
@@ -96,38 +112,74 @@ def _engine_line(text: ExtractedText, language: str) -> str:
                                "errors%(checked)s)", engine=engine, checked=checked)
 
 
-def transcript_txt(exhibit: Exhibit, text: ExtractedText, language: str, path: str) -> TextFile:
+def transcript_txt(exhibit: Exhibit, text: ExtractedText, language: str, path: str,
+                   tz: ZoneInfo | None = None) -> TextFile:
     notes = (_engine_line(text, language),
              translate(language, "Time codes are positions in the recording (h:mm:ss); "
                                  "speakers are the left and right channels of a stereo "
                                  "recording."))
+    item = exhibit.evidence
+    if tz is not None and item.occurred_at is not None:   # local, never UTC
+        notes += (translate(language, "The recording began: %(when)s (local time, %(zone)s).",
+                            when=human_time(item.occurred_at, tz, item.occurred_at_precision),
+                            zone=zone_label(tz, item.occurred_at)),)
+    channels = channel_sides(item)
+    if channels:   # a person said whose voice each channel is
+        notes += (translate(language, "Left channel: %(left)s; right channel: %(right)s (as the "
+                                      "user said).",
+                            left=translate(language, SPEAKERS[channels["left"]]),
+                            right=translate(language, SPEAKERS[channels["right"]])),)
     timed = [s for s in text.segments if s.get("start") is not None]
     body = [f"[{clock(s['start'])} – {clock(s.get('end', s['start']))}] "
-            f"{speaker(s, language)}{s.get('text', '').strip()}" for s in timed]
+            f"{speaker(s, language, channels)}{s.get('text', '').strip()}" for s in timed]
     return TextFile(exhibit, language, path, translate(language, "transcript of the recording"),
                     notes, tuple(body or text.text.strip().splitlines()))
 
 
-def segments_txt(exhibit: Exhibit, text: ExtractedText, language: str, path: str) -> TextFile:
-    """OCR or document text; a chat screenshot's messages with their side and time."""
+def segments_txt(exhibit: Exhibit, text: ExtractedText, language: str, path: str,
+                 tz: ZoneInfo | None = None) -> TextFile:
+    """OCR or document text; a chat screenshot's messages with their side and their time,
+    local in `tz` as the screenshot shows it (stored times are UTC: never printed as such)."""
     if text.source == TextSource.ocr:
         title = translate(language, "text read from the image")
     else:
         title = translate(language, "text of the document")
     notes = (_engine_line(text, language),) if text.source == TextSource.ocr else ()
-    messages = [s for s in text.segments if s.get("side") or s.get("time")]
-    body = [(f"[{s['time']}] " if s.get("time") else "")
-            + f"{speaker(s, language)}{s.get('text', '').strip()}" for s in messages]
+    roles = chat_roles(text.segments)
+    notes += tuple(translate(language, "Title of the conversation: %(title)s",
+                             title=s.get("text", "").strip())
+                   for s, role in zip(text.segments, roles, strict=True) if role == "title")
+    messages = [(s, role) for s, role in zip(text.segments, roles, strict=True)
+                if role in ("message", "notice") or (role != "title" and s.get("time"))]
+    zone = tz or ZoneInfo("UTC")
+    first = next((s["time"] for s, _ in messages if s.get("time")), None)
+    if tz is not None and first:
+        notes += (translate(language, "Times are local time (%(zone)s).",
+                            zone=zone_label(tz, parse_stored(first)[0])),)
+    body = [(f"[{human_stored(s['time'], zone)}] " if s.get("time") else "")
+            + f"{said_by(s, role, language)}{s.get('text', '').strip()}" for s, role in messages]
     return TextFile(exhibit, language, path, title, notes,
                     tuple(body or text.text.strip().splitlines()))
 
 
-def speaker(segment: dict, language: str) -> str:
-    """"Left channel: ", "对方：" … before a line, or nothing when the side is not known."""
-    who = segment.get("speaker") or segment.get("side")
+def speaker(segment: dict, language: str, channels: dict[str, str] | None = None) -> str:
+    """"Left channel: ", "对方：" … before a line (a channel's side once a person said whose
+    it is), or nothing when neither is known."""
+    who = segment_side(segment, channels or {}) or segment.get("speaker")
     if who not in SPEAKERS:
         return ""
     return translate(language, "%(speaker)s: ", speaker=translate(language, SPEAKERS[who]))
+
+
+def said_by(segment: dict, role: str | None, language: str) -> str:
+    """Before a line of a chat screenshot (`role` as `logger.record.sides.chat_roles` gives
+    it): "本人：", "对方：", or "发言方不明：" for a message whose side could not be told (a
+    line without a side must not read as anyone's); "提示：" before a notice."""
+    if role == "notice":
+        return translate(language, "%(speaker)s: ", speaker=translate(language, NOTICE))
+    if role == "message" and segment.get("side") not in SPEAKERS:
+        return translate(language, "%(speaker)s: ", speaker=translate(language, UNKNOWN_SIDE))
+    return speaker(segment, language)
 
 
 def clock(seconds: float) -> str:
@@ -137,16 +189,20 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{rest // 10:02d}.{rest % 10}"
 
 
-def transcript_srt(text: ExtractedText) -> list[str]:
+def transcript_srt(text: ExtractedText, language: str | None = None,
+                   channels: dict[str, str] | None = None) -> list[str]:
     """SubRip subtitles (as lines): play the original with them to hear each line where it was
-    said."""
+    said, each marked with its side (once known, in `language`) or its channel."""
     lines: list[str] = []
     timed = [s for s in text.segments if s.get("start") is not None]
     for number, segment in enumerate(timed, start=1):
         start = float(segment["start"])
         end = max(float(segment.get("end", start)), start)
         line = segment.get("text", "").strip()
-        if segment.get("speaker") in ("left", "right"):
+        side = segment_side(segment, channels or {})
+        if side and language:
+            line = f"[{translate(language, SPEAKERS[side])}] {line}"
+        elif segment.get("speaker") in ("left", "right"):
             line = f"[{segment['speaker']}] {line}"
         lines += [str(number), f"{_srt_time(start)} --> {_srt_time(end)}", line, ""]
     return lines

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from logger import accounts
+from logger.cli.options import actor_for
+from logger.conduct.report import negotiation_zone
 from logger.bundles.items import (BundleGroup, BundlePurpose, channel_choices, select_items,
                                  suggest_groups)
 from logger.errors import LiuhenError
@@ -76,11 +77,11 @@ def export(obj, negotiation_id, purpose, language, out, items, since, until, cha
     if negotiation_id is None:
         raise LiuhenError("name the negotiation with --negotiation (see `liuhen negotiation "
                           "list`)")
-    tz = services.config.locale.zone
     with services.session() as session:
-        actor = (accounts.find_user(session, user_name) if user_name
-                 else accounts.default_user(session))
+        actor = actor_for(session, user_name)
         target = get_negotiation(session, negotiation_id, owner=actor)
+        # Every time in the letter and the bundle is local in the negotiation's zone.
+        tz = negotiation_zone(session, target, default_zone=services.config.locale.zone)
         language = language or (target.language if target.language in ("zh", "en") else "zh")
         party = party or actor.name
         if print_letter:

@@ -19,8 +19,9 @@ from logger.conduct.contact_entries import (add_contact_entry, entry_dict, list_
                                             remove_contact_entry)
 from logger.record.evidence import iso
 from logger.negotiations import get_negotiation
-from logger.cli.options import actor_for
+from logger.cli.options import actor_for, parse_when
 from logger.cli.output import emit
+from logger.record.moments import human_time
 from storage.models import Channel, Direction, ThirdParty
 
 NEGOTIATION = click.option("--negotiation", "negotiation_id", type=int, required=True)
@@ -111,7 +112,9 @@ def contact_group() -> None:
 @contact_group.command("add")
 @NEGOTIATION
 @click.option("--at", "at_text", required=True,
-              help="When, e.g. 2024-12-03T22:30 (the negotiation's local time).")
+              help="When, e.g. 2024-12-03T22:30 (the negotiation's local time), or the date "
+                   "alone when the time is not known: it then counts for its day, not its "
+                   "hour.")
 @click.option("--channel", required=True, type=click.Choice([c.value for c in Channel]))
 @click.option("--what", "description", required=True, help="What happened, in your words.")
 @click.option("--direction", type=click.Choice([d.value for d in Direction]),
@@ -134,17 +137,19 @@ def contact_add(obj, negotiation_id, at_text, channel, description, direction, t
         actor = actor_for(session, user_name)
         target = get_negotiation(session, negotiation_id, owner=actor)
         zone = negotiation_zone(session, target, default_zone=services.config.locale.zone)
+        occurred_at, precision = parse_when(at_text, zone, "--at")
         entry = add_contact_entry(
-            session, negotiation=target, actor=actor, occurred_at=_moment(at_text, zone),
+            session, negotiation=target, actor=actor, occurred_at=occurred_at,
+            occurred_precision=precision,
             channel=Channel(channel), description=description, direction=Direction(direction),
             counterpart_name=counterpart_name, counterpart_number=counterpart_number,
             third_party=ThirdParty(third_party) if third_party else None,
             third_party_name=third_party_name, evidence_id=evidence_id)
-        data = entry_dict(entry)
+        data = entry_dict(entry, zone)
     instead = (f", with {third_party_name or third_party} instead of you"
                if data["third_party"] else "")
-    emit(data, as_json,
-         f"recorded contact #{data['id']}: {channel} at {_local(entry.occurred_at, zone)}{instead}")
+    when = human_time(entry.occurred_at, zone, precision, seconds=True)
+    emit(data, as_json, f"recorded contact #{data['id']}: {channel} at {when}{instead}")
 
 
 @contact_group.command("list")
@@ -158,8 +163,10 @@ def contact_list(obj, negotiation_id, as_json) -> None:
         target = get_negotiation(session, negotiation_id)
         zone = negotiation_zone(session, target, default_zone=services.config.locale.zone)
         entries = list_contact_entries(session, negotiation_id)
-        data = [entry_dict(e) for e in entries]
-        lines = [f"#{e.id:<4} {_local(e.occurred_at, zone)}  {e.channel:<8} "
+        data = [entry_dict(e, zone) for e in entries]
+        lines = [f"#{e.id:<4} "
+                 f"{human_time(e.occurred_at, zone, e.occurred_precision, seconds=True):<19}  "
+                 f"{e.channel:<8} "
                  + (f"[{e.third_party}: {e.third_party_name or '-'}] " if e.third_party else "")
                  + e.description for e in entries]
     emit(data, as_json, "\n".join(lines) if lines else "no contacts recorded yet")
@@ -202,10 +209,12 @@ def findings_group(ctx, negotiation_id, show_all, as_json) -> None:
     with services.session() as session:
         report = conduct_report(session, get_negotiation(session, negotiation_id),
                                 default_zone=services.config.locale.zone)
-    shown = list(report.findings) if show_all else report.active()
+    waiting = report.needs_direction()
+    shown = list(report.findings) if show_all else report.active() + waiting
     hidden = len(report.findings) - len(shown)
     header = (f"rule set {report.rule_set.id} ({report.rule_set.name['en']}), time zone "
-              f"{report.timezone}: {len(shown)} finding(s)"
+              f"{report.timezone}: {len(report.active())} finding(s)"
+              + (f", {len(waiting)} not counted until a direction is set" if waiting else "")
               + (f", {hidden} dismissed (--all shows them)" if hidden else ""))
     emit({"negotiation_id": report.negotiation_id, "rule_set": report.rule_set.id,
           "timezone": report.timezone, "findings": [finding_dict(f) for f in shown]}, as_json,
@@ -218,6 +227,9 @@ def _finding_line(finding: Finding) -> str:
     line = f"{finding.id}  {when:<19}  {finding.rule_id:<24} {item:<6} {finding.reason['en']}"
     if finding.dismissal is not None:
         line += f"\n    dismissed: {finding.dismissal.reason}"
+    elif finding.needs_direction:
+        line += ("\n    direction unknown: not counted until the direction is set on the "
+                 "evidence page")
     return line
 
 
@@ -315,14 +327,6 @@ def _setting(value: str | None) -> object:
     if value is None:
         return KEEP
     return None if value.strip().lower() == "default" else value.strip()
-
-
-def _moment(value: str, zone: ZoneInfo) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date and time like 2024-12-03T22:30")
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def register(cli: click.Group) -> None:

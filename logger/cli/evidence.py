@@ -11,13 +11,16 @@ from pathlib import Path
 import click
 
 from logger import accounts
+from logger.cli.options import actor_for
 from logger.record.evidence import evidence_detail, evidence_summary, get_evidence, iso, list_evidence
 from logger.errors import DuplicateEvidence, IntakeError, LiuhenError
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
+from logger.record.moments import day_moment, human_time
 from logger.cli.output import emit
 from logger.negotiations import add_negotiation, get_negotiation, list_negotiations
 from logger.record.search import find_results
 from storage.models import Channel, Direction, EvidenceKind
+from storage.models.types import TimePrecision
 
 SEARCH_LIMIT = 50  # hits `liuhen search` prints (of every account: the CLI holds the data dir)
 
@@ -42,9 +45,10 @@ def _moment(value: str | None, tz) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
-def _local(moment: datetime | None, tz) -> str:
-    """A stored UTC time as people read it: in the configured time zone."""
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else "time unknown"
+def _local(moment: datetime | None, tz, precision=None) -> str:
+    """A stored UTC time as people read it: in the configured time zone (the date alone when
+    only that is known)."""
+    return human_time(moment, tz, precision) or "time unknown"
 
 
 @click.group()
@@ -68,8 +72,7 @@ def negotiation_add(obj, creditor, user_name, agency, reference, principal, outs
                     currency, overdue_since, language, as_json) -> None:
     """Start a negotiation."""
     with obj.services().session() as session:
-        owner = (accounts.find_user(session, user_name) if user_name
-                 else accounts.default_user(session))
+        owner = actor_for(session, user_name)
         item = add_negotiation(
             session, owner=owner, creditor=creditor, collection_agency=agency,
             account_reference=reference, principal=_amount(principal),
@@ -113,7 +116,8 @@ def _negotiation_dict(n, evidence_count: int) -> dict:
 @click.option("--kind", type=click.Choice([k.value for k in EvidenceKind]))
 @click.option("--channel", type=click.Choice([c.value for c in Channel]))
 @click.option("--direction", type=click.Choice([d.value for d in Direction]))
-@click.option("--occurred-at", help="When it happened, e.g. 2024-12-03T15:30 (local time).")
+@click.option("--occurred-at", help="When it happened, e.g. 2024-12-03T15:30 (local time), or "
+                                    "2024-12-03 when only the date is known.")
 @click.option("--counterpart-name")
 @click.option("--counterpart-number")
 @click.option("--note")
@@ -127,15 +131,17 @@ def import_files(obj, negotiation_id, user_name, kind, channel, direction, occur
     Exit 1 when any file was refused."""
     services = obj.services()
     tz = services.config.locale.zone
+    day_only = occurred_at is not None and len(occurred_at.strip()) == 10  # 2024-12-03
     details = EvidenceDetails(
         kind=EvidenceKind(kind) if kind else None, channel=Channel(channel) if channel else None,
         direction=Direction(direction) if direction else None,
-        occurred_at=_moment(occurred_at, tz), counterpart_name=counterpart_name,
-        counterpart_number=counterpart_number, note=note)
+        occurred_at=day_moment(_moment(occurred_at, tz).date(), tz) if day_only
+        else _moment(occurred_at, tz),
+        occurred_at_precision=TimePrecision.day if day_only else TimePrecision.minute,
+        counterpart_name=counterpart_name, counterpart_number=counterpart_number, note=note)
     results = []
     with services.session() as session:
-        actor = (accounts.find_user(session, user_name) if user_name
-                 else accounts.default_user(session))
+        actor = actor_for(session, user_name)
         target = get_negotiation(session, negotiation_id, owner=actor)
         for path in files:
             result = {"file": str(path)}
@@ -149,7 +155,8 @@ def import_files(obj, negotiation_id, user_name, kind, channel, direction, occur
                 result.update(status="stored", id=item.id, kind=str(item.kind),
                               occurred_at=iso(item.occurred_at), sha256=item.sha256)
                 line = (f"stored     #{item.id}  {item.kind:<8} "
-                        f"{_local(item.occurred_at, tz):<16}  {path.name}")
+                        f"{_local(item.occurred_at, tz, item.occurred_at_precision):<16}  "
+                        f"{path.name}")
             except DuplicateEvidence as e:
                 result.update(status="duplicate", existing_id=e.existing_id, reason=str(e))
                 line = f"duplicate  {path.name}: {e}"
@@ -185,7 +192,8 @@ def evidence_list(obj, negotiation_id, as_json) -> None:
         get_negotiation(session, negotiation_id)
         items = list_evidence(session, negotiation_id)
         data = [evidence_summary(e) for e in items]
-    lines = [f"#{e.id:<5} {e.kind:<8} {_local(e.occurred_at, tz):<16} {e.original_filename}"
+    lines = [f"#{e.id:<5} {e.kind:<8} {_local(e.occurred_at, tz, e.occurred_at_precision):<16} "
+             f"{e.original_filename}"
              + (f"  (from #{e.parent_id})" if e.parent_id else "") for e in items]
     emit(data, as_json, "\n".join(lines) if lines else "no evidence yet")
 

@@ -1,29 +1,44 @@
 """Option values the command groups share, parsed in one place: a moment (`--at`, `--due`), an
-amount (`--amount`) and the account to act as (`--user`). Errors name the option."""
+amount (`--amount`) and the account to act as (`--user`). Errors name the option. A bare date
+stays a date: `parse_when` says so (`TimePrecision.day`) rather than invent a clock time."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 import click
 
 from logger import accounts
+from logger.record.moments import MIDDAY
+from storage.models.types import TimePrecision
+
+END_OF_DAY = time(23, 59)
+
+
+def parse_when(value: str | None, tz: ZoneInfo, option: str, *, stand_in: time = MIDDAY
+               ) -> tuple[datetime | None, TimePrecision]:
+    """An ISO date and time (local in `tz` unless it has an offset) with `minute` precision,
+    or a bare date with `day` precision: that date at `stand_in` (a time never shown)."""
+    if value is None:
+        return None, TimePrecision.minute
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return (datetime.combine(date.fromisoformat(text), stand_in, tzinfo=tz),
+                    TimePrecision.day)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date and time like 2024-12-03T15:30, "
+                                 "nor a date like 2024-12-03", param_hint=option) from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)), TimePrecision.minute
 
 
 def parse_moment(value: str | None, tz: ZoneInfo, option: str) -> datetime | None:
-    """An ISO date and time (local in `tz` unless it has an offset); a bare date is 23:59."""
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date and time like 2024-12-03T15:30",
-                                 param_hint=option) from None
-    if len(value) == 10:
-        moment = moment.replace(hour=23, minute=59)
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    """A moment to act at (`reminders due --at`): an ISO date and time, local in `tz` unless
+    it has an offset; a bare date means its last minute, 23:59."""
+    return parse_when(value, tz, option, stand_in=END_OF_DAY)[0]
 
 
 def parse_amount(value: str | None, option: str) -> Decimal | None:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from logger.promises.due import due_text
 from logger.promises.text.amounts import format_amount
 
 
@@ -26,8 +27,7 @@ def promise_line(promise, balance=None, tz: ZoneInfo | None = None) -> str:
     if promise.amount is not None:
         parts.append(f"{format_amount(promise.amount)} {promise.currency}")
     if promise.due_at is not None:
-        local = promise.due_at.astimezone(tz or ZoneInfo(promise.timezone))
-        parts.append(f"due {local:%Y-%m-%d %H:%M}")
+        parts.append(f"due {due_text(promise, tz)}")
     parts.append(str(promise.status))
     if balance is not None and balance.paid and balance.shortfall:
         parts.append(f"(paid {format_amount(balance.paid)}, "

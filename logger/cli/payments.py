@@ -7,8 +7,10 @@ import click
 
 from logger.record.evidence import get_evidence
 from logger.negotiations import get_negotiation
-from logger.cli.options import actor_for, parse_amount, parse_moment
+from logger.cli.options import actor_for, parse_amount, parse_when
 from logger.cli.output import emit, promise_line
+from logger.conduct.report import negotiation_zone
+from logger.record.moments import human_time
 from logger.promises.payments import (get_payment, list_payments, match_payment, payment_dict,
                                       record_payment, suggest_match)
 from logger.promises.text.amounts import format_amount
@@ -20,7 +22,8 @@ from storage.models.promises import PaymentMethod
 @click.option("--negotiation", "negotiation_id", type=int, required=True)
 @click.option("--amount", required=True, help="How much was paid, e.g. 1000.")
 @click.option("--at", "paid_at", required=True,
-              help="When, e.g. 2024-12-12T10:30 (local time unless it has an offset).")
+              help="When, e.g. 2024-12-12T10:30 (local time unless it has an offset), or the "
+                   "date alone, 2024-12-12, when the time is not known (kept as a date).")
 @click.option("--method", type=click.Choice([m.value for m in PaymentMethod]), required=True,
               help="bank_transfer, alipay (支付宝), wechat (微信), app (the lender's app), other.")
 @click.option("--reference", help="The transfer's reference number.")
@@ -36,21 +39,22 @@ def pay(obj, negotiation_id, amount, paid_at, method, reference, receipt_id, pro
         currency, user_name, as_json) -> None:
     """Record a payment you made."""
     services = obj.services()
-    tz = services.config.locale.zone
     with services.session() as session:
         negotiation = get_negotiation(session, negotiation_id)
+        tz = negotiation_zone(session, negotiation, default_zone=services.config.locale.zone)
+        when, precision = parse_when(paid_at, tz, "--at")
         receipt = get_evidence(session, receipt_id) if receipt_id else None
         promise = get_promise(session, promise_id, negotiation=negotiation) if promise_id \
             else None
         payment = record_payment(session, negotiation=negotiation,
                                  actor=actor_for(session, user_name),
-                                 paid_at=parse_moment(paid_at, tz, "--at"),
+                                 paid_at=when, paid_precision=precision,
                                  amount=parse_amount(amount, "--amount"),
                                  method=PaymentMethod(method), currency=currency,
                                  reference=reference, receipt=receipt, promise=promise)
         likely = None if promise else suggest_match(session, payment)
-        data = {**payment_dict(payment),
-                "suggested_promise": promise_dict(likely) if likely else None}
+        data = {**payment_dict(payment, tz),
+                "suggested_promise": promise_dict(likely, tz) if likely else None}
         line = f"recorded payment #{payment.id} of {format_amount(payment.amount)} " \
                f"{payment.currency}"
         if likely:
@@ -66,11 +70,12 @@ def pay(obj, negotiation_id, amount, paid_at, method, reference, receipt_id, pro
 def payments(obj, negotiation_id: int, as_json: bool) -> None:
     """A negotiation's payments, newest first."""
     services = obj.services()
-    tz = services.config.locale.zone
     with services.session() as session:
-        found = list_payments(session, get_negotiation(session, negotiation_id))
-        data = [payment_dict(p) for p in found]
-    lines = [f"#{p.id:<4} {p.paid_at.astimezone(tz):%Y-%m-%d %H:%M}  "
+        negotiation = get_negotiation(session, negotiation_id)
+        tz = negotiation_zone(session, negotiation, default_zone=services.config.locale.zone)
+        found = list_payments(session, negotiation)
+        data = [payment_dict(p, tz) for p in found]
+    lines = [f"#{p.id:<4} {human_time(p.paid_at, tz, p.paid_precision):<16}  "
              f"{format_amount(p.amount)} {p.currency}  {p.method}"
              + (f"  ref {p.reference}" if p.reference else "")
              + (f"  pays #{p.promise_id}" if p.promise_id else "  (not matched)")
@@ -86,12 +91,14 @@ def payments(obj, negotiation_id: int, as_json: bool) -> None:
 @click.pass_obj
 def match(obj, payment_id: int, promise_id: int, user_name: str | None, as_json: bool) -> None:
     """Confirm that payment PAYMENT_ID pays promise PROMISE_ID."""
-    with obj.services().session() as session:
+    services = obj.services()
+    with services.session() as session:
         promise = get_promise(session, promise_id)
-        payment = get_payment(session, payment_id,
-                              negotiation=get_negotiation(session, promise.negotiation_id))
+        negotiation = get_negotiation(session, promise.negotiation_id)
+        tz = negotiation_zone(session, negotiation, default_zone=services.config.locale.zone)
+        payment = get_payment(session, payment_id, negotiation=negotiation)
         match_payment(session, payment, promise, actor=actor_for(session, user_name))
-        emit(payment_dict(payment), as_json,
+        emit(payment_dict(payment, tz), as_json,
              f"payment #{payment.id} pays {promise_line(session.get(type(promise), promise.id))}")
 
 

@@ -14,18 +14,22 @@ from logger.errors import LiuhenError
 from logger.record.evidence import get_evidence
 from logger.negotiations import get_negotiation
 from logger.cli import payments as cli_payments
-from logger.cli.options import actor_for, parse_amount, parse_moment
+from logger.cli.options import actor_for, parse_amount, parse_when
 from logger.cli.output import emit, promise_line
+from logger.conduct.report import negotiation_zone
+from logger.promises.due import DATE_ONLY_DUE
 from logger.promises.payments import balances_of, totals
 from logger.promises.text.amounts import format_amount
 from logger.promises.suggestions import (accept_suggestion, dismiss_suggestion, open_suggestions,
                                          suggested_terms, suggestion_dict)
-from logger.promises.text import Suggestion, suggest_promises
+from logger.promises.text import Suggestion, suggest_from_stamped_text, suggest_promises
+from logger.promises.text.anchors import Anchor
 from logger.promises.promises import (InstalmentTerms, PromiseTerms, add_plan, add_promise,
                                       cancel_promise, change_promise, get_promise, list_promises,
                                       mark_promise, promise_dict)
 from storage.models.promises import (PromiseKind, PromiseParty, PromiseStatus,
                                      PromiseSuggestion)
+from storage.models.types import TimePrecision
 
 KINDS = [k.value for k in PromiseKind]
 PARTIES = [p.value for p in PromiseParty]
@@ -38,27 +42,31 @@ def promises() -> None:
 
 @promises.command("suggest")
 @click.option("--text", required=True, help="The words said or written, e.g. 我下周五还3000.")
-@click.option("--at", "at", required=True,
+@click.option("--at", "at",
               help="When they were said, e.g. 2024-12-03T15:30 (local time unless it has an "
-                   "offset); relative days such as 下周五 or 'by Friday' count from it.")
+                   "offset), or the date alone; relative days such as 下周五 or 'by Friday' "
+                   "count from it. Without it, and without times at the start of the text's "
+                   "lines, such days are not counted (never from today).")
 @click.option("--lang", type=click.Choice(["zh", "en"]),
               help="Language of the text (default: guessed from it).")
 @click.option("--side", type=click.Choice(["me", "them"]),
               help="Who said it, when known (default: read from the wording).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def suggest(obj, text: str, at: str, lang: str | None, side: str | None, as_json: bool) -> None:
+def suggest(obj, text: str, at: str | None, lang: str | None, side: str | None,
+            as_json: bool) -> None:
     """Find promise-like statements in TEXT and print them as suggestions (nothing is stored:
     a promise is only recorded once a person confirms it)."""
     if not text.strip():
         raise LiuhenError("the text is empty: pass the words to read with --text")
     tz = obj.config.locale.zone
-    try:
-        moment = datetime.fromisoformat(at)
-    except ValueError:
-        raise click.BadParameter(f"{at!r} is not a date and time like 2024-12-03T15:30",
-                                 param_hint="--at") from None
-    found = suggest_promises(text, at=moment, tz=tz, language=lang, side=side)
+    moment, precision = parse_when(at, tz, "--at")
+    if side:
+        found = suggest_promises(text, at=moment, tz=tz, language=lang, side=side,
+                                 precision=precision)
+    else:
+        found = suggest_from_stamped_text(text, at=moment, tz=tz, language=lang,
+                                          precision=precision, anchor=Anchor.given)
     lines = [_line(s) for s in found]
     emit([s.to_dict() for s in found], as_json,
          "\n".join(lines) if lines else "no promise-like statements found")
@@ -71,12 +79,14 @@ def _line(s: Suggestion) -> str:
     if s.amount is not None:
         parts.append(f"{format_amount(s.amount)} {s.currency}")
     if s.due is not None:
-        parts.append(f"due {s.due:%Y-%m-%d %H:%M}")
+        parts.append(f"due {_day_or_time(s.due, s.due_precision)}")
+    elif s.basis is not None and s.basis.unresolved:
+        parts.append(f"“{s.basis.words}”: not counted (when was it said? give --at)")
     if s.condition:
         parts.append(f"if “{s.condition}”")
     lines = ["  ".join(parts) + f"  “{s.quote}”"]
     for p in s.instalments:
-        due = f"{p.due:%Y-%m-%d %H:%M}" if p.due else "date not said"
+        due = _day_or_time(p.due, TimePrecision.day) if p.due else "date not said"
         amount = (f"{format_amount(p.amount)} {s.currency}" if p.amount is not None
                   else "amount not said")
         lines.append(f"    {p.number}. {due}  {amount}")
@@ -115,8 +125,8 @@ def list_command(obj, negotiation_id: int, as_json: bool) -> None:
 @click.option("--kind", type=click.Choice(KINDS), default="payment", show_default=True)
 @click.option("--amount", help="How much, e.g. 3000.")
 @click.option("--currency", help="Default: the negotiation's.")
-@click.option("--due", help="When it falls due, e.g. 2024-12-13T23:59 (local time; a bare date "
-                            "means 23:59 that day).")
+@click.option("--due", help="When it falls due, e.g. 2024-12-13T18:00 (local time), or a bare "
+                            "date, 2024-12-13: due by the end of that day.")
 @click.option("--instalment", "instalments", multiple=True, metavar="DUE=AMOUNT",
               help="For --kind instalment_plan, each instalment, e.g. 2024-12-15=1000.")
 @click.option("--conditions", help="What it depends on, e.g. “if the penalty is waived”.")
@@ -128,9 +138,9 @@ def add_command(obj, negotiation_id, party, kind, amount, currency, due, instalm
                 conditions, description, user_name, as_json) -> None:
     """Record a promise by hand (an instalment plan with one --instalment per payment)."""
     services = obj.services()
-    tz = services.config.locale.zone
     with services.session() as session:
         negotiation = get_negotiation(session, negotiation_id)
+        tz = negotiation_zone(session, negotiation, default_zone=services.config.locale.zone)
         actor = actor_for(session, user_name)
         if kind == PromiseKind.instalment_plan:
             if not instalments:
@@ -141,12 +151,13 @@ def add_command(obj, negotiation_id, party, kind, amount, currency, due, instalm
                                conditions=conditions,
                                instalments=[_instalment(i, tz) for i in instalments])
         else:
+            when, precision = _due(due, tz, "--due")
             promise = add_promise(session, negotiation=negotiation, actor=actor, tz=tz,
                                   terms=PromiseTerms(
                                       PromiseParty(party), PromiseKind(kind),
                                       parse_amount(amount, "--amount"), currency,
-                                      parse_moment(due, tz, "--due"), conditions, description))
-        emit(promise_dict(promise), as_json, f"recorded {promise_line(promise)}")
+                                      when, conditions, description, precision))
+        emit(promise_dict(promise, tz), as_json, f"recorded {promise_line(promise, tz=tz)}")
 
 
 @promises.command("suggestions")
@@ -184,14 +195,16 @@ def accept_command(obj, suggestion_id, party, kind, amount, due, conditions, use
     with services.session() as session:
         suggestion = _suggestion(session, suggestion_id)
         terms = suggested_terms(suggestion)
+        when, precision = _due(due, ZoneInfo(suggestion.timezone), "--due")
         edits = {"party": PromiseParty(party) if party else None,
                  "kind": PromiseKind(kind) if kind else None,
                  "amount": parse_amount(amount, "--amount"),
-                 "due_at": parse_moment(due, tz, "--due"), "conditions": conditions}
+                 "due_at": when, "due_precision": precision if when else None,
+                 "conditions": conditions}
         terms = PromiseTerms(**{**vars(terms), **{k: v for k, v in edits.items() if v}})
         promise = accept_suggestion(session, suggestion, actor=actor_for(session, user_name),
                                     terms=terms)
-        emit(promise_dict(promise), as_json, f"accepted as {promise_line(promise)}")
+        emit(promise_dict(promise, tz), as_json, f"accepted as {promise_line(promise, tz=tz)}")
 
 
 @promises.command("dismiss")
@@ -218,17 +231,19 @@ def dismiss_command(obj, suggestion_id: int, user_name: str | None, as_json: boo
 def change_command(obj, promise_id, amount, due, conditions, user_name, as_json) -> None:
     """Change a pending promise; its reminders follow."""
     services = obj.services()
-    tz = services.config.locale.zone
     with services.session() as session:
         promise = get_promise(session, promise_id)
+        tz = ZoneInfo(promise.timezone)
+        when, precision = _due(due, tz, "--due")
         terms = PromiseTerms(promise.party, promise.kind,
                              parse_amount(amount, "--amount") or promise.amount,
-                             promise.currency, parse_moment(due, tz, "--due") or promise.due_at,
+                             promise.currency, when or promise.due_at,
                              conditions if conditions is not None else promise.conditions,
-                             promise.description)
+                             promise.description,
+                             precision if when else promise.due_precision)
         changed = change_promise(session, promise, actor=actor_for(session, user_name),
                                  terms=terms)
-        emit(promise_dict(changed), as_json, f"now {promise_line(changed)}")
+        emit(promise_dict(changed, tz), as_json, f"now {promise_line(changed, tz=tz)}")
 
 
 @promises.command("cancel")
@@ -265,8 +280,17 @@ def _instalment(value: str, tz: ZoneInfo) -> InstalmentTerms:
     if not sep:
         raise click.BadParameter(f"{value!r} is not DUE=AMOUNT like 2024-12-15=1000",
                                  param_hint="--instalment")
-    return InstalmentTerms(parse_moment(due, tz, "--instalment"),
-                           parse_amount(amount, "--instalment"))
+    when, precision = _due(due, tz, "--instalment")
+    return InstalmentTerms(when, parse_amount(amount, "--instalment"), precision)
+
+
+def _due(value: str | None, tz: ZoneInfo, option: str):
+    """A due date (`day` precision, due by the end of it) or a due date and time."""
+    return parse_when(value, tz, option, stand_in=DATE_ONLY_DUE)
+
+
+def _day_or_time(moment: datetime, precision: str) -> str:
+    return f"{moment:%Y-%m-%d}" if precision == TimePrecision.day else f"{moment:%Y-%m-%d %H:%M}"
 
 
 def _suggestion(session, suggestion_id: int) -> PromiseSuggestion:

@@ -1,12 +1,14 @@
 """The checks a conduct rule names (`check = "..."` in its file): pure functions from contacts
 and text passages to findings. No database here: `logger.conduct` gathers the inputs.
 
-Which contacts count: a contact from the other side counts; one whose direction is unknown (a
-recording whose file name does not say who called) counts for the time-of-day check, with a
-note in the reason, but not for the counting checks, where one call the borrower made would
-tip a presumption. Calls to a third party count for the time of day and the third-party check,
-not as call attempts to the borrower. Every time is judged in the negotiation's zone,
-daylight-saving time included.
+Which contacts count: a contact from the other side counts. One whose direction is unknown (a
+recording whose file name does not say who called) is not counted as the collector's conduct:
+the time-of-day and third-party checks give it a finding that `needs_direction` (a person sets
+the direction, then it counts or goes away), and the counting checks leave it out, where one
+call the borrower made would tip a presumption. The same holds for words in a message whose
+author is unknown (`Passage.author_unknown`). Calls to a third party count for the time of day
+and the third-party check, not as call attempts to the borrower. Every time is judged in the
+negotiation's zone, daylight-saving time included.
 """
 
 from __future__ import annotations
@@ -37,6 +39,12 @@ THIRD_PARTY_WORDS = {
     ThirdParty.other: N_("someone else"),
 }
 
+# Added to the reason of a finding that needs a direction before it counts.
+DIRECTION_NOTE = Text(" The record does not say who started this contact, so it is not counted "
+                      "as the collector's conduct until you set its direction.")
+AUTHOR_NOTE = Text(" The record does not say who sent this message, so it is not counted as "
+                   "the collector's conduct until you set its direction.")
+
 
 @dataclass(frozen=True)
 class Contact:
@@ -54,6 +62,9 @@ class Contact:
     third_party: ThirdParty | None = None
     third_party_name: str | None = None
     related: tuple[str, ...] = ()
+    # Only the date is known (an entry typed without a time): `at` is a stand-in inside that
+    # day, so the contact counts for its day but is never judged by its time of day.
+    day_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,9 @@ class Passage:
     start_s: float | None = None
     shown_time: str | None = None
     at: datetime | None = None
+    # A message of unknown direction whose segment does not say who wrote it either: it may be
+    # the borrower's own words.
+    author_unknown: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,7 +95,9 @@ class Finding:
     """A suggested breach of `rule_id`, with its reason in zh and en. `source` names the record
     ("evidence:12" ...), `evidence_id` the evidence item to open (for a call-log row, the
     exported file), `local_time` the moment in the negotiation's zone (ISO, with offset),
-    `offset_s` the second in a recording, `quote` the sentence that matched."""
+    `offset_s` the second in a recording, `quote` the sentence that matched. `needs_direction`:
+    the record does not say the other side started the contact (or wrote the words), so the
+    finding is not counted as the collector's conduct until a person sets the direction."""
 
     id: str
     rule_id: str
@@ -97,6 +113,15 @@ class Finding:
     related: tuple[str, ...] = ()
     related_evidence_ids: tuple[int, ...] = ()
     dismissal: Dismissal | None = None
+    needs_direction: bool = False
+
+    @property
+    def state(self) -> str:
+        """"dismissed", "needs_direction" (not counted until a person sets the direction) or
+        "active" (a counted, suggested breach)."""
+        if self.dismissal is not None:
+            return "dismissed"
+        return "needs_direction" if self.needs_direction else "active"
 
     def dismissed(self, dismissal: Dismissal) -> Finding:
         return replace(self, dismissal=dismissal)
@@ -130,11 +155,10 @@ def check_quiet_hours(rule: Rule, contacts: list[Contact], passages: list[Passag
     found = []
     for contact in contacts:
         local = contact.at.astimezone(zone)
-        if contact.from_them is False or contact.channel not in channels \
+        if contact.from_them is False or contact.channel not in channels or contact.day_only \
                 or allowed_at(rule, local.time()):
             continue
-        note = Text(" (The record does not say who started this contact: if it was you, "
-                    "dismiss this finding.)") if contact.from_them is None else ""
+        note = DIRECTION_NOTE if contact.from_them is None else ""
         found.append(_contact_finding(rule, contact, zone, Text(
             "%(what)s at %(when)s local time, outside the allowed hours %(window)s.%(note)s",
             what=_what(contact), when=local.strftime("%Y-%m-%d %H:%M:%S"), window=window,
@@ -193,9 +217,11 @@ def check_third_party(rule: Rule, contacts: list[Contact], passages: list[Passag
         relation = Text(THIRD_PARTY_WORDS[contact.third_party])
         found.append(_contact_finding(rule, contact, zone, Text(
             "On %(when)s the other side contacted %(who)s (%(relation)s) by %(channel)s instead "
-            "of you.", when=contact.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            "of you.%(note)s", when=contact.at.astimezone(zone).strftime(
+                "%Y-%m-%d" if contact.day_only else "%Y-%m-%d %H:%M"),
             who=contact.third_party_name or relation, relation=relation,
-            channel=Text(CHANNEL_WORDS[contact.channel]))))
+            channel=Text(CHANNEL_WORDS[contact.channel]),
+            note=DIRECTION_NOTE if contact.from_them is None else "")))
     return found
 
 
@@ -211,11 +237,13 @@ def check_lexicon(rule: Rule, contacts: list[Contact], passages: list[Passage],
                 id=finding_id(rule.id, source, moment), rule_id=rule.id, check=rule.check,
                 source=source, evidence_id=passage.evidence_id, at=passage.at,
                 local_time=local_iso(passage.at, zone),
-                reason=Text("“%(phrase)s” (%(category)s) %(where)s: %(sentence)s",
+                reason=Text("“%(phrase)s” (%(category)s) %(where)s: %(sentence)s%(note)s",
                             phrase=match.phrase, category=Text(CATEGORY_WORDS[match.category]),
-                            where=_where_in_item(passage),
-                            sentence=match.sentence).in_each_language(),
-                offset_s=passage.start_s, quote=match.sentence, phrase=match.phrase))
+                            where=_where_in_item(passage), sentence=match.sentence,
+                            note=AUTHOR_NOTE if passage.author_unknown else ""
+                            ).in_each_language(),
+                offset_s=passage.start_s, quote=match.sentence, phrase=match.phrase,
+                needs_direction=passage.author_unknown))
     return found
 
 
@@ -268,6 +296,7 @@ def _contact_finding(rule: Rule, contact: Contact, zone: ZoneInfo, reason: Text,
         id=finding_id(rule.id, *((id_key, "") if id_key else
                                  (contact.key, contact.at.astimezone(UTC).isoformat()))),
         rule_id=rule.id, check=rule.check, source=contact.key, evidence_id=contact.evidence_id,
-        at=contact.at, local_time=local_iso(contact.at, zone), reason=reason.in_each_language(),
+        at=contact.at, local_time=contact.at.astimezone(zone).date().isoformat()
+        if contact.day_only else local_iso(contact.at, zone), reason=reason.in_each_language(),
         related=tuple(c.key for c in others) + contact.related,
-        related_evidence_ids=tuple(evidence_ids))
+        related_evidence_ids=tuple(evidence_ids), needs_direction=contact.from_them is None)

@@ -3,20 +3,23 @@ employer. They count for the conduct rules like recorded calls do; one marked `t
 is a contact with someone other than the borrower.
 
 Adding and removing an entry are custody events whose details hold the whole entry, so the
-history of what the user stated survives a removal.
+history of what the user stated survives a removal. An entry given a date without a time keeps
+that precision (`occurred_precision` day): it counts for its day, never for an hour.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
 from logger.record import custody
 from logger.conduct.calllog import normalise_number
 from logger.errors import LiuhenError, NotFound
+from logger.record.moments import machine_time
 from storage.models import (Channel, ContactEntry, CustodyAction, Direction, Evidence,
-                            Negotiation, ThirdParty, User)
+                            Negotiation, ThirdParty, TimePrecision, User)
 
 MAX_DESCRIPTION_CHARS = 4000
 
@@ -30,8 +33,10 @@ def add_contact_entry(session: Session, *, negotiation: Negotiation, actor: User
                       direction: Direction = Direction.from_them,
                       counterpart_name: str | None = None, counterpart_number: str | None = None,
                       third_party: ThirdParty | None = None, third_party_name: str | None = None,
-                      evidence_id: int | None = None) -> ContactEntry:
-    """Record a contact, with its custody event, and commit. `occurred_at` must be aware.
+                      evidence_id: int | None = None,
+                      occurred_precision: TimePrecision = TimePrecision.minute) -> ContactEntry:
+    """Record a contact, with its custody event, and commit. `occurred_at` must be aware; with
+    `occurred_precision` day only its date counts (logger.record.moments.day_moment).
     Naming `third_party_name` without a relation records it as `other`. Raises
     ContactEntryError, or NotFound for evidence outside the negotiation."""
     description = description.strip()
@@ -55,6 +60,7 @@ def add_contact_entry(session: Session, *, negotiation: Negotiation, actor: User
     custody.lock_chain(session)
     entry = ContactEntry(
         negotiation_id=negotiation.id, occurred_at=occurred_at.astimezone(UTC),
+        occurred_precision=TimePrecision(occurred_precision),
         channel=Channel(channel), direction=Direction(direction),
         counterpart_name=(counterpart_name or "").strip() or None, counterpart_number=number,
         third_party=ThirdParty(third_party) if third_party else None,
@@ -97,12 +103,22 @@ def remove_contact_entry(session: Session, *, negotiation: Negotiation, entry_id
     return entry
 
 
-def entry_dict(entry: ContactEntry) -> dict:
-    """The entry as JSON (`liuhen contact list --json` and custody details)."""
+def entry_dict(entry: ContactEntry, zone: ZoneInfo | None = None) -> dict:
+    """The entry as JSON: `occurred_at` local in `zone` with its offset (`liuhen contact list
+    --json`), or UTC without a zone (custody details); a bare date when only the date is known
+    (`occurred_precision` "day")."""
+    precision = entry.occurred_precision
+    if zone is not None:
+        occurred = machine_time(entry.occurred_at, zone, precision)
+    elif precision == TimePrecision.day:
+        occurred = machine_time(entry.occurred_at, UTC, precision)
+    else:
+        occurred = entry.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return {
         "id": entry.id,
         "negotiation_id": entry.negotiation_id,
-        "occurred_at": entry.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "occurred_at": occurred,
+        "occurred_precision": str(precision),
         "channel": str(entry.channel),
         "direction": str(entry.direction),
         "counterpart_name": entry.counterpart_name,

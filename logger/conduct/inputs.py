@@ -22,13 +22,17 @@ from logger.conduct.checks import CHANNEL_WORDS, Contact, Passage
 from logger.conduct.contact_entries import list_contact_entries
 from logger.i18n import N_, Text
 from logger.record.evidence import list_evidence
+from storage.models.types import TimePrecision
 from storage.models import (CallLogEntry, CallType, Channel, ContactEntry, Direction, Evidence,
-                            ExtractedText)
+                            EvidenceKind, ExtractedText)
 
 # A phone logs a call when it starts ringing; a recorder starts when it is answered.
 SAME_CALL_WITHIN = timedelta(seconds=180)
 # Chat segments from the borrower's own side (right-hand bubbles) are not the collector's words.
 OWN_SIDES = frozenset({"right", "me", "self", "user", "from_me", "mine"})
+# Items whose words are one side's message (not a recording of both sides).
+MESSAGE_CHANNELS = frozenset({Channel.sms, Channel.app_chat, Channel.wechat, Channel.email})
+MESSAGE_KINDS = frozenset({EvidenceKind.sms, EvidenceKind.chat, EvidenceKind.email})
 CALL_TYPE_WORDS = {
     CallType.incoming: N_("answered call"),
     CallType.outgoing: N_("outgoing call"),
@@ -76,7 +80,8 @@ def evidence_contact(item: Evidence) -> Contact | None:
         key=f"evidence:{item.id}", at=item.occurred_at, channel=item.channel,
         from_them=True if item.direction == Direction.from_them else None,
         what=_in_both(what), evidence_id=item.id,
-        answered=True if item.channel == Channel.call else None, number=number)
+        answered=True if item.channel == Channel.call else None, number=number,
+        day_only=item.occurred_at_precision == TimePrecision.day)
 
 
 def log_contact(row: CallLogEntry) -> Contact:
@@ -99,7 +104,8 @@ def entry_contact(entry: ContactEntry) -> Contact:
         key=f"contact:{entry.id}", at=entry.occurred_at, channel=entry.channel,
         from_them=from_them, what=_in_both(what),
         evidence_id=entry.evidence_id, number=entry.counterpart_number,
-        third_party=entry.third_party, third_party_name=entry.third_party_name)
+        third_party=entry.third_party, third_party_name=entry.third_party_name,
+        day_only=entry.occurred_precision == TimePrecision.day)
 
 
 def merge_contacts(recorded: list[Contact], logged: list[Contact]) -> list[Contact]:
@@ -182,8 +188,10 @@ def _segment_time(segment: dict) -> datetime | None:
 
 
 def text_passages(item: Evidence, source: str, text: ExtractedText) -> list[Passage]:
+    unknown = _message_of_unknown_direction(item)
     if not text.segments:
-        return [Passage(item.id, source, 0, text.text, at=item.occurred_at)]
+        return [Passage(item.id, source, 0, text.text, at=item.occurred_at,
+                        author_unknown=unknown)]
     passages = []
     for index, segment in enumerate(text.segments):
         words = str(segment.get("text") or "")
@@ -194,8 +202,24 @@ def text_passages(item: Evidence, source: str, text: ExtractedText) -> list[Pass
         passages.append(Passage(
             evidence_id=item.id, source=source, index=index, text=words, start_s=start,
             shown_time=str(segment["time"]) if segment.get("time") else None,
-            at=_segment_time(segment) or _moment(item.occurred_at, start)))
+            at=_segment_time(segment) or _moment(item.occurred_at, start),
+            author_unknown=unknown and not _says_who(segment)))
     return passages
+
+
+def _message_of_unknown_direction(item: Evidence) -> bool:
+    """A message (text, chat, email) whose direction nobody has set: its words may be the
+    borrower's own. A recording holds both sides whoever dialled, so its direction does not
+    say who spoke."""
+    message = item.channel in MESSAGE_CHANNELS or (
+        item.channel is None and item.kind in MESSAGE_KINDS)
+    return message and item.direction == Direction.unknown
+
+
+def _says_who(segment: dict) -> bool:
+    """Whether a segment names its side (a chat bubble, a message in a backup)."""
+    return bool(segment.get("side") or segment.get("direction") in ("from_them", "from_me")
+                or segment.get("speaker") in ("them", "me"))
 
 
 def _own(segment: dict) -> bool:

@@ -20,8 +20,13 @@ JSON, which `liuhen conduct report --json` prints):
   `rules`: `RuleState(rule, enabled)` for each rule of the set, with description {zh, en},
   source document and article, params.
 - `findings`: every `Finding` (see logger.conduct.checks), dismissed ones too with their
-  `dismissal` (reason, at, by); `active()` leaves the dismissed out; `by_evidence()` maps an
-  evidence id to its active findings (the timeline's flags).
+  `dismissal` (reason, at, by). Each has a `state`: "active" (a suggested breach, counted),
+  "needs_direction" (about a contact or message whose direction is unknown: shown apart with a
+  way to set it, never counted, never in a letter or a bundle's purposes) or "dismissed".
+  `active()` gives the counted ones; `needs_direction()` those waiting for a direction;
+  `by_evidence()` maps an evidence id to its active findings (a bundle item's purpose);
+  `on_lines()` maps a record ("evidence:12", "calllog:7") to the findings its timeline line
+  shows, active and waiting for a direction (the timeline's flags).
 - `per_day`: `DayCount(date, contacts, unanswered_calls, outside_hours, findings)` for each
   local day with a contact or a finding, oldest first (the chart of contacts per day);
   `per_hour`: 24 `HourCount(hour, contacts, forbidden)` (contacts per local hour of day, and
@@ -99,7 +104,12 @@ class ConductReport:
     per_hour: tuple[HourCount, ...]
 
     def active(self) -> list[Finding]:
-        return [f for f in self.findings if f.dismissal is None]
+        """The suggested breaches that count: neither dismissed nor waiting for a direction."""
+        return [f for f in self.findings if f.state == "active"]
+
+    def needs_direction(self) -> list[Finding]:
+        """Findings about a contact or message whose direction nobody has set yet."""
+        return [f for f in self.findings if f.state == "needs_direction"]
 
     def by_evidence(self) -> dict[int, list[Finding]]:
         flags: dict[int, list[Finding]] = {}
@@ -107,6 +117,21 @@ class ConductReport:
             if finding.evidence_id is not None:
                 flags.setdefault(finding.evidence_id, []).append(finding)
         return flags
+
+    def on_lines(self) -> dict[str, list[Finding]]:
+        """"evidence:<id>" / "calllog:<id>" -> the findings that line of the timeline shows
+        (active or waiting for a direction), in the report's order. A finding about a message
+        of a backup or a contact recorded by hand is shown on the item it belongs to; one about
+        an imported call, on that call's line."""
+        lines: dict[str, list[Finding]] = {}
+        for finding in self.findings:
+            if finding.dismissal is not None:
+                continue
+            if finding.source.startswith("calllog:"):
+                lines.setdefault(finding.source, []).append(finding)
+            elif finding.evidence_id is not None:
+                lines.setdefault(f"evidence:{finding.evidence_id}", []).append(finding)
+        return lines
 
     def as_dict(self) -> dict:
         return {
@@ -253,6 +278,7 @@ def finding_dict(finding: Finding) -> dict:
         "quote": finding.quote, "phrase": finding.phrase, "reason": dict(finding.reason),
         "related": list(finding.related),
         "related_evidence_ids": list(finding.related_evidence_ids),
+        "state": finding.state,
         "dismissed": None if dismissal is None else {
             "reason": dismissal.reason, "by": dismissal.by,
             "at": dismissal.at.astimezone(UTC).isoformat().replace("+00:00", "Z")},
@@ -287,6 +313,8 @@ def _find(report: ConductReport, ref: str) -> Finding:
 
 
 def _outside_hours(contact: Contact, quiet: list[Rule], zone: ZoneInfo) -> bool:
+    if contact.day_only:   # its time of day is not known
+        return False
     local = contact.at.astimezone(zone).time()
     return any(contact.channel in r.params["channels"] and not allowed_at(r, local)
                for r in quiet)
@@ -301,16 +329,17 @@ def _per_day(contacts: list[Contact], findings: list[Finding], quiet: list[Rule]
         day = contact.at.astimezone(zone).date()
         totals[day] += 1
         unanswered[day] += contact.channel == Channel.call and contact.answered is False
-        outside[day] += _outside_hours(contact, quiet, zone)
+        # A contact of unknown direction may be the borrower's own: not counted against them.
+        outside[day] += contact.from_them is not None and _outside_hours(contact, quiet, zone)
     flagged = Counter(f.at.astimezone(zone).date() for f in findings
-                      if f.at is not None and f.dismissal is None)
+                      if f.at is not None and f.state == "active")
     return tuple(DayCount(day, totals[day], unanswered[day], outside[day], flagged[day])
                  for day in sorted(set(totals) | set(flagged)))
 
 
 def _per_hour(contacts: list[Contact], quiet: list[Rule], zone: ZoneInfo
               ) -> tuple[HourCount, ...]:
-    counts = Counter(c.at.astimezone(zone).hour for c in contacts)
+    counts = Counter(c.at.astimezone(zone).hour for c in contacts if not c.day_only)
     return tuple(HourCount(hour, counts[hour], any(_hour_forbidden(r, hour) for r in quiet))
                  for hour in range(24))
 

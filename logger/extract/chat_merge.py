@@ -25,15 +25,16 @@ SAME_TEXT_RATIO = 0.9
 def merge_conversations(conversations: Sequence[tuple[int, Sequence[Mapping[str, Any]]]]
                         ) -> list[dict]:
     """The messages of all `conversations` ((evidence id, segments) each), overlaps merged,
-    as [{"side", "time", "text", "sources": [evidence ids], "boxes": [box in each source]}].
-    A screenshot that overlaps none of the others is appended in the order given (there is a
-    gap in what was captured); the title bar repeated at the top of every screenshot (the
-    leading messages without a side) is kept once."""
+    as [{"side", "time", "text", "sources": [evidence ids], "boxes": [box in each source]}]
+    ("kind" kept where a segment has one). A screenshot that overlaps none of the others is
+    appended in the order given (there is a gap in what was captured); the title repeated at
+    the top of every screenshot (segments of kind "title"; in texts read before titles were
+    marked, the leading segments without a side) is kept once, first."""
     parts = [_messages(evidence_id, segments) for evidence_id, segments in conversations]
     parts = [part for part in parts if part]
     if not parts:
         return []
-    header = {_key(m["text"]): m for m in _leading_unsided(parts[0])}
+    header: dict[str, dict] = {}
     merged, *rest = [_without_header(part, header) for part in parts]
     while rest:
         index, merged = _best_join(merged, rest)
@@ -42,22 +43,29 @@ def merge_conversations(conversations: Sequence[tuple[int, Sequence[Mapping[str,
 
 
 def _messages(evidence_id: int, segments: Sequence[Mapping[str, Any]]) -> list[dict]:
-    return [{"side": s.get("side"), "time": s.get("time"), "text": s["text"],
-             "sources": [evidence_id], "boxes": [s.get("box")]}
-            for s in segments if s.get("text")]
+    messages = []
+    for s in segments:
+        # A time stamp that could not be read is not a message: one screenshot may show it
+        # read (a time, no segment) and the other misread.
+        if s.get("text") and s.get("kind") != "stamp":
+            message = {"side": s.get("side"), "time": s.get("time"), "text": s["text"],
+                       "sources": [evidence_id], "boxes": [s.get("box")]}
+            if s.get("kind"):
+                message["kind"] = s["kind"]
+            messages.append(message)
+    return messages
 
 
 def _without_header(part: list[dict], header: dict[str, dict]) -> list[dict]:
-    """`part` without its leading messages that repeat the header; their sources are added
-    to the header's (updated in place)."""
-    start = 0
-    for message in _leading_unsided(part):
+    """`part` without its titles, which are added to `header` (updated in place): one entry
+    per title text, with the sources of every screenshot that shows it."""
+    titles = [m for m in part if m.get("kind") == "title"]
+    if not any(m.get("kind") for m in part):   # read before titles were marked
+        titles = _leading_unsided(part)
+    for message in titles:
         key = _key(message["text"])
-        if key not in header:
-            break
-        header[key] = _combine(header[key], message)
-        start += 1
-    return part[start:]
+        header[key] = _combine(header[key], message) if key in header else message
+    return [m for m in part if not any(m is title for title in titles)]
 
 
 def _leading_unsided(part: list[dict]) -> list[dict]:
@@ -87,46 +95,83 @@ def _overlap(earlier: list[dict], later: list[dict]) -> int:
     """How many messages at the end of `earlier` are the first ones of `later` (0: none)."""
     for size in range(min(len(earlier), len(later)), 0, -1):
         pairs = list(zip(earlier[-size:], later[:size], strict=True))
-        if all(_same(a, b, first=i == 0, last=i == size - 1) for i, (a, b) in enumerate(pairs)) \
-                and _convincing(pairs):
+        found = [_match(a, b, first=i == 0, last=i == size - 1, others=size - 1)
+                 for i, (a, b) in enumerate(pairs)]
+        if all(found) and _convincing(pairs, found):
             return size
     return 0
 
 
-def _same(a: dict, b: dict, *, first: bool, last: bool) -> bool:
-    """One message seen in two screenshots. The first of the overlap may be cut at the top of
-    the later screenshot, the last one at the bottom of the earlier."""
-    if a["side"] != b["side"] or (a["time"] and b["time"] and a["time"] != b["time"]):
-        return False
+def _match(a: dict, b: dict, *, first: bool, last: bool, others: int) -> str | None:
+    """How one message seen in two screenshots matches: "same" text, "cut" (the first of the
+    overlap shows only its end at the top of the later screenshot, the last only its
+    beginning at the bottom of the earlier), "garbled" (what shows of a cut bubble was
+    misread: a common end or beginning of MIN_OVERLAP_CHARS, only punctuation, or, with at
+    least two other messages in the overlap, anything no longer than the whole), or None. No
+    different sides (one whose side could not be told matches either) and no different
+    times."""
+    if (a["side"] and b["side"] and a["side"] != b["side"]) or \
+            (a["time"] and b["time"] and a["time"] != b["time"]) or \
+            a.get("kind") != b.get("kind"):
+        return None
     text_a, text_b = _key(a["text"]), _key(b["text"])
-    if not text_a or not text_b:
-        return text_a == text_b
-    if SequenceMatcher(None, text_a, text_b).ratio() >= SAME_TEXT_RATIO:
-        return True
-    return (first and text_a.endswith(text_b)) or (last and text_b.startswith(text_a))
+    if text_a == text_b or (text_a and text_b and
+                            SequenceMatcher(None, text_a, text_b).ratio() >= SAME_TEXT_RATIO):
+        return "same"
+    if text_a and text_b and ((first and text_a.endswith(text_b)) or
+                              (last and text_b.startswith(text_a))):
+        return "cut"
+    if not (others and (first or last)):
+        return None
+    whole, shown = (text_a, text_b) if first else (text_b, text_a)
+    ends = _common_end(whole, shown) if first else _common_end(whole[::-1], shown[::-1])
+    if not shown or ends >= MIN_OVERLAP_CHARS or (others >= 2 and len(shown) <= len(whole)):
+        return "garbled"
+    return None
 
 
-def _convincing(pairs: list[tuple[dict, dict]]) -> bool:
-    return len(pairs) > 1 or min(len(_key(pairs[0][0]["text"])),
-                                 len(_key(pairs[0][1]["text"]))) >= MIN_OVERLAP_CHARS
+def _common_end(a: str, b: str) -> int:
+    """How many characters `a` and `b` end with in common."""
+    count = 0
+    while count < min(len(a), len(b)) and a[-1 - count] == b[-1 - count]:
+        count += 1
+    return count
+
+
+def _convincing(pairs: list[tuple[dict, dict]], found: list[str | None]) -> bool:
+    """Enough to prove an overlap: two messages read alike, or one of MIN_OVERLAP_CHARS."""
+    clean = [pair for pair, how in zip(pairs, found, strict=True) if how != "garbled"]
+    return len(clean) > 1 or (len(clean) == 1 and min(
+        len(_key(clean[0][0]["text"])), len(_key(clean[0][1]["text"]))) >= MIN_OVERLAP_CHARS)
 
 
 def _join(earlier: list[dict], later: list[dict], size: int) -> list[dict]:
-    shared = [_combine(a, b) for a, b in zip(earlier[-size:], later[:size], strict=True)]
+    shared = []
+    for i, (a, b) in enumerate(zip(earlier[-size:], later[:size], strict=True)):
+        how = _match(a, b, first=i == 0, last=i == size - 1, others=size - 1)
+        # A misread cut bubble: take the text from the screenshot that shows it whole.
+        prefer = ("a" if i == 0 else "b") if how == "garbled" else None
+        shared.append(_combine(a, b, prefer=prefer))
     return earlier[:-size] + shared + later[size:]
 
 
-def _combine(a: dict, b: dict) -> dict:
-    """One message from its two sightings: the fuller text (a cut bubble shows less), the time
-    wherever one was shown, and both sources."""
+def _combine(a: dict, b: dict, *, prefer: str | None = None) -> dict:
+    """One message from its two sightings: the fuller text (a cut bubble shows less) unless
+    `prefer` names the sighting to take it from, the side and the time wherever one was
+    shown, and both sources."""
     sources, boxes = list(a["sources"]), list(a["boxes"])
     for source, box in zip(b["sources"], b["boxes"], strict=True):
         if source not in sources:
             sources.append(source)
             boxes.append(box)
-    text = a["text"] if len(_key(a["text"])) >= len(_key(b["text"])) else b["text"]
-    return {"side": a["side"], "time": a["time"] or b["time"], "text": text,
-            "sources": sources, "boxes": boxes}
+    if prefer is None:
+        prefer = "a" if len(_key(a["text"])) >= len(_key(b["text"])) else "b"
+    combined = {"side": a["side"] or b["side"], "time": a["time"] or b["time"],
+                "text": a["text"] if prefer == "a" else b["text"],
+                "sources": sources, "boxes": boxes}
+    if a.get("kind"):
+        combined["kind"] = a["kind"]
+    return combined
 
 
 def _key(text: str) -> str:

@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlmodel import Session, delete
 
-from logger.record import custody
+from logger.record import custody, when
+from logger.record.when import TimeReading
 from logger.errors import DuplicateEvidence, IntakeError, PermanentJobError
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from logger.promises.suggestions import suggest_for_text
@@ -23,7 +24,8 @@ from storage.models import (CustodyAction, Evidence, ExtractedText, Negotiation,
 
 log = logging.getLogger(__name__)
 
-# Fields a parse may fill in on the item, and only while they are empty (a person's word wins).
+# Fields a parse may fill in on the item, and only while they are empty (a person's word wins);
+# the time is a `TimeReading`, taken when it outranks the item's (`logger.record.when`).
 FILLABLE = ("occurred_at", "direction", "counterpart_name", "counterpart_number", "subject")
 
 
@@ -90,8 +92,9 @@ def record_results(services: Services, evidence_id: int, *, source: TextSource,
                    fill: dict[str, Any] | None = None, job: str) -> None:
     """Record in one transaction what a job read from an item: its text (replacing the text an
     earlier run of the same engine left, unless a person edited it), `metadata` merged into
-    `extracted_metadata`, and the `fill` fields that are still empty on the item, with a
-    custody event naming each change. Raises PermanentJobError if the item was deleted."""
+    `extracted_metadata`, and the `fill` fields that are still empty on the item (the time when
+    it outranks the item's), with a custody event naming each change. Raises
+    PermanentJobError if the item was deleted."""
     with services.session() as session:
         custody.lock_chain(session)
         evidence = session.get(Evidence, evidence_id)
@@ -107,12 +110,7 @@ def record_results(services: Services, evidence_id: int, *, source: TextSource,
             session.add(stored)
         if metadata:
             evidence.extracted_metadata = {**evidence.extracted_metadata, **metadata}
-        changes = _fill_empty(evidence, fill or {})
-        if changes:
-            custody.append_event(
-                session, action=CustodyAction.metadata_edit, actor_id=None,
-                negotiation_id=evidence.negotiation_id, evidence_id=evidence_id,
-                details={"by": f"{job} job", "changes": changes})
+        fill_fields(session, evidence, fill or {}, job=job)
         if stored is not None:
             # Promise suggestions land with the text, in the same commit, read from the item's
             # time as just filled in (an email's Date).
@@ -120,11 +118,31 @@ def record_results(services: Services, evidence_id: int, *, source: TextSource,
         session.commit()
 
 
+def fill_fields(session: Session, evidence: Evidence, fill: dict[str, Any], *,
+                job: str) -> dict[str, dict]:
+    """Fill in what a `job` read (see FILLABLE), in the caller's transaction (which has taken
+    `custody.lock_chain`), with one custody event naming each change as {old, new}; the
+    changes."""
+    changes = _fill_empty(evidence, fill)
+    if changes:
+        session.add(evidence)
+        custody.append_event(
+            session, action=CustodyAction.metadata_edit, actor_id=None,
+            negotiation_id=evidence.negotiation_id, evidence_id=evidence.id,
+            details={"by": f"{job} job", "changes": changes})
+    return changes
+
+
 def _fill_empty(evidence: Evidence, fill: dict[str, Any]) -> dict[str, dict]:
     changes: dict[str, dict] = {}
     for name, value in fill.items():
         if name not in FILLABLE:
             raise ValueError(f"{name} is not a field a job may fill in")
+        if name == "occurred_at":
+            if value is not None and not isinstance(value, TimeReading):
+                raise TypeError("a job fills in occurred_at as a TimeReading (with its source)")
+            changes.update(when.offer(evidence, value))
+            continue
         current = getattr(evidence, name)
         if value is None or (current is not None and str(current) != "unknown"):
             continue

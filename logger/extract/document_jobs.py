@@ -1,9 +1,12 @@
 """The `extract_text` job: a text file, an XML export or a Word/Excel file -> searchable text.
 
-- Plain text (UTF-8, UTF-16 with a byte-order mark, GB18030): the text as it is.
+- Plain text (UTF-8, UTF-16 with a byte-order mark, GB18030): the text as it is; an export of
+  messages whose lines carry their times (`logger.extract.text_times`) gets the first one's.
 - An "SMS Backup & Restore" XML (`logger.extract.sms_backup`): one segment per message or call,
   with its time, side ("them"/"me") and the other party; the item gets the first message's time
   and, when every message is with one party, that party as counterpart.
+An export is dated by where its conversation starts, as the messages are listed; the time is
+the content's (`TimeSource.content`), which outranks the file's name and data.
 - Any other XML: the text its elements hold.
 - .docx / .xlsx (`logger.extract.office`): the paragraphs / the cell strings.
 The original is never changed; a re-run replaces the text an earlier run left.
@@ -13,15 +16,19 @@ from __future__ import annotations
 
 import io
 import xml.etree.ElementTree as ET
+from datetime import datetime
 from typing import Any
 
 from logger.extract import office as office_text
 from logger.extract import sms_backup
+from logger.extract.text_times import message_times
+from logger.intake.filemeta.common import is_plausible
+from logger.record.when import TimeReading
 from logger.errors import PermanentJobError
 from logger.extract.common import load_evidence, read_blob, record_results
 from logger.jobs.worker import JobContext
 from logger.intake.sniff.types import TEXT, XML
-from storage.models import Direction, Evidence, TextSource
+from storage.models import Direction, Evidence, TextSource, TimeSource
 
 ENGINE = "liuhen-text"
 
@@ -35,17 +42,19 @@ def extract_text_handler(ctx: JobContext) -> None:
             sms_backup.root_name(data[:4096]) in sms_backup.ROOTS:
         _record_backup(ctx, evidence, data)
         return
+    fill: dict[str, Any] = {}
     if evidence.media_type == XML.media_type:
         text, warnings = _xml_text(data), []
     elif evidence.media_type == TEXT.media_type:
         text, warnings = decode_text_file(data), []
+        fill["occurred_at"] = _first(message_times(text, ctx.services.config.locale.zone))
     elif office_text.handles(evidence.media_type):
         text, warnings = office_text.extract(data, evidence.media_type)
     else:
         raise PermanentJobError(f"evidence #{evidence.id} is {evidence.media_type}; "
                                 "there is no text to extract from that kind of file")
     record_results(ctx.services, evidence.id, source=TextSource.text, text=text, engine=ENGINE,
-                   metadata={"parse_warnings": warnings}, job="extract_text")
+                   metadata={"parse_warnings": warnings}, fill=fill, job="extract_text")
 
 
 def decode_text_file(data: bytes) -> str:
@@ -96,12 +105,17 @@ def _line(message: sms_backup.Message, tz) -> str:
 
 def _backup_fill(messages: list[sms_backup.Message]) -> dict[str, Any]:
     """The first message's time; the other party when there is only one."""
-    times = [m.time for m in messages if m.time]
+    times = [m.time for m in messages if m.time and is_plausible(m.time)]
     numbers = {m.number or m.address for m in messages}
     names = {m.contact_name for m in messages}
-    fill: dict[str, Any] = {"occurred_at": min(times) if times else None}
+    fill: dict[str, Any] = {"occurred_at": _first(times)}
     if len(numbers) == 1:
         fill["counterpart_number"] = numbers.pop()
     if len(names) == 1:
         fill["counterpart_name"] = names.pop()
     return fill
+
+
+def _first(times: list[datetime]) -> TimeReading | None:
+    """The earliest message time, as the content's reading."""
+    return TimeReading(min(times), TimeSource.content) if times else None

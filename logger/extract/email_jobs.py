@@ -25,7 +25,9 @@ from logger.extract.common import (ChildOutcome, load_evidence, read_blob, recor
 from logger.jobs.worker import JobContext
 from logger.extract.mailbox import MboxStats, iter_mbox
 from logger.intake.sniff.types import MBOX, MSG
-from storage.models import Channel, Direction, Evidence, TextSource
+from logger.record.when import TimeReading
+from storage.models import Channel, Direction, Evidence, TextSource, TimeSource
+from storage.models.types import TimePrecision
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,8 @@ def parse_email_handler(ctx: JobContext) -> None:
     del data
     direction, counterpart = email_direction(parsed, ctx.services.config.intake.my_addresses)
     fill = {"direction": direction, "counterpart_name": counterpart, "subject": parsed.subject,
-            "occurred_at": parsed.date}
+            "occurred_at": TimeReading(parsed.date, TimeSource.metadata) if parsed.date
+            else None}
     record_results(ctx.services, evidence.id, source=TextSource.email,
                    text=parsed.searchable_text(), segments=_html_segment(parsed), engine=ENGINE,
                    metadata=_email_metadata(parsed), fill=fill, job="parse_email")
@@ -94,6 +97,9 @@ def _store_attachments(ctx: JobContext, parent: Evidence,
                        parsed: ParsedEmail) -> list[dict]:
     """Each attachment as a child item, dated and addressed like the email it came with."""
     details = EvidenceDetails(channel=Channel.email, occurred_at=parent.occurred_at,
+                              occurred_at_source=TimeSource.parent,
+                              occurred_at_precision=parent.occurred_at_precision
+                              or TimePrecision.minute,
                               direction=parent.direction,
                               counterpart_name=parent.counterpart_name)
     outcomes = []

@@ -23,10 +23,12 @@ from logger.errors import DuplicateEvidence, FileTooLarge, UnsupportedFile
 from logger.intake.filemeta import extract_metadata
 from logger.intake.filemeta.common import FileMetadata
 from logger.intake.sniff import HEAD_SIZE, FileType, sniff
+from logger.record.when import TimeReading, best
 from storage.blobs.lock import intake_lock
 from storage.blobs.store import BlobStore, BlobTooLarge, StoredBlob
 from storage.models import (Channel, CustodyAction, Direction, Evidence, EvidenceKind, Job,
-                            JobKind, Negotiation, User)
+                            JobKind, Negotiation, TimeSource, User)
+from storage.models.types import TimePrecision
 
 MAX_FILENAME_CHARS = 255
 
@@ -45,12 +47,16 @@ class IncomingFile:
 @dataclass
 class EvidenceDetails:
     """What a person says about the file that the file cannot tell. Each given field wins over
-    what is extracted from the file."""
+    what is extracted from the file. A given `occurred_at` is a person's unless
+    `occurred_at_source` says otherwise (an email's attachment: `parent`); `day` precision
+    means only its date is known (`logger.record.when.on_day`)."""
 
     kind: EvidenceKind | None = None
     channel: Channel | None = None
     direction: Direction | None = None
     occurred_at: datetime | None = None
+    occurred_at_source: TimeSource = TimeSource.person
+    occurred_at_precision: TimePrecision = TimePrecision.minute
     counterpart_name: str | None = None
     counterpart_number: str | None = None
     subject: str | None = None
@@ -135,8 +141,12 @@ def _record(*, session: Session, blobs: BlobStore, blob: StoredBlob, file_type: 
             f"“{filename}” is already evidence #{existing.id} in this negotiation "
             f"(stored as “{existing.original_filename}”)", existing_id=existing.id)
     guess = classify(file_type, metadata)
+    given = _time(details)
+    time = best([given, *metadata.times] if given else metadata.times)
     extracted = {
         **metadata.extra,
+        # Every time the file carried, with its source, whichever won.
+        "times": [reading.as_json() for reading in metadata.times],
         "duration_s": metadata.duration_s,
         "problems": metadata.problems,
         "declared_type": source.declared_type,
@@ -149,7 +159,9 @@ def _record(*, session: Session, blobs: BlobStore, blob: StoredBlob, file_type: 
         direction=details.direction or Direction.unknown,
         counterpart_name=details.counterpart_name or metadata.counterpart_name,
         counterpart_number=details.counterpart_number or metadata.counterpart_number,
-        occurred_at=details.occurred_at or metadata.occurred_at,
+        occurred_at=time.at if time else None,
+        occurred_at_source=time.source if time else None,
+        occurred_at_precision=time.precision if time else None,
         original_filename=filename,
         media_type=file_type.media_type,
         size=blob.size,
@@ -172,6 +184,13 @@ def _record(*, session: Session, blobs: BlobStore, blob: StoredBlob, file_type: 
     for kind in guess.jobs:
         session.add(Job(kind=kind, evidence_id=evidence.id))
     return evidence
+
+
+def _time(details: EvidenceDetails) -> TimeReading | None:
+    if details.occurred_at is None:
+        return None
+    return TimeReading(details.occurred_at, details.occurred_at_source,
+                       details.occurred_at_precision)
 
 
 def _clean_filename(name: str) -> str:

@@ -6,6 +6,11 @@ promise of the debtor's is kept as soon as the payments made by its due time add
 amount, and missed when its due time passes short of it (the shortfall is shown). Any other
 promise that passes its due time unmarked is missed too: for the other side's promises that is
 the waiver that never appeared. `settle_due` makes these decisions for the scheduler.
+
+Dates without a clock time are compared as dates: a promise due on a date is due by the end of
+that local day (`logger.promises.due.deadline`), and a payment known only by its date
+(`paid_precision` day) was made in time for a promise due that day or later; the record cannot
+tell more, and it says so wherever the payment is shown (its date alone).
 """
 
 from __future__ import annotations
@@ -14,18 +19,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
 from logger.record import custody
 from logger.errors import NotFound
 from logger.record.evidence import iso
-from logger.promises.promises import (MAX_AMOUNT, OPEN_STATUSES, PromiseError, cancel_unsent_reminders,
-                             refresh_plan)
+from logger.promises.due import deadline, zone_of
+from logger.promises.promises import (MAX_AMOUNT, OPEN_STATUSES, PromiseError,
+                                      cancel_unsent_reminders, refresh_plan)
+from logger.record.moments import machine_time
 from storage.models import CustodyAction, Evidence, Negotiation, User
 from storage.models.promises import (Payment, PaymentMethod, Promise, PromiseKind, PromiseParty,
                                      PromiseStatus)
-from storage.models.types import utcnow
+from storage.models.types import TimePrecision, utcnow
 
 # Kinds whose keeping is measured in money paid.
 PAYABLE = (PromiseKind.payment,)
@@ -61,10 +69,13 @@ def record_payment(session: Session, *, negotiation: Negotiation, actor: User | 
                    paid_at: datetime, amount: Decimal, method: PaymentMethod,
                    currency: str | None = None, reference: str | None = None,
                    note: str | None = None, receipt: Evidence | None = None,
-                   promise: Promise | None = None, now: datetime | None = None) -> Payment:
+                   promise: Promise | None = None, now: datetime | None = None,
+                   paid_precision: TimePrecision = TimePrecision.minute) -> Payment:
     """Record a payment with its custody event and commit; with `promise` it is matched at
-    once (and the promise kept if now paid in full on time). Raises ValueError for an amount
-    that is not positive, a receipt or promise of another negotiation."""
+    once (and the promise kept if now paid in full on time). `paid_precision` day: only the
+    date is known (`paid_at` is a stand-in in that day: logger.record.moments.day_moment).
+    Raises ValueError for an amount that is not positive, a receipt or promise of another
+    negotiation."""
     if not Decimal(0) < amount <= MAX_AMOUNT:
         raise ValueError(f"a payment's amount must be more than 0, got {amount}")
     if paid_at.tzinfo is None:
@@ -74,7 +85,8 @@ def record_payment(session: Session, *, negotiation: Negotiation, actor: User | 
             raise ValueError(f"{type(item).__name__.lower()} #{item.id} belongs to another "
                              "negotiation")
     custody.lock_chain(session)
-    payment = Payment(negotiation_id=negotiation.id, paid_at=paid_at, amount=amount,
+    payment = Payment(negotiation_id=negotiation.id, paid_at=paid_at,
+                      paid_precision=TimePrecision(paid_precision), amount=amount,
                       currency=(currency or negotiation.currency).upper(),
                       method=PaymentMethod(method), reference=(reference or "").strip() or None,
                       note=(note or "").strip() or None,
@@ -120,7 +132,7 @@ def suggest_match(session: Session, payment: Payment) -> Promise | None:
         shortfall = balances[promise.id].shortfall
         exact = shortfall == payment.amount
         fits = shortfall is None or payment.amount <= shortfall
-        distance = abs((promise.due_at - payment.paid_at).total_seconds()) \
+        distance = abs((deadline(promise) - payment.paid_at).total_seconds()) \
             if promise.due_at else float("inf")
         return (not exact, not fits, distance, promise.id)
 
@@ -136,9 +148,21 @@ def balances_of(session: Session, promises: Iterable[Promise]) -> dict[int, Bala
         for payment in session.exec(select(Payment).where(Payment.promise_id.in_(ids))):
             paid[payment.promise_id].append(payment)
     return {p.id: Balance(p.amount, sum((x.amount for x in paid[p.id]), Decimal(0)),
-                          sum((x.amount for x in paid[p.id]
-                               if p.due_at is None or x.paid_at <= p.due_at), Decimal(0)))
+                          sum((x.amount for x in paid[p.id] if paid_in_time(x, p)),
+                              Decimal(0)))
             for p in promises}
+
+
+def paid_in_time(payment: Payment, promise: Promise) -> bool:
+    """Whether `payment` was made by the promise's deadline. A payment known only by its date
+    counts when that date (read in the promise's zone) is not after the due date."""
+    last = deadline(promise)
+    if last is None:
+        return True
+    if payment.paid_precision == TimePrecision.day:
+        tz = zone_of(promise)
+        return payment.paid_at.astimezone(tz).date() <= last.astimezone(tz).date()
+    return payment.paid_at <= last
 
 
 def settle(session: Session, promise: Promise, *, now: datetime) -> PromiseStatus:
@@ -151,7 +175,7 @@ def settle(session: Session, promise: Promise, *, now: datetime) -> PromiseStatu
         promise.status = PromiseStatus.kept
         cancel_unsent_reminders(session, promise.id)
     elif promise.status == PromiseStatus.pending and promise.due_at is not None \
-            and promise.due_at <= now:
+            and deadline(promise) <= now:
         promise.status = PromiseStatus.missed
     else:
         return promise.status
@@ -163,8 +187,9 @@ def settle(session: Session, promise: Promise, *, now: datetime) -> PromiseStatu
 
 
 def settle_due(session: Session, *, now: datetime) -> list[Promise]:
-    """Settle every pending promise whose due time has passed by `now` (not committed).
-    Returns those that were missed (the scheduler sends a notice for each)."""
+    """Settle every pending promise whose due time has passed by `now` (not committed; one
+    due on a date is settled once that day has ended). Returns those that were missed (the
+    scheduler sends a notice for each)."""
     due = session.exec(select(Promise).where(
         Promise.status == PromiseStatus.pending, Promise.due_at.is_not(None),
         Promise.due_at <= now, Promise.kind != PromiseKind.instalment_plan)
@@ -201,10 +226,15 @@ def get_payment(session: Session, payment_id: int, *, negotiation: Negotiation) 
     return payment
 
 
-def payment_dict(payment: Payment) -> dict:
-    """A payment as `liuhen promises payments --json` prints it."""
+def payment_dict(payment: Payment, tz: ZoneInfo | None = None) -> dict:
+    """A payment as `liuhen promises payments --json` prints it: `paid_at` local in `tz` with
+    its offset, or the bare date when only the date is known (`paid_precision` "day"). Without
+    `tz` (the custody log's details), `paid_at` is UTC."""
+    paid_at = machine_time(payment.paid_at, tz, payment.paid_precision) if tz else \
+        iso(payment.paid_at)
     return {"id": payment.id, "negotiation_id": payment.negotiation_id,
-            "paid_at": iso(payment.paid_at), "amount": str(payment.amount),
+            "paid_at": paid_at, "paid_precision": str(payment.paid_precision),
+            "amount": str(payment.amount),
             "currency": payment.currency, "method": str(payment.method),
             "reference": payment.reference, "note": payment.note,
             "receipt_evidence_id": payment.receipt_evidence_id,

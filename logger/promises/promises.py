@@ -23,10 +23,12 @@ from sqlmodel import Session, select
 from logger.record import custody
 from logger.errors import LiuhenError, NotFound
 from logger.record.evidence import iso
+from logger.promises.due import due_iso, zone_of
+from logger.record.moments import machine_time
 from storage.models import CustodyAction, Negotiation, User
 from storage.models.promises import (DeliveryStatus, Promise, PromiseKind, PromiseParty,
                                      PromiseStatus, Reminder)
-from storage.models.types import utcnow
+from storage.models.types import TimePrecision, utcnow
 
 # Statuses a person may still act on (change, cancel, mark kept).
 OPEN_STATUSES = (PromiseStatus.pending, PromiseStatus.missed)
@@ -44,7 +46,7 @@ class PromiseError(LiuhenError):
 @dataclass(frozen=True)
 class PromiseTerms:
     """What was promised. `due_at` is aware (any zone); `currency` None means the
-    negotiation's."""
+    negotiation's. `due_precision` `day`: only the date was given (see `date_only_due`)."""
 
     party: PromiseParty
     kind: PromiseKind
@@ -53,12 +55,14 @@ class PromiseTerms:
     due_at: datetime | None = None
     conditions: str | None = None
     description: str | None = None
+    due_precision: TimePrecision = TimePrecision.minute
 
 
 @dataclass(frozen=True)
 class InstalmentTerms:
     due_at: datetime | None
     amount: Decimal | None
+    due_precision: TimePrecision = TimePrecision.minute
 
 
 @dataclass(frozen=True)
@@ -74,9 +78,11 @@ class PromiseSource:
 
 def add_promise(session: Session, *, negotiation: Negotiation, actor: User | None,
                 terms: PromiseTerms, tz: ZoneInfo, source: PromiseSource | None = None,
-                event: str = "added", commit: bool = True) -> Promise:
-    """Record one promise (not a plan: see `add_plan`) with its custody event. `tz` is the zone
-    its due time is read in for reminders. Raises ValueError for impossible terms."""
+                event: str = "added", commit: bool = True,
+                note: dict | None = None) -> Promise:
+    """Record one promise (not a plan: see `add_plan`) with its custody event (`note`: more
+    details for it). `tz` is the zone its due time is read in for reminders. Raises
+    ValueError for impossible terms."""
     if terms.kind == PromiseKind.instalment_plan:
         raise ValueError("an instalment plan is recorded with add_plan, with its instalments")
     _check(terms)
@@ -84,7 +90,7 @@ def add_promise(session: Session, *, negotiation: Negotiation, actor: User | Non
     promise = _new_promise(negotiation, actor, terms, tz, source)
     session.add(promise)
     session.flush()
-    _log(session, promise, actor, event, terms=_terms_dict(promise))
+    _log(session, promise, actor, event, terms=_terms_dict(promise), **(note or {}))
     if commit:
         session.commit()
     return promise
@@ -94,7 +100,7 @@ def add_plan(session: Session, *, negotiation: Negotiation, actor: User | None,
              party: PromiseParty, instalments: Sequence[InstalmentTerms], tz: ZoneInfo,
              currency: str | None = None, conditions: str | None = None,
              source: PromiseSource | None = None, event: str = "added",
-             commit: bool = True) -> Promise:
+             commit: bool = True, note: dict | None = None) -> Promise:
     """Record an instalment plan: the plan (amount: the sum of its instalments, when all are
     known) and one `payment` promise per instalment, numbered from 1. Returns the plan.
 
@@ -115,12 +121,13 @@ def add_plan(session: Session, *, negotiation: Negotiation, actor: User | None,
         terms = PromiseTerms(PromiseParty.me, PromiseKind.payment, instalment.amount,
                              currency, instalment.due_at)
         _check(terms)
+        terms = replace(terms, due_precision=instalment.due_precision)
         child = _new_promise(negotiation, actor, terms, tz, source)
         child.plan_id, child.instalment = plan.id, number
         session.add(child)
     session.flush()
     _log(session, plan, actor, event, terms=_terms_dict(plan),
-         instalments=[_terms_dict(p) for p in instalments_of(session, plan)])
+         instalments=[_terms_dict(p) for p in instalments_of(session, plan)], **(note or {}))
     if commit:
         session.commit()
     return plan
@@ -139,7 +146,8 @@ def change_promise(session: Session, promise: Promise, *, actor: User | None,
     _check(terms)
     terms = replace(terms, currency=(terms.currency or promise.currency).upper())
     before = _terms_dict(promise)
-    if terms.due_at != promise.due_at:
+    if terms.due_at != promise.due_at or (
+            terms.due_at is not None and terms.due_precision != promise.due_precision):
         return _supersede(session, promise, actor, terms)
     custody.lock_chain(session)
     for name in ("party", "kind", "amount", "currency", "conditions", "description"):
@@ -269,17 +277,22 @@ def next_promised_payment(session: Session, negotiation: Negotiation) -> Promise
         Promise.due_at.is_not(None)).order_by(Promise.due_at, Promise.id).limit(1)).first()
 
 
-def promise_dict(promise: Promise) -> dict:
-    """A promise as `liuhen promises list --json` prints it (times UTC, `Z`)."""
+def promise_dict(promise: Promise, tz: ZoneInfo | None = None) -> dict:
+    """A promise as `liuhen promises list --json` and the API print it: times local in `tz`
+    (default: the promise's zone) with their offset; a due date given without a clock time
+    is the bare date, with `due_precision` "day"."""
+    tz = tz or zone_of(promise)
     return {
         "id": promise.id, "negotiation_id": promise.negotiation_id,
         **_terms_dict(promise), "status": str(promise.status), "timezone": promise.timezone,
+        "due_at": due_iso(promise, tz),
         "plan_id": promise.plan_id, "instalment": promise.instalment,
         "supersedes_id": promise.supersedes_id,
         "source": {"evidence_id": promise.source_evidence_id, "text_id": promise.source_text_id,
                    "segment": promise.source_segment, "start": promise.source_start,
                    "quote": promise.source_quote} if promise.source_evidence_id else None,
-        "settled_at": iso(promise.settled_at), "created_at": iso(promise.created_at),
+        "settled_at": machine_time(promise.settled_at, tz),
+        "created_at": machine_time(promise.created_at, tz),
     }
 
 
@@ -302,7 +315,8 @@ def _new_promise(negotiation: Negotiation, actor: User | None, terms: PromiseTer
         negotiation_id=negotiation.id, party=PromiseParty(terms.party),
         kind=PromiseKind(terms.kind), amount=terms.amount,
         currency=(terms.currency or negotiation.currency).upper(), due_at=terms.due_at,
-        timezone=tz.key, conditions=_text(terms.conditions),
+        due_precision=TimePrecision(terms.due_precision) if terms.due_at else
+        TimePrecision.minute, timezone=tz.key, conditions=_text(terms.conditions),
         description=_text(terms.description), created_by=actor.id if actor else None)
     if source is not None:
         promise.source_evidence_id, promise.source_text_id = source.evidence_id, source.text_id
@@ -318,6 +332,7 @@ def _supersede(session: Session, old: Promise, actor: User | None,
                                                "updated_at", "created_by", "supersedes_id"}),
                      "party": terms.party, "kind": terms.kind, "amount": terms.amount,
                      "currency": terms.currency, "due_at": terms.due_at,
+                     "due_precision": TimePrecision(terms.due_precision),
                      "conditions": _text(terms.conditions),
                      "description": _text(terms.description)},
                   supersedes_id=old.id, created_by=actor.id if actor else None)
@@ -346,6 +361,7 @@ def _terms_dict(promise: Promise) -> dict:
     return {"party": str(promise.party), "kind": str(promise.kind),
             "amount": str(promise.amount) if promise.amount is not None else None,
             "currency": promise.currency, "due_at": iso(promise.due_at),
+            "due_precision": str(promise.due_precision),
             "conditions": promise.conditions, "description": promise.description}
 
 

@@ -4,17 +4,21 @@ CLI's `--json` output and scripts rely on. The field names here are a public con
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from logger.record import custody
+from logger.record import custody, when
 from logger.errors import NotFound
+from logger.record.moments import machine_time, parse_stored
 from storage.models import (Channel, CustodyAction, CustodyEvent, Direction, Evidence,
-                            ExtractedText, Job, Negotiation, User)
+                            EvidenceKind, ExtractedText, Job, Negotiation, User)
+from storage.models.types import TimePrecision
 
 # A recording's segments have start/end (and speaker: the stereo channel); an image's have box,
-# and a chat message's side ("them" / "me") and the time its screenshot shows.
-SEGMENT_FIELDS = ("start", "end", "box", "speaker", "side", "time", "text")
+# and a chat screenshot's its kind ("message", "title", "notice", "stamp": one not read), a
+# message's side ("them" / "me" / None: not known) and the time its screenshot shows.
+SEGMENT_FIELDS = ("start", "end", "box", "speaker", "kind", "side", "time", "text")
 
 
 def get_evidence(session: Session, evidence_id: int, *, owner: User | None = None) -> Evidence:
@@ -41,14 +45,23 @@ def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
-def evidence_summary(evidence: Evidence) -> dict:
+def evidence_summary(evidence: Evidence, tz: ZoneInfo | None = None) -> dict:
+    """`occurred_at` is when it happened (None: unknown), `occurred_at_source` where that was
+    read (person, metadata, file_name, content, parent; None: not recorded), and
+    `occurred_at_precision` "day" when only its date is known; `created_at` (in
+    `evidence_detail`) is when the file was received. With `tz` (the API: the negotiation's
+    zone) times are local ISO 8601 with their offset, a day-precision time its bare date;
+    without it, UTC."""
     return {
         "id": evidence.id,
         "negotiation_id": evidence.negotiation_id,
         "kind": str(evidence.kind),
         "channel": str(evidence.channel) if evidence.channel else None,
         "direction": str(evidence.direction),
-        "occurred_at": iso(evidence.occurred_at),
+        "occurred_at": machine_time(evidence.occurred_at, tz, evidence.occurred_at_precision)
+        if tz else iso(evidence.occurred_at),
+        "occurred_at_source": _text(evidence.occurred_at_source),
+        "occurred_at_precision": _text(evidence.occurred_at_precision),
         "original_filename": evidence.original_filename,
         "media_type": evidence.media_type,
         "size": evidence.size,
@@ -59,16 +72,17 @@ def evidence_summary(evidence: Evidence) -> dict:
     }
 
 
-def evidence_detail(session: Session, evidence: Evidence) -> dict:
-    """Everything `liuhen show --json` prints: metadata, texts with segments, jobs."""
+def evidence_detail(session: Session, evidence: Evidence, tz: ZoneInfo | None = None) -> dict:
+    """Everything `liuhen show --json` prints: metadata, texts with segments, jobs (`tz`: as
+    in `evidence_summary`; a segment's "time" then local too)."""
     texts = session.exec(select(ExtractedText).where(ExtractedText.evidence_id == evidence.id)
                          .order_by(ExtractedText.id)).all()
     jobs = session.exec(select(Job).where(Job.evidence_id == evidence.id).order_by(Job.id)).all()
     return {
-        **evidence_summary(evidence),
+        **evidence_summary(evidence, tz),
         "subject": evidence.subject,
         "note": evidence.note,
-        "created_at": iso(evidence.created_at),
+        "created_at": machine_time(evidence.created_at, tz) if tz else iso(evidence.created_at),
         "extracted_metadata": evidence.extracted_metadata,
         "texts": [{
             "source": str(t.source),
@@ -77,7 +91,7 @@ def evidence_detail(session: Session, evidence: Evidence) -> dict:
             "engine": t.engine,
             "model": t.model,
             "edited": t.edited,
-            "segments": [{k: s.get(k) for k in SEGMENT_FIELDS} for s in t.segments],
+            "segments": [_segment(s, tz) for s in t.segments],
         } for t in texts],
         "jobs": [{
             "kind": str(j.kind),
@@ -87,6 +101,23 @@ def evidence_detail(session: Session, evidence: Evidence) -> dict:
         } for j in jobs],
     }
 
+
+def _text(value) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _segment(segment: dict, tz: ZoneInfo | None) -> dict:
+    shown = {k: segment.get(k) for k in SEGMENT_FIELDS}
+    if tz is not None and shown.get("time"):
+        moment, precision = parse_stored(shown["time"])
+        shown["time"] = machine_time(moment, tz, precision) if moment else shown["time"]
+    return shown
+
+
+# Kinds of item that are a contact between the two sides (what "last contact" and a letter's
+# list of contacts count): not a document, a note or a payment receipt.
+CONTACT_KINDS = frozenset({EvidenceKind.call, EvidenceKind.chat, EvidenceKind.email,
+                           EvidenceKind.sms, EvidenceKind.letter})
 
 # What a person may correct about an item, and where it is kept. The staff number of the person
 # on the other side has no column: it lives in `extracted_metadata["staff_number"]`, beside what
@@ -108,16 +139,24 @@ def edit_evidence(session: Session, evidence: Evidence, *, actor: User | None,
     records each changed field as {"old": ..., "new": ...} (times in UTC ISO form).
 
     `changes` maps names from EDITABLE_FIELDS to typed values: an aware datetime or None,
-    Channel or None, Direction, str or None (blank strings count as None). Fields whose value is
-    unchanged are left out; when nothing changed, nothing is written and {} is returned.
-    Raises ValueError for an unknown field or a naive time.
+    Channel or None, Direction, str or None (blank strings count as None); beside
+    `occurred_at`, `occurred_at_precision` may say `day` (only its date is known, the time
+    standing at noon: `logger.record.when.on_day`). A time given here becomes the person's
+    (`occurred_at_source` "person", logged with it when it changes), which no machine reading
+    replaces. Fields whose value is unchanged are left out; when nothing changed, nothing is
+    written and {} is returned. Raises ValueError for an unknown field or a naive time.
     """
+    changes = dict(changes)
+    precision = TimePrecision(changes.pop("occurred_at_precision", TimePrecision.minute))
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"these fields cannot be edited: {', '.join(sorted(unknown))}")
     current = editable_values(evidence)
     diff: dict[str, dict] = {}
     for name, value in changes.items():
+        if name == "occurred_at":
+            diff.update(when.set_by_person(evidence, value, precision))
+            continue
         value = _normalised(name, value)
         if value != current[name]:
             diff[name] = {"old": _as_json(current[name]), "new": _as_json(value)}
@@ -150,10 +189,6 @@ def _normalised(name: str, value):
     if isinstance(value, str):
         value = " ".join(value.split()) if name != "note" else value.strip()
         value = value or None
-    if name == "occurred_at" and value is not None:
-        if value.tzinfo is None:
-            raise ValueError("the time needs a time zone")
-        return value.astimezone(UTC)
     if name == "channel" and value is not None:
         return Channel(value)
     if name == "direction":

@@ -2,17 +2,18 @@
 the UI shows for each line (a one-line summary, the job in progress or failed, flags).
 
 `read_timeline` gives the whole of a page, for the web page and the JSON API alike: the evidence
-(calls, chats, emails, letters, notes ...) as `TimelineItem`s, each with the active conduct
-findings about it (`logger.record.timeline_flags`), and among them the promises, payments and
-sent reminders of the same stretch of time as `logger.promises.ledger.LedgerItem`s, with their
-flags ("promise_due_soon", "promise_missed", "late"). `timeline_page` is its first step: the
-evidence alone.
+(calls, chats, emails, letters, notes ...) as `TimelineItem`s, each with the conduct findings
+about it (`logger.record.timeline_flags`), and among them, from the same stretch of time, the
+calls of imported call logs as `logger.record.timeline_calls.CallLine`s (one per call, with its
+findings; the exported file itself is their source, not a line) and the promises, payments and
+sent reminders as `logger.promises.ledger.LedgerItem`s, with their flags ("promise_due_soon",
+"promise_missed", "late"). `timeline_page` is its first step: the evidence alone.
 
 Pages use keyset pagination on the evidence's (time, id): a page deep in a 10,000-item
 negotiation costs the same as the first. An item whose time is unknown sorts as if it happened at
 the end of time (first when the newest come first), so people see what still needs a date. The
-ledger lines share out among the pages by time (see `read_timeline`); flags are computed for the
-lines of the page only.
+ledger lines and imported calls share out among the pages by time (see `read_timeline`); flags
+are computed for the lines of the page only.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from logger.promises.ledger import LedgerItem, timeline_items
-from logger.record.timeline_flags import ConductFlag, conduct_flags
-from storage.models import (Channel, Direction, Evidence, EvidenceKind, ExtractedText, Job,
-                            JobKind, JobStatus, Negotiation)
+from logger.record.timeline_calls import CallLine, call_lines, shown_channels
+from logger.record.timeline_flags import ConductFlag, line_flags
+from storage.models import (CallLogEntry, Channel, Direction, Evidence, EvidenceKind,
+                            ExtractedText, Job, JobKind, JobStatus, Negotiation, TimeSource)
+from storage.models.types import TimePrecision
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -44,9 +47,10 @@ _JOB_PRIORITY = {JobStatus.running: 0, JobStatus.queued: 1, JobStatus.failed: 2}
 
 
 class ItemKind(StrEnum):
-    """What a line is (`LedgerItem.kind` holds the same values)."""
+    """What a line is (`LedgerItem.kind` and `CallLine.kind` hold the same values)."""
 
     evidence = "evidence"
+    call_log = "call_log"
     promise = "promise"
     payment = "payment"
     reminder = "reminder"
@@ -102,8 +106,10 @@ class TimelineItem:
     job: JobState | None = None
     # The item's states, as on the ledger's lines (none is defined for evidence yet).
     flags: tuple[str, ...] = ()
-    # The active conduct findings about the item (filled by `read_timeline`).
+    # The conduct findings about the item, counted or waiting for a direction (`read_timeline`).
     findings: tuple[ConductFlag, ...] = ()
+    occurred_at_source: TimeSource | None = None  # where the time was read (record.when)
+    occurred_at_precision: TimePrecision | None = None  # day: only the date is known
 
     @property
     def cursor(self) -> Cursor:
@@ -119,8 +125,8 @@ class TimelinePage:
     later_in_order: str | None = None
 
 
-# One line of the timeline: evidence, or a promise, payment or sent reminder.
-Line = TimelineItem | LedgerItem
+# One line of the timeline: evidence, an imported call, or a promise, payment or sent reminder.
+Line = TimelineItem | CallLine | LedgerItem
 
 
 @dataclass
@@ -145,25 +151,31 @@ def read_timeline(session: Session, negotiation: Negotiation, *, default_zone: Z
                   now: datetime | None = None) -> Timeline:
     """One page of the negotiation's whole timeline, the page and the API's.
 
-    The evidence is `timeline_page`'s (same arguments, same errors), each item with the active
+    The evidence is `timeline_page`'s (same arguments, same errors), each item with the
     conduct findings about it (`default_zone`: config `locale.timezone`, the zone findings are
-    judged in when neither the negotiation nor its owner has one). Unless `channels` or
-    `direction` narrow the evidence, the promises, payments and sent reminders of the page's
-    stretch of time come among it, their flags as of `now` (default: the present). A page's
+    judged in when neither the negotiation nor its owner has one). The imported calls of the
+    page's stretch of time come among it, with their findings, unless `channels` or
+    `direction` leave calls out; unless either narrows the page at all, so do the promises,
+    payments and sent reminders, their flags as of `now` (default: the present). A page's
     stretch runs from the cursor it was asked from (else its own outermost item where more
     pages follow, else open) to the same on the other side, undated items standing at
-    UNKNOWN_TIME as in the paging, so consecutive pages share out the ledger without gaps or
-    repeats. Flags are computed for this page's lines only.
+    UNKNOWN_TIME as in the paging, so consecutive pages share out the calls and the ledger
+    without gaps or repeats. Flags are computed for this page's lines only.
     """
     page = timeline_page(session, negotiation.id, order=order, after=after, before=before,
                          channels=channels, direction=direction, limit=limit)
-    found = conduct_flags(session, negotiation, [item.id for item in page.items],
-                          default_zone=default_zone)
-    page.items = [replace(item, findings=found[item.id]) if item.id in found else item
+    start, end = _stretch(page, after, before)
+    calls = call_lines(session, negotiation.id, start=start, end=end, direction=direction) \
+        if shown_channels(channels) else []
+    on_items, on_calls = line_flags(session, negotiation, [item.id for item in page.items],
+                                    [call.id for call in calls], default_zone=default_zone)
+    page.items = [replace(item, findings=on_items[item.id]) if item.id in on_items else item
                   for item in page.items]
-    if channels or direction is not None:
-        return Timeline(list(page.items), page)
-    return Timeline(_with_ledger(session, negotiation, page, after, before, now), page)
+    calls = [replace(call, findings=on_calls[call.id]) if call.id in on_calls else call
+             for call in calls]
+    ledger = [] if channels or direction is not None else timeline_items(
+        session, negotiation, start=start, end=end, now=now)
+    return Timeline(_merged(page, [*calls, *ledger]), page)
 
 
 def timeline_page(session: Session, negotiation_id: int, *, order: Order = Order.newest_first,
@@ -244,11 +256,11 @@ def job_states(session: Session, evidence_ids: Sequence[int]) -> dict[int, JobSt
     return shown
 
 
-def _with_ledger(session: Session, negotiation: Negotiation, page: TimelinePage,
-                 after: Cursor | None, before: Cursor | None, now: datetime | None) -> list[Line]:
-    """The page's evidence with the ledger lines of its stretch of time, in the page's order
-    (see `read_timeline`). Undated items bound the stretch at UNKNOWN_TIME, so the ledger after
-    the last dated item falls to the page holding it, or to the first undated page after it."""
+def _stretch(page: TimelinePage, after: Cursor | None, before: Cursor | None
+             ) -> tuple[datetime | None, datetime | None]:
+    """(start, end) of the page's stretch of time (see `read_timeline`), None where open.
+    Undated items bound it at UNKNOWN_TIME, so the lines after the last dated item fall to the
+    page holding it, or to the first undated page after it."""
     newest_first = page.order == Order.newest_first
     times = sorted(item.cursor.at for item in page.items)
     newer_cursor, older_cursor = (after, before) if newest_first else (before, after)
@@ -256,7 +268,13 @@ def _with_ledger(session: Session, negotiation: Negotiation, page: TimelinePage,
     more_older = page.later_in_order if newest_first else page.earlier_in_order
     end = newer_cursor.at if newer_cursor else (times[-1] if more_newer and times else None)
     start = older_cursor.at if older_cursor else (times[0] if more_older and times else None)
-    ledger = timeline_items(session, negotiation, start=start, end=end, now=now)
+    return start, end
+
+
+def _merged(page: TimelinePage, ledger: list[Line]) -> list[Line]:
+    """The page's evidence with the lines of its stretch (imported calls, the ledger), in the
+    page's order."""
+    newest_first = page.order == Order.newest_first
     if not ledger:
         return list(page.items)
     dated = [item for item in page.items if item.occurred_at is not None]
@@ -312,8 +330,10 @@ def _segment(base, unknown: bool, cursor: Cursor | None, descending: bool):
 
 def _filtered(negotiation_id: int, channels: Collection[Channel] | None,
               direction: Direction | None):
+    # An exported call log is the source of its calls, which are lines of their own.
+    call_log_file = sa.exists().where(CallLogEntry.evidence_id == Evidence.id)
     query = select(Evidence).where(Evidence.negotiation_id == negotiation_id,
-                                   Evidence.parent_id.is_(None))
+                                   Evidence.parent_id.is_(None), ~call_log_file)
     if channels:
         query = query.where(Evidence.channel.in_([Channel(c) for c in channels]))
     if direction is not None:
@@ -331,7 +351,9 @@ def _items(session: Session, rows: list[Evidence]) -> list[TimelineItem]:
         channel=e.channel, direction=e.direction, counterpart_name=e.counterpart_name,
         counterpart_number=e.counterpart_number, summary=_summary(e, texts.get(e.id)),
         original_filename=e.original_filename, media_type=e.media_type,
-        attachments=attachments.get(e.id, 0), job=jobs.get(e.id)) for e in rows]
+        attachments=attachments.get(e.id, 0), job=jobs.get(e.id),
+        occurred_at_source=e.occurred_at_source,
+        occurred_at_precision=e.occurred_at_precision) for e in rows]
 
 
 def _text_openings(session: Session, ids: list[int]) -> dict[int, str]:

@@ -1,7 +1,8 @@
-"""The conduct findings about the lines of one timeline page: for each item, the active findings
-`logger.conduct.report.conduct_report(...).by_evidence()` gives it, computed from only what they
-can depend on. The whole report reads every item and text of the negotiation (seconds at 10,000
-items); a page reads its own items and the contacts of a few days around them.
+"""The conduct findings about the lines of one timeline page: for each item and each imported
+call, the findings `logger.conduct.report.conduct_report(...).on_lines()` gives its line (active,
+or waiting for a person to set a direction), computed from only what they can depend on. The
+whole report reads every item and text of the negotiation (seconds at 10,000 items); a page
+reads its own items and the contacts of a few days around them.
 
 A finding about an item depends on the item's own texts (the lexicon rules), on its own contacts
 (the item itself, the messages it holds, the call-log rows it holds, the contacts recorded by hand
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy.orm import load_only
 from sqlmodel import Session, select
 
@@ -46,48 +48,70 @@ Texts = dict[tuple[int, str], ExtractedText]
 
 @dataclass(frozen=True)
 class ConductFlag:
-    """An active finding about a line: its id (the findings page's anchor), the rule it
-    suggests a breach of, and why, in Chinese and English ({"zh": ..., "en": ...})."""
+    """A finding about a line: its id (the findings page's anchor), the rule it suggests a
+    breach of, and why, in Chinese and English ({"zh": ..., "en": ...}). `needs_direction`: the
+    record does not say the other side started it, so it is not counted until a person sets
+    the direction (`source` names the record to set it on: "evidence:12", "contact:3" ...)."""
 
     finding_id: str
     rule: Rule
     reason: dict[str, str]
+    needs_direction: bool = False
+    source: str = ""
+    evidence_id: int | None = None
 
 
 def conduct_flags(session: Session, negotiation: Negotiation, evidence_ids: Collection[int], *,
                   default_zone: ZoneInfo) -> dict[int, tuple[ConductFlag, ...]]:
-    """The active findings about each of these items of `negotiation`, in the report's order
-    (by time, then rule); items without any are left out. `default_zone` is config
-    `locale.timezone`, as for `conduct_report`."""
-    ids = set(evidence_ids)
+    """The findings each of these items' lines shows, in the report's order (by time, then
+    rule); items without any are left out. `default_zone` is config `locale.timezone`, as for
+    `conduct_report`."""
+    return line_flags(session, negotiation, evidence_ids, (), default_zone=default_zone)[0]
+
+
+def line_flags(session: Session, negotiation: Negotiation, evidence_ids: Collection[int],
+               call_ids: Collection[int], *, default_zone: ZoneInfo
+               ) -> tuple[dict[int, tuple[ConductFlag, ...]], dict[int, tuple[ConductFlag, ...]]]:
+    """(evidence id -> its line's flags, call-log row id -> its line's flags), as
+    `conduct_report(...).on_lines()` gives them; lines without any are left out."""
+    ids, calls = set(evidence_ids), set(call_ids)
     choice = conduct_choice(session, negotiation, default_zone=default_zone)
     rules = [r for r in choice.rule_set.rules if r.id not in choice.disabled]
-    if not ids or not rules:
-        return {}
-    contacts, passages = _gather_near(session, negotiation.id, ids, rules)
+    if not (ids or calls) or not rules:
+        return {}, {}
+    contacts, passages = _gather_near(session, negotiation.id, ids, calls, rules)
     computed: dict[str, Finding] = {}
     for rule in rules:
         for finding in CHECKS[rule.check](rule, contacts, passages, choice.zone):
             computed.setdefault(finding.id, finding)
     dismissed = set(session.exec(select(FindingDismissal.finding_id).where(
         FindingDismissal.negotiation_id == negotiation.id)))
-    found = sorted((f for f in computed.values()
-                    if f.evidence_id in ids and f.id not in dismissed),
+    found = sorted((f for f in computed.values() if f.id not in dismissed),
                    key=lambda f: (f.at or _FAR_FUTURE, f.rule_id, f.id))
     by_rule = {r.id: r for r in rules}
-    flags: dict[int, list[ConductFlag]] = {}
+    on_items: dict[int, list[ConductFlag]] = {}
+    on_calls: dict[int, list[ConductFlag]] = {}
     for f in found:
-        flags.setdefault(f.evidence_id, []).append(
-            ConductFlag(f.id, by_rule[f.rule_id], dict(f.reason)))
-    return {evidence_id: tuple(shown) for evidence_id, shown in flags.items()}
+        flag = ConductFlag(f.id, by_rule[f.rule_id], dict(f.reason), f.needs_direction,
+                           f.source, f.evidence_id)
+        kind, _, key = f.source.partition(":")
+        if kind == "calllog":
+            if int(key) in calls:
+                on_calls.setdefault(int(key), []).append(flag)
+        elif f.evidence_id in ids:
+            on_items.setdefault(f.evidence_id, []).append(flag)
+    return ({i: tuple(shown) for i, shown in on_items.items()},
+            {i: tuple(shown) for i, shown in on_calls.items()})
 
 
-def _gather_near(session: Session, negotiation_id: int, ids: set[int], rules: list[Rule]
-                 ) -> tuple[list[Contact], list[Passage]]:
-    """The contacts the checks need for findings about `ids`, and the text passages of those
-    items (findings about other items are computed too, and dropped by the caller)."""
+def _gather_near(session: Session, negotiation_id: int, ids: set[int], calls: set[int],
+                 rules: list[Rule]) -> tuple[list[Contact], list[Passage]]:
+    """The contacts the checks need for findings about the items `ids` and the imported calls
+    `calls`, and the text passages of those items (findings about other records are computed
+    too, and dropped by the caller)."""
     items = _evidence(session, negotiation_id, Evidence.id.in_(ids))
-    rows = _call_log(session, negotiation_id, CallLogEntry.evidence_id.in_(ids))
+    rows = _call_log(session, negotiation_id, sa.or_(CallLogEntry.evidence_id.in_(ids),
+                                                     CallLogEntry.id.in_(calls)))
     entries = _entries(session, negotiation_id, ContactEntry.evidence_id.in_(ids))
     log_files = {row.evidence_id for row in rows}
     texts = newest_texts(session, [e.id for e in items if _counted(e, log_files)])

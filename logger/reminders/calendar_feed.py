@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 from sqlmodel import Session, select
 
-from logger.reminders.text import calendar_name, details, local_time, made_by, status_word
+from logger.reminders.text import calendar_name, details, due_words, made_by, status_word
 from logger.reminders.text import what as promise_words
 from logger.reminders.reminders import ReminderSettings, send_time
 from logger.secrets import digest, find_by_secret
@@ -96,7 +96,7 @@ def _event(promise: Promise, negotiation: Negotiation, settings: ReminderSetting
     event.add("dtstart", promise.due_at.astimezone(ZoneInfo(promise.timezone)).date())
     event.add("summary", summary)
     lines = [f"{made_by(promise, language)}: {summary}",
-             local_time(promise.due_at, promise, language), *details(promise, language)]
+             due_words(promise, language), *details(promise, language)]
     event.add("description", "\n".join(lines))
     event.add("transp", "TRANSPARENT")
     if promise.party == PromiseParty.me and promise.status == PromiseStatus.pending:

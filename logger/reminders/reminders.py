@@ -33,11 +33,13 @@ from sqlmodel import Session, select
 
 from logger.config import REMINDER_OFFSET, RemindersConfig
 from logger.errors import LiuhenError
-from logger.record.evidence import iso
+from logger.promises.due import deadline, due_iso, zone_of
+from logger.record.moments import machine_time
 from logger.promises.payments import balances_of, settle_due
 from logger.reminders.delivery import Outgoing, Sender
 from logger.reminders.text import MISSED, UNMET, compose
 from storage.models import Negotiation, User
+from storage.models.types import TimePrecision
 from storage.models.promises import (DeliveryStatus, Notification, Promise, PromiseKind,
                                      PromiseParty, PromiseStatus, Reminder, ReminderChannel,
                                      ReminderPreference)
@@ -90,18 +92,23 @@ class Sent:
 
 def send_time(promise: Promise, offset: str, hour: int) -> datetime | None:
     """When the `offset` reminder of `promise` goes out, or None when that would not be before
-    its due time (a "0d" reminder at 09:00 for a promise due at 08:00)."""
+    its due time (a "0d" reminder at 09:00 for a promise due at 08:00). A promise due on a
+    date is due by the end of that day: "2h" is 22:00 on it."""
     match = REMINDER_OFFSET.match(offset)
-    if match is None or promise.due_at is None:
+    last = deadline(promise)
+    if match is None or last is None:
         return None
     n, unit = int(match.group(1)), match.group(2)
     if unit == "h":
-        moment = promise.due_at - timedelta(hours=n)
+        # A date's deadline is the day's last microsecond; hours count back from midnight.
+        end = last + timedelta(microseconds=1) if promise.due_precision == TimePrecision.day \
+            else last
+        moment = end - timedelta(hours=n)
     else:
         tz = ZoneInfo(promise.timezone)
         day = promise.due_at.astimezone(tz).date() - timedelta(days=n)
         moment = datetime.combine(day, time(hour), tzinfo=tz)
-    return moment if moment < promise.due_at else None
+    return moment if moment < last else None
 
 
 def prepare(session: Session, settings: ReminderSettings, *, now: datetime) -> list[Reminder]:
@@ -115,7 +122,7 @@ def prepare(session: Session, settings: ReminderSettings, *, now: datetime) -> l
         event = MISSED if promise.party == PromiseParty.me else UNMET
         for channel in settings.channels(emails.get(_owner_id(session, promise))):
             session.add(Reminder(promise_id=promise.id, offset=event, channel=channel,
-                                 send_at=promise.due_at))
+                                 send_at=deadline(promise)))
     _plan(session, settings, emails)
     session.flush()
     return _prune(session, _claimable_rows(session, now), now)
@@ -150,13 +157,16 @@ def due_dict(session: Session, row: Reminder, at: datetime) -> dict:
     """A reminder as `liuhen reminders due --json` prints it."""
     promise = session.get(Promise, row.promise_id)
     negotiation = session.get(Negotiation, promise.negotiation_id)
+    tz = zone_of(promise)
     return {"reminder_id": row.id, "promise_id": promise.id,
             "negotiation_id": negotiation.id, "creditor": negotiation.creditor,
-            "offset": row.offset, "channel": str(row.channel), "send_at": iso(row.send_at),
+            "offset": row.offset, "channel": str(row.channel),
+            "send_at": machine_time(row.send_at, tz),
             "late": at - row.send_at > LATE_AFTER, "party": str(promise.party),
             "kind": str(promise.kind), "instalment": promise.instalment,
             "amount": str(promise.amount) if promise.amount is not None else None,
-            "currency": promise.currency, "due_at": iso(promise.due_at)}
+            "currency": promise.currency, "due_at": due_iso(promise),
+            "due_precision": str(promise.due_precision)}
 
 
 # --- Planning ----------------------------------------------------------------------------------
@@ -250,7 +260,7 @@ def _prune(session: Session, rows: list[tuple[Reminder, Promise]],
     for reminder, promise in rows:
         if reminder.offset in NOTICES:
             continue
-        if promise.status != PromiseStatus.pending or promise.due_at <= now:
+        if promise.status != PromiseStatus.pending or deadline(promise) <= now:
             _set_aside(session, reminder, now)
             continue
         key = (promise.id, reminder.channel)

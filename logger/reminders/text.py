@@ -18,6 +18,7 @@ from logger.i18n import N_, NC_, translate
 from logger.promises.promises import promise_dict
 from storage.models import Negotiation
 from storage.models.promises import Promise, PromiseKind, PromiseParty, PromiseStatus
+from storage.models.types import TimePrecision
 
 MISSED, UNMET = "missed", "unmet"
 SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "HKD": "HK$", "JPY": "JP¥"}
@@ -53,10 +54,20 @@ def money(amount: Decimal | None, currency: str, language: str | None) -> str:
     return f"{symbol}{amount:,.2f}" if symbol else f"{amount:,.2f} {currency}"
 
 
-def local_time(moment: datetime, promise: Promise, language: str | None) -> str:
+def local_time(moment: datetime, promise: Promise, language: str | None,
+               precision: TimePrecision | str = TimePrecision.minute) -> str:
+    """`moment` in the promise's zone, as a date and time; a date alone for `precision` day."""
     local = moment.astimezone(ZoneInfo(promise.timezone))
+    if precision == TimePrecision.day:
+        return translate(language, "%(year)d-%(month)02d-%(day)02d", year=local.year,
+                         month=local.month, day=local.day)
     return translate(language, "%(year)d-%(month)02d-%(day)02d %(time)s", year=local.year,
                      month=local.month, day=local.day, time=local.strftime("%H:%M"))
+
+
+def due_words(promise: Promise, language: str | None) -> str:
+    """When the promise falls due: its date and time, or its date when no time was given."""
+    return local_time(promise.due_at, promise, language, promise.due_precision)
 
 
 def what(promise: Promise, language: str | None) -> str:
@@ -75,7 +86,7 @@ def headline(promise: Promise, negotiation: Negotiation, event: str,
     """One line: what is due (or was missed), to whom, by when."""
     pay = promise.kind == PromiseKind.payment and not promise.instalment
     return translate(language, HEADLINES[event][0 if pay else 1],
-                     when=local_time(promise.due_at, promise, language),
+                     when=due_words(promise, language),
                      creditor=negotiation.creditor, what=what(promise, language),
                      amount=money(promise.amount, promise.currency, language))
 

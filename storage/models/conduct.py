@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from storage.models.core import Channel, Direction, _created_at, _updated_at
-from storage.models.types import UTCDateTime, json_list, str_enum
+from storage.models.types import TimePrecision, UTCDateTime, json_list, str_enum
 
 __all__ = ["CallLogEntry", "CallType", "ConductSetting", "ContactEntry", "FindingDismissal",
            "ThirdParty"]
@@ -63,13 +63,17 @@ class CallLogEntry(SQLModel, table=True):
 
 class ContactEntry(SQLModel, table=True):
     """A contact the user records by hand: a visit, a call to their mother, a message to their
-    employer. `third_party` says who was contacted when it was not the user."""
+    employer. `third_party` says who was contacted when it was not the user.
+    `occurred_precision` `day`: only the date was given (`occurred_at` is then 12:00 of it,
+    never shown, and the contact is not judged by its time of day)."""
 
     __tablename__ = "contact_entry"
 
     id: int | None = Field(default=None, primary_key=True)
     negotiation_id: int = Field(foreign_key="negotiation.id", index=True)
     occurred_at: datetime = Field(sa_type=UTCDateTime)
+    occurred_precision: TimePrecision = Field(default=TimePrecision.minute,
+                                              sa_type=str_enum(TimePrecision))
     channel: Channel = Field(sa_type=str_enum(Channel))
     direction: Direction = Field(default=Direction.from_them, sa_type=str_enum(Direction))
     counterpart_name: str | None = None

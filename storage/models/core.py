@@ -28,13 +28,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from storage.models.types import Money, UTCDateTime, json_dict, json_list, str_enum, utcnow
+from storage.models.types import (Money, TimePrecision, UTCDateTime, json_dict, json_list,
+                                  str_enum, utcnow)
 
 __all__ = [
     "Channel", "CustodyAction", "CustodyEvent", "Direction", "Evidence", "EvidenceKind",
     "ApiToken", "ExtractedText", "Job", "JobKind", "JobStatus", "Negotiation", "NegotiationStatus",
     "Role",
-    "TextSource", "User", "utcnow",
+    "TextSource", "TimePrecision", "TimeSource", "User", "utcnow",
 ]
 
 # Deterministic constraint names, so later migrations (batch mode on SQLite) can name what they
@@ -82,6 +83,16 @@ class Direction(StrEnum):
     unknown = auto()
 
 
+class TimeSource(StrEnum):
+    """Where an item's `occurred_at` was read (`logger.record.when` says which one wins)."""
+
+    person = auto()  # typed or chosen by a person
+    metadata = auto()  # the file's own data: EXIF, an email's Date, a PDF's or container's date
+    file_name = auto()  # the name a phone or app gave the file (a recorder, a screenshot)
+    content = auto()  # the times written inside it: a chat's stamps, an export's message lines
+    parent = auto()  # the email it was attached to
+
+
 class JobKind(StrEnum):
     transcribe = auto()
     ocr = auto()
@@ -113,6 +124,8 @@ class CustodyAction(StrEnum):
     intake = auto()
     metadata_edit = auto()
     transcript_edit = auto()
+    # A person's correction of text read by a machine from an image or a document (OCR, PDF).
+    text_edit = auto()
     export = auto()
     deletion = auto()
     contact_entry = auto()
@@ -189,7 +202,14 @@ class Evidence(SQLModel, table=True):
     direction: Direction = Field(default=Direction.unknown, sa_type=str_enum(Direction))
     counterpart_name: str | None = None
     counterpart_number: str | None = None
+    # When the communication happened (never the upload: that is created_at). Its source and
+    # precision say where it was read and whether the clock time is known (day: a date only,
+    # kept as 12:00 in the zone it was read in); both are None on a time stored before they
+    # were recorded (its provenance is unknown).
     occurred_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    occurred_at_source: TimeSource | None = Field(default=None, sa_type=str_enum(TimeSource))
+    occurred_at_precision: TimePrecision | None = Field(default=None,
+                                                        sa_type=str_enum(TimePrecision))
     original_filename: str
     media_type: str
     size: int = Field(sa_type=sa.BigInteger)

@@ -23,7 +23,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from storage.models.types import Money, UTCDateTime, json_list, str_enum, utcnow
+from storage.models.types import (Money, TimePrecision, UTCDateTime, json_dict, json_list,
+                                  str_enum, utcnow)
 
 __all__ = [
     "CalendarFeed", "DeliveryStatus", "Notification", "Payment", "PaymentMethod", "Promise",
@@ -96,10 +97,15 @@ def _created_at() -> Any:
     return Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+def _precision() -> Any:
+    return Field(default=TimePrecision.minute, sa_type=str_enum(TimePrecision))
+
+
 class Promise(SQLModel, table=True):
     """One promise made by either side. `due_at` is the moment it falls due (stored UTC);
     `timezone` is the zone it was given in, so "the 15th at 23:59" and "09:00 three days
-    before" are read in the debtor's local time. Its source is an evidence item, the text and
+    before" are read in the debtor's local time. `due_precision` `day`: only the date was
+    given; `due_at` is then 23:59 of it, and the promise is due by the end of that local day. Its source is an evidence item, the text and
     segment (a moment in a recording, or a chat message) and the words quoted."""
 
     __tablename__ = "promise"
@@ -111,6 +117,7 @@ class Promise(SQLModel, table=True):
     amount: Decimal | None = Field(default=None, sa_type=Money)
     currency: str = Field(default="CNY", max_length=3)
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    due_precision: TimePrecision = _precision()
     timezone: str = Field(default="Asia/Shanghai", max_length=64)
     conditions: str | None = Field(default=None, sa_type=sa.Text)
     description: str | None = Field(default=None, sa_type=sa.Text)
@@ -138,7 +145,11 @@ class Promise(SQLModel, table=True):
 class PromiseSuggestion(SQLModel, table=True):
     """A promise-like statement found in an item's text, waiting for a person to accept it
     (possibly edited) or dismiss it. `instalments` lists a plan's [{number, due, amount}]
-    (due: ISO with offset, amount: decimal string)."""
+    (due: ISO with offset, or a bare ISO date when no time was said; amount: decimal string).
+    `due_basis` says what a relative day was counted from: {"anchor": "message" | "call" |
+    "item" | "given" | "none", "at": the moment (ISO with offset, or a date), "words": the
+    words that named the day (下周五), "unresolved": true when a day was said but nothing
+    dates the words, so there is no due date and a person must give one}."""
 
     __tablename__ = "promise_suggestion"
     __table_args__ = (sa.UniqueConstraint("text_id", "position"),)
@@ -153,6 +164,8 @@ class PromiseSuggestion(SQLModel, table=True):
     amount: Decimal | None = Field(default=None, sa_type=Money)
     currency: str | None = Field(default=None, max_length=3)
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    due_precision: TimePrecision = _precision()
+    due_basis: dict[str, Any] = Field(default_factory=dict, sa_type=json_dict(), nullable=False)
     timezone: str = Field(default="Asia/Shanghai", max_length=64)
     conditions: str | None = Field(default=None, sa_type=sa.Text)
     total: Decimal | None = Field(default=None, sa_type=Money)
@@ -170,13 +183,15 @@ class PromiseSuggestion(SQLModel, table=True):
 
 class Payment(SQLModel, table=True):
     """A payment the debtor made, with its receipt (an evidence item) when there is one, and
-    the promise it pays once a person has confirmed the match."""
+    the promise it pays once a person has confirmed the match. `paid_precision` `day`: only
+    the date is known (`paid_at` is then 12:00 of it, never shown)."""
 
     __tablename__ = "payment"
 
     id: int | None = Field(default=None, primary_key=True)
     negotiation_id: int = Field(foreign_key="negotiation.id", index=True)
     paid_at: datetime = Field(sa_type=UTCDateTime)
+    paid_precision: TimePrecision = _precision()
     amount: Decimal = Field(sa_type=Money)
     currency: str = Field(default="CNY", max_length=3)
     method: PaymentMethod = Field(sa_type=str_enum(PaymentMethod))

@@ -5,6 +5,8 @@
 - `str_enum(E)`: a StrEnum stored as its string value in a VARCHAR (no native PG enum type,
   so adding a member later needs no migration).
 - `json_dict()` / `json_list()`: JSON (JSONB on PostgreSQL) whose in-place changes are saved.
+- `TimePrecision`: how much of a moment a person or a document gave (a `*_precision` column
+  beside a time).
 """
 
 from __future__ import annotations
@@ -128,3 +130,14 @@ def json_dict() -> sa.types.TypeEngine[Any]:
 def json_list() -> sa.types.TypeEngine[Any]:
     """A JSON array column; append/remove on the list marks the row dirty (top level only)."""
     return MutableList.as_mutable(_json())
+
+
+class TimePrecision(StrEnum):
+    """How much of a stored moment is known. `minute`: the clock time was given, the instant is
+    it. `day`: only the local date was given; the instant is a stand-in inside that day (a
+    promise's due date: 23:59 in its zone; a payment or a contact: 12:00 in the zone it was
+    typed in, so its date reads the same within ±11 hours of that zone). A `day` value is shown
+    and exported as a date, never with the stand-in's clock time."""
+
+    minute = "minute"
+    day = "day"

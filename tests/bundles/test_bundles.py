@@ -71,7 +71,9 @@ def test_ocr_texts_name_the_side_and_time_of_each_message(world, court):
     assert f"对方：{WHITE_BUBBLE}" in white
     assert f"原件 SHA-256：{world.items['white_chat'].sha256}" in white
     green = files["texts/3-2_2024-12-06_聊天记录截图.ocr.txt"].decode()
-    assert f"[2024-12-06T11:00:00+08:00] 本人：{GREEN_BUBBLE}" in green
+    # Local time as the screenshot shows it, for people (never ISO or UTC).
+    assert f"[2024-12-06 11:00] 本人：{GREEN_BUBBLE}" in green
+    assert "时间均为当地时间（Asia/Shanghai, UTC+08:00）。" in green
 
 
 def test_email_text_has_every_header_and_the_decoded_body(court):
@@ -95,7 +97,9 @@ def test_the_evidence_list_csv_has_the_columns_groups_purposes_and_hashes(world,
     assert night[1] == "2024-12-03 22:30 通话录音（13800138000）"
     assert night[2] == "本人手机通话录音；原文件名：BAC009S0764W0121.wav"
     assert night[3] == "证明催收方在22:00后致电"  # from the conduct rules' night-call finding
-    assert night[4] == "2024-12-03 22:30"
+    # The CSV is read by machines: local time with its offset (the HTML and PDF lists, read by
+    # people, say 2024-12-03 22:30).
+    assert night[4] == "2024-12-03T22:30:00+08:00"
     assert night[6] == "原件（电子数据）"
     assert night[7] == world.items["night_call"].sha256
     assert by_number["3-1"][3] == by_number["3-2"][3] == "证明双方聊天沟通的内容"
@@ -161,7 +165,8 @@ def test_the_manifest_records_intake_hashes_custody_and_the_chain_head(world, co
     manifest = json.loads(files["manifest.json"])
     session = world.session
     assert manifest["application"]["name"] == "liuhen" and manifest["application"]["version"]
-    assert manifest["created_at"].endswith("Z")
+    # Local, in the negotiation's zone, with its offset (was UTC with Z).
+    assert manifest["created_at"].endswith("+08:00") and manifest["timezone"] == "Asia/Shanghai"
     export = session.exec(select(CustodyEvent).where(
         CustodyEvent.action == CustodyAction.export)).one()
     head_before = session.get(CustodyEvent, export.seq - 1)
@@ -169,7 +174,8 @@ def test_the_manifest_records_intake_hashes_custody_and_the_chain_head(world, co
     for entry in manifest["items"]:
         item = next(e for e in world.items.values() if e.id == entry["evidence_id"])
         assert entry["sha256_at_intake"] == item.sha256
-        assert entry["intake_at"].startswith(item.created_at.strftime("%Y-%m-%dT%H:%M:%S"))
+        assert datetime.fromisoformat(entry["intake_at"]) == item.created_at
+        assert entry["intake_at"].endswith("+08:00")
         events = session.exec(select(CustodyEvent).where(CustodyEvent.evidence_id == item.id)
                               .order_by(CustodyEvent.seq)).all()
         assert [e["hash"] for e in entry["custody_events"]] == [e.hash for e in events]

@@ -9,7 +9,7 @@ import pytest
 
 FINDING_KEYS = {"id", "rule_id", "check", "evidence_id", "source", "at", "local_time",
                 "offset_s", "quote", "phrase", "reason", "related", "related_evidence_ids",
-                "dismissed"}
+                "dismissed", "state"}
 CALLS = """number,name,start,duration_seconds,type
 95188,客服,2024-12-03 09:00:00,0,missed
 95188,客服,2024-12-03 09:05:00,0,missed
@@ -45,6 +45,7 @@ def test_findings_json_names_rule_evidence_local_time_and_reason(cli, world):
     for finding in listed:
         assert set(finding) == FINDING_KEYS
         assert finding["evidence_id"] == 1 and finding["dismissed"] is None
+        assert finding["state"] == "active"
         assert finding["local_time"] == "2024-12-03T22:40:00+08:00"
         assert finding["at"] == "2024-12-03T14:40:00Z"
         assert finding["reason"]["zh"] and finding["reason"]["en"]
@@ -78,7 +79,9 @@ def test_contact_add_list_and_remove(cli, world):
                 "employer", "--who", "王经理", "--json")
     assert added.exit_code == 0, added.output
     entry = json.loads(added.stdout)
-    assert entry["occurred_at"] == "2024-12-05T02:30:00Z" and entry["third_party"] == "employer"
+    # Local in the negotiation's zone, with its offset (was UTC with Z).
+    assert entry["occurred_at"] == "2024-12-05T10:30:00+08:00"
+    assert entry["occurred_precision"] == "minute" and entry["third_party"] == "employer"
     third = [f for f in findings(cli) if f["rule_id"] == "cn.third_party"]
     assert [f["source"] for f in third] == [f"contact:{entry['id']}"]
     listed = cli("contact", "list", "--negotiation", "1").stdout

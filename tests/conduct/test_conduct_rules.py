@@ -5,6 +5,7 @@ goes through the database and the CLI."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -138,13 +139,24 @@ def test_china_quiet_hours_count_visits_and_texts_but_not_emails_or_own_contacts
     assert [f.source for f in found] == [contacts[0].key, contacts[1].key]
 
 
-def test_a_contact_of_unknown_direction_is_flagged_with_a_note_to_dismiss_it():
-    found = run("cn.quiet_hours",
-                [contact(datetime(2024, 12, 3, 22, 30, tzinfo=SHANGHAI), from_them=None)],
-                SHANGHAI)
+def test_a_contact_of_unknown_direction_waits_for_a_direction_and_is_not_counted():
+    # It used to be an active finding ("if it was you, dismiss this finding"), so an unknown
+    # 22:30 call went into the complaint letter as the collector's.
+    night = datetime(2024, 12, 3, 22, 30, tzinfo=SHANGHAI)
+    unknown = contact(night, from_them=None)
+    found = run("cn.quiet_hours", [unknown], SHANGHAI)
     assert len(found) == 1
-    assert "dismiss this finding" in found[0].reason["en"]
-    assert "请忽略此条" in found[0].reason["zh"]
+    assert found[0].needs_direction and found[0].state == "needs_direction"
+    assert "until you set its direction" in found[0].reason["en"]
+    assert "请设定方向" in found[0].reason["zh"]
+    # Once a person says it was them, the same finding (same id) counts.
+    known = run("cn.quiet_hours", [replace(unknown, from_them=True)], SHANGHAI)
+    assert known[0].id == found[0].id and known[0].state == "active"
+    assert "direction" not in known[0].reason["en"]
+    # Nor is it an attempt for the counting rules.
+    assert run("cn.unanswered_calls",
+               unanswered(night.replace(hour=8), 7)[:6]
+               + [contact(night, from_them=None, answered=False)], SHANGHAI) == []
 
 
 def test_the_hour_is_read_in_the_negotiation_zone_not_utc():

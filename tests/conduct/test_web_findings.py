@@ -329,11 +329,11 @@ def test_a_contact_with_a_third_party_is_a_finding(client, session, negotiation)
 def test_a_contact_form_with_a_mistake_is_shown_again_with_the_field_marked(client, session,
                                                                           negotiation):
     reply = post_form(client, f"{findings_url(negotiation)}/contacts", {
-        "occurred_at": "yesterday evening", "channel": "visit",
+        "occurred_date": "yesterday evening", "channel": "visit",
         "description": "Two men came to my door"})
     assert reply.status_code == 400
     html = reply.get_data(as_text=True)
-    assert 'data-testid="error-occurred_at"' in html and "Two men came to my door" in html
+    assert 'data-testid="error-occurred_date"' in html and "Two men came to my door" in html
     assert session.exec(select(ContactEntry)).all() == []
 
 

@@ -153,7 +153,10 @@ def test_the_command_line_records_plans_payments_and_matches(cli, services_for):
     paid = cli("promises", "pay", "--negotiation", "1", "--amount", "1000", "--at",
                "2030-01-14T10:00", "--method", "alipay", "--reference", "A1", "--json")
     suggested = json.loads(paid.stdout)["suggested_promise"]
-    assert suggested["instalment"] == 1 and suggested["due_at"] == "2030-01-15T15:59:00Z"
+    # A bare date stays a date (due by the end of that day), not 23:59 written in UTC.
+    assert suggested["instalment"] == 1 and suggested["due_at"] == "2030-01-15"
+    assert suggested["due_precision"] == "day"
+    assert json.loads(paid.stdout)["paid_at"] == "2030-01-14T10:00:00+08:00"
     assert cli("promises", "match", "1", suggested["id"]).exit_code == 0
     listed = json.loads(cli("promises", "list", "--negotiation", "1", "--json").stdout)
     assert listed["totals"] == {"currency": "CNY", "promised": "2000", "paid": "1000",

@@ -175,8 +175,12 @@ def test_cli_suggest_prints_json(cli):
                  "2024-12-03T15:30", "--side", "me", "--json")
     assert result.exit_code == 0, result.output
     [plan] = json.loads(result.output)
+    # Days said without a time are dates (the stand-in 23:59 is never printed).
     assert (plan["who"], plan["kind"], plan["amount"], plan["currency"], plan["due"]) == (
-        "me", "instalment_plan", "1000", "CNY", "2024-12-15T23:59+08:00")
+        "me", "instalment_plan", "1000", "CNY", "2024-12-15")
+    assert plan["counted_from"] == {"anchor": "given", "at": "2024-12-03T15:30:00+08:00",
+                                    "precision": "minute", "words": None,
+                                    "unresolved": False}
     assert [(p["number"], p["due"][:10], p["amount"]) for p in plan["instalments"]] == [
         (1, "2024-12-15", "1000"), (2, "2025-01-15", "1000"), (3, "2025-02-15", "1000")]
     assert plan["quote"] == "分3期，每月15号还1000"
@@ -185,10 +189,14 @@ def test_cli_suggest_prints_json(cli):
 def test_cli_suggest_reads_a_local_time_in_the_configured_zone(cli):
     result = cli("promises", "suggest", "--text", "I'll pay $250 tomorrow", "--at",
                  "2024-12-03T23:30", "--json", env={"LIUHEN_LOCALE_TIMEZONE": "America/New_York"})
-    assert json.loads(result.output)[0]["due"] == "2024-12-04T23:59-05:00"
+    found = json.loads(result.output)[0]
+    assert found["due"] == "2024-12-04"
+    assert found["counted_from"]["at"] == "2024-12-03T23:30:00-05:00"
     offset = cli("promises", "suggest", "--text", "I'll pay $250 tomorrow", "--at",
                  "2024-12-03T23:30+08:00", "--json")
-    assert json.loads(offset.output)[0]["due"] == "2024-12-04T23:59+08:00"
+    found = json.loads(offset.output)[0]
+    assert found["due"] == "2024-12-04"
+    assert found["counted_from"]["at"] == "2024-12-03T23:30:00+08:00"
 
 
 def test_cli_suggest_prints_lines_for_people(cli):
@@ -196,7 +204,7 @@ def test_cli_suggest_prints_lines_for_people(cli):
                  "你15号前还3000我们就给你减免罚息。上个月15号我还过了。", "--at", "2024-12-03T15:30")
     assert result.exit_code == 0
     assert result.output.splitlines() == [
-        "them     waiver           3000 CNY  due 2024-12-15 23:59  if “你15号前还3000”  "
+        "them     waiver           3000 CNY  due 2024-12-15  if “你15号前还3000”  "
         "“你15号前还3000我们就给你减免罚息。”"]
     nothing = cli("promises", "suggest", "--text", "我没钱", "--at", "2024-12-03T15:30")
     assert nothing.output.strip() == "no promise-like statements found"

@@ -248,7 +248,9 @@ def test_the_command_line_accepts_dismisses_changes_and_cancels(cli, services_fo
     assert again.exit_code == 1 and "already dismissed" in again.output
     moved = json.loads(cli("promises", "change", promise["id"], "--due", "2024-12-20",
                            "--json").stdout)
-    assert moved["supersedes_id"] == promise["id"] and moved["due_at"] == "2024-12-20T15:59:00Z"
+    # A bare date stays a date, shown as the date (not 23:59 written in UTC).
+    assert moved["supersedes_id"] == promise["id"] and moved["due_at"] == "2024-12-20"
+    assert moved["due_precision"] == "day"
     assert "cancelled" in cli("promises", "cancel", moved["id"], "--reason", "paid off").output
     gone = cli("promises", "mark", moved["id"], "kept")
     assert gone.exit_code == 1 and "cannot be marked" in gone.output

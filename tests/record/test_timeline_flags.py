@@ -1,6 +1,7 @@
 """The conduct findings on the timeline's lines (logger.record.timeline_flags): for any set of
-items, the same findings as the whole conduct report gives them, though only a few days around
-the items are read; and `read_timeline` puts them, with the ledger and its flags, on the lines."""
+items and imported calls, the same findings as the whole conduct report gives their lines
+(active, or waiting for a direction), though only a few days around them are read; and
+`read_timeline` puts them, with the imported calls and the ledger and its flags, on the lines."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from itertools import count
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlmodel import select
 
 from logger.conduct.calllog import import_call_log
 from logger.conduct.contact_entries import add_contact_entry
@@ -19,12 +21,13 @@ from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from logger.promises.payments import record_payment
 from logger.promises.promises import PromiseTerms, add_promise, mark_promise
 from logger.record.timeline import Cursor, ItemKind, Order, read_timeline
-from logger.record.timeline_flags import conduct_flags
-from storage.models import (Channel, Direction, EvidenceKind, ExtractedText, TextSource,
-                            ThirdParty)
+from logger.record.timeline_flags import conduct_flags, line_flags
+from storage.models import (CallLogEntry, Channel, Direction, EvidenceKind, ExtractedText,
+                            TextSource, ThirdParty)
 from storage.models.promises import PaymentMethod, PromiseKind, PromiseParty, PromiseStatus
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+LOG = 7  # where the exported call log is in `record`
 _serial = count(1)
 
 
@@ -76,6 +79,8 @@ def record(services, session, negotiation, owner) -> list[int]:
                         "counterpart": "95188", "text": "再不还就爆你通讯录。"}]),
         item(when=at(20, 12)),
         item(when=None, segments=[{"start": 2.0, "text": "你就是个老赖。"}]),
+        # A night call nobody has said the direction of: waits for a person, not counted.
+        item(when=at(21, 22, 40), number="13900139000"),
     ]
     log = import_log(services, session, negotiation, owner,
                      *[f"95188,,2024-12-10 0{h}:00:00,0,missed" for h in range(1, 8)],
@@ -89,26 +94,51 @@ def record(services, session, negotiation, owner) -> list[int]:
     return [*ids, log, entry_for]
 
 
-def expected(session, negotiation, ids) -> dict[int, list]:
-    found = conduct_report(session, negotiation, default_zone=SHANGHAI).by_evidence()
-    return {i: [(f.id, f.rule_id, f.reason) for f in found[i]] for i in ids if i in found}
+def expected(session, negotiation, ids, kind="evidence") -> dict[int, list]:
+    found = conduct_report(session, negotiation, default_zone=SHANGHAI).on_lines()
+    return {i: [(f.id, f.rule_id, f.reason, f.needs_direction) for f in found[f"{kind}:{i}"]]
+            for i in ids if f"{kind}:{i}" in found}
+
+
+def shown(flags) -> list:
+    return [(f.finding_id, f.rule.id, f.reason, f.needs_direction) for f in flags]
 
 
 def flagged(session, negotiation, ids) -> dict[int, list]:
     found = conduct_flags(session, negotiation, ids, default_zone=SHANGHAI)
-    return {i: [(f.finding_id, f.rule.id, f.reason) for f in flags] for i, flags in found.items()}
+    return {i: shown(flags) for i, flags in found.items()}
+
+
+def call_flags(session, negotiation, call_ids) -> dict[int, list]:
+    _, found = line_flags(session, negotiation, (), call_ids, default_zone=SHANGHAI)
+    return {i: shown(flags) for i, flags in found.items()}
+
+
+def call_ids(session) -> list[int]:
+    return list(session.exec(select(CallLogEntry.id).order_by(CallLogEntry.started_at)))
 
 
 def test_the_flags_of_any_items_are_the_reports(session, negotiation, owner, record):
     whole = expected(session, negotiation, record)
-    assert {rule for flags in whole.values() for _, rule, _ in flags} == {
+    calls = call_ids(session)
+    on_calls = expected(session, negotiation, calls, kind="calllog")
+    assert {rule for flags in [*whole.values(), *on_calls.values()]
+            for _, rule, _, _ in flags} == {
         "cn.quiet_hours", "cn.impersonation", "cn.public_disclosure", "cn.insults",
         "cn.unanswered_calls", "cn.third_party"}, "the record covers every check of the set"
+    waiting = [flag for flags in whole.values() for flag in flags if flag[3]]
+    assert [flag[1] for flag in waiting] == ["cn.quiet_hours"], "the 22:40 call of no direction"
     for item_id in record:
         assert flagged(session, negotiation, [item_id]) == expected(
             session, negotiation, [item_id]), item_id
     assert flagged(session, negotiation, record) == whole
     assert flagged(session, negotiation, record[:3]) == expected(session, negotiation, record[:3])
+    # The imported calls' own findings are on their lines, not on the exported file's.
+    assert sorted(on_calls) and record[LOG] not in whole
+    for call in calls:
+        assert call_flags(session, negotiation, [call]) == expected(
+            session, negotiation, [call], kind="calllog"), call
+    assert call_flags(session, negotiation, calls) == on_calls
 
     night_call = whole[record[0]][0]
     dismiss_finding(session, negotiation, night_call[0], reason="I asked them to call",
@@ -123,7 +153,7 @@ def test_a_counting_rule_over_days_sees_the_days_before(services, session, negot
                       direction=Direction.from_them).id for n in range(10)]
     whole = expected(session, negotiation, calls)
     assert sorted(whole) == calls[7:]   # the 8th call within 7 days, and the ones after it
-    assert [rule for _, rule, _ in whole[calls[7]]] == ["us.call_frequency"]
+    assert [rule for _, rule, _, _ in whole[calls[7]]] == ["us.call_frequency"]
     for call in calls:
         assert flagged(session, negotiation, [call]) == expected(session, negotiation, [call])
 
@@ -147,16 +177,31 @@ def test_read_timeline_puts_findings_and_the_ledger_on_the_lines(session, negoti
     dated = [line.occurred_at for line in timeline.lines if line.occurred_at is not None]
     assert dated == sorted(dated, reverse=True)
     by_id = {line.id: line for line in timeline.lines if line.kind == ItemKind.evidence}
+    log_file = record[LOG]
+    assert log_file not in by_id, "an exported call log is the source of its calls, not a line"
     for item_id in record:
-        assert [(f.finding_id, f.rule.id, f.reason) for f in by_id[item_id].findings] == \
-            found.get(item_id, [])
-    ledger = {line.kind: line for line in timeline.lines if line.kind != ItemKind.evidence}
+        if item_id != log_file:
+            assert shown(by_id[item_id].findings) == found.get(item_id, [])
+    calls = {line.id: line for line in timeline.lines if line.kind == ItemKind.call_log}
+    assert sorted(calls) == sorted(call_ids(session))
+    on_calls = expected(session, negotiation, calls, kind="calllog")
+    for call in calls.values():
+        assert call.source_evidence_id == log_file
+        assert shown(call.findings) == on_calls.get(call.id, [])
+    ledger = {line.kind: line for line in timeline.lines
+              if line.kind not in (ItemKind.evidence, ItemKind.call_log)}
     assert ledger["promise"].flags == ("promise_missed",)
 
     narrowed = read_timeline(session, negotiation, default_zone=SHANGHAI,
                              channels=[Channel.call], order=Order.oldest_first)
-    assert {line.kind for line in narrowed.lines} == {ItemKind.evidence}
-    assert narrowed.lines == narrowed.page.items
+    assert {line.kind for line in narrowed.lines} == {ItemKind.evidence, ItemKind.call_log}
+    assert [line for line in narrowed.lines if line.kind == ItemKind.evidence] == \
+        narrowed.page.items
+    # The borrower's own calls are the ones the call log says were outgoing.
+    mine = read_timeline(session, negotiation, default_zone=SHANGHAI,
+                         direction=Direction.from_me)
+    assert [line.call_type for line in mine.lines if line.kind == ItemKind.call_log] == [
+        "outgoing"]
 
 
 def test_pages_share_out_the_ledger_and_flag_only_their_own_lines(session, negotiation, owner,
@@ -173,14 +218,17 @@ def test_pages_share_out_the_ledger_and_flag_only_their_own_lines(session, negot
                                  limit=2, order=Order.oldest_first)
         seen += [(str(line.kind), line.id) for line in timeline.lines]
         for line in timeline.page.items:
-            assert [(f.finding_id, f.rule.id, f.reason) for f in line.findings] == \
-                found.get(line.id, [])
+            assert shown(line.findings) == found.get(line.id, [])
         if timeline.page.later_in_order is None:
             break
         after = Cursor.parse(timeline.page.later_in_order)
     payments = [entry for entry in seen if entry[0] == "payment"]
     assert len(payments) == len(set(payments)) == 4
-    assert sorted(i for kind, i in seen if kind == "evidence") == sorted(record)
+    # Every item once but the exported call log, whose calls are each one line instead.
+    assert sorted(i for kind, i in seen if kind == "evidence") == sorted(
+        i for i in record if i != record[LOG])
+    calls = [i for kind, i in seen if kind == "call_log"]
+    assert sorted(calls) == sorted(set(calls)) == sorted(call_ids(session))
 
 
 def test_no_items_no_flags(session, negotiation):

@@ -482,7 +482,9 @@ def test_reminders_due_lists_what_would_go_out_without_sending(cli, services_for
     assert out.exit_code == 0, out.output
     due = json.loads(out.stdout)
     assert [(d["offset"], d["channel"], d["late"]) for d in due] == [("1d", "app", False)]
-    assert due[0]["send_at"] == "2024-12-12T01:00:00Z"
+    # Local in the promise's zone with its offset (was UTC with Z).
+    assert due[0]["send_at"] == "2024-12-12T09:00:00+08:00"
+    assert due[0]["due_at"] == "2024-12-13T23:59:00+08:00" and due[0]["due_precision"] == "minute"
     late = json.loads(cli("reminders", "due", "--at", "2024-12-14T08:00", "--json").stdout)
     assert [(d["offset"], d["late"]) for d in late] == [("missed", True)]
     with services_for() as services, services.session() as session:

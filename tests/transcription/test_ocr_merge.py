@@ -113,3 +113,64 @@ def test_the_conversation_around_a_screenshot_follows_overlaps_only():
     assert conversation_around(1, shots) == [1, 3, 4]
     assert conversation_around(3, shots) == [1, 3, 4]
     assert conversation_around(2, shots) == [2]
+
+
+# Issue 13: segments as the layout now writes them (the title marked, sides that may be unknown,
+# stamps that could not be read, cut bubbles the reader garbled).
+TITLE_MARKED = {**TITLE, "kind": "title"}
+
+
+def test_the_title_is_kept_once_whatever_comes_first():
+    notice = {"kind": "notice", "side": None, "time": None, "text": "以下为新消息", "box": [0, 0, 1, 1]}
+    first = [TITLE_MARKED, notice, *CONVERSATION[:4]]
+    second = [TITLE_MARKED, *CONVERSATION[2:]]
+    for order in ((1, 2), (2, 1)):
+        parts = {1: first, 2: second}
+        merged = merge_conversations([(i, parts[i]) for i in order])
+        assert [m["text"] for m in merged if m.get("kind") == "title"] == [TITLE["text"]]
+        assert merged[0]["kind"] == "title" and sorted(merged[0]["sources"]) == [1, 2]
+        texts = [m["text"] for m in merged if not m.get("kind")]
+        assert texts == [m["text"] for m in CONVERSATION]
+
+
+def test_a_cut_bubble_the_reader_garbled_still_joins_where_other_messages_prove_it():
+    """The later screenshot's first bubble lies half under the title bar: its first line
+    came out as nonsense. Two whole messages after it prove the overlap; the text comes from
+    the screenshot that shows the bubble whole."""
+    garbled = msg("them", "メH共心芯，时状的邮箱。", None)
+    later = [garbled, CONVERSATION[5], CONVERSATION[6], CONVERSATION[7]]
+    earlier = CONVERSATION[:6] + [CONVERSATION[6]]
+    earlier[4] = msg("them", "您的申请已经提交审核，协议会发到您的邮箱。", T1)
+    merged = merge_conversations([(2, later), (1, earlier)])
+    assert [m["text"] for m in merged] == [m["text"] for m in earlier] + [CONVERSATION[7]["text"]]
+    assert merged[4]["sources"] == [1, 2] and merged[4]["time"] == T1
+
+
+def test_a_misread_bubble_with_only_a_short_message_beside_it_is_no_proof():
+    earlier = [msg("them", "请在本月二十五日前还款一千元"), msg("me", "好的")]
+    later = [msg("them", "今天必须处理"), msg("me", "好的"), msg("them", "第二期下月还")]
+    merged = merge_conversations([(1, earlier), (2, later)])
+    assert len(merged) == 5
+
+
+def marked(side, text, time=None):
+    return {**msg(side, text, time), "kind": "message"}
+
+
+def test_a_side_read_in_one_screenshot_completes_the_other():
+    """A bubble whose side could not be told in one screenshot (its avatar under the bar, say)
+    is the same message as the one read with its side in the other: it takes that side."""
+    earlier = [marked(m["side"], m["text"], m["time"]) for m in CONVERSATION[:4]]
+    later = [marked(None, m["text"], m["time"]) for m in CONVERSATION[2:4]] + \
+        [marked(CONVERSATION[4]["side"], CONVERSATION[4]["text"])]
+    merged = merge_conversations([(2, later), (1, earlier)])
+    assert [m["side"] for m in merged] == [m["side"] for m in CONVERSATION[:5]]
+    assert merged[2]["sources"] == [1, 2] and merged[2]["kind"] == "message"
+
+
+def test_a_stamp_that_could_not_be_read_does_not_stop_the_join():
+    unread = {"kind": "stamp", "side": None, "time": None, "text": "昨大 21:47", "box": [0, 0, 1, 1]}
+    later = [TITLE_MARKED, unread, *[msg(m["side"], m["text"]) for m in CONVERSATION[3:6]]]
+    merged = merge_conversations([(1, [TITLE_MARKED, *CONVERSATION[:5]]), (2, later)])
+    assert [m["text"] for m in merged[1:]] == [m["text"] for m in CONVERSATION[:6]]
+    assert all(m.get("kind") != "stamp" for m in merged)

@@ -9,6 +9,7 @@ import hashlib
 import io
 import re
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
@@ -207,7 +208,8 @@ def test_a_recording_is_streamed_in_with_its_details(api, session, services, neg
     assert item["sha256"] == hashlib.sha256(data).hexdigest() and item["size"] == len(data)
     assert item["direction"] == "from_them" and item["kind"] == "call"
     assert item["counterpart_number"] == "13800138000"  # read from the recorder's file name
-    assert item["occurred_at"] == "2024-12-03T07:30:12Z"  # 15:30:12 in Asia/Shanghai
+    # Local in the negotiation's zone with its offset (was UTC with Z).
+    assert item["occurred_at"] == "2024-12-03T15:30:12+08:00"
     assert reply.headers["Location"] == f"/api/v1/evidence/{result['id']}"
     # Read from the request stream in bounded pieces as intake asks, never all at once.
     assert sum(stream.reads) == len(stream.getvalue())
@@ -300,7 +302,8 @@ def test_evidence_is_the_same_json_as_liuhen_show(store, api, session, owner, ne
     session.commit()
     reply = api("GET", f"/evidence/{item.id}")
     assert reply.status_code == 200
-    assert reply.json == evidence_detail(session, item)
+    assert reply.json == evidence_detail(session, item, ZoneInfo("Asia/Shanghai"))
+    assert reply.json["created_at"].endswith("+08:00")   # local, with its offset
     assert reply.json["texts"][0]["text"] == "请在本月底前还款"
 
 
@@ -396,8 +399,8 @@ def test_the_timeline_has_the_promises_payments_reminders_and_flags(api, session
     assert reply.status_code == 200
     lines = reply.json["items"]
     assert [(line["type"], line["occurred_at"]) for line in lines] == [
-        ("payment", "2024-12-12T04:00:00Z"), ("reminder", "2024-12-09T03:00:00Z"),
-        ("promise", "2024-12-04T02:00:00Z"), ("evidence", "2024-12-03T15:05:00Z")]
+        ("payment", "2024-12-12T12:00:00+08:00"), ("reminder", "2024-12-09T11:00:00+08:00"),
+        ("promise", "2024-12-04T10:00:00+08:00"), ("evidence", "2024-12-03T23:05:00+08:00")]
     paid, reminded, promised, recorded = lines
     assert paid["id"] == payment.id and paid["payment"]["amount"] == "500"
     assert paid["flags"] == []
@@ -506,3 +509,33 @@ def test_another_account_cannot_revoke_a_token(other_client, session, owner):
     session.refresh(token)
     assert token.revoked_at is None
     assert "phone" not in other_client.get("/settings").get_data(as_text=True)
+
+
+def test_a_date_only_payment_and_promise_are_dates_in_the_api(api, session, owner, negotiation):
+    """Issue 13: a payment entered as 2024-12-12 is the date, not 12:00 or the clock at entry;
+    every other time is local with its offset."""
+    from datetime import date
+    from decimal import Decimal
+
+    from logger.promises.due import date_only_due
+    from logger.promises.payments import record_payment
+    from logger.promises.promises import PromiseTerms, add_promise
+    from logger.record.moments import day_moment
+    from storage.models.promises import PaymentMethod, PromiseKind, PromiseParty
+    from storage.models.types import TimePrecision
+    shanghai = ZoneInfo("Asia/Shanghai")
+    add_promise(session, negotiation=negotiation, actor=owner, tz=shanghai,
+                terms=PromiseTerms(PromiseParty.me, PromiseKind.payment, amount=Decimal(3000),
+                                   due_at=date_only_due(date(2024, 12, 13), shanghai),
+                                   due_precision=TimePrecision.day))
+    record_payment(session, negotiation=negotiation, actor=owner,
+                   paid_at=day_moment(date(2024, 12, 12), shanghai),
+                   paid_precision=TimePrecision.day, amount=Decimal(500),
+                   method=PaymentMethod.alipay)
+    lines = api("GET", f"/negotiations/{negotiation.id}/timeline").json["items"]
+    paid = next(line for line in lines if line["type"] == "payment")
+    assert (paid["occurred_at"], paid["occurred_at_precision"]) == ("2024-12-12", "day")
+    assert paid["payment"]["paid_at"] == "2024-12-12"
+    promised = next(line for line in lines if line["type"] == "promise")
+    assert promised["promise"]["due_at"] == "2024-12-13"
+    assert promised["occurred_at"].endswith("+08:00")

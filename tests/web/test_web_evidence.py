@@ -346,11 +346,11 @@ def test_an_email_shows_headers_and_a_sanitised_body_in_a_sandbox(client, negoti
     path = tmp_path / "notice.eml"
     path.write_bytes(hostile_email())
     item = upload_one(client, negotiation, path)
-    page = client.get(f"/evidence/{item}").get_data(as_text=True)
+    page = client.get(f"/evidence/{item}?body=html").get_data(as_text=True)
     assert "collect@example.com" in page and "最后通知" in page
     frame = re.search(r"<iframe[^>]*>", page).group(0)
-    assert 'sandbox=""' in frame and f'src="/evidence/{item}/email-body"' in frame
-    body = client.get(f"/evidence/{item}/email-body")
+    assert 'sandbox=""' in frame and f'src="/evidence/{item}/email-body?body=html"' in frame
+    body = client.get(f"/evidence/{item}/email-body?body=html")
     csp = body.headers["Content-Security-Policy"]
     assert "default-src 'none'" in csp and "img-src data:" in csp
     assert "style-src 'unsafe-inline'" in csp and "sandbox" in csp
@@ -359,6 +359,53 @@ def test_an_email_shows_headers_and_a_sanitised_body_in_a_sandbox(client, negoti
     assert "<script" not in html and "onclick" not in html and "alert(1)" not in html
     assert "tracker.example" not in html
     assert 'src="data:image/png;base64,' in html  # the inline image, resolved locally
+
+
+def test_an_email_shows_its_plain_text_first_with_a_switch_to_the_html(client, negotiation,
+                                                                        tmp_path):
+    message = EmailMessage()
+    message["From"] = "催收中心 <collect@example.com>"
+    message["Subject"] = "还款协议"
+    message.set_content("经协商，双方同意：本人于2024年12月20日前还款3000元，贵司减免罚息。")
+    message.add_alternative("<p>您好</p><p><a href='https://example.com/x'>点击</a></p>",
+                            subtype="html")
+    path = tmp_path / "agreement.eml"
+    path.write_bytes(message.as_bytes())
+    item = upload_one(client, negotiation, path)
+
+    page = client.get(f"/evidence/{item}").get_data(as_text=True)
+    frame = re.search(r"<iframe[^>]*>", page).group(0)
+    assert 'sandbox=""' in frame and f'src="/evidence/{item}/email-body?body=text"' in frame
+    assert f'href="/evidence/{item}?body=html#email-body"' in page  # the switch, no script
+    assert re.search(r'data-testid="email-part-text"[^>]*aria-current="true"', page)
+    text = client.get(f"/evidence/{item}/email-body")  # the default is the text too
+    assert "本人于2024年12月20日前还款3000元" in text.get_data(as_text=True)
+    assert "点击" not in text.get_data(as_text=True)
+    assert "sandbox" in text.headers["Content-Security-Policy"]
+
+    page = client.get(f"/evidence/{item}?body=html").get_data(as_text=True)
+    assert f'src="/evidence/{item}/email-body?body=html"' in page
+    assert f'href="/evidence/{item}?body=text#email-body"' in page
+    html = client.get(f"/evidence/{item}/email-body?body=html")
+    assert "点击" in html.get_data(as_text=True) and "3000" not in html.get_data(as_text=True)
+    assert "default-src 'none'" in html.headers["Content-Security-Policy"]
+    # Asking for a part the email lacks, or nonsense, shows the default.
+    assert "3000" in client.get(f"/evidence/{item}/email-body?body=x").get_data(as_text=True)
+
+
+def test_an_email_with_only_html_is_read_as_text_with_the_html_a_click_away(client, negotiation,
+                                                                         tmp_path):
+    message = EmailMessage()
+    message["From"] = "collect@example.com"
+    message.set_content("<p>请于<b>十五日</b>前还款。</p>", subtype="html")
+    path = tmp_path / "html-only.eml"
+    path.write_bytes(message.as_bytes())
+    item = upload_one(client, negotiation, path)
+    page = client.get(f"/evidence/{item}").get_data(as_text=True)
+    assert 'data-testid="email-parts"' in page  # the HTML read as text, or the HTML
+    assert f'src="/evidence/{item}/email-body?body=text"' in page
+    assert "<b>十五日</b>" in client.get(
+        f"/evidence/{item}/email-body?body=html").get_data(as_text=True)
 
 
 def test_an_emails_attachments_are_its_child_evidence(client, session, services, owner,

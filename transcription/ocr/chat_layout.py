@@ -1,15 +1,28 @@
 """A chat screenshot's text lines turned into messages: who sent each one, when, and what it says.
 
-Every chat app draws the same layout: the other party's bubbles against the left edge, the
-user's against the right, and time stamps and notices ("对方撤回了一条消息") centred between
-them. Text inside a bubble is left-aligned whichever side the bubble is on, so the lines of one
-bubble share their left edge and sit closer together than two bubbles do. `chat_segments`
-groups the lines into bubbles that way, finds each bubble's edges in the pixels (as far as its
-colour reaches on either side of the text: the text alone would put a short last line of a
-right-hand bubble cut by the screen's edge on the left), tells the side by which edge the
-bubble hugs, and gives each message the time of the stamp above it (None before the first
-stamp). The phone's status bar (clock, battery) is dropped; the title bar (the contact's name)
-and centred notices are kept as messages without a side.
+Every chat app draws the same layout: the other party's bubbles on the left, each beside their
+avatar, the user's on the right beside the user's, and time stamps and notices ("对方撤回了一条
+消息") centred on the background between them, under a title bar and above an input bar. The
+bars are set apart first (`chat_bars`). A line's bubble is the colour it is printed on; lines of
+one bubble share that colour and its edges, with the colour between them (`chat_pixels`).
+
+A bubble's side is decided from what a person sees, each a separate cue: the avatar beside it
+(left or right), the tail it points with, its margins (a bubble hugs its own side, unless it is
+as wide as a bubble can be), and its colour (WeChat's green, like any coloured bubble, is the
+user's; white or grey is the other party's). The side is given only when the cues agree; when
+the shapes (avatar, tail, margins) disagree, or the colour contradicts them, or the colour is
+the only cue and the bubble is not full width, it stays None (unknown): for evidence a wrong
+side is worse than a missing one. Text on a small patch of colour level with a bubble, between
+it and the screen's side, is an avatar read as text ("赵", a face read as "日"), not a message.
+A message takes the time of the stamp above it (None before the first stamp, and after a stamp
+that cannot be read).
+
+Segments, top to bottom: the title {"kind": "title", "side": None, "time": None, "text", "box"},
+then {"kind": "message", "side": "them" | "me" | None, "time": ISO or None, "text", "box"}
+per message,
+{"kind": "notice", ...} for text on the background that is not a time stamp, and
+{"kind": "stamp", ...} for a time stamp that could not be read (a read one is the messages'
+"time", not a segment).
 """
 
 from __future__ import annotations
@@ -22,29 +35,50 @@ import numpy
 from PIL.Image import Image
 
 from logger.record.evidence import iso
-from transcription.ocr.chat_times import parse_stamp
+from transcription.ocr.chat_bars import split_bars
+from transcription.ocr.chat_pixels import (EDGE_COLUMNS, Scene, avatar_beside, edges, filled,
+                                           read_scene, same, surround, tail_beside, tint)
+from transcription.ocr.chat_times import looks_like_stamp, parse_stamp
 from transcription.ocr.reader import TextLine, is_cjk, rows
 
-# A group whose left and right margins differ by less than this share of the width is centred.
+# A bubble whose left and right margins differ by less than this share of the width is as wide
+# as a bubble can be (or centred): its margins tell no side.
 CENTRED_SHARE = 0.05
-# Lines of one bubble: at most this many line heights apart vertically, and left edges within
-# this many line heights of each other.
-LINE_GAP, EDGE_SLACK = 0.6, 0.6
-# A phone screenshot is at least this many widths tall; its status bar is the top share.
-PHONE_RATIO, STATUS_BAR_SHARE = 1.6, 0.05
-# A bubble's colour ends where a pixel differs from it by more than this in some channel (white
-# bubbles on WeChat's light grey differ by 18).
-EDGE_CONTRAST = 10
+# A stamp's centre lies within this share of the width of the middle.
+STAMP_CENTRED = 0.08
+# Only a bubble at least this share of the width wide may take its side from its colour alone
+# (a narrow centred shade is a notice or a stamp's background, not a message).
+WIDE_SHARE = 0.5
+# Lines of one bubble: at most this many line heights apart, edges within EDGE_SLACK line
+# heights. Lines on the background (notices) group as text does: same left edge, LINE_GAP apart.
+BUBBLE_GAP, EDGE_SLACK, LINE_GAP = 1.2, 0.35, 0.6
+# An avatar is at least this many line heights wide (WeChat's are about two), looked for from
+# this far above the bubble's first line to this far below its top, beyond a tail's reach.
+AVATAR_SIZE, AVATAR_ROWS, TAIL_REACH = 0.8, (0.4, 0.9), 0.3
+# A tail is looked for from this far above the first line's top to this far below it.
+TAIL_ROWS_AROUND = (0.6, 1.2)
+# A line on a patch of colour at most this many of its line heights wide, level with a bubble's
+# line and at most AVATAR_GAP of that line's heights outside it, is an avatar's.
+AVATAR_WIDEST, AVATAR_GAP = 4, 1.5
+# A phone screenshot is at least this many widths tall: it has bars.
+PHONE_RATIO = 1.6
 
 
 @dataclass
 class Bubble:
     lines: list[TextLine]
+    colour: numpy.ndarray | None   # None: text on the background
+    left: int
+    right: int
 
     @property
     def box(self) -> tuple[int, int, int, int]:
         return (min(line.box[0] for line in self.lines), min(line.box[1] for line in self.lines),
                 max(line.box[2] for line in self.lines), max(line.box[3] for line in self.lines))
+
+    @property
+    def size(self) -> float:
+        return median(line.height for line in self.lines)
 
     @property
     def text(self) -> str:
@@ -57,75 +91,160 @@ class Bubble:
 
 
 def chat_segments(lines: list[TextLine], image: Image, *, reference: datetime) -> list[dict]:
-    """The messages of the chat screenshot `image` (upright RGB) whose text `lines` were
-    found, top to bottom, as stored: {"side": "them" | "me" | None, "time": ISO time or None,
-    "text", "box"}. `reference` (aware, in the user's time zone) is when the screenshot was
-    taken; relative stamps ("昨天 21:47") resolve against it."""
+    """The segments of the chat screenshot `image` (upright RGB) whose text `lines` were
+    found, top to bottom, as stored (see the module's docstring). `reference` (aware, in the
+    user's time zone) is when the screenshot was taken; relative stamps ("昨天 21:47") resolve
+    against it."""
     pixels = numpy.asarray(image)
-    messages, current = [], None
-    for bubble in bubbles(_without_status_bar(rows(lines), image.width, image.height)):
-        side = bubble_side(pixels, bubble)
-        if side is None and len(bubble.lines) == 1:
-            stamp = parse_stamp(bubble.text, reference)
+    height, width = pixels.shape[:2]
+    phone = height >= PHONE_RATIO * width
+    scene = read_scene(pixels, phone=phone)
+    joined = rows(lines, joinable=lambda a, b: _one_surface(pixels, a, b))
+    title, inside = split_bars(joined, pixels, scene) if phone else (None, joined)
+    segments = []
+    if title is not None:
+        segments.append({"kind": "title", "side": None, "time": None, "text": title.text,
+                         "box": list(title.box)})
+    current = None
+    for bubble in bubbles(inside, pixels, scene):
+        text, box = bubble.text, list(bubble.box)
+        if len(bubble.lines) == 1 and _centred(bubble, width, STAMP_CENTRED):
+            stamp = parse_stamp(text, reference)
             if stamp is not None:
                 current = stamp
                 continue
-        messages.append({"side": side, "time": iso(current), "text": bubble.text,
-                         "box": list(bubble.box)})
-    return messages
-
-
-def _without_status_bar(lines: list[TextLine], width: int, height: int) -> list[TextLine]:
-    if height < PHONE_RATIO * width:
-        return lines
-    return [line for line in lines if line.box[3] > STATUS_BAR_SHARE * height]
-
-
-def bubbles(lines: list[TextLine]) -> list[Bubble]:
-    """Lines (top to bottom) grouped into bubbles: a line joins the bubble above it when it
-    starts at the same left edge and follows closely."""
-    groups: list[Bubble] = []
-    for line in lines:
-        if groups and _continues(groups[-1].lines[-1], line):
-            groups[-1].lines.append(line)
+            if bubble.colour is None and looks_like_stamp(text):
+                current = None   # a misread stamp: the time below it is unknown
+                segments.append({"kind": "stamp", "side": None, "time": None, "text": text,
+                                 "box": box})
+                continue
+        if bubble.colour is None:
+            segments.append({"kind": "notice", "side": None, "time": iso(current),
+                             "text": text, "box": box})
         else:
-            groups.append(Bubble([line]))
-    return groups
+            segments.append({"kind": "message", "side": bubble_side(pixels, bubble, scene),
+                             "time": iso(current), "text": text, "box": box})
+    return segments
 
 
-def _continues(above: TextLine, line: TextLine) -> bool:
-    size = median([above.height, line.height])
+def _one_surface(pixels: numpy.ndarray, left: TextLine, right: TextLine) -> bool:
+    """Two pieces of one printed row belong together only when printed on one colour (an
+    avatar's initial beside a bubble is not part of its text) and less than a line height
+    apart (the back arrow's label is not part of the title)."""
+    return right.box[0] - left.box[2] < max(left.height, right.height) and \
+        same(surround(pixels, left.box), surround(pixels, right.box), 10)
+
+
+def bubbles(lines: list[TextLine], pixels: numpy.ndarray, scene: Scene) -> list[Bubble]:
+    """Lines (top to bottom) grouped into bubbles: a line joins a bubble just above it that
+    has its colour and its edges, with that colour all the way between them; lines on the
+    background join the one above them at the same left edge. Avatars read as text are left
+    out."""
+    found = []
+    for line in lines:
+        colour = surround(pixels, line.box)
+        if same(colour, scene.background, 10):
+            colour = None
+        left, right = edges(pixels, line.box, colour if colour is not None
+                            else scene.background)
+        found.append(Bubble([line], colour, left, right))
+    width = pixels.shape[1]
+    groups: list[Bubble] = []
+    for piece in found:
+        if _an_avatar(piece, found, width):
+            continue
+        line, colour = piece.lines[0], piece.colour
+        for group in reversed(groups[-3:]):
+            if _continues(pixels, group, line, colour, (piece.left, piece.right)):
+                group.lines.append(line)
+                group.left, group.right = max(group.left, piece.left), \
+                    min(group.right, piece.right)
+                break
+        else:
+            groups.append(piece)
+    return sorted(groups, key=lambda group: (group.box[1], group.box[0]))
+
+
+def _an_avatar(piece: Bubble, pieces: list[Bubble], width: int) -> bool:
+    """A picture read as text (an initial, a face read as "日"): a line of one or two
+    characters on a small patch of colour (or, not centred, on the background around the
+    picture), level with a line of a bubble and between it and the screen's side."""
+    x0, y0, x1, y1 = piece.box
+    reach = (piece.right - piece.left) if piece.colour is not None else x1 - x0
+    if len(piece.text.strip()) > 2 or reach > AVATAR_WIDEST * piece.size or \
+            (piece.colour is None and _centred(piece, width, STAMP_CENTRED)):
+        return False
+    on_left = x0 + x1 < width
+    for other in pieces:
+        if other is piece or other.colour is None:
+            continue
+        top, bottom = other.box[1] - other.size / 2, other.box[3]
+        apart = other.left - x1 if on_left else x0 - other.right
+        if min(y1, bottom) - max(y0, top) > 0 and 0 <= apart <= AVATAR_GAP * other.size:
+            return True
+    return False
+
+
+def _continues(pixels: numpy.ndarray, group: Bubble, line: TextLine,
+               colour: numpy.ndarray | None, reach: tuple[int, int]) -> bool:
+    above = group.lines[-1]
+    size = max(above.height, line.height)   # a last line of only "。" is short
     gap = line.box[1] - above.box[3]
-    return gap < LINE_GAP * size and abs(line.box[0] - above.box[0]) < EDGE_SLACK * size
+    if (group.colour is None) != (colour is None):
+        return False
+    if colour is None:
+        return gap < LINE_GAP * size and abs(line.box[0] - above.box[0]) < EDGE_SLACK * size * 2
+    if not same(group.colour, colour, 10) or not -0.3 * size < gap < BUBBLE_GAP * size:
+        return False
+    if abs(reach[0] - group.left) > EDGE_SLACK * size or \
+            abs(reach[1] - group.right) > EDGE_SLACK * size:
+        return False
+    inner = (max(group.left, reach[0]) + min(above.box[0], line.box[0])) // 2
+    return filled(pixels, inner, (above.box[3], line.box[1]), colour)
 
 
-def bubble_side(pixels: numpy.ndarray, bubble: Bubble) -> str | None:
-    """"them" for a bubble nearer the left edge, "me" for one nearer the right, None for one
-    in the middle (a time stamp, a notice, the title)."""
+def bubble_side(pixels: numpy.ndarray, bubble: Bubble, scene: Scene) -> str | None:
+    """"them" or "me" when the cues a person reads agree, else None (see the module's
+    docstring)."""
     width = pixels.shape[1]
-    left, right = bubble_edges(pixels, bubble.lines[0].box)
-    left_margin, right_margin = left, width - right
-    if abs(left_margin - right_margin) < CENTRED_SHARE * width:
+    margins = None
+    left_margin, right_margin = bubble.left, width - bubble.right
+    if abs(left_margin - right_margin) >= CENTRED_SHARE * width:
+        margins = "them" if left_margin < right_margin else "me"
+    shade = tint(bubble.colour)
+    colour = {"coloured": "me", "neutral": "them"}.get(shade) if shade else None
+    placed = {cue for cue in (_avatar_side(pixels, bubble, scene), _tail_side(pixels, bubble),
+                              margins) if cue}
+    if len(placed) > 1:   # the shapes disagree
         return None
-    return "them" if left_margin < right_margin else "me"
+    if not placed:
+        return colour if bubble.right - bubble.left >= WIDE_SHARE * width else None
+    side = placed.pop()
+    return side if colour is None or colour == side else None
 
 
-def bubble_edges(pixels: numpy.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int]:
-    """The left and right edges (x) of the bubble around the text in `box`: on the text's
-    middle row, as far as the bubble's colour (the commonest colour between the glyphs) reaches
-    out from the text box either way (to the image's edges for text on the background)."""
+def _avatar_side(pixels: numpy.ndarray, bubble: Bubble, scene: Scene) -> str | None:
+    """Which side of the bubble's first line an avatar is on (None: neither or both)."""
+    first, size = bubble.lines[0], bubble.size
+    top = max(scene.top, round(first.box[1] - AVATAR_ROWS[0] * size))
+    bottom = min(scene.bottom, round(first.box[1] + AVATAR_ROWS[1] * size))
     width = pixels.shape[1]
-    row = pixels[(box[1] + box[3]) // 2].astype(numpy.int16)
-    x0, x1 = max(0, box[0]), min(width - 1, box[2])
-    differs = numpy.abs(row - _commonest(row[x0:x1 + 1])).max(axis=1) > EDGE_CONTRAST
-    before, after = numpy.flatnonzero(differs[:x0 + 1]), numpy.flatnonzero(differs[x1:])
-    left = int(before[-1]) + 1 if before.size else 0
-    right = x1 + int(after[0]) if after.size else width
-    return left, right
+    tail = round(TAIL_REACH * size)
+    found = [side for side, span in (("them", (EDGE_COLUMNS[1], bubble.left - tail)),
+                                     ("me", (bubble.right + tail, width - EDGE_COLUMNS[1])))
+             if avatar_beside(pixels, (top, bottom), span, scene.background, AVATAR_SIZE * size)]
+    return found[0] if len(found) == 1 else None
 
 
-def _commonest(colours: numpy.ndarray) -> numpy.ndarray:
-    """The mean of the most frequent colour (in steps of 8, which JPEG noise stays within)."""
-    steps = colours // 8
-    values, counts = numpy.unique(steps, axis=0, return_counts=True)
-    return colours[(steps == values[counts.argmax()]).all(axis=1)].mean(axis=0)
+def _tail_side(pixels: numpy.ndarray, bubble: Bubble) -> str | None:
+    """Which side the bubble's tail points to (WeChat draws it level with the first line)."""
+    first, size = bubble.lines[0], bubble.size
+    rows = (max(0, round(first.box[1] - TAIL_ROWS_AROUND[0] * size)),
+            round(first.box[1] + TAIL_ROWS_AROUND[1] * size))
+    tail = tail_beside(pixels, rows, (bubble.left, bubble.right), bubble.colour, size)
+    return {"left": "them", "right": "me"}.get(tail or "")
+
+
+def _centred(bubble: Bubble, width: int, share: float) -> bool:
+    x0, _, x1, _ = bubble.box
+    return abs((x0 + x1) / 2 - width / 2) < share * width

@@ -4,8 +4,8 @@ Chat apps write a stamp relative to the moment the screenshot was taken: only th
 today (`21:47`, `下午9:47`), `昨天 21:47` for yesterday, the weekday within the last week
 (`星期一 21:47`, `周一 21:47`), the month and day within this year (`11月20日 21:47`), and the
 full date before that (`2026年11月20日 21:47`, `2026/11/20 21:47`). `parse_stamp` resolves a
-stamp against the screenshot's own time (the caller passes evidence.occurred_at, else the upload
-time) in the user's time zone; WeChat's English forms (`Yesterday 21:47`, `Mon 21:47`,
+stamp against the screenshot's own time in the user's time zone (the OCR job passes the time in
+its file name or EXIF, or a person's; never the upload time, see transcription.jobs.ocr); WeChat's English forms (`Yesterday 21:47`, `Mon 21:47`,
 `9:47 PM`) are read too.
 """
 
@@ -33,6 +33,8 @@ _STAMP = re.compile(
     (?P<hour>\d{1,2}):(?P<minute>\d{2})
     (?:[ ]?(?P<half_en>am|pm))?$""", re.VERBOSE)
 
+_CLOCKISH = re.compile(r"(?<!\d)\d{1,2}[:.]\d{2}(?!\d)")
+
 
 def parse_stamp(text: str, reference: datetime) -> datetime | None:
     """The time a chat stamp names, in `reference`'s time zone, or None when `text` is not a
@@ -46,6 +48,14 @@ def parse_stamp(text: str, reference: datetime) -> datetime | None:
     if clock is None or day is None:
         return None
     return datetime.combine(day, clock, tzinfo=reference.tzinfo)
+
+
+def looks_like_stamp(text: str) -> bool:
+    """Whether `text` is probably a time stamp even if `parse_stamp` cannot read it (a clock
+    time in a short line: "昨夭 21:47", "21.47"): the time of the messages below it is then
+    unknown, not the time of an earlier stamp."""
+    compact = _compact(text)
+    return len(compact) <= 24 and bool(_CLOCKISH.search(compact))
 
 
 def _compact(text: str) -> str:

@@ -171,13 +171,15 @@ def _lines(result: Any, top: int) -> list[TextLine]:
     return [line for line in lines if line.text]
 
 
-def rows(lines: list[TextLine]) -> list[TextLine]:
+def rows(lines: list[TextLine], *,
+         joinable: Callable[[TextLine, TextLine], bool] | None = None) -> list[TextLine]:
     """Pieces on one printed line joined into one line, top to bottom: pieces whose heights
-    overlap by at least half the smaller one and that lie less than two heights apart."""
+    overlap by at least half the smaller one and that lie less than two heights apart (and,
+    when given, for which `joinable(left piece, right piece)` holds)."""
     joined: list[list[TextLine]] = []
     for line in sorted(lines, key=lambda item: item.box[0]):
         for row in joined:
-            if _same_row(row, line):
+            if _same_row(row, line) and (joinable is None or joinable(row[-1], line)):
                 row.append(line)
                 break
         else:

@@ -67,12 +67,14 @@ def media(evidence_id: int):
 
 @bp.get("/evidence/<int:evidence_id>/email-body")
 def email_body(evidence_id: int):
-    """An email's body as a document for `<iframe sandbox>`, under its own strict CSP."""
+    """An email's body as a document for `<iframe sandbox>`, under its own strict CSP:
+    `?body=text` (the default when the email has a text part) or `?body=html`."""
     evidence = owned_evidence(evidence_id)
     parsed = read_email(app_state().services.blobs, evidence, user_zone())
     if parsed is None:
         abort(404)
-    response = Response(email_body_document(parsed), mimetype="text/html")
+    response = Response(email_body_document(parsed, request.args.get("body")),
+                        mimetype="text/html")
     response.headers["Content-Security-Policy"] = EMAIL_FRAME_CSP
     return response
 

@@ -1,6 +1,7 @@
 """Evidence pages: the upload page (many files, streamed into intake), one item's page (its
 viewer, details form, jobs, hash and custody history) and the actions on it (correct details,
-correct the transcript, transcribe again, retry a failed job).
+correct the transcript or the text read from an image or document, transcribe again, retry a
+failed job).
 
 The bytes themselves are served by web.evidence.files; streaming uploads by web.streaming.
 """
@@ -16,17 +17,20 @@ from flask_babel import format_datetime, format_decimal, gettext as _, lazy_gett
 from logger.errors import LiuhenError, NotFound
 from logger.record.evidence import edit_evidence, editable_values
 from logger.jobs.queue import JobStateError, retry_job
+from logger.record.text_edits import TextEditError, save_edited_text
 from logger.record.transcripts import (TranscriptEditError, request_transcription,
                                 save_edited_transcript)
-from storage.models import Channel, Direction, Evidence, Job
+from storage.models import Channel, Direction, Evidence, Job, TextSource, TimeSource
+from storage.models.types import TimePrecision
 from web.access import current_user, db, owned_evidence, owned_negotiation
 from web.details import DetailsError, changed_only, form_value, read_details
 from web.jobstatus import job_label
 from web.state import app_state
 from web.streaming import (UploadRefused, UploadResult, UploadStatus, exempt_from_form_csrf,
                            ingest_multipart)
-from web.evidence.viewers import (build_viewer, history_with_actors, inline_media_type, is_chat,
-                         latest_job_states, merged_conversation)
+from web.evidence.viewers import (build_viewer, email_part, email_parts, history_with_actors,
+                                  inline_media_type, is_chat, latest_job_states,
+                                  merged_conversation)
 from web.zone import user_zone
 
 from web.evidence import bp
@@ -41,6 +45,8 @@ CHANNEL_LABELS = {
     Channel.email: lazy_gettext("Email"), Channel.letter: lazy_gettext("Letter"),
     Channel.visit: lazy_gettext("Visit"), Channel.other: lazy_gettext("Other"),
 }
+# The texts corrected on the image and document viewers (a transcript has its own form).
+TEXT_SOURCES = (TextSource.ocr, TextSource.pdf, TextSource.text)
 DIRECTION_LABELS = {Direction.from_them: lazy_gettext("From them"),
                     Direction.from_me: lazy_gettext("From me")}
 
@@ -101,7 +107,9 @@ def show(evidence_id: int):
         inline_type=inline_media_type(evidence), chat=chat, shots=shots,
         conversation=conversation,
         parent=session.get(Evidence, evidence.parent_id) if evidence.parent_id else None,
-        seek=_moment_in_recording(request.args.get("t", type=float)))
+        seek=_moment_in_recording(request.args.get("t", type=float)),
+        email_body=email_part(viewer.email, request.args.get("body")) if viewer.email else None,
+        email_bodies=email_parts(viewer.email) if viewer.email else [])
 
 
 @bp.post("/evidence/<int:evidence_id>/details")
@@ -145,6 +153,26 @@ def edit_transcript(evidence_id: int):
     return redirect(url_for("evidence.show", evidence_id=evidence.id) + "#transcript")
 
 
+@bp.post("/evidence/<int:evidence_id>/text")
+def edit_text(evidence_id: int):
+    """Save a corrected OCR or document text as a new version; the machine's text stays."""
+    evidence = owned_evidence(evidence_id)
+    base_id = request.form.get("base_id", type=int)
+    back = url_for("evidence.show", evidence_id=evidence.id)
+    try:
+        version = save_edited_text(db(), evidence, base_id=base_id or 0, actor=current_user(),
+                                   lines=request.form.getlist("segment"), sources=TEXT_SOURCES)
+    except NotFound:
+        abort(404)
+    except TextEditError:
+        flash(_("No new version was saved: nothing was changed, or the text changed "
+                "meanwhile. Reload the page and try again."), "error")
+        return redirect(f"{back}#correct-text")
+    flash(_("Your corrected text was saved as a new version; the text the machine read is "
+            "kept."), "success")
+    return redirect(f"{back}#text-{version.id}")
+
+
 @bp.post("/evidence/<int:evidence_id>/retranscribe")
 def retranscribe(evidence_id: int):
     evidence = owned_evidence(evidence_id)
@@ -177,7 +205,21 @@ FIELD_LABELS = {
     "direction": lazy_gettext("Direction"), "counterpart_name": lazy_gettext("Their name"),
     "counterpart_number": lazy_gettext("Their phone number"),
     "staff_number": lazy_gettext("Staff number"), "note": lazy_gettext("Note"),
+    "occurred_at_source": lazy_gettext("Where the time came from"),
+    "occurred_at_precision": lazy_gettext("How much of the time is known"),
+    "left_channel": lazy_gettext("Whose voice the left channel is"),
 }
+LEFT_CHANNEL_VALUES = {"me": lazy_gettext("The left channel is my voice"),
+                       "them": lazy_gettext("The left channel is their voice")}
+TIME_SOURCE_LABELS = {
+    TimeSource.person: lazy_gettext("a person"),
+    TimeSource.metadata: lazy_gettext("the file's data"),
+    TimeSource.file_name: lazy_gettext("the file name"),
+    TimeSource.content: lazy_gettext("the time stamps in it"),
+    TimeSource.parent: lazy_gettext("the email it came with"),
+}
+PRECISION_LABELS = {TimePrecision.minute: lazy_gettext("date and time"),
+                    TimePrecision.day: lazy_gettext("the date only")}
 
 
 @bp.app_template_global()
@@ -218,6 +260,12 @@ def custody_value(name: str, value) -> str:
                                    "medium")
         except ValueError:
             return value
+    if name == "left_channel":
+        return str(LEFT_CHANNEL_VALUES.get(value, value))
+    if name == "occurred_at_source":
+        return str(TIME_SOURCE_LABELS.get(value, value))
+    if name == "occurred_at_precision":
+        return str(PRECISION_LABELS.get(value, value))
     if name == "channel":
         return channel_label(value)
     if name == "direction":
@@ -227,8 +275,13 @@ def custody_value(name: str, value) -> str:
 
 def _form_values(evidence: Evidence) -> dict[str, str]:
     tz = user_zone()
-    return {name: form_value(name, value, tz)
-            for name, value in editable_values(evidence).items()}
+    values = {name: form_value(name, value, tz)
+              for name, value in editable_values(evidence).items()}
+    if evidence.occurred_at_precision == TimePrecision.day:
+        # A date alone has no clock time to show: the field stays empty for one, and the hint
+        # beside it gives the date.
+        values["occurred_at"] = ""
+    return values
 
 
 def _result_view(result: UploadResult) -> dict:

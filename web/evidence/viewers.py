@@ -1,5 +1,6 @@
 """What the evidence page shows for each kind of file: a player with its transcript, an image
-with its recognised text, an email's headers and sanitised body, or the extracted text.
+with its recognised text, an email's headers and sanitised body, the calls of an exported call
+log, or the extracted text.
 
 Which bytes may be shown inline at all is decided here too (`inline_media_type`): recordings and
 raster images only. Everything else is offered as a download, never rendered by the browser.
@@ -21,6 +22,7 @@ from logger.extract.emails import ParsedEmail, parse_email, sanitize_email_html
 from logger.extract.email_msg import parse_msg
 from logger.record.evidence import child_evidence, evidence_history
 from logger.record.timeline import JobState
+from logger.record.timeline_calls import CallLine, calls_in_file
 from logger.record.transcripts import transcript_versions
 from storage.blobs.store import BlobStore
 from storage.models import CustodyEvent, Evidence, ExtractedText, Job, TextSource, User
@@ -36,10 +38,11 @@ _CID_SOURCE = re.compile(r'src="cid:([^"]+)"')
 
 @dataclass
 class Viewer:
-    kind: str  # "player", "image", "email", "text"
+    kind: str  # "player", "image", "email", "calllog", "text"
     texts: list[ExtractedText] = field(default_factory=list)
     email: ParsedEmail | None = None
     children: list[Evidence] = field(default_factory=list)
+    calls: list[CallLine] = field(default_factory=list)
 
 
 def inline_media_type(evidence: Evidence) -> str | None:
@@ -61,6 +64,10 @@ def build_viewer(session: Session, blobs: BlobStore, evidence: Evidence,
     if media_type in EMAIL_TYPES:
         return Viewer("email", _texts(session, evidence, TextSource.email),
                       email=read_email(blobs, evidence, tz), children=children)
+    calls = calls_in_file(session, evidence.id)
+    if calls:  # an exported call log: its calls, each a line of the timeline
+        return Viewer("calllog", _texts(session, evidence, None), children=children,
+                      calls=calls)
     return Viewer("text", _texts(session, evidence, None), children=children)
 
 
@@ -75,10 +82,27 @@ def read_email(blobs: BlobStore, evidence: Evidence, tz: ZoneInfo) -> ParsedEmai
     return parse_email(data, tz=tz)
 
 
-def email_body_document(parsed: ParsedEmail) -> str:
-    """A whole HTML document for the sandboxed frame: the sanitised HTML body (inline cid:
-    images turned into data: URLs, nothing remote), else the text body."""
-    if parsed.html:
+def email_parts(parsed: ParsedEmail) -> list[str]:
+    """The ways the body can be shown, the default first: "text" (the plain-text part, or the
+    HTML read as text when there is none) and "html" (the sanitised HTML part). The text comes
+    first: it is what the sender wrote as words (an agreement in the text part is often
+    missing from a templated HTML part), it shows every word with nothing hidden by styling,
+    and a switch shows the HTML as it was laid out."""
+    parts = ["text"] if parsed.text.strip() or not parsed.html else []
+    return parts + (["html"] if parsed.html else [])
+
+
+def email_part(parsed: ParsedEmail, asked: str | None) -> str:
+    """The part to show: the one asked for (`?body=`), if the email has it, else the default."""
+    parts = email_parts(parsed)
+    return asked if asked in parts else parts[0]
+
+
+def email_body_document(parsed: ParsedEmail, part: str | None = None) -> str:
+    """A whole HTML document for the sandboxed frame: the text body as text, or the sanitised
+    HTML body (inline cid: images turned into data: URLs, nothing remote); `part` as
+    `email_part` picks it."""
+    if email_part(parsed, part) == "html":
         body = _inline_images(sanitize_email_html(parsed.html), parsed)
     else:
         body = f"<pre>{escape(parsed.text)}</pre>"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -23,7 +23,9 @@ from logger.conduct.report import negotiation_zone
 from logger.conduct.contact_entries import (MAX_DESCRIPTION_CHARS, add_contact_entry,
                                     list_contact_entries, remove_contact_entry)
 from logger.errors import LiuhenError, NotFound
+from logger.record.moments import day_moment
 from storage.models import Channel, Direction, Negotiation, ThirdParty
+from storage.models.types import TimePrecision
 from web.access import current_user, db, owned_negotiation
 from web.findings import FINDINGS, bp
 from web.findings.view import default_zone
@@ -34,8 +36,9 @@ from web.state import app_state
 MAX_UPLOAD_BYTES = 16 * 2**20
 RECENT_CALLS = 20
 NUMBER_SEPARATORS = re.compile(r"[,;，；、\s]+")
-CONTACT_FIELDS = ("occurred_at", "channel", "direction", "description", "third_party",
-                  "third_party_name", "counterpart_name", "counterpart_number", "evidence_id")
+CONTACT_FIELDS = ("occurred_at", "occurred_date", "occurred_time", "channel", "direction",
+                  "description", "third_party", "third_party_name", "counterpart_name",
+                  "counterpart_number", "evidence_id")
 
 
 class FormProblem(Exception):
@@ -154,7 +157,7 @@ def _render(negotiation: Negotiation, *, form: dict | None = None, errors: dict 
         recent_calls=list(reversed(calls[-RECENT_CALLS:])), channels=list(Channel),
         directions=list(Direction), third_parties=list(ThirdParty),
         max_description=MAX_DESCRIPTION_CHARS, max_mb=MAX_UPLOAD_BYTES // 2**20,
-        now=datetime.now(zone).strftime("%Y-%m-%dT%H:%M"))
+        today=datetime.now(zone).date().isoformat(), zone_info=zone)
 
 
 def _calllog_problem(negotiation: Negotiation, upload: FileStorage | None, numbers: list[str],
@@ -189,8 +192,9 @@ def _contact_values(form: dict[str, str], zone: ZoneInfo) -> dict:
     evidence_id = form["evidence_id"].lstrip("#")
     if evidence_id and not evidence_id.isdigit():
         raise FormProblem("evidence_id", _("Write the evidence number, for example 12."))
+    occurred_at, precision = _moment(form, zone)
     return {
-        "occurred_at": _moment(form["occurred_at"], zone),
+        "occurred_at": occurred_at, "occurred_precision": precision,
         "channel": _choice(Channel, form["channel"], "channel"),
         "direction": _choice(Direction, form["direction"] or Direction.from_them.value,
                              "direction"),
@@ -204,13 +208,28 @@ def _contact_values(form: dict[str, str], zone: ZoneInfo) -> dict:
     }
 
 
-def _moment(text: str, zone: ZoneInfo) -> datetime:
+def _moment(form: dict[str, str], zone: ZoneInfo) -> tuple[datetime, TimePrecision]:
+    """When the contact happened: `occurred_date` and `occurred_time` (or one ISO
+    `occurred_at`), local in `zone`. A date without a time stays a date (`day`: the moment is
+    a stand-in inside that day, never shown nor judged by its hour)."""
+    day_text, clock_text = form["occurred_date"], form["occurred_time"]
+    field = "occurred_date"
+    if form["occurred_at"] and not day_text:
+        field = "occurred_at"
+        day_text, _sep, clock_text = form["occurred_at"].replace(" ", "T", 1).partition("T")
     try:
-        moment = datetime.fromisoformat(text)
+        day = date.fromisoformat(day_text)
     except ValueError:
-        raise FormProblem("occurred_at", _("Write the date and time of the contact, for "
-                                           "example 2024-12-03 22:30.")) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+        raise FormProblem(field, _("Write the date of the contact, for example 2024-12-03, "
+                                   "and its time if you know it, for example 22:30.")) from None
+    if not clock_text:
+        return day_moment(day, zone), TimePrecision.day
+    try:
+        moment = datetime.fromisoformat(f"{day.isoformat()}T{clock_text}")
+    except ValueError:
+        raise FormProblem("occurred_time" if field == "occurred_date" else field,
+                          _("Write the time as hours and minutes, for example 22:30.")) from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=zone)), TimePrecision.minute
 
 
 def _choice(kind, value: str, field: str):

@@ -24,9 +24,10 @@ from logger.errors import NotFound
 from storage.models import Negotiation
 from web.access import current_user, db, owned_negotiation
 from web.findings.charts import day_chart, hour_chart
-from web.findings.view import (CALL_TYPE_LABELS, THIRD_PARTY_LABELS, Flag, default_zone,
-                               evidence_flags, in_language, local_moment, local_time,
-                               owned_report, report_for, rule_title, text_language)
+from web.findings.view import (CALL_TYPE_LABELS, THIRD_PARTY_LABELS, Flag, calls_flags,
+                               default_zone, evidence_flags, in_language, local_moment, local_time,
+                               owned_report, report_for, rule_title, set_direction_url,
+                               text_language)
 
 from web.findings import FINDINGS, bp
 
@@ -54,7 +55,9 @@ def show(negotiation_id: int):
         "findings/show.html", negotiation=negotiation, report=report,
         groups=_groups(report, show_dismissed, request.args.get("all")),
         show_dismissed=show_dismissed, words=_finding_words(),
-        active=len(report.active()), dismissed=len(report.findings) - len(report.active()),
+        waiting=report.needs_direction(), active=len(report.active()),
+        rule_titles={s.rule.id: rule_title(s.rule) for s in report.rules},
+        dismissed=sum(f.dismissal is not None for f in report.findings),
         active_by_rule=_active_by_rule(report), day_chart=day_chart(report.per_day),
         hour_chart=hour_chart(report.per_hour), quiet=_quiet_rule(report),
         rule_sets=sorted(rule_sets().values(), key=lambda s: s.id), zones=COMMON_ZONES)
@@ -149,6 +152,12 @@ def conduct_flags(evidence) -> list[Flag]:
 
 
 @bp.app_template_global()
+def call_log_flags(evidence, calls) -> dict[int, list[Flag]]:
+    """Call id -> the flags of each call of an exported call log shown on its page."""
+    return calls_flags(evidence, calls)
+
+
+@bp.app_template_global()
 def conduct_summary(negotiation: Negotiation) -> list[tuple[RuleState, int]]:
     """(rule, active findings) for each rule with any, in the rule set's order."""
     report = owned_report(negotiation.id)
@@ -156,6 +165,12 @@ def conduct_summary(negotiation: Negotiation) -> list[tuple[RuleState, int]]:
         return []
     counts = _active_by_rule(report)
     return [(s, counts[s.rule.id]) for s in report.rules if counts.get(s.rule.id)]
+
+
+@bp.app_template_global()
+def conduct_set_direction_url(finding: Finding, negotiation_id: int) -> str:
+    """Where the direction a finding waits for is set."""
+    return set_direction_url(negotiation_id, finding.source, finding.evidence_id)
 
 
 @bp.app_template_global()
@@ -180,9 +195,10 @@ def conduct_local_time(iso_text: str | None, zone_name: str) -> str:
 
 
 @bp.app_template_global()
-def conduct_moment(moment, zone_name: str) -> str:
-    """A stored time (UTC) as people read it in the negotiation's zone."""
-    return local_moment(moment, zone_name)
+def conduct_moment(moment, zone_name: str, precision: str | None = None) -> str:
+    """A stored time (UTC) as people read it in the negotiation's zone (a date alone for a
+    value known only to the day)."""
+    return local_moment(moment, zone_name, precision)
 
 
 @bp.app_template_global()
@@ -197,12 +213,13 @@ def call_type_label(value) -> str:
 
 def _groups(report: ConductReport, show_dismissed: bool, expanded: str | None
             ) -> list[RuleGroup]:
-    """The findings by rule, in the rule set's order, the first SHOWN_PER_RULE of each unless
-    the rule is `expanded`."""
+    """The counted findings by rule (and the dismissed ones when asked), in the rule set's
+    order, the first SHOWN_PER_RULE of each unless the rule is `expanded`. Those waiting for a
+    direction are listed apart (`waiting`): they are not breaches until it is set."""
     groups = []
     for state in report.rules:
         found = [f for f in report.findings if f.rule_id == state.rule.id
-                 and (show_dismissed or f.dismissal is None)]
+                 and (f.state == "active" or show_dismissed and f.dismissal is not None)]
         shown = found if state.rule.id == expanded else found[:SHOWN_PER_RULE]
         if found:
             groups.append(RuleGroup(state, shown, len(found) - len(shown)))
@@ -222,6 +239,7 @@ def _finding_words() -> dict[str, str]:
         "kept": _("The finding stays in the record with your reason (custody log); you can "
                   "list it again."),
         "submit": _("Dismiss the finding"),
+        "set_direction": _("Direction unknown — set it"),
     }
 
 

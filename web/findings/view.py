@@ -11,9 +11,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date as babel_date
 from babel.dates import format_datetime as babel_datetime
 from flask import g, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext
@@ -25,6 +26,7 @@ from logger.errors import NotFound
 from logger.negotiations import get_negotiation
 from logger.record.evidence import get_evidence
 from logger.record.timeline_flags import ConductFlag, conduct_flags
+from logger.record.timeline_flags import line_flags as timeline_line_flags
 from storage.models import CallType, CustodyEvent, ExtractedText, Negotiation, ThirdParty
 from web.access import db
 from web.state import app_state
@@ -123,22 +125,51 @@ def owned_report(negotiation_id: int) -> ConductReport | None:
 
 @dataclass(frozen=True)
 class Flag:
-    """A finding about one line as `findings/_flags.html` shows it."""
+    """A finding about one line as `findings/_flags.html` shows it. `needs_direction`: not
+    counted until a person sets the direction; `url` then leads to where it is set."""
 
     finding_id: str
     rule_id: str
     title: str
     reason: str
     url: str
+    needs_direction: bool = False
 
 
 def line_flags(negotiation_id: int, found: Iterable[ConductFlag]) -> list[Flag]:
     """The findings about one line (`TimelineItem.findings`), each with its words in the
-    reader's language and a link to it on the findings page."""
+    reader's language and a link to it on the findings page, or, for one waiting for a
+    direction, to the form where the direction is set."""
     return [Flag(f.finding_id, f.rule.id, rule_title(f.rule), in_language(f.reason),
+                 set_direction_url(negotiation_id, f.source, f.evidence_id)
+                 if f.needs_direction else
                  url_for("findings.show", negotiation_id=negotiation_id, all=f.rule.id,
-                         _anchor=f"finding-{f.finding_id}"))
+                         _anchor=f"finding-{f.finding_id}"), f.needs_direction)
             for f in found]
+
+
+def set_direction_url(negotiation_id: int, source: str, evidence_id: int | None) -> str:
+    """Where a person sets the direction a finding waits for: the item's details form, or, for
+    a contact recorded by hand without an item, the list of those contacts."""
+    if source.startswith("evidence:") and evidence_id is not None:
+        return url_for("evidence.show", evidence_id=evidence_id, _anchor="details")
+    return url_for("findings.inputs", negotiation_id=negotiation_id, _anchor="entries")
+
+
+def calls_flags(evidence, calls) -> dict[int, list[Flag]]:
+    """Call id -> the flags of each of these calls of an exported call log (anything with
+    `id`), computed for them on each request; {} when the file is not the signed-in reader's."""
+    user = g.get("user")
+    if user is None or not calls:
+        return {}
+    try:
+        item = get_evidence(db(), evidence.id, owner=user)
+    except NotFound:
+        return {}
+    negotiation = db().get(Negotiation, item.negotiation_id)
+    _, found = timeline_line_flags(db(), negotiation, (), [c.id for c in calls],
+                                   default_zone=default_zone())
+    return {call_id: line_flags(negotiation.id, flags) for call_id, flags in found.items()}
 
 
 def evidence_flags(evidence) -> list[Flag]:
@@ -194,8 +225,14 @@ def local_time(iso_text: str | None, zone_name: str) -> str:
     rules judged it in."""
     if not iso_text:
         return _("Time unknown")
+    if len(iso_text) == 10:   # a contact known only by its date
+        return babel_date(date.fromisoformat(iso_text), "medium", locale=get_locale())
     return local_moment(datetime.fromisoformat(iso_text), zone_name)
 
 
-def local_moment(moment: datetime, zone_name: str) -> str:
+def local_moment(moment: datetime, zone_name: str, precision: str | None = None) -> str:
+    """A stored time in `zone_name`; the date alone for a value known only to the day."""
+    if precision == "day":
+        return babel_date(moment.astimezone(ZoneInfo(zone_name)).date(), "medium",
+                          locale=get_locale())
     return babel_datetime(moment, "medium", tzinfo=ZoneInfo(zone_name), locale=get_locale())

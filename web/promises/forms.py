@@ -1,6 +1,8 @@
 """The promise, plan and payment forms: typed values read from what a person entered, with a
 translated message per field that cannot be read (FormProblems). Dates and times are local, in
-the person's time zone; a due date without a time is due at 23:59 that day."""
+the person's time zone. A date without a time stays a date (`TimePrecision.day`): a promise is
+then due by the end of that day, and a payment was made on it (at an unknown time); neither is
+given a clock time it was not given."""
 
 from __future__ import annotations
 
@@ -12,8 +14,11 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from flask_babel import lazy_gettext
 
+from logger.promises.due import DATE_ONLY_DUE
 from logger.promises.promises import MAX_AMOUNT, MAX_INSTALMENTS, InstalmentTerms, PromiseTerms
+from logger.record.moments import MIDDAY
 from storage.models.promises import PaymentMethod, PromiseKind, PromiseParty
+from storage.models.types import TimePrecision
 
 # Also named on the notifications page and in reminder headlines.
 KIND_LABELS = {PromiseKind.payment: lazy_gettext("Payment"),
@@ -22,7 +27,6 @@ KIND_LABELS = {PromiseKind.payment: lazy_gettext("Payment"),
                PromiseKind.stop_calls: lazy_gettext("Stop to collection calls"),
                PromiseKind.other: lazy_gettext("Other promise")}
 
-END_OF_DAY = time(23, 59)
 MESSAGES = {
     "party": lazy_gettext("Choose who made the promise."),
     "kind": lazy_gettext("Choose what was promised."),
@@ -100,16 +104,20 @@ class _Reader:
             return None
 
     def moment(self, day_name: str, time_name: str, *, required: bool = False,
-               default: time = END_OF_DAY) -> datetime | None:
+               stand_in: time = DATE_ONLY_DUE) -> tuple[datetime | None, TimePrecision]:
+        """The date and time typed, and whether the time was (`minute`) or only the date
+        (`day`: the moment is the date at `stand_in`, a time never shown)."""
         day = self.day(day_name, required=required)
         raw = (self.form.get(time_name) or "").strip()
-        clock = default
+        clock, precision = stand_in, TimePrecision.day
         if raw:
             try:
-                clock = time.fromisoformat(raw)
+                clock, precision = time.fromisoformat(raw), TimePrecision.minute
             except ValueError:
                 self.problems[time_name] = str(MESSAGES["time"])
-        return datetime.combine(day, clock, tzinfo=self.tz) if day else None
+        if day is None:
+            return None, TimePrecision.minute
+        return datetime.combine(day, clock, tzinfo=self.tz), precision
 
     def count(self, name: str) -> int:
         try:
@@ -132,9 +140,9 @@ def read_terms(form: Mapping[str, str], tz: ZoneInfo) -> PromiseTerms:
     kind = read.choice("kind", PromiseKind, "payment")
     if kind == PromiseKind.instalment_plan:
         read.problems["kind"] = str(MESSAGES["kind"])
-    terms = PromiseTerms(party, kind, read.amount("amount"), None,
-                         read.moment("due_date", "due_time"), read.text("conditions"),
-                         read.text("description"))
+    due, precision = read.moment("due_date", "due_time")
+    terms = PromiseTerms(party, kind, read.amount("amount"), None, due,
+                         read.text("conditions"), read.text("description"), precision)
     read.done()
     return terms
 
@@ -146,12 +154,12 @@ def read_plan(form: Mapping[str, str], tz: ZoneInfo
     read = _Reader(form, tz)
     party = read.choice("party", PromiseParty, "me")
     count, each = read.count("count"), read.amount("each", required=True)
-    first = read.moment("first_date", "due_time", required=True)
+    first, precision = read.moment("first_date", "due_time", required=True)
     conditions = read.text("conditions")
     read.done()
     step = relativedelta(weeks=1) if form.get("every") == "week" else relativedelta(months=1)
-    return party, [InstalmentTerms(_nth(first, step, i), each) for i in range(count)], \
-        conditions
+    return party, [InstalmentTerms(_nth(first, step, i), each, precision)
+                   for i in range(count)], conditions
 
 
 def read_plan_rows(form: Mapping[str, str], tz: ZoneInfo, count: int
@@ -163,10 +171,10 @@ def read_plan_rows(form: Mapping[str, str], tz: ZoneInfo, count: int
     party, conditions = read.choice("party", PromiseParty, "me"), read.text("conditions")
     rows = []
     for n in range(1, count + 1):
-        due = read.moment(f"inst-{n}-date", f"inst-{n}-time")
+        due, precision = read.moment(f"inst-{n}-date", f"inst-{n}-time")
         amount = read.amount(f"inst-{n}-amount")
         if due is not None or amount is not None:
-            rows.append(InstalmentTerms(due, amount))
+            rows.append(InstalmentTerms(due, amount, precision))
     if not rows:
         read.problems["inst-1-date"] = str(MESSAGES["date_required"])
     read.done()
@@ -174,17 +182,34 @@ def read_plan_rows(form: Mapping[str, str], tz: ZoneInfo, count: int
 
 
 def read_payment(form: Mapping[str, str], tz: ZoneInfo, now: datetime) -> dict:
-    """A payment: when (default now), amount, method, reference, receipt and promise ids."""
+    """A payment: when, amount, method, reference, receipt and promise ids. No date: now (it
+    is being recorded as it is made); a date without a time: that date, `paid_precision` day
+    (never the current clock time); a time without a date: today at that time."""
     read = _Reader(form, tz)
-    paid_at = read.moment("paid_date", "paid_time", default=now.astimezone(tz).time()
-                          .replace(second=0, microsecond=0)) or now
-    values = {"paid_at": paid_at, "amount": read.amount("amount", required=True),
+    paid_at, precision = read.moment("paid_date", "paid_time", stand_in=MIDDAY)
+    if paid_at is None:
+        raw = (form.get("paid_time") or "").strip()
+        clock = _clock(raw) if raw else None
+        if raw and clock is None:
+            read.problems["paid_time"] = str(MESSAGES["time"])
+        local_now = now.astimezone(tz)
+        paid_at = datetime.combine(local_now.date(), clock, tzinfo=tz) if clock else now
+        precision = TimePrecision.minute
+    values = {"paid_at": paid_at, "paid_precision": precision,
+              "amount": read.amount("amount", required=True),
               "method": read.choice("method", PaymentMethod),
               "reference": read.text("reference"), "note": read.text("note"),
               "receipt_id": _id(form.get("receipt_id")),
               "promise_id": _id(form.get("promise_id"))}
     read.done()
     return values
+
+
+def _clock(raw: str) -> time | None:
+    try:
+        return time.fromisoformat(raw)
+    except ValueError:
+        return None
 
 
 def _id(value: str | None) -> int | None:

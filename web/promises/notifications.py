@@ -7,7 +7,7 @@ the email address for reminders)."""
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_currency, format_datetime, gettext as _
+from flask_babel import format_currency, gettext as _
 
 from logger.reminders.calendar_feed import active_feed, create_feed, render_calendar, revoke_feed, \
     user_for_secret
@@ -19,6 +19,7 @@ from storage.models.promises import PromiseKind
 from web.access import current_user, db
 from web.promises import bp
 from web.promises.forms import KIND_LABELS
+from web.promises.times import due_when
 from web.state import app_state
 
 SECTION = "reminders"
@@ -109,7 +110,7 @@ def notification_headline(view) -> str:
     what = (_("instalment %(number)d", number=promise.instalment) if promise.instalment
             else str(KIND_LABELS.get(promise.kind, promise.kind)))
     amount = _money(promise)
-    when = format_datetime(promise.due_at, "medium") if promise.due_at else ""
+    when = due_when(promise) if promise.due_at else ""   # a date alone when no time was given
     offset = view.reminder.offset
     if offset == MISSED:
         return _("Missed: %(what)s of %(amount)s to %(creditor)s was due %(when)s",

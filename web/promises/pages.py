@@ -32,6 +32,8 @@ from storage.models.promises import (PaymentMethod, Promise, PromiseKind, Promis
                                      PromiseStatus, PromiseSuggestion, SuggestionStatus)
 from storage.models.types import utcnow
 from web.access import current_user, db, owned_evidence, owned_negotiation
+from web.promises.basis import counted_from
+from web.promises.times import due_when, local_parts, when
 from web.promises.forms import (KIND_LABELS, FormProblems, read_payment, read_plan,
                                read_plan_rows, read_terms)
 from web.state import app_state
@@ -79,18 +81,13 @@ def promise_suggestions(evidence: Evidence) -> list[PromiseSuggestion]:
     return open_suggestions(db(), evidence.id)
 
 
-def local_parts(moment: datetime) -> tuple[str, str]:
-    """A stored time as the date and time inputs show it, in the reader's zone."""
-    local = moment.astimezone(user_zone())
-    return local.date().isoformat(), local.strftime("%H:%M")
-
-
 @bp.record_once
 def template_globals(state) -> None:
     """Functions every template may call (imported macros see globals, not context)."""
     state.app.jinja_env.globals.update(
         unread_notifications=unread_notifications, promise_suggestions=promise_suggestions,
-        local_parts=local_parts, suggested_instalments=suggested_instalments,
+        local_parts=local_parts, when=when, due_when=due_when, counted_from=counted_from,
+        suggested_instalments=suggested_instalments,
         suggested_terms=suggested_terms,
         party_label=lambda v: PARTY_LABELS.get(v, _("Not known")),
         kind_label=lambda v: KIND_LABELS.get(v, v),
@@ -190,7 +187,8 @@ def pay(negotiation_id: int):
     except FormProblems as e:
         return _render(negotiation, errors=e.problems, form="payment")
     payment = record_payment(db(), negotiation=negotiation, actor=current_user(),
-                             paid_at=values["paid_at"], amount=values["amount"],
+                             paid_at=values["paid_at"], paid_precision=values["paid_precision"],
+                             amount=values["amount"],
                              method=values["method"], reference=values["reference"],
                              note=values["note"], receipt=receipt, promise=promise)
     if promise is None and suggest_match(db(), payment) is not None:

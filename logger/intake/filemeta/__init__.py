@@ -1,11 +1,13 @@
 """What a file says about itself: when, who, how long, what subject.
 
 `extract_metadata` reads what the file itself carries (email headers, EXIF, audio stream
-info, PDF info, a phone recorder's file name) and never raises on hostile or malformed
-input: what it cannot read becomes a sentence in `FileMetadata.problems`. It reads only
-bounded parts of the file, never the whole of a large one, and never decodes pixels.
+info, PDF info, a phone recorder's file name, the time in a screenshot's or an export's name)
+and never raises on hostile or malformed input: what it cannot read becomes a sentence in
+`FileMetadata.problems`. It reads only bounded parts of the file, never the whole of a large
+one, and never decodes pixels. Every time it finds is kept with its source (`times`).
 """
 
+from datetime import datetime
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
@@ -14,22 +16,49 @@ from logger.intake.filemeta import email as filemeta_email
 from logger.intake.filemeta import image as filemeta_image
 from logger.intake.filemeta import pdf as filemeta_pdf
 from logger.intake.filemeta.common import FileMetadata, describe_error
+from logger.intake.filemeta.file_names import read_name_time
 from logger.intake.filemeta.recorder_names import parse_recorder_filename
 from logger.intake.sniff import FileType
+from storage.models import TimeSource
 
 __all__ = ["extract_metadata", "parse_recorder_filename"]
 
+# The kinds of file whose names carry the time a phone or app made them (screenshots, photos,
+# screen and call recordings, exports). A date in the name of a PDF, an email or an office
+# file is as often a reference or a due date as the day it was made, so it is not read.
+NAMED_BY_TIME = frozenset({"image", "audio", "video", "text", "xml"})
+
 
 def extract_metadata(
-    file_type: FileType, fileobj: BinaryIO, filename: str, *, tz: ZoneInfo
+    file_type: FileType, fileobj: BinaryIO, filename: str, *, tz: ZoneInfo,
+    now: datetime | None = None
 ) -> FileMetadata:
     """Read the metadata of a file already sniffed as `file_type`.
 
     `fileobj` must be seekable and is only read from; `filename` is the name the file was
-    uploaded with (phone recorders put the number and time in it); `tz` is the zone local
-    times without an offset are taken to be in. Never raises for anything in the file.
+    uploaded with (phone recorders and screenshots put the time in it); `tz` is the zone local
+    times without an offset are taken to be in; `now` (default: the present) bounds the
+    plausible times of a name. Never raises for anything in the file.
     """
     meta = FileMetadata()
+    _read(meta, file_type, fileobj, filename, tz)
+    # A recording's name was read with its number by `recorder_names`.
+    if file_type.family in NAMED_BY_TIME and \
+            not any(t.source == TimeSource.file_name for t in meta.times):
+        _read_name(meta, filename, tz, now)
+    return meta
+
+
+def _read_name(meta: FileMetadata, filename: str, tz: ZoneInfo, now: datetime | None) -> None:
+    named = read_name_time(filename, tz, now=now)
+    if named.reading is not None:
+        meta.times.append(named.reading)
+    elif named.problem:
+        meta.problems.append(named.problem)
+
+
+def _read(meta: FileMetadata, file_type: FileType, fileobj: BinaryIO, filename: str,
+          tz: ZoneInfo) -> None:
     readers = {
         "audio": filemeta_audio.read_recording,
         "video": filemeta_audio.read_recording,
@@ -39,10 +68,9 @@ def extract_metadata(
     }
     reader = readers.get(file_type.family)
     if reader is None:
-        return meta
+        return
     try:
         reader(meta, file_type, fileobj, filename, tz)
     except Exception as exc:  # the promise: hostile input never makes intake fail
         meta.problems.append(f"the file's details could not be read: {describe_error(exc)}")
-    return meta
 

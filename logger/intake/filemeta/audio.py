@@ -27,6 +27,7 @@ from logger.intake.filemeta.amr import read_amr_duration
 from logger.intake.filemeta.common import FileMetadata, clean_text, describe_error, is_plausible
 from logger.intake.filemeta.recorder_names import parse_recorder_filename
 from logger.intake.sniff.types import FileType
+from storage.models import TimeSource
 
 _MAX_MOOV = 32 * 1024 * 1024
 _MAX_TOP_LEVEL_BOXES = 10_000
@@ -43,7 +44,11 @@ def read_recording(meta: "FileMetadata", file_type: FileType, fileobj: BinaryIO,
     """Fill `meta` from the recorder's file name and the audio stream."""
     number, name, started = parse_recorder_filename(filename, tz=tz)
     if number or name or started:
-        meta.counterpart_number, meta.counterpart_name, meta.occurred_at = number, name, started
+        meta.counterpart_number, meta.counterpart_name = number, name
+        if started is not None and is_plausible(started):
+            meta.add_time(started, TimeSource.file_name)
+        elif started is not None:
+            meta.problems.append("the call time in the file name is implausible; it was ignored")
         meta.extra["recorder_filename"] = {
             "number": number, "name": name,
             "started_at": started.isoformat() if started else None,
@@ -145,8 +150,7 @@ def _read_mp4(meta: "FileMetadata", fileobj: BinaryIO) -> None:
         _set_stream(meta, info.codec, info.sample_rate, info.channels)
     if header is not None and header.created is not None:
         meta.extra["mp4_creation_time"] = header.created.isoformat()
-        if meta.occurred_at is None:
-            meta.occurred_at = header.created
+        meta.add_time(header.created)  # below the recorder's name (logger.record.when)
 
 
 def _moov_bytes(fileobj: BinaryIO) -> bytes | None:

@@ -82,7 +82,7 @@ def _read_date(meta: "FileMetadata", date_text: str) -> None:
     # RFC 5322 "-0000" (no zone information) gives a naive time: it is UTC by definition.
     sent = sent.replace(tzinfo=UTC) if sent.tzinfo is None else sent.astimezone(UTC)
     if is_plausible(sent):
-        meta.occurred_at = sent
+        meta.add_time(sent)
     else:
         meta.problems.append(f"the email's Date header “{clean_text(date_text, 80)}” is "
                              "implausible; it was ignored")

@@ -105,7 +105,7 @@ def _read_exif(meta: "FileMetadata", exif_bytes: bytes, tz: ZoneInfo) -> None:
             meta.problems.append(f"the photo's EXIF time “{original}” is implausible "
                                  "(the camera clock was probably wrong); it was ignored")
         else:
-            meta.occurred_at = taken
+            meta.add_time(taken)
 
 
 def _exif_time(text: str, offset: str | None, tz: ZoneInfo) -> datetime | None:

@@ -14,6 +14,9 @@ from pypdf import PdfReader
 
 from logger.intake.filemeta.common import FileMetadata, clean_text, describe_error, is_plausible
 from logger.intake.sniff.types import FileType
+from logger.record.when import on_day
+from storage.models import TimeSource
+from storage.models.types import TimePrecision
 
 MAX_PDF_BYTES = 128 * 1024 * 1024
 _PDF_DATE = re.compile(
@@ -66,12 +69,19 @@ def _read_creation_date(meta: "FileMetadata", reader: PdfReader, tz: ZoneInfo) -
         return
     meta.extra["pdf_creation_date"] = raw
     created = pdf_date(raw, tz)
+    written = _PDF_DATE.fullmatch(raw.strip())
     if created is None:
         meta.problems.append(f"the PDF's creation date “{raw}” is not a valid date")
-    elif is_plausible(created):
-        meta.occurred_at = created
-    else:
+    elif not written or not written[3]:
+        # "D:2024" names a year, not a day: January 1st would be a guess.
+        meta.problems.append(f"the PDF's creation date “{raw}” has no day; it was ignored")
+    elif not is_plausible(created):
         meta.problems.append(f"the PDF's creation date “{raw}” is implausible; it was ignored")
+    elif not written[4]:  # a day without a clock time
+        meta.add_time(on_day(created.astimezone(tz).date(), tz, TimeSource.metadata).at,
+                      precision=TimePrecision.day)
+    else:
+        meta.add_time(created)
 
 
 def pdf_date(text: str, tz: ZoneInfo) -> datetime | None:

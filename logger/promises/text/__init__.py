@@ -4,7 +4,10 @@ Each sentence is read on its own and may yield suggestions, each quoting its sen
 a payment (我下周五还3000), an instalment plan (分3期，每月15号还1000), a waiver of penalty or
 interest (减免罚息) or a stop to collection (停催), both usually offered by the other side and
 often on a condition (你15号前还3000我们就给你减免罚息), or another promise (延期, "in writing").
-Days are resolved against the moment the words were said, in its local time zone.
+Days are resolved against the moment the words were said, in its local time zone
+(`logger.promises.text.anchors`: a message's time, a call's start plus the second, the item's
+time); when that moment is not known, a relative day gives no due date and the suggestion says
+so (`basis.unresolved`). A day said without a time stays a day (`due_precision` "day").
 
 Nothing here decides that a promise was made: these are suggestions a person confirms, so the
 rules lean towards precision (threats, demands, requests, refusals, questions and the past give
@@ -17,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -25,8 +28,12 @@ from zoneinfo import ZoneInfo
 
 from logger.promises.text import rules
 from logger.promises.text.amounts import Amount, find_amounts, format_amount, normalise_numbers
-from logger.promises.text.dates import ClockMention, DayMention, due_at, find_clocks, find_days
+from logger.promises.text.anchors import (Anchor, DueBasis, Said, given, segment_said,
+                                          stamped_messages)
+from logger.promises.text.dates import ClockMention, DayMention, find_clocks, find_days
+from logger.promises.text.due import Due, due_fields, find_due
 from logger.promises.text.plans import Instalment, read_plan
+from storage.models.types import TimePrecision
 
 DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -69,8 +76,10 @@ class Suggestion:
     `amount` and `due` are those the statement names: for a payment, what and when; for a
     plan, the regular instalment and the first due date (`instalments` lists them all, `total`
     sums them); for a conditional offer, the payment its `condition` asks for. `due` is aware,
-    in the local zone: the time said, else 23:59 that day. `segment_index` and `start` point
-    to the segment (and second in the recording) the quote comes from."""
+    in the local zone: the time said (`due_precision` minute), else 23:59 that day (a stand-in
+    for a day said without a time: `due_precision` day). `basis` says what its day was counted
+    from. `segment_index` and `start` point to the segment (and second in the recording) the
+    quote comes from."""
 
     who: Who
     kind: Kind
@@ -83,17 +92,22 @@ class Suggestion:
     instalments: tuple[Instalment, ...] = ()
     segment_index: int | None = None
     start: float | None = None
+    due_precision: TimePrecision = TimePrecision.day
+    basis: DueBasis | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready; dates are local ISO times with their offset (a due date is a day in the
-        debtor's zone, and should read as that day)."""
+        """JSON-ready; times are local ISO times with their offset, and a day said without a
+        time is the bare date (a due date is a day in the debtor's zone, and reads as that
+        day). `counted_from`: what the day was counted from (see DueBasis)."""
         return {
             "who": str(self.who), "kind": str(self.kind), "amount": _money(self.amount),
-            "currency": self.currency, "due": _iso(self.due), "quote": self.quote,
+            "currency": self.currency, "due": _iso(self.due, self.due_precision),
+            "due_precision": str(self.due_precision), "quote": self.quote,
             "condition": self.condition, "total": _money(self.total),
-            "instalments": [{"number": p.number, "due": _iso(p.due), "amount": _money(p.amount)}
-                            for p in self.instalments],
+            "instalments": [{"number": p.number, "due": _iso(p.due, TimePrecision.day),
+                             "amount": _money(p.amount)} for p in self.instalments],
             "segment_index": self.segment_index, "start": self.start,
+            "counted_from": self.basis.to_dict() if self.basis else None,
         }
 
 
@@ -101,8 +115,11 @@ def _money(value: Decimal | None) -> str | None:
     return format_amount(value) if value is not None else None
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat(timespec="minutes") if moment else None
+def _iso(moment: datetime | None, precision: TimePrecision) -> str | None:
+    if moment is None:
+        return None
+    return moment.date().isoformat() if precision == TimePrecision.day else \
+        moment.isoformat(timespec="minutes")
 
 
 @dataclass(frozen=True)
@@ -134,60 +151,75 @@ class _Said:
 
     quote: str
     whole: str          # normalised
-    moment: datetime    # local
+    when: Said          # local; `when.at` None: not known
+    tz: ZoneInfo
     side: Who | None
 
 
-def suggest_promises(text: str, *, at: datetime, tz: ZoneInfo = DEFAULT_ZONE,
-                     language: str | None = None, side: str | None = None) -> list[Suggestion]:
-    """The promise-like statements in `text`, said at `at` (a naive time is read in `tz`).
+def suggest_promises(text: str, *, at: datetime | None, tz: ZoneInfo = DEFAULT_ZONE,
+                     language: str | None = None, side: str | None = None,
+                     anchor: Anchor = Anchor.given,
+                     precision: TimePrecision = TimePrecision.minute) -> list[Suggestion]:
+    """The promise-like statements in `text`, said at `at` (a naive time is read in `tz`;
+    None: not known, and relative days are then not counted). `anchor` names what `at` is
+    (recorded on each suggestion's `basis`), `precision` whether its clock time is known.
 
     `language` ("zh" or "en") is guessed from the text when None; `side` ("me" or "them") is
     who said it when known, else who is inferred from the wording."""
-    moment = (at if at.tzinfo else at.replace(tzinfo=tz)).astimezone(tz)
-    speaker = Who(side) if side in (Who.me, Who.them) else None
-    found = []
-    for sentence in _sentences(text):
-        lang = language or ("zh" if _CJK.search(sentence) else "en")
-        found += _from_sentence(sentence, moment, lang, speaker)
-    return found
+    return _suggest(text, given(at, tz, anchor=anchor, precision=precision), tz, language,
+                    side)
 
 
-def suggest_from_segments(segments: Iterable[Mapping[str, Any]], *, at: datetime,
-                          tz: ZoneInfo = DEFAULT_ZONE,
-                          language: str | None = None) -> list[Suggestion]:
+def suggest_from_segments(segments: Iterable[Mapping[str, Any]], *, at: datetime | None,
+                          tz: ZoneInfo = DEFAULT_ZONE, language: str | None = None,
+                          precision: TimePrecision = TimePrecision.minute,
+                          anchor: Anchor = Anchor.item) -> list[Suggestion]:
     """Suggestions for stored segments ({"text", "start"?, "side"?, "time"?}) of an item that
-    began at `at`. A segment is said at its own "time" when it has one (a chat message), else
-    `start` seconds after `at` (a recording). Each suggestion points to its segment."""
+    happened at `at` (None: not known). A segment is said at its own "time" when it has one (a
+    message), else `start` seconds after `at` (a recording), else at `at`. Each suggestion
+    points to its segment."""
+    item = given(at, tz, anchor=anchor, precision=precision)
     found = []
     for index, segment in enumerate(segments):
         start = segment.get("start")
-        moment = _segment_moment(segment, at, tz)
-        for suggestion in suggest_promises(segment.get("text") or "", at=moment, tz=tz,
-                                           language=language, side=segment.get("side")):
+        said = segment_said(segment, item, tz)
+        for suggestion in _suggest(segment.get("text") or "", said, tz, language,
+                                   segment.get("side")):
             found.append(replace(suggestion, segment_index=index,
                                  start=float(start) if start is not None else None))
     return found
 
 
-def _segment_moment(segment: Mapping[str, Any], at: datetime, tz: ZoneInfo) -> datetime:
-    """The segment's own time if it has a readable one, else `start` seconds after `at`."""
-    said = segment.get("time")
-    if isinstance(said, str):
-        try:
-            said = datetime.fromisoformat(said.replace("Z", "+00:00"))
-        except ValueError:
-            said = None   # a time the chat parser could not read: the item's time will do
-    if isinstance(said, datetime):
-        return said if said.tzinfo else said.replace(tzinfo=tz)
-    return at + timedelta(seconds=float(segment.get("start") or 0))
+def suggest_from_stamped_text(text: str, *, at: datetime | None, tz: ZoneInfo = DEFAULT_ZONE,
+                              language: str | None = None,
+                              precision: TimePrecision = TimePrecision.minute,
+                              anchor: Anchor = Anchor.item) -> list[Suggestion]:
+    """Suggestions for a text whose lines may start with their message's time (an SMS or chat
+    export): each message is read from its own time; without such lines, from `at`."""
+    messages = stamped_messages(text, tz)
+    if messages is None:
+        return suggest_promises(text, at=at, tz=tz, language=language, anchor=anchor,
+                                precision=precision)
+    found = suggest_from_segments(messages, at=at, tz=tz, language=language,
+                                  precision=precision, anchor=anchor)
+    return [replace(s, segment_index=None) for s in found]   # not stored segments
+
+
+def _suggest(text: str, when: Said, tz: ZoneInfo, language: str | None,
+             side: str | None) -> list[Suggestion]:
+    speaker = Who(side) if side in (Who.me, Who.them) else None
+    found = []
+    for sentence in _sentences(text):
+        lang = language or ("zh" if _CJK.search(sentence) else "en")
+        found += _from_sentence(sentence, when, tz, lang, speaker)
+    return found
 
 
 def _sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_BREAK.split(text) if s.strip()]
 
 
-def _clauses(statement: str, language: str, today: date) -> list[_Clause]:
+def _clauses(statement: str, language: str, today: date | None) -> list[_Clause]:
     clauses, start = [], 0
     for cut in [*_CLAUSE_BREAK.finditer(statement), None]:
         end = cut.start() if cut else len(statement)
@@ -200,15 +232,15 @@ def _clauses(statement: str, language: str, today: date) -> list[_Clause]:
     return clauses
 
 
-def _from_sentence(sentence: str, moment: datetime, language: str,
+def _from_sentence(sentence: str, when: Said, tz: ZoneInfo, language: str,
                    side: Who | None) -> list[Suggestion]:
     statement = rules.TAG_QUESTION.sub("", sentence)
     whole = normalise_numbers(statement, language)
     if rules.THREAT.search(whole) or (rules.QUESTION.search(whole)
                                       and not rules.COMMITS.search(whole)):
         return []
-    said = _Said(sentence, whole, moment, side)
-    clauses = _clauses(statement, language, moment.date())
+    said = _Said(sentence, whole, when, tz, side)
+    clauses = _clauses(statement, language, when.today)
     return (_offers(clauses, said, statement) or _plans(clauses, said)
             or _payments(clauses, said) or _others(clauses, said))
 
@@ -236,11 +268,11 @@ def _offers(clauses: list[_Clause], said: _Said, statement: str) -> list[Suggest
     asked = [c for c in rest if c.live and (c.pays or c.amounts or c.days)]
     condition = _quote_span(statement, asked) if asked else None
     amounts = [a for c in asked for a in c.amounts] or [a for c in offering for a in c.amounts]
-    due = _due(asked, said.moment) or _due(offering, said.moment)
+    due = _find_due(asked, said) or _find_due(offering, said)
     return [Suggestion(said.side or Who.them, kind, said.quote,
                        amount=amounts[0].value if amounts else None,
                        currency=amounts[0].currency if amounts else None,
-                       due=due, condition=condition)
+                       condition=condition, **due_fields(due, said))
             for clause in offering for kind in _offer_kinds(clause)]
 
 
@@ -250,17 +282,19 @@ def _plans(clauses: list[_Clause], said: _Said) -> list[Suggestion]:
     if not (rules.PLAN_ITSELF.search(text)
             or (rules.PLAN.search(text) and any(c.pays for c in live))):
         return []
-    plan = read_plan(text, find_amounts(text), find_days(text, said.moment.date()),
-                     today=said.moment.date(), tz=said.moment.tzinfo)
+    plan = read_plan(text, find_amounts(text), find_days(text, said.when.today),
+                     today=said.when.today, tz=said.tz)
     if plan.each is None and plan.total is None:
         return []
     who = _who(said, text)
     if who == Who.them and rules.DEMAND.search(text):
         return []
     first = next((p.due for p in plan.instalments if p.due), plan.first_due)
+    due = Due(first, TimePrecision.day) if first else \
+        Due(unresolved=True) if plan.unresolved else None
     return [Suggestion(who, Kind.instalment_plan, said.quote, amount=plan.each,
-                       currency=plan.currency, due=first, total=plan.total,
-                       instalments=plan.instalments)]
+                       currency=plan.currency, total=plan.total, instalments=plan.instalments,
+                       **due_fields(due, said))]
 
 
 def _payments(clauses: list[_Clause], said: _Said) -> list[Suggestion]:
@@ -285,28 +319,29 @@ def _payments(clauses: list[_Clause], said: _Said) -> list[Suggestion]:
         if who == Who.them and rules.DEMAND.search(said.whole):
             continue
         found += [Suggestion(who, Kind.payment, said.quote, amount=amount, currency=currency,
-                             due=due) for amount, currency, due in _sums_and_days(group, said)]
+                             **due_fields(due, said))
+                  for amount, currency, due in _sums_and_days(group, said)]
     return found
 
 
 def _sums_and_days(group: list[_Clause], said: _Said
-                   ) -> list[tuple[Decimal | None, str | None, datetime | None]]:
+                   ) -> list[tuple[Decimal | None, str | None, Due | None]]:
     """(amount, currency, due) for each sum in a group of clauses. Several sums in a clause
     take its days in order when there are as many ("$250 on Friday and $250 on the 20th"),
     else the nearest one; a lone sum takes the group's day."""
-    default_due = _due(group, said.moment)
+    default_due = _find_due(group, said)
     sums = [(clause, amount) for clause in group for amount in clause.amounts]
     if not sums:
         return [(None, None, default_due)]
     result = []
     for clause, amount in sums:
         due = default_due
-        days = [d for d in clause.days if d.day]
+        days = [d for d in clause.days if d.day or d.unresolved]
         if len(clause.amounts) > 1 and days:
             index = clause.amounts.index(amount)
             day = days[index] if len(days) == len(clause.amounts) else min(
                 days, key=lambda d: abs(d.start - amount.start))
-            due = _due([replace(clause, days=[day])], said.moment)
+            due = _find_due([replace(clause, days=[day])], said)
         result.append((amount.value, amount.currency, due))
     return result
 
@@ -316,26 +351,17 @@ def _others(clauses: list[_Clause], said: _Said) -> list[Suggestion]:
         if (rules.OTHER.search(clause.text) and not rules.OTHER_REFUSED.search(clause.text)
                 and clause.live and (rules.COMMITS.search(said.whole) or clause.days)):
             return [Suggestion(_who(said, clause.text), Kind.other, said.quote,
-                               due=_due(clauses, said.moment))]
+                               **due_fields(_find_due(clauses, said), said))]
     return []
 
 
 def _has_day(group: list[_Clause]) -> bool:
-    return any(d.day for c in group for d in c.days) or any(c.clocks for c in group)
+    return any(d.day or d.unresolved for c in group for d in c.days) \
+        or any(c.clocks for c in group)
 
 
-def _due(clauses: list[_Clause], moment: datetime) -> datetime | None:
-    """When the first day said in `clauses` falls due, at the time said with it if any.
-    A time said without a day is today's, or tomorrow's once it has passed."""
-    for clause in clauses:
-        day = next((d.day for d in clause.days if d.day), None)
-        clock = clause.clocks[0].clock if clause.clocks else None
-        if day:
-            return due_at(day, clock, moment.tzinfo)
-        if clock:
-            today = moment.date() if clock >= moment.time() else moment.date() + timedelta(1)
-            return due_at(today, clock, moment.tzinfo)
-    return None
+def _find_due(clauses: list[_Clause], said: _Said) -> Due | None:
+    return find_due(clauses, said.when, said.tz)
 
 
 def _who(said: _Said, text: str) -> Who:

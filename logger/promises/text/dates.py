@@ -13,6 +13,9 @@ or after the moment (so is "this Friday"), 这周五 this week's (none once it h
 month's last day, and 下个月 / "next month" without a day the last day of next month; "this
 week" and 周末 end on Sunday. A time of day without 上午/下午 or am/pm from 1 to 6 o'clock is
 afternoon.
+
+When the moment the words were said is not known (`today` None), only a date with its year can
+be read; any other day is found but `unresolved`: it has no date, and nothing guesses one.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import MO, relativedelta
 
 END_OF_DAY = time(23, 59)
+# Any day serves to tell a day in the past (上周五, yesterday: no day whatever today is) from one
+# that counts from today; a Monday, so that "this Friday" is still to come.
+_SOME_MONDAY = date(2001, 1, 1)
 
 _WEEKDAYS_ZH = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
                 "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
@@ -42,11 +48,13 @@ _ORDINAL = r"(?:st|nd|rd|th)"
 
 @dataclass(frozen=True)
 class DayMention:
-    """A calendar day named at text[start:end]; `day` is None for a day in the past."""
+    """A calendar day named at text[start:end]; `day` is None for a day in the past, and for
+    one that counts from a moment not known (`unresolved`)."""
 
     day: date | None
     start: int
     end: int
+    unresolved: bool = False
 
 
 @dataclass(frozen=True)
@@ -211,14 +219,21 @@ _CLOCK_EN = re.compile(
 _AFTERNOON = ("下午", "傍晚", "晚上", "今晚", "明晚")
 
 
-def find_days(text: str, today: date) -> list[DayMention]:
-    """The days named in normalised `text`, in the order they appear."""
+def find_days(text: str, today: date | None) -> list[DayMention]:
+    """The days named in normalised `text`, in the order they appear, counted from `today`
+    (the local day the words were said; None: not known)."""
     taken: list[DayMention] = []
     for pattern, resolve in _DAY_RULES:
         for match in pattern.finditer(text):
             if any(match.start() < d.end and d.start < match.end() for d in taken):
                 continue
-            taken.append(DayMention(resolve(match, today), match.start(), match.end()))
+            if today is not None:
+                taken.append(DayMention(resolve(match, today), match.start(), match.end()))
+            elif "y" in pattern.groupindex and match["y"]:   # a date with its year
+                taken.append(DayMention(resolve(match, date.min), match.start(), match.end()))
+            else:   # a day in the past stays one; any other cannot be counted
+                past = resolve(match, _SOME_MONDAY) is None
+                taken.append(DayMention(None, match.start(), match.end(), unresolved=not past))
     return sorted(taken, key=lambda d: d.start)
 
 

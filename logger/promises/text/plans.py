@@ -62,11 +62,15 @@ class Plan:
     currency: str | None
     instalments: tuple[Instalment, ...]
     first_due: datetime | None
+    # Its days were said relative to a moment that is not known (每月15号 with no date).
+    unresolved: bool = False
 
 
-def read_plan(text: str, amounts: list[Amount], days: list[DayMention], *, today: date,
+def read_plan(text: str, amounts: list[Amount], days: list[DayMention], *, today: date | None,
               tz: ZoneInfo) -> Plan:
-    """The plan in normalised `text`; `amounts` and `days` were found in that same text."""
+    """The plan in normalised `text`; `amounts` and `days` were found in that same text,
+    counted from `today` (None: the day the words were said is not known, so no day that
+    counts from it is dated)."""
     down, each, total = _split_amounts(text, amounts)
     count = _count(text, each, total)
     if count and each is None and total is not None:
@@ -85,8 +89,10 @@ def read_plan(text: str, amounts: list[Amount], days: list[DayMention], *, today
     known = [p.amount for p in instalments]
     plan_total = sum(known, Decimal(0)) if known and None not in known else total
     currency = next((a.currency for a in amounts), None)
+    unresolved = today is None and (bool(_MONTH_DAY.search(text))
+                                    or any(d.unresolved for d in days))
     return Plan(each, plan_total, currency, tuple(instalments),
-                due_at(first, None, tz) if first else None)
+                due_at(first, None, tz) if first else None, unresolved)
 
 
 def _split_amounts(text: str, amounts: list[Amount]
@@ -122,12 +128,14 @@ def _count(text: str, each: Decimal | None, total: Decimal | None) -> int | None
     return None
 
 
-def _first_day(text: str, days: list[DayMention], today: date) -> date | None:
+def _first_day(text: str, days: list[DayMention], today: date | None) -> date | None:
     """The day of the first regular instalment: the plan's day of the month (next month's
     when it starts next month), else the first day said, else None."""
     match = _MONTH_DAY.search(text)
     month_day = int(next(g for g in match.groups() if g)) if match else None
     starts_next_month = bool(_STARTS_NEXT_MONTH.search(text))
+    if month_day and today is None:
+        return None
     if month_day:
         first = today + relativedelta(months=1 if starts_next_month else 0, day=month_day)
         if first < today:

@@ -1,0 +1,84 @@
+"""Who said each line, on the evidence pages (issue 13): a chat screenshot's messages say their
+side in words (or that it is unknown) and its title is not one of them; a stereo call names
+the channel of each line, and once the user says which channel is their own voice, every line
+and the promise suggestions found in it take that side, with the choice in the custody log."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from logger.promises.suggestions import open_suggestions, suggest_for_text
+from storage.models import CustodyAction, TextSource
+from tests.web.test_web_evidence import add_text, csrf_form, custody, recorded_call, upload_one  # noqa: F401
+
+WHO = re.compile(r'data-testid="(?:bubble-who|segment-speaker)">([^<]+)<')
+
+
+@pytest.fixture(autouse=True)
+def english(session, owner):
+    owner.locale = "en"
+    session.add(owner)
+    session.commit()
+
+
+def test_a_chat_screenshot_says_who_wrote_each_message_and_keeps_the_title_apart(
+        client, session, negotiation, testdata):
+    item = upload_one(client, negotiation,
+                      testdata / "images/cnocr_multi-line_cn2_chat_bubble_green.png")
+    add_text(session, item, TextSource.ocr, "…", [
+        {"kind": "title", "side": None, "time": None, "text": "信用飞客服", "box": [1, 1, 9, 9]},
+        {"kind": "message", "side": "them", "time": "2024-12-05T13:47:00Z",
+         "text": "今天必须处理", "box": [0, 0, 10, 10]},
+        {"kind": "notice", "side": None, "time": None, "text": "对方撤回了一条消息",
+         "box": [0, 15, 10, 18]},
+        {"kind": "message", "side": "me", "time": None, "text": "我下周三还五千",
+         "box": [0, 20, 10, 30]},
+        {"kind": "message", "side": None, "time": None, "text": "好的", "box": [0, 40, 10, 50]}])
+    page = client.get(f"/evidence/{item}").get_data(as_text=True)
+    chat = page[page.index('data-testid="chat-transcript"'):]
+    chat = chat[:chat.index("</ol>")]
+    assert re.findall(r'data-side="(\w*)"', chat) == ["them", "me", ""]
+    assert WHO.findall(chat) == ["Them", "Me", "Side unknown"]
+    assert "信用飞客服" not in chat and "对方撤回了一条消息" in chat
+    assert "Conversation with: 信用飞客服" in page
+    # The message's time as the screenshot shows it, in the user's zone, not stored UTC.
+    assert "9:47" in chat and "13:47" not in chat
+
+
+def test_a_stereo_call_says_which_channel_and_the_user_says_which_is_theirs(
+        client, session, recorded_call):
+    text = add_text(session, recorded_call, TextSource.transcript, "…", [
+        {"start": 0.0, "end": 2.5, "text": "您好，这里是信用飞催收部。", "speaker": "left"},
+        {"start": 2.5, "end": 6.0, "text": "下周三前还五千。", "speaker": "right"}],
+        engine="faster-whisper", model="base")
+    suggest_for_text(session, text)
+    session.commit()
+    [suggestion] = open_suggestions(session, recorded_call)
+    assert suggestion.party == "unknown"   # the words alone do not say who
+    page = client.get(f"/evidence/{recorded_call}").get_data(as_text=True)
+    assert 'data-testid="channel-sides"' in page
+    assert WHO.findall(page) == ["Left channel", "Right channel"]   # in words, not colour
+
+    reply = client.post(f"/evidence/{recorded_call}/channels",
+                        data=csrf_form(client, left="them"))
+    assert reply.status_code == 302
+    page = client.get(f"/evidence/{recorded_call}").get_data(as_text=True)
+    assert WHO.findall(page) == ["Them", "Me"]
+    assert "Left channel: Them; right channel: Me." in page
+    assert "The left channel is their voice" in page   # the custody history says so
+    event = custody(session, CustodyAction.metadata_edit)[-1]
+    assert event.details == {"changes": {"left_channel": {"old": None, "new": "them"}}}
+    session.refresh(suggestion)
+    assert suggestion.party == "me"   # said on the right channel: the user's
+
+    client.post(f"/evidence/{recorded_call}/channels", data=csrf_form(client, left=""))
+    session.refresh(suggestion)
+    assert suggestion.party == "unknown"
+    assert WHO.findall(client.get(f"/evidence/{recorded_call}").get_data(as_text=True)) == \
+        ["Left channel", "Right channel"]
+    assert client.post(f"/evidence/{recorded_call}/channels",
+                       data=csrf_form(client, left="both")).status_code == 400
+    assert client.post(f"/evidence/{recorded_call}/channels",
+                       data={"left": "me"}).status_code in (400, 403)   # no CSRF token
