@@ -17,6 +17,7 @@ from logger.errors import DuplicateEvidence, IntakeError, LiuhenError
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from logger.record.moments import day_moment, human_time
 from logger.cli.output import emit
+from logger.conduct.report import negotiation_zone
 from logger.negotiations import add_negotiation, get_negotiation, list_negotiations
 from logger.record.search import find_results
 from storage.models import Channel, Direction, EvidenceKind
@@ -187,11 +188,11 @@ def evidence_group() -> None:
 def evidence_list(obj, negotiation_id, as_json) -> None:
     """A negotiation's evidence in the order it happened."""
     services = obj.services()
-    tz = services.config.locale.zone
     with services.session() as session:
-        get_negotiation(session, negotiation_id)
+        tz = negotiation_zone(session, get_negotiation(session, negotiation_id),
+                              default_zone=services.config.locale.zone)
         items = list_evidence(session, negotiation_id)
-        data = [evidence_summary(e) for e in items]
+        data = [evidence_summary(e, tz) for e in items]
     lines = [f"#{e.id:<5} {e.kind:<8} {_local(e.occurred_at, tz, e.occurred_at_precision):<16} "
              f"{e.original_filename}"
              + (f"  (from #{e.parent_id})" if e.parent_id else "") for e in items]
@@ -204,8 +205,12 @@ def evidence_list(obj, negotiation_id, as_json) -> None:
 @click.pass_obj
 def show(obj, evidence_id, as_json) -> None:
     """One item: metadata, extracted texts, jobs."""
-    with obj.services().session() as session:
-        data = evidence_detail(session, get_evidence(session, evidence_id))
+    services = obj.services()
+    with services.session() as session:
+        evidence = get_evidence(session, evidence_id)
+        tz = negotiation_zone(session, get_negotiation(session, evidence.negotiation_id),
+                              default_zone=services.config.locale.zone)
+        data = evidence_detail(session, evidence, tz)
     lines = [f"{k}: {v}" for k, v in data.items() if k not in ("texts", "jobs") and v]
     lines += [f"job {j['kind']}: {j['status']}" + (f" ({j['error']})" if j["error"] else "")
               for j in data["jobs"]]

@@ -124,7 +124,7 @@ def test_direction_and_counterpart_come_from_my_addresses(cli, world, testdata, 
     shown = show(cli, item)
     assert shown["direction"] == "from_them"
     assert shown["counterpart_name"] == "张先生 <baoguan@hotmail.com>"
-    assert shown["occurred_at"] == "2018-05-13T04:32:22Z"
+    assert shown["occurred_at"] == "2018-05-13T12:32:22+08:00"
     from logger.record.custody import verify_chain
     from storage.models import CustodyEvent
     with services_for() as services, services.session() as session:
@@ -183,7 +183,7 @@ def test_mbox_becomes_one_item_per_message_under_the_kept_mailbox(cli, world, tm
     for row in messages:   # each message is stored verbatim, as found in the mailbox
         assert row["size"] < len(data)
     first = show(cli, messages[0]["id"])
-    assert first["subject"] == "逾期通知" and first["occurred_at"] == "2024-12-03T07:30:00Z"
+    assert first["subject"] == "逾期通知" and first["occurred_at"] == "2024-12-03T15:30:00+08:00"
     assert "您的借款已逾期十五天" in email_text(first)
     [attachment] = [row for row in items if row["parent_id"] == messages[1]["id"]]
     assert attachment["original_filename"] == "还款计划.txt"
@@ -235,7 +235,7 @@ def test_outlook_msg_with_attachment_and_embedded_email(cli, world):
     run_jobs(cli)
     shown = show(cli, plain)
     assert shown["kind"] == "email" and shown["subject"] == "html with attachment"
-    assert shown["occurred_at"] == "2019-02-03T16:45:07Z"
+    assert shown["occurred_at"] == "2019-02-04T00:45:07+08:00"
     assert "Some nice text" in email_text(shown)
     items = listing(cli, world)
     [txt] = [row for row in items if row["parent_id"] == plain]

@@ -20,12 +20,12 @@ def test_an_attachment_is_dated_by_its_email(cli, tmp_path):
     [item] = import_files(cli, world, path)
     run_jobs(cli)
     shown = show(cli, item)
-    assert (shown["occurred_at"], shown["occurred_at_source"]) == ("2024-12-03T07:30:12Z",
+    assert (shown["occurred_at"], shown["occurred_at_source"]) == ("2024-12-03T15:30:12+08:00",
                                                                    "metadata")
     [child] = [e for e in json_list(cli, world) if e["parent_id"] == item]
     # Not the date in the attachment's name: when it was sent, with the email.
     assert (child["occurred_at"], child["occurred_at_source"],
-            child["occurred_at_precision"]) == ("2024-12-03T07:30:12Z", "parent", "minute")
+            child["occurred_at_precision"]) == ("2024-12-03T15:30:12+08:00", "parent", "minute")
 
 
 def json_list(cli, world) -> list[dict]:

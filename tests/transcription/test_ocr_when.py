@@ -77,7 +77,7 @@ def test_stamps_count_from_the_time_in_the_file_name(cli, world, tmp_path, servi
                                datetime(2026, 11, 20, 21, 47, tzinfo=SHANGHAI)]
     # The last stamp, not the capture time of the name: when the conversation happened.
     assert (shown["occurred_at"], shown["occurred_at_source"],
-            shown["occurred_at_precision"]) == ("2026-11-20T13:47:00Z", "content", "minute")
+            shown["occurred_at_precision"]) == ("2026-11-20T21:47:00+08:00", "content", "minute")
     with services_for() as services, services.session() as session:
         [edit] = session.exec(select(CustodyEvent).where(
             CustodyEvent.evidence_id == shown["id"],
@@ -92,7 +92,7 @@ def test_a_date_only_name_resolves_the_days_of_the_stamps(cli, world, tmp_path):
     shown, segments = read(cli, world, path)
     assert times(segments)[1:] == [datetime(2026, 11, 19, 21, 47, tzinfo=SHANGHAI),
                                    datetime(2026, 11, 20, 21, 47, tzinfo=SHANGHAI)]
-    assert (shown["occurred_at"], shown["occurred_at_source"]) == ("2026-11-20T13:47:00Z",
+    assert (shown["occurred_at"], shown["occurred_at_source"]) == ("2026-11-20T21:47:00+08:00",
                                                                    "content")
 
 
@@ -103,7 +103,7 @@ def test_without_a_screenshot_time_only_dated_stamps_give_a_time(cli, world, tmp
 
     dated = CHAT[:4] + [Stamp("2026年11月19日 21:50"), Message("me", "今天还不了，明天一定还")]
     shown, segments = read(cli, world, screenshot_file(tmp_path, "chat2.png", dated))
-    assert (shown["occurred_at"], shown["occurred_at_source"]) == ("2026-11-19T13:50:00Z",
+    assert (shown["occurred_at"], shown["occurred_at_source"]) == ("2026-11-19T21:50:00+08:00",
                                                                    "content")
 
 
@@ -112,7 +112,7 @@ def test_a_persons_time_is_kept_and_counts_as_when_the_screenshot_was_taken(cli,
     path = screenshot_file(tmp_path, "chat.png", CHAT)
     shown, segments = read(cli, world, path, "--occurred-at", "2026-11-20T22:05")
     assert times(segments)[2] == datetime(2026, 11, 20, 21, 47, tzinfo=SHANGHAI)
-    assert (shown["occurred_at"], shown["occurred_at_source"]) == ("2026-11-20T14:05:00Z",
+    assert (shown["occurred_at"], shown["occurred_at_source"]) == ("2026-11-20T22:05:00+08:00",
                                                                    "person")
 
 
@@ -120,7 +120,7 @@ def test_a_stamp_later_than_the_screenshot_is_a_misreading(cli, world, tmp_path)
     late = CHAT[:4] + [Stamp("2026年11月21日 09:00"), Message("me", "今天还不了，明天一定还")]
     path = screenshot_file(tmp_path, "Screenshot_20261120-220500_WeChat.png", late)
     shown, _ = read(cli, world, path)
-    assert (shown["occurred_at"], shown["occurred_at_source"]) == ("2026-11-20T14:05:00Z",
+    assert (shown["occurred_at"], shown["occurred_at_source"]) == ("2026-11-20T22:05:00+08:00",
                                                                    "file_name")
 
 
