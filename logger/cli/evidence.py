@@ -5,45 +5,23 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import click
 
 from logger import accounts
-from logger.cli.options import actor_for
+from logger.cli.options import actor_for, parse_amount, parse_when
 from logger.record.evidence import evidence_detail, evidence_summary, get_evidence, iso, list_evidence
 from logger.errors import DuplicateEvidence, IntakeError, LiuhenError
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
-from logger.record.moments import day_moment, human_time
+from logger.record.moments import human_time
 from logger.cli.output import emit
 from logger.conduct.report import negotiation_zone
 from logger.negotiations import add_negotiation, get_negotiation, list_negotiations
 from logger.record.search import find_results
 from storage.models import Channel, Direction, EvidenceKind
-from storage.models.types import TimePrecision
 
 SEARCH_LIMIT = 50  # hits `liuhen search` prints (of every account: the CLI holds the data dir)
-
-
-def _amount(value: str | None) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        return Decimal(value.replace(",", ""))
-    except InvalidOperation:
-        raise click.BadParameter(f"{value!r} is not an amount (for example 12000 or 3,500.50)")
-
-
-def _moment(value: str | None, tz) -> datetime | None:
-    """An ISO date-time; without an offset it is read in the configured time zone."""
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date and time like 2024-12-03T15:30")
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
 def _local(moment: datetime | None, tz, precision=None) -> str:
@@ -76,8 +54,8 @@ def negotiation_add(obj, creditor, user_name, agency, reference, principal, outs
         owner = actor_for(session, user_name)
         item = add_negotiation(
             session, owner=owner, creditor=creditor, collection_agency=agency,
-            account_reference=reference, principal=_amount(principal),
-            outstanding=_amount(outstanding), currency=currency,
+            account_reference=reference, principal=parse_amount(principal, "--principal"),
+            outstanding=parse_amount(outstanding, "--outstanding"), currency=currency,
             overdue_since=overdue_since.date() if overdue_since else None, language=language)
         emit(_negotiation_dict(item, 0), as_json,
               f"added negotiation #{item.id} with {item.creditor} (owner {owner.name})")
@@ -132,13 +110,11 @@ def import_files(obj, negotiation_id, user_name, kind, channel, direction, occur
     Exit 1 when any file was refused."""
     services = obj.services()
     tz = services.config.locale.zone
-    day_only = occurred_at is not None and len(occurred_at.strip()) == 10  # 2024-12-03
+    when, precision = parse_when(occurred_at, tz, "--occurred-at")
     details = EvidenceDetails(
         kind=EvidenceKind(kind) if kind else None, channel=Channel(channel) if channel else None,
         direction=Direction(direction) if direction else None,
-        occurred_at=day_moment(_moment(occurred_at, tz).date(), tz) if day_only
-        else _moment(occurred_at, tz),
-        occurred_at_precision=TimePrecision.day if day_only else TimePrecision.minute,
+        occurred_at=when, occurred_at_precision=precision,
         counterpart_name=counterpart_name, counterpart_number=counterpart_number, note=note)
     results = []
     with services.session() as session:
