@@ -14,13 +14,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlmodel import func, select  # noqa: E402
 
-from tests.support.crash_harness import base_env, crash_rounds  # noqa: E402
 from logger.accounts import add_user  # noqa: E402
 from logger.config import load_config  # noqa: E402
 from logger.negotiations import add_negotiation  # noqa: E402
-from logger.services import Services  # noqa: E402
 from logger.record.verify import repair, verify  # noqa: E402
+from logger.services import Services  # noqa: E402
 from storage.models import Evidence  # noqa: E402
+from tests.support.crash_harness import base_env, crash_rounds  # noqa: E402
 
 PASSPHRASE = "crash soak passphrase"
 CHEAP = {"LIUHEN_VAULT_KDF_MEMORY_MIB": "8", "LIUHEN_VAULT_KDF_ITERATIONS": "1"}

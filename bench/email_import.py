@@ -18,10 +18,10 @@ from sqlmodel import func, select
 from logger.accounts import add_user
 from logger.config import load_config
 from logger.intake.ingest import IncomingFile, ingest
+from logger.jobs.worker import Worker, handlers
 from logger.negotiations import add_negotiation
 from logger.services import Services
 from storage.models import Evidence, JobKind
-from logger.jobs.worker import Worker, handlers
 
 PASSPHRASE = "email bench passphrase"
 CHEAP = {"LIUHEN_VAULT_KDF_MEMORY_MIB": "8", "LIUHEN_VAULT_KDF_ITERATIONS": "1"}

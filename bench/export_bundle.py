@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 
 from logger.accounts import add_user
+from logger.bundles.build import BundleRequest, build_bundle
 from logger.bundles.items import BundleGroup, BundlePurpose
 from logger.bundles.pdf import cjk_font
-from logger.bundles.build import BundleRequest, build_bundle
 from logger.config import load_config
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from logger.negotiations import add_negotiation

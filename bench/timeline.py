@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from logger.accounts import add_user
 from logger.config import VaultConfig, load_config
 from logger.negotiations import add_negotiation
-from logger.services import Services
 from logger.record.timeline import Cursor, timeline_page
+from logger.services import Services
 from storage.models import (CallLogEntry, CallType, Channel, Direction, Evidence, EvidenceKind,
                             ExtractedText, Job, JobKind, JobStatus, TextSource)
 from web import create_app

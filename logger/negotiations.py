@@ -18,12 +18,12 @@ from enum import StrEnum, auto
 
 from sqlmodel import Session, func, select
 
+from logger.errors import LiuhenError, NotFound
 from logger.record import custody
 from logger.record.evidence import CONTACT_KINDS
-from logger.errors import LiuhenError, NotFound
 from storage.models import CustodyAction, Evidence, EvidenceKind, Negotiation, User
-from storage.models.types import TimePrecision
 from storage.models.promises import Promise
+from storage.models.types import TimePrecision
 
 # The fields a person sets, in the order forms show them.
 FIELDS = ("creditor", "collection_agency", "account_reference", "principal", "outstanding",

@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from logger.record.custody import verify_chain
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from logger.negotiations import (NegotiationInvalid, OverdueStage, days_overdue,
                                  edit_negotiation, negotiation_statuses, next_promised_payment,
                                  overdue_stage, parse_fields)
+from logger.record.custody import verify_chain
 from storage.models import CustodyAction, CustodyEvent, Evidence, EvidenceKind
 from tests.support.common import make_negotiation_in
 

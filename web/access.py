@@ -11,8 +11,8 @@ from flask import abort, g
 from sqlmodel import Session
 
 from logger.errors import NotFound
-from logger.record.evidence import get_evidence
 from logger.negotiations import get_negotiation
+from logger.record.evidence import get_evidence
 from storage.models import Evidence, Negotiation, User
 from web.state import app_state
 

@@ -21,14 +21,14 @@ from flask_babel import gettext as _
 from sqlmodel import func, select
 from werkzeug.exceptions import HTTPException
 
-from logger.record.evidence import evidence_detail, evidence_summary
-from logger.record.moments import machine_time
-from logger.record.search import PAGE_SIZE, Result, find_results
 from logger.negotiations import (NegotiationInvalid, add_negotiation, list_negotiations,
                                  parse_fields)
 from logger.promises.ledger import LedgerItem
 from logger.promises.payments import payment_dict
 from logger.promises.promises import promise_dict
+from logger.record.evidence import evidence_detail, evidence_summary
+from logger.record.moments import machine_time
+from logger.record.search import PAGE_SIZE, Result, find_results
 from logger.record.timeline import (DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Cursor, ItemKind, Line,
                                     Order, TimelineItem, read_timeline)
 from logger.record.timeline_calls import CallLine

@@ -15,13 +15,13 @@ from pathlib import Path
 from flask import Blueprint, Response, render_template, request, send_file
 from flask_babel import get_locale, lazy_gettext as _l
 
+from logger.bundles.build import BundleRequest, build_bundle
 from logger.bundles.items import (BundleError, BundleGroup, BundlePurpose, channel_choices,
                                  prefilled_purposes, select_items, suggest_groups)
 from logger.bundles.letter import draft_letter
-from logger.bundles.build import BundleRequest, build_bundle
+from logger.bundles.signing import signing_key
 from logger.errors import NotFound
 from logger.record.evidence import list_evidence
-from logger.bundles.signing import signing_key
 from storage.models import Evidence, EvidenceKind, Negotiation
 from web.access import current_user, db, owned_negotiation
 from web.state import app_state

@@ -46,8 +46,8 @@ from werkzeug.sansio.multipart import (Data, Epilogue, Field, File, MultipartDec
                                        State)
 
 from logger.errors import DuplicateEvidence, FileTooLarge, IntakeError, LiuhenError
-from logger.record.evidence import edit_evidence
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
+from logger.record.evidence import edit_evidence
 from storage.blobs.store import BlobStore
 from storage.models import Evidence, EvidenceKind, Negotiation, User
 from web.details import DetailsError, read_details

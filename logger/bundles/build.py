@@ -39,20 +39,20 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from logger.bundles import pdf as bundle_pdf
-from logger.record import custody
-from logger.bundles.items import (BundleError, BundleGroup, BundlePurpose, Exhibit, make_exhibits,
-                                 written_date)
 from logger.bundles.calls import attach_calls
 from logger.bundles.chats import conversation_files
+from logger.bundles.items import (BundleError, BundleGroup, BundlePurpose, Exhibit, make_exhibits,
+                                 written_date)
 from logger.bundles.letter import draft_letter
 from logger.bundles.listing import ListInfo, evidence_list_csv, evidence_list_html, list_title
 from logger.bundles.readme import readme_text
-from logger.conduct.report import negotiation_zone
-from logger.record.moments import machine_time
-from logger.bundles.timestamp import request_timestamp
-from logger.bundles.texts import TextFile, text_files
 from logger.bundles.signing import SigningKey, signing_key
+from logger.bundles.texts import TextFile, text_files
+from logger.bundles.timestamp import request_timestamp
+from logger.conduct.report import negotiation_zone
 from logger.i18n import NC_, translate
+from logger.record import custody
+from logger.record.moments import machine_time
 from logger.services import Services
 from storage.fsutil import fsync_dir
 from storage.models import CustodyAction, CustodyEvent, Negotiation, User

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from logger.bundles.items import kind_label, written_date
 from logger.bundles.calls import call_description
+from logger.bundles.items import kind_label, written_date
 from logger.conduct.calllog import list_call_log
 from logger.conduct.contact_entries import list_contact_entries
 from logger.conduct.report import conduct_report

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import click
 
-from logger.cli.options import actor_for
-from logger.conduct.report import negotiation_zone
 from logger.bundles.items import (BundleGroup, BundlePurpose, channel_choices, select_items,
                                  suggest_groups)
+from logger.cli.options import actor_for
+from logger.cli.output import emit
+from logger.conduct.report import negotiation_zone
 from logger.errors import LiuhenError
 from logger.negotiations import get_negotiation
-from logger.cli.output import emit
 
 
 def _ids(value: str, option: str) -> list[int]:

@@ -10,17 +10,17 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from logger.cli.options import actor_for, parse_when
+from logger.cli.output import emit
 from logger.conduct.calllog import (FORMAT_NAMES, MAX_CALL_LOG_BYTES, CallLogError, import_call_log,
                                     list_call_log)
-from logger.conduct.report import (KEEP, conduct_report, configure_conduct, dismiss_finding,
-                                   finding_dict, negotiation_zone, parse_zone)
 from logger.conduct.checks import Finding
 from logger.conduct.contact_entries import (add_contact_entry, entry_dict, list_contact_entries,
                                             remove_contact_entry)
-from logger.record.evidence import iso
+from logger.conduct.report import (KEEP, conduct_report, configure_conduct, dismiss_finding,
+                                   finding_dict, negotiation_zone, parse_zone)
 from logger.negotiations import get_negotiation
-from logger.cli.options import actor_for, parse_when
-from logger.cli.output import emit
+from logger.record.evidence import iso
 from logger.record.moments import human_time
 from storage.models import Channel, Direction, ThirdParty
 

@@ -11,13 +11,13 @@ import click
 
 from logger import accounts
 from logger.cli.options import actor_for, parse_amount, parse_when
-from logger.record.evidence import evidence_detail, evidence_summary, get_evidence, iso, list_evidence
-from logger.errors import DuplicateEvidence, IntakeError, LiuhenError
-from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
-from logger.record.moments import human_time
 from logger.cli.output import emit
 from logger.conduct.report import negotiation_zone
+from logger.errors import DuplicateEvidence, IntakeError, LiuhenError
+from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from logger.negotiations import add_negotiation, get_negotiation, list_negotiations
+from logger.record.evidence import evidence_detail, evidence_summary, get_evidence, iso, list_evidence
+from logger.record.moments import human_time
 from logger.record.search import find_results
 from storage.models import Channel, Direction, EvidenceKind
 

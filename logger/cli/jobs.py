@@ -17,11 +17,11 @@ from contextlib import contextmanager
 
 import click
 
+from logger.cli.output import emit
 from logger.errors import LiuhenError
 from logger.jobs import queue as jobs
 from logger.jobs import worker as worker_module
 from logger.record.evidence import get_evidence, iso
-from logger.cli.output import emit
 from storage.models import EvidenceKind, Job, JobKind, JobStatus
 
 log = logging.getLogger(__name__)

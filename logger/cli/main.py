@@ -15,9 +15,9 @@ from pathlib import Path
 import click
 
 from logger import accounts
+from logger.cli.output import emit
 from logger.config import Config, load_config
 from logger.errors import LiuhenError
-from logger.cli.output import emit
 from logger.services import PassphraseUnavailable, Services, kdf_from_config, read_passphrase
 from storage.blobs.store import BlobError
 from storage.db import DatabaseKeyError

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import click
 
-from logger.record.evidence import get_evidence
-from logger.negotiations import get_negotiation
 from logger.cli.options import actor_for, parse_amount, parse_when
 from logger.cli.output import emit, promise_line
 from logger.conduct.report import negotiation_zone
-from logger.record.moments import human_time
+from logger.negotiations import get_negotiation
 from logger.promises.payments import (get_payment, list_payments, match_payment, payment_dict,
                                       record_payment, suggest_match)
-from logger.promises.text.amounts import format_amount
 from logger.promises.promises import get_promise, promise_dict
+from logger.promises.text.amounts import format_amount
+from logger.record.evidence import get_evidence
+from logger.record.moments import human_time
 from storage.models.promises import PaymentMethod
 
 

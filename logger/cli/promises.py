@@ -10,23 +10,23 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from logger.errors import LiuhenError
-from logger.record.evidence import get_evidence
-from logger.negotiations import get_negotiation
 from logger.cli import payments as cli_payments
 from logger.cli.options import actor_for, parse_amount, parse_when
 from logger.cli.output import emit, promise_line
 from logger.conduct.report import negotiation_zone
+from logger.errors import LiuhenError
+from logger.negotiations import get_negotiation
 from logger.promises.due import DATE_ONLY_DUE
 from logger.promises.payments import balances_of, totals
-from logger.promises.text.amounts import format_amount
-from logger.promises.suggestions import (accept_suggestion, dismiss_suggestion, open_suggestions,
-                                         suggested_terms, suggestion_dict)
-from logger.promises.text import Suggestion, suggest_from_stamped_text, suggest_promises
-from logger.promises.text.anchors import Anchor
 from logger.promises.promises import (InstalmentTerms, PromiseTerms, add_plan, add_promise,
                                       cancel_promise, change_promise, get_promise, list_promises,
                                       mark_promise, promise_dict)
+from logger.promises.suggestions import (accept_suggestion, dismiss_suggestion, open_suggestions,
+                                         suggested_terms, suggestion_dict)
+from logger.promises.text import Suggestion, suggest_from_stamped_text, suggest_promises
+from logger.promises.text.amounts import format_amount
+from logger.promises.text.anchors import Anchor
+from logger.record.evidence import get_evidence
 from storage.models.promises import (PromiseKind, PromiseParty, PromiseStatus,
                                      PromiseSuggestion)
 from storage.models.types import TimePrecision

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import click
 
-from logger.intake.mailin import fetch_new_mail
-from logger.negotiations import get_negotiation
 from logger.cli.output import emit
+from logger.intake.mailin import fetch_new_mail
 from logger.intake.watch import FolderWatcher, WatchOutcome
+from logger.negotiations import get_negotiation
 
 
 @click.command()

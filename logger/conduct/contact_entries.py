@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from logger.record import custody
 from logger.conduct.calllog import normalise_number
 from logger.errors import LiuhenError, NotFound
+from logger.record import custody
 from logger.record.moments import machine_time
 from storage.models import (Channel, ContactEntry, CustodyAction, Direction, Evidence,
                             Negotiation, ThirdParty, TimePrecision, User)

@@ -22,9 +22,9 @@ from logger.conduct.checks import CHANNEL_WORDS, Contact, Passage
 from logger.conduct.contact_entries import list_contact_entries
 from logger.i18n import N_, Text
 from logger.record.evidence import list_evidence
-from storage.models.types import TimePrecision
 from storage.models import (CallLogEntry, CallType, Channel, ContactEntry, Direction, Evidence,
                             EvidenceKind, ExtractedText)
+from storage.models.types import TimePrecision
 
 # A phone logs a call when it starts ringing; a recorder starts when it is answered.
 SAME_CALL_WITHIN = timedelta(seconds=180)

@@ -43,11 +43,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from logger.record import custody
 from logger.conduct.checks import CHECKS, Contact, Dismissal, Finding, allowed_at
 from logger.conduct.inputs import gather
 from logger.conduct.ruleset import Rule, RuleSet, default_rule_set, get_rule_set
 from logger.errors import LiuhenError, NotFound
+from logger.record import custody
 from storage.models import (Channel, ConductSetting, CustodyAction, FindingDismissal,
                             Negotiation, User)
 from storage.models.types import utcnow

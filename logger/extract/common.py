@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlmodel import Session, delete
 
-from logger.record import custody, when
-from logger.record.when import TimeReading
 from logger.errors import DuplicateEvidence, IntakeError, PermanentJobError
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from logger.promises.suggestions import suggest_for_text
+from logger.record import custody, when
+from logger.record.when import TimeReading
 from logger.services import Services
 from storage.models import (CustodyAction, Evidence, ExtractedText, Negotiation, TextSource,
                             User)

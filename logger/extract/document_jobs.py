@@ -19,15 +19,15 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 from typing import Any
 
+from logger.errors import PermanentJobError
 from logger.extract import office as office_text
 from logger.extract import sms_backup
+from logger.extract.common import load_evidence, read_blob, record_results
 from logger.extract.text_times import message_times
 from logger.intake.filemeta.common import is_plausible
-from logger.record.when import TimeReading
-from logger.errors import PermanentJobError
-from logger.extract.common import load_evidence, read_blob, record_results
-from logger.jobs.worker import JobContext
 from logger.intake.sniff.types import TEXT, XML
+from logger.jobs.worker import JobContext
+from logger.record.when import TimeReading
 from storage.models import Direction, Evidence, TextSource, TimeSource
 
 ENGINE = "liuhen-text"

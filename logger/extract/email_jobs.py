@@ -17,14 +17,14 @@ from __future__ import annotations
 import logging
 import re
 
-from logger.extract.email_msg import parse_msg
-from logger.extract.emails import ParsedEmail, parse_email
-from logger.intake.ingest import EvidenceDetails
 from logger.extract.common import (ChildOutcome, load_evidence, read_blob, record_results,
                                    store_child)
-from logger.jobs.worker import JobContext
+from logger.extract.email_msg import parse_msg
+from logger.extract.emails import ParsedEmail, parse_email
 from logger.extract.mailbox import MboxStats, iter_mbox
+from logger.intake.ingest import EvidenceDetails
 from logger.intake.sniff.types import MBOX, MSG
+from logger.jobs.worker import JobContext
 from logger.record.when import TimeReading
 from storage.models import Channel, Direction, Evidence, TextSource, TimeSource
 from storage.models.types import TimePrecision

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from logger.record import custody
 from logger.errors import DuplicateEvidence, FileTooLarge, UnsupportedFile
 from logger.intake.filemeta import extract_metadata
 from logger.intake.filemeta.common import FileMetadata
 from logger.intake.sniff import HEAD_SIZE, FileType, sniff
+from logger.record import custody
 from logger.record.when import TimeReading, best
 from storage.blobs.lock import intake_lock
 from storage.blobs.store import BlobStore, BlobTooLarge, StoredBlob

@@ -27,8 +27,8 @@ from importlib.metadata import entry_points
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from logger.jobs import queue as jobs
 from logger.errors import LiuhenError, PermanentJobError
+from logger.jobs import queue as jobs
 from logger.services import Services
 from storage.models import Job, JobKind
 from storage.models.types import utcnow

@@ -23,12 +23,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from logger.record import custody
 from logger.errors import NotFound
-from logger.record.evidence import iso
 from logger.promises.due import deadline, zone_of
 from logger.promises.promises import (MAX_AMOUNT, OPEN_STATUSES, PromiseError,
                                       cancel_unsent_reminders, refresh_plan)
+from logger.record import custody
+from logger.record.evidence import iso
 from logger.record.moments import machine_time
 from storage.models import CustodyAction, Evidence, Negotiation, User
 from storage.models.promises import (Payment, PaymentMethod, Promise, PromiseKind, PromiseParty,

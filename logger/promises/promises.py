@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from logger.record import custody
 from logger.errors import LiuhenError, NotFound
-from logger.record.evidence import iso
 from logger.promises.due import due_iso, zone_of
+from logger.record import custody
+from logger.record.evidence import iso
 from logger.record.moments import machine_time
 from storage.models import CustodyAction, Negotiation, User
 from storage.models.promises import (DeliveryStatus, Promise, PromiseKind, PromiseParty,

@@ -22,15 +22,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
-from logger.record import custody
 from logger.errors import NotFound
-from logger.record.moments import machine_time
-from logger.record.sides import channel_sides, said_segments, segment_side
 from logger.promises.due import date_only_due
-from logger.promises.text import (DEFAULT_ZONE, Suggestion, suggest_from_segments,
-                                  suggest_from_stamped_text)
 from logger.promises.promises import (InstalmentTerms, PromiseError, PromiseSource, PromiseTerms,
                              add_plan, add_promise)
+from logger.promises.text import (DEFAULT_ZONE, Suggestion, suggest_from_segments,
+                                  suggest_from_stamped_text)
+from logger.record import custody
+from logger.record.moments import machine_time
+from logger.record.sides import channel_sides, said_segments, segment_side
 from storage.models import CustodyAction, Evidence, ExtractedText, Negotiation, User
 from storage.models.promises import (Promise, PromiseKind, PromiseParty, PromiseSuggestion,
                                      SuggestionStatus)

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from logger.record import custody, when
 from logger.errors import NotFound
+from logger.record import custody, when
 from logger.record.moments import machine_time, parse_stored
 from storage.models import (Channel, CustodyAction, CustodyEvent, Direction, Evidence,
                             EvidenceKind, ExtractedText, Job, Negotiation, User)

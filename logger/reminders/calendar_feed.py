@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 from sqlmodel import Session, select
 
+from logger.reminders.reminders import ReminderSettings, send_time
 from logger.reminders.text import calendar_name, details, due_words, made_by, status_word
 from logger.reminders.text import what as promise_words
-from logger.reminders.reminders import ReminderSettings, send_time
 from logger.secrets import digest, find_by_secret
 from storage.models import Negotiation, User
 from storage.models.promises import CalendarFeed, Promise, PromiseKind, PromiseParty, PromiseStatus

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from storage.models import Negotiation, User
 from logger.errors import LiuhenError
+from storage.models import Negotiation, User
 from storage.models.promises import (Notification, Promise, Reminder,
                                      ReminderPreference)
 from storage.models.types import utcnow

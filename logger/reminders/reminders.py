@@ -34,15 +34,15 @@ from sqlmodel import Session, select
 from logger.config import REMINDER_OFFSET, RemindersConfig
 from logger.errors import LiuhenError
 from logger.promises.due import deadline, due_iso, zone_of
-from logger.record.moments import machine_time
 from logger.promises.payments import balances_of, settle_due
+from logger.record.moments import machine_time
 from logger.reminders.delivery import Outgoing, Sender
 from logger.reminders.text import MISSED, UNMET, compose
 from storage.models import Negotiation, User
-from storage.models.types import TimePrecision
 from storage.models.promises import (DeliveryStatus, Notification, Promise, PromiseKind,
                                      PromiseParty, PromiseStatus, Reminder, ReminderChannel,
                                      ReminderPreference)
+from storage.models.types import TimePrecision
 
 log = logging.getLogger(__name__)
 

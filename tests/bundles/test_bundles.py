@@ -17,14 +17,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlmodel import select
 
-from tests.support.bundles import (DAY_CALL_LINES, GREEN_BUBBLE, NIGHT_CALL_TEXT, PARTY, WHITE_BUBBLE,
-                            members, world)  # noqa: F401  (world is a fixture)
-from logger.record import custody
 from logger.bundles.items import BundleError, BundleGroup, select_items
+from logger.bundles.signing import signing_key
 from logger.bundles.verify import SIGNATURE_FILES
 from logger.errors import NotFound
-from logger.bundles.signing import signing_key
+from logger.record import custody
 from storage.models import CustodyAction, CustodyEvent
+from tests.support.bundles import (DAY_CALL_LINES, GREEN_BUBBLE, NIGHT_CALL_TEXT, PARTY, WHITE_BUBBLE,
+                            members, world)  # noqa: F401  (world is a fixture)
 
 ZH_NAMES = {
     "email": "1-1_2024-12-01_电子邮件.eml",

@@ -10,9 +10,9 @@ import os
 import tracemalloc
 import zipfile
 
+from logger.bundles.build import BundleRequest, build_bundle
 from logger.bundles.items import BundleGroup, BundlePurpose
 from logger.bundles.pdf import cjk_font
-from logger.bundles.build import BundleRequest, build_bundle
 from logger.intake.ingest import IncomingFile, ingest
 
 SIZE = 48 * 1024 * 1024

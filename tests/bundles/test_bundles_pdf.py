@@ -15,8 +15,8 @@ import pytest
 from PIL import Image, ImageChops, ImageOps
 from pypdf import PdfReader
 
-from tests.support.bundles import NIGHT_CALL_TEXT, PARTY, WHITE_BUBBLE, members, world  # noqa: F401
 from logger.bundles.listing import COLUMNS
+from tests.support.bundles import NIGHT_CALL_TEXT, PARTY, WHITE_BUBBLE, members, world  # noqa: F401
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None,
                                 reason="pdftoppm is missing: run tools/system-packages.sh")

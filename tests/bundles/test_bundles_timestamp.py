@@ -13,11 +13,11 @@ from rfc3161_client import (HashAlgorithm, TimestampRequestBuilder, VerifierBuil
                             decode_timestamp_response)
 from sqlmodel import select
 
-from tests.support.bundles import members, rewrite, world  # noqa: F401  (world is a fixture)
 from logger.bundles.timestamp import TimestampError
 from logger.bundles.verify import verify_bundle
 from logger.config import BundlesConfig
 from storage.models import CustodyAction, CustodyEvent
+from tests.support.bundles import members, rewrite, world  # noqa: F401  (world is a fixture)
 from tests.support.tsa import local_tsa, stamp, write_authority  # noqa: F401  (a fixture)
 
 

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from tests.support.bundles import members, rewrite, world  # noqa: F401  (world is a fixture)
 from logger.cli.main import cli
+from tests.support.bundles import members, rewrite, world  # noqa: F401  (world is a fixture)
 
 NIGHT = "evidence/2-1_2024-12-03_通话录音_13800138000.wav"
 NIGHT_TEXT = "texts/2-1_2024-12-03_通话录音_13800138000.transcript.txt"

@@ -11,10 +11,10 @@ import zipfile
 
 from sqlmodel import select
 
-from tests.support.bundles import DAY_CALL_LINES, world  # noqa: F401  (world is a fixture)
-from logger.bundles.verify import verify_bundle
 from logger.bundles.signing import signing_key
+from logger.bundles.verify import verify_bundle
 from storage.models import CustodyAction, CustodyEvent
+from tests.support.bundles import DAY_CALL_LINES, world  # noqa: F401  (world is a fixture)
 from tests.support.web import csrf, page_text, post_form
 
 

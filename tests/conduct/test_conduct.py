@@ -13,13 +13,13 @@ import pytest
 from sqlmodel import select
 
 from logger.conduct.calllog import import_call_log
-from logger.conduct.report import ConductError, conduct_report, configure_conduct, dismiss_finding
-from logger.conduct.ruleset import RuleSetError
 from logger.conduct.contact_entries import (ContactEntryError, add_contact_entry, list_contact_entries,
                                     remove_contact_entry)
-from logger.record.custody import verify_chain
+from logger.conduct.report import ConductError, conduct_report, configure_conduct, dismiss_finding
+from logger.conduct.ruleset import RuleSetError
 from logger.errors import NotFound
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
+from logger.record.custody import verify_chain
 from storage.models import (Channel, CustodyAction, CustodyEvent, Direction, EvidenceKind,
                             ExtractedText, TextSource, ThirdParty)
 from tests.support.common import make_negotiation_in

@@ -13,10 +13,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from tests.support.chat_images import a4_page
-from tests.support.intake import import_files, make_world, run_jobs, show
 from logger.extract.sms_backup import iter_backup
 from storage.models import Direction
+from tests.support.chat_images import a4_page
+from tests.support.intake import import_files, make_world, run_jobs, show
 
 T0 = 1733211000000  # 2024-12-03 07:30:00 UTC, in milliseconds
 

@@ -12,10 +12,10 @@ from email.message import EmailMessage
 import pytest
 from sqlmodel import select
 
-from tests.support.intake import import_files, listing, make_world, run_jobs, show
 from logger.extract.emails import sanitize_email_html
 from storage.models import ExtractedText
 from tests.extract.test_emails import sample_msg
+from tests.support.intake import import_files, listing, make_world, run_jobs, show
 
 # What each shared test email must yield: text that must appear in its parsed text (headers and
 # body), and words one of its parse warnings must contain (None: there must be none). Taken

@@ -16,8 +16,8 @@ from logger.extract.email_msg import parse_msg
 from logger.extract.email_text import decode_body, html_to_text
 from logger.extract.emails import parse_email, sanitize_email_html
 from logger.extract.mailbox import MboxStats, iter_mbox
-from tests.support.media import email_bytes, encoded_word
 from storage.models import Direction
+from tests.support.media import email_bytes, encoded_word
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from logger.intake import ingest as intake_module
 from logger.errors import DuplicateEvidence, FileTooLarge, UnsupportedFile
+from logger.intake import ingest as intake_module
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from storage.models import (Channel, CustodyEvent, Direction, Evidence, EvidenceKind, Job,
                             JobKind)

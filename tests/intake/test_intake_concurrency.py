@@ -6,8 +6,8 @@ import threading
 
 from sqlmodel import select
 
-from logger.record import custody
 from logger.intake.ingest import IncomingFile, ingest
+from logger.record import custody
 from logger.services import Services
 from storage.models import Evidence, Negotiation, User
 from tests.support.common import PASSPHRASE

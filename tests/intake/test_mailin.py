@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.intake import make_world, run_jobs, show
 from logger.intake.mailin import STATE_FILE
+from tests.support.intake import make_world, run_jobs, show
 
 USER, PASSWORD = "me@example.cn", "imap-password"
 

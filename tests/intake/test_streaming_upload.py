@@ -18,8 +18,8 @@ from logger.config import IntakeConfig
 from storage.models import Channel, CustodyAction, CustodyEvent, Direction, Evidence
 from tests.support.uploads import (CONTENT_TYPE, NoiseUpload, closing, multipart, page_token,
                             post_files)
-from web import create_app
 from tests.support.web import sign_in
+from web import create_app
 
 MB = 1024 * 1024
 

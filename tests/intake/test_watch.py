@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from tests.support.intake import make_world
 from logger.config import WatchConfig
-from logger.services import Services
 from logger.intake.watch import FolderWatcher, start_background
+from logger.services import Services
 from storage.models import Evidence
+from tests.support.intake import make_world
 
 RECORDING = "通话录音 13800138000 20241203_153012.wav"
 

@@ -15,14 +15,14 @@ from alembic import command
 from sqlalchemy import event, text, update
 from sqlmodel import delete, select
 
-from tests.support.common import PASSPHRASE
-from logger.jobs import queue as jobs
 from logger.accounts import add_user
 from logger.errors import NotFound
 from logger.intake.ingest import IncomingFile, ingest
+from logger.jobs import queue as jobs
 from logger.services import Services
 from storage.db import alembic_config, make_engine, migrate
 from storage.models import Job, JobKind, JobStatus, utcnow
+from tests.support.common import PASSPHRASE
 from tests.support.common import make_negotiation_in
 
 T, OCR = JobKind.transcribe, JobKind.ocr

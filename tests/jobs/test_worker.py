@@ -20,13 +20,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from tests.support.common import PASSPHRASE
-from logger.jobs import queue as jobs
 from logger.errors import LiuhenError, PermanentJobError
 from logger.intake.ingest import IncomingFile, ingest
-from storage.models import Job, JobKind, JobStatus, utcnow
+from logger.jobs import queue as jobs
 from logger.jobs import worker as worker_module
 from logger.jobs.worker import JobCancelled, JobContext, Worker
+from storage.models import Job, JobKind, JobStatus, utcnow
+from tests.support.common import PASSPHRASE
 
 TEXT = JobKind.extract_text   # what intake queues for a .txt file
 

@@ -9,16 +9,16 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from logger.record import custody
 from logger.promises.payments import (balances_of, match_payment, record_payment, settle_due,
                              suggest_match, totals)
 from logger.promises.promises import (InstalmentTerms, PromiseError, PromiseTerms, add_plan, add_promise,
                              instalments_of)
+from logger.record import custody
 from storage.models import CustodyAction, CustodyEvent
 from storage.models.promises import (PaymentMethod, Promise, PromiseKind, PromiseParty,
                                      PromiseStatus)
-from tests.support.promises import ZONE, local, make_item, my_payment
 from tests.support.common import make_negotiation_in
+from tests.support.promises import ZONE, local, make_item, my_payment
 
 
 def pay(session, negotiation, owner, amount: str, when: str, **kw):

@@ -11,13 +11,13 @@ import pytest
 from tests.support.promises import ZONE, add_text, local, make_item, my_payment
 from sqlmodel import select
 
-from logger.record import custody
 from logger.promises.ledger import timeline_items
-from logger.promises.suggestions import (accept_suggestion, dismiss_suggestion, open_suggestions,
-                                        suggested_terms)
 from logger.promises.promises import (InstalmentTerms, PromiseError, PromiseTerms, add_plan, cancel_promise,
                              change_promise, instalments_of, list_promises, mark_promise,
                              next_promised_payment)
+from logger.promises.suggestions import (accept_suggestion, dismiss_suggestion, open_suggestions,
+                                        suggested_terms)
+from logger.record import custody
 from storage.models import CustodyAction, CustodyEvent, JobKind
 from storage.models.promises import (DeliveryStatus, Promise, PromiseKind, PromiseParty,
                                      PromiseStatus, PromiseSuggestion, Reminder, ReminderChannel,

@@ -13,19 +13,19 @@ import pytest
 from flask import Blueprint, render_template_string
 from sqlmodel import select
 
+from logger.promises.payments import record_payment
+from logger.promises.promises import PromiseTerms, add_promise
+from logger.promises.suggestions import open_suggestions
 from logger.reminders.calendar_feed import create_feed
 from logger.reminders.notifications import unread_count
-from logger.promises.payments import record_payment
-from logger.promises.suggestions import open_suggestions
-from logger.promises.promises import PromiseTerms, add_promise
 from logger.reminders.scheduler import ReminderScheduler
 from storage.models.promises import (Payment, PaymentMethod, Promise, PromiseKind, PromiseParty,
                                      PromiseStatus, PromiseSuggestion, SuggestionStatus)
 from tests.support.common import make_negotiation_in
+from tests.support.promises import ZONE, add_text, local, make_item, my_payment
+from tests.support.web import csrf, new_browser, page_text, sign_in, visible_text
 from web import create_app
 from web.access import owned_evidence
-from tests.support.web import csrf, new_browser, page_text, sign_in, visible_text
-from tests.support.promises import ZONE, add_text, local, make_item, my_payment
 
 ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
 # Not words to translate: zone names, acronyms (CNY, SMTP), file names, addresses, and the

@@ -8,8 +8,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from logger.record import custody
 from logger.intake.ingest import IncomingFile, ingest
+from logger.record import custody
 from storage.models import CustodyAction, CustodyEvent
 
 

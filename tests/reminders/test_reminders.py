@@ -24,22 +24,22 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from sqlmodel import select
 
-from tests.support.common import PASSPHRASE
 from logger.accounts import add_user
-from logger.reminders.calendar_feed import create_feed, render_calendar, revoke_feed, user_for_secret
 from logger.config import RemindersConfig
-from logger.reminders.notifications import list_notifications, mark_read, set_reminder_email, unread_count
 from logger.promises.payments import record_payment
 from logger.promises.promises import (PromiseTerms, add_promise, cancel_promise, change_promise)
+from logger.reminders.calendar_feed import create_feed, render_calendar, revoke_feed, user_for_secret
 from logger.reminders.delivery import EmailSender
+from logger.reminders.notifications import list_notifications, mark_read, set_reminder_email, unread_count
 from logger.reminders.reminders import CLAIM_LEASE, ReminderSettings, send_time
 from logger.reminders.scheduler import ReminderScheduler, acquire_lease, start_background
 from logger.services import Services
 from storage.models.promises import (DeliveryStatus, Notification, PaymentMethod, PromiseKind,
                                      PromiseParty, PromiseStatus, Reminder, ReminderChannel,
                                      SchedulerLease)
-from tests.support.promises import ZONE, local, my_payment
+from tests.support.common import PASSPHRASE
 from tests.support.common import make_negotiation_in
+from tests.support.promises import ZONE, local, my_payment
 
 DUE = "2024-12-13 23:59"
 

@@ -5,11 +5,11 @@ decrypts to its recorded SHA-256."""
 import pytest
 from sqlmodel import func, select
 
+from logger.record.verify import repair, verify
+from logger.services import Services
+from storage.models import Evidence
 from tests.support.common import CHEAP_KDF, PASSPHRASE
 from tests.support.crash_harness import base_env, crash_rounds
-from logger.services import Services
-from logger.record.verify import repair, verify
-from storage.models import Evidence
 
 
 @pytest.mark.slow

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from logger.bundles.items import BundlePurpose, select_items, suggest_groups
 from logger.bundles.build import BundleRequest, BundleResult, build_bundle
+from logger.bundles.items import BundlePurpose, select_items, suggest_groups
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from storage.models import Direction, Evidence, EvidenceKind, ExtractedText, TextSource
 

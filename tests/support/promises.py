@@ -10,8 +10,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
-from logger.promises.suggestions import suggest_for_text
 from logger.promises.promises import PromiseTerms, add_promise
+from logger.promises.suggestions import suggest_for_text
 from storage.models import ExtractedText, TextSource
 from storage.models.promises import PromiseKind, PromiseParty
 

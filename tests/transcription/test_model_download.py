@@ -22,8 +22,8 @@ import whisper
 
 from logger.config import TranscriptionConfig
 from transcription.audio import decode_audio
-from transcription.engines.convert import ensure_openai_checkpoint
 from transcription.engines import make_engine
+from transcription.engines.convert import ensure_openai_checkpoint
 from transcription.engines.weights import ModelUnavailable
 
 pytestmark = [

@@ -13,9 +13,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 from tests.support.chat_images import cjk_font
-from transcription.ocr import reader as ocr
 from transcription.chinese import cer, normalise_for_cer
 from transcription.engines.base import ModelCache
+from transcription.ocr import reader as ocr
 
 # Character error rates measured on this machine were 0.025 (cn1: "--" read as "—一"), 0.055
 # (letterbox: "CUDAeXecution" read as "CUDA execution"), 0 for the others; the bounds leave

@@ -21,8 +21,8 @@ import whisper
 from logger.config import TranscriptionConfig  # noqa: E402
 from transcription.audio import decode_audio  # noqa: E402
 from transcription.chinese import cer, wer  # noqa: E402
-from transcription.engines.convert import CHECKPOINT_NAME, ensure_openai_checkpoint  # noqa: E402
 from transcription.engines import make_engine  # noqa: E402
+from transcription.engines.convert import CHECKPOINT_NAME, ensure_openai_checkpoint  # noqa: E402
 from transcription.engines.openai_whisper import OpenAIWhisperEngine  # noqa: E402
 
 AGREEMENT_BOUND = 0.1

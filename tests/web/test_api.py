@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from logger.record.evidence import evidence_detail
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
+from logger.record.evidence import evidence_detail
 from logger.tokens import create_token, revoke_token
 from storage.models import (ApiToken, CustodyAction, CustodyEvent, Evidence, ExtractedText,
                             TextSource)
 from tests.support.common import make_negotiation_in
-from web import create_app
 from tests.support.web import csrf
+from web import create_app
 
 RECORDING = "audio/BAC009S0764W0121.wav"
 RECORDER_NAME = "通话录音 13800138000 20241203_153012.wav"

@@ -8,14 +8,14 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from tests.support.common import PASSPHRASE
 from logger.accounts import THROTTLE_AFTER, lock_minutes
 from logger.services import Services
 from storage.models import Negotiation, Role, User
 from storage.models.types import utcnow
+from tests.support.common import PASSPHRASE
 from tests.support.common import make_negotiation_in
-from web import create_app
 from tests.support.web import csrf, new_browser, page_text, post_form, sign_in
+from web import create_app
 
 
 def visitor(app, address: str = "127.0.0.1"):

@@ -21,8 +21,8 @@ from logger.i18n import KEYWORDS as DOMAIN_KEYWORDS
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from logger.negotiations import COMMON_CREDITORS
 from tests.support.common import make_negotiation_in
-from web.i18n import compile_catalogs
 from tests.support.web import new_browser, post_form, sign_in, visible_text
+from web.i18n import compile_catalogs
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"

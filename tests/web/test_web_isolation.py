@@ -24,9 +24,9 @@ from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from storage.models import (ApiToken, CustodyEvent, Evidence, ExtractedText, Job, Negotiation,
                             TextSource, User)
 from tests.support.common import make_negotiation_in
+from tests.support.web import csrf
 from web import create_app
 from web.access import db, owned_evidence
-from tests.support.web import csrf
 
 # Path argument name -> the kind of object it names. A new route with another argument name
 # must be added here (the walk fails loudly until it is).

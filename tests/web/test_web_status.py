@@ -17,14 +17,14 @@ from importlib.metadata import entry_points
 import pytest
 from sqlmodel import select
 
-from tests.support.common import CHEAP_KDF, PASSPHRASE
 from logger.cli.main import Context
 from logger.config import load_config
 from logger.services import Services
 from storage.models import Role, User
+from tests.support.common import CHEAP_KDF, PASSPHRASE
+from tests.support.web import post_form
 from web import create_app
 from web.cli import BACKGROUND_GROUP, build_app
-from tests.support.web import post_form
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from logger.extract.common import load_evidence, read_blob, record_results
 from logger.extract.pdf import PageText, read_pdf_text, scan_images
+from logger.jobs.worker import JobContext
 from storage.models import TextSource
 from transcription.ocr.reader import OcrEngine, document_segments
-from logger.jobs.worker import JobContext
 
 ENGINE = "pypdf"
 # Share of the progress bar for reading the embedded text; OCR takes the rest.

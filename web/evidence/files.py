@@ -18,8 +18,8 @@ from werkzeug.wsgi import FileWrapper
 from storage.models import Evidence
 from web.access import owned_evidence
 from web.evidence import bp
-from web.state import app_state
 from web.evidence.viewers import email_body_document, inline_media_type, read_email
+from web.state import app_state
 from web.zone import user_zone
 
 SEND_BLOCK = 64 * 1024

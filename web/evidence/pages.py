@@ -15,8 +15,8 @@ from flask import (abort, flash, jsonify, redirect, render_template, request,
 from flask_babel import format_datetime, format_decimal, gettext as _, lazy_gettext
 
 from logger.errors import LiuhenError, NotFound
-from logger.record.evidence import edit_evidence, editable_values
 from logger.jobs.queue import JobStateError, retry_job
+from logger.record.evidence import edit_evidence, editable_values
 from logger.record.text_edits import TextEditError, save_edited_text
 from logger.record.transcripts import (TranscriptEditError, request_transcription,
                                 save_edited_transcript)
@@ -24,13 +24,13 @@ from storage.models import Channel, Direction, Evidence, Job, TextSource, TimeSo
 from storage.models.types import TimePrecision
 from web.access import current_user, db, owned_evidence, owned_negotiation
 from web.details import DetailsError, changed_only, form_value, read_details
+from web.evidence.viewers import (build_viewer, email_part, email_parts, history_with_actors,
+                                  inline_media_type, is_chat, latest_job_states,
+                                  merged_conversation)
 from web.jobstatus import job_label
 from web.state import app_state
 from web.streaming import (UploadRefused, UploadResult, UploadStatus, exempt_from_form_csrf,
                            ingest_multipart)
-from web.evidence.viewers import (build_viewer, email_part, email_parts, history_with_actors,
-                                  inline_media_type, is_chat, latest_job_states,
-                                  merged_conversation)
 from web.zone import user_zone
 
 from web.evidence import bp

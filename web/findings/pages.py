@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from logger.conduct.checks import Finding
 from logger.conduct.report import (ConductError, ConductReport, RuleState, conduct_choice,
                             configure_conduct, dismiss_finding, parse_zone)
-from logger.conduct.checks import Finding
 from logger.conduct.ruleset import Rule, rule_sets
 from logger.errors import NotFound
 from storage.models import Negotiation

@@ -13,8 +13,8 @@ from logger.reminders.calendar_feed import active_feed, create_feed, render_cale
     user_for_secret
 from logger.reminders.notifications import (InvalidEmail, list_notifications, mark_read, reminder_email,
                                   set_reminder_email)
-from logger.reminders.text import MISSED, UNMET
 from logger.reminders.reminders import ReminderSettings
+from logger.reminders.text import MISSED, UNMET
 from storage.models.promises import PromiseKind
 from web.access import current_user, db
 from web.promises import bp

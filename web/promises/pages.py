@@ -11,31 +11,30 @@ come in the form and must belong to that negotiation or item (404 otherwise).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 
 from flask import (abort, flash, g, redirect, render_template, request, url_for)
 from flask_babel import gettext as _, lazy_gettext
 from sqlmodel import select
 
 from logger.errors import NotFound
-from logger.reminders.notifications import unread_count
 from logger.promises.payments import (Balance, balances_of, get_payment, list_payments, match_payment,
                              payments_by_promise, record_payment, suggest_match, totals)
-from logger.promises.suggestions import (accept_suggestion, dismiss_suggestion, get_suggestion,
-                                        open_suggestions, suggested_instalments,
-                                        suggested_terms)
 from logger.promises.promises import (OPEN_STATUSES, PromiseError, PromiseTerms, add_plan,
                              add_promise, cancel_promise, change_promise, get_promise,
                              instalments_of, list_promises, mark_promise)
+from logger.promises.suggestions import (accept_suggestion, dismiss_suggestion, get_suggestion,
+                                        open_suggestions, suggested_instalments,
+                                        suggested_terms)
+from logger.reminders.notifications import unread_count
 from storage.models import Evidence, Negotiation
 from storage.models.promises import (PaymentMethod, Promise, PromiseKind, PromiseParty,
                                      PromiseStatus, PromiseSuggestion, SuggestionStatus)
 from storage.models.types import utcnow
 from web.access import current_user, db, owned_evidence, owned_negotiation
 from web.promises.basis import counted_from
-from web.promises.times import due_when, local_parts, when
 from web.promises.forms import (KIND_LABELS, FormProblems, read_payment, read_plan,
                                read_plan_rows, read_terms)
+from web.promises.times import due_when, local_parts, when
 from web.state import app_state
 from web.zone import user_zone
 
