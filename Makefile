@@ -31,6 +31,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/crash_import.py
 	$(BIN)/python bench/transcribe.py
 	$(BIN)/python bench/ocr.py
+	$(BIN)/python bench/chat_screenshots.py
 	$(BIN)/python bench/email_import.py
 	$(BIN)/python bench/promise_extraction.py
 	$(BIN)/python bench/timeline.py

@@ -217,7 +217,8 @@ def findings_group(ctx, negotiation_id, show_all, as_json) -> None:
               + (f", {len(waiting)} not counted until a direction is set" if waiting else "")
               + (f", {hidden} dismissed (--all shows them)" if hidden else ""))
     emit({"negotiation_id": report.negotiation_id, "rule_set": report.rule_set.id,
-          "timezone": report.timezone, "findings": [finding_dict(f) for f in shown]}, as_json,
+          "timezone": report.timezone,
+          "findings": [finding_dict(f, ZoneInfo(report.timezone)) for f in shown]}, as_json,
          "\n".join([header, *(_finding_line(f) for f in shown)]))
 
 
@@ -248,7 +249,8 @@ def findings_dismiss(obj, finding_id, negotiation_id, reason, user_name, as_json
         target = get_negotiation(session, negotiation_id, owner=actor)
         finding = dismiss_finding(session, target, finding_id, reason=reason, actor=actor,
                                   default_zone=services.config.locale.zone)
-    emit(finding_dict(finding), as_json, f"dismissed {finding.id} ({finding.rule_id}): {reason}")
+        zone = negotiation_zone(session, target, default_zone=services.config.locale.zone)
+    emit(finding_dict(finding, zone), as_json, f"dismissed {finding.id} ({finding.rule_id}): {reason}")
 
 
 # --- conduct -----------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from logger.conduct.inputs import gather
 from logger.conduct.ruleset import Rule, RuleSet, default_rule_set, get_rule_set
 from logger.errors import LiuhenError, NotFound
 from logger.record import custody
+from logger.record.moments import machine_time
 from storage.models import (Channel, ConductSetting, CustodyAction, FindingDismissal,
                             Negotiation, User)
 from storage.models.types import utcnow
@@ -140,7 +141,7 @@ class ConductReport:
                          "chosen": self.rule_set_chosen},
             "timezone": {"name": self.timezone, "from": self.timezone_from},
             "rules": [{**s.rule.as_dict(), "enabled": s.enabled} for s in self.rules],
-            "findings": [finding_dict(f) for f in self.findings],
+            "findings": [finding_dict(f, ZoneInfo(self.timezone)) for f in self.findings],
             "per_day": [{**asdict(d), "date": d.date.isoformat()} for d in self.per_day],
             "per_hour": [asdict(h) for h in self.per_hour],
         }
@@ -267,13 +268,14 @@ def dismiss_finding(session: Session, negotiation: Negotiation, finding_ref: str
     return finding.dismissed(Dismissal(reason, row.dismissed_at, actor.name if actor else None))
 
 
-def finding_dict(finding: Finding) -> dict:
-    """A finding as JSON (`liuhen findings --json`); the field names are a contract."""
+def finding_dict(finding: Finding, zone: ZoneInfo) -> dict:
+    """A finding as JSON (`liuhen findings --json`); the field names are a contract. Times are
+    ISO 8601 in the negotiation's `zone`, with its offset."""
     dismissal = finding.dismissal
     return {
         "id": finding.id, "rule_id": finding.rule_id, "check": finding.check,
         "evidence_id": finding.evidence_id, "source": finding.source,
-        "at": finding.at.astimezone(UTC).isoformat().replace("+00:00", "Z") if finding.at else None,
+        "at": machine_time(finding.at, zone),
         "local_time": finding.local_time, "offset_s": finding.offset_s,
         "quote": finding.quote, "phrase": finding.phrase, "reason": dict(finding.reason),
         "related": list(finding.related),
@@ -281,7 +283,7 @@ def finding_dict(finding: Finding) -> dict:
         "state": finding.state,
         "dismissed": None if dismissal is None else {
             "reason": dismissal.reason, "by": dismissal.by,
-            "at": dismissal.at.astimezone(UTC).isoformat().replace("+00:00", "Z")},
+            "at": machine_time(dismissal.at, zone)},
     }
 
 

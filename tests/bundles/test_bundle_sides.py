@@ -20,7 +20,8 @@ M4 = "好的，谢谢，我等您的通知。"
 
 
 def said(side, text, time, y):
-    return {"kind": "message", "side": side, "time": time, "text": text, "box": [100, y, 600, y + 60]}
+    return {"kind": "message", "side": side, "time": time, "text": text,
+            "box": [100, y, 600, y + 60]}
 
 
 def read_again(world, name: str, segments: list[dict]) -> None:
@@ -35,8 +36,10 @@ def test_each_message_says_its_side_or_that_it_is_unknown(world, tmp_path):
     read_again(world, "white_chat", [
         TITLE, said("them", M1, T1, 200),
         said(None, M3, T1, 300),
-        {"kind": "notice", "side": None, "time": T1, "text": "对方撤回了一条消息", "box": [300, 400, 500, 430]},
-        {"kind": "stamp", "side": None, "time": None, "text": "昨大 21:47", "box": [300, 450, 500, 480]},
+        {"kind": "notice", "side": None, "time": T1, "text": "对方撤回了一条消息",
+         "box": [300, 400, 500, 430]},
+        {"kind": "stamp", "side": None, "time": None, "text": "昨大 21:47",
+         "box": [300, 450, 500, 480]},
         said("me", M2, None, 500)])
     files = members(world.export(tmp_path / "court.zip").path)
     text = files["texts/3-1_2024-12-04_聊天记录截图.ocr.txt"].decode()

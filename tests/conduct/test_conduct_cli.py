@@ -47,7 +47,7 @@ def test_findings_json_names_rule_evidence_local_time_and_reason(cli, world):
         assert finding["evidence_id"] == 1 and finding["dismissed"] is None
         assert finding["state"] == "active"
         assert finding["local_time"] == "2024-12-03T22:40:00+08:00"
-        assert finding["at"] == "2024-12-03T14:40:00Z"
+        assert finding["at"] == "2024-12-03T22:40:00+08:00"
         assert finding["reason"]["zh"] and finding["reason"]["en"]
     text = cli("findings", "--negotiation", "1").stdout
     assert "time zone Asia/Shanghai: 2 finding(s)" in text and "cn.quiet_hours" in text

@@ -9,13 +9,13 @@ conversation of short, one-line and full-width multi-line bubbles with time stam
 WeChat writes them ("21:47", "昨天 21:47", "星期一 09:05", "2024年12月3日 下午3:05" ...),
 and cuts two windows of it that overlap, at rows that may cut through a line. The same seed
 always gives the same pictures. Seeds below `HELD_OUT_FROM` are for tuning; the others are
-kept apart to report on.
+kept apart to report on (a second and a third set after the first was seen).
 """
 
 from __future__ import annotations
 
-import random
 import io
+import random
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -29,6 +29,10 @@ ZONE = ZoneInfo("Asia/Shanghai")
 HELD_OUT_FROM = 1000
 TUNING_SEEDS = range(0, 24)
 HELD_OUT_SEEDS = range(HELD_OUT_FROM, HELD_OUT_FROM + 24)
+# Each drawn after the one before it had been looked at (and the bugs it showed were fixed):
+# none was looked at before its figures were first reported (bench/chat_screenshots.py).
+SECOND_HELD_OUT_SEEDS = range(2 * HELD_OUT_FROM, 2 * HELD_OUT_FROM + 24)
+THIRD_HELD_OUT_SEEDS = range(3 * HELD_OUT_FROM, 3 * HELD_OUT_FROM + 24)
 
 THEM = ["您好，这里是信用飞贷后管理中心，您的借款已经逾期三十二天，请尽快处理。",
         "请问您今天能还款吗？", "逾期会影响您的征信记录，请您重视。", "在吗？",

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.support.chat_images import (DARK, LIGHT, Message, Notice, Stamp, Style, conversation, cjk_font,
-                                       drawn_lines, phone_screen)
+from tests.support.chat_images import (DARK, LIGHT, Message, Notice, Stamp, Style, cjk_font,
+                                       conversation, drawn_lines, phone_screen)
 from transcription.ocr.chat_layout import CENTRED_SHARE, chat_segments
 from transcription.ocr.reader import TextLine
 
@@ -135,3 +135,11 @@ def test_without_avatars_the_tail_tells_the_side_and_without_it_nothing_does():
         style = Style(width=1080, theme=pale, tails=tails, avatars=(LIGHT.background,) * 2)
         segments, _ = read(style, items)
         assert [s["side"] for s in segments if s["kind"] == "message"] == sides
+
+
+def test_white_bubbles_on_a_background_barely_darker_still_have_their_edges():
+    """Another app's light mode: white bubbles on #f5f5f5 (10 apart, less than JPEG noise
+    allows elsewhere): the bubbles are still told from the background and from each other."""
+    pale = replace(LIGHT, background="#f5f5f5", bar="#f5f5f5")
+    segments, _ = read(Style(width=750, theme=pale))
+    assert messages(segments) == expected()

@@ -109,6 +109,8 @@ def test_a_chat_screenshot_gives_sides_times_and_texts(cli, negotiation_id, tmp_
                                                  "--occurred-at", "2026-11-20T22:05")
     title, *messages = segments
     assert (title["side"], title["time"], title["text"]) == (None, None, TITLE)
+    # Issue 13: the title is marked as such, every other segment is a message.
+    assert title["kind"] == "title" and {m["kind"] for m in messages} == {"message"}
     assert_messages(messages, expected_messages(CHAT))   # no stamp, clock or battery among them
     assert all(len(m["box"]) == 4 for m in segments)
     hits = json.loads(cli("search", "征信", "--json").stdout)

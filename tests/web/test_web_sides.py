@@ -11,7 +11,8 @@ import pytest
 
 from logger.promises.suggestions import open_suggestions, suggest_for_text
 from storage.models import CustodyAction, TextSource
-from tests.web.test_web_evidence import add_text, csrf_form, custody, recorded_call, upload_one  # noqa: F401
+from tests.web.test_web_evidence import (add_text, csrf_form, custody,  # noqa: F401
+                                         recorded_call, upload_one)
 
 WHO = re.compile(r'data-testid="(?:bubble-who|segment-speaker)">([^<]+)<')
 
@@ -82,3 +83,30 @@ def test_a_stereo_call_says_which_channel_and_the_user_says_which_is_theirs(
                        data=csrf_form(client, left="both")).status_code == 400
     assert client.post(f"/evidence/{recorded_call}/channels",
                        data={"left": "me"}).status_code in (400, 403)   # no CSRF token
+
+
+def test_overlapping_screenshots_read_today_are_joined_with_their_title_once(
+        client, session, negotiation, testdata):
+    def said(side, text, y):
+        return {"kind": "message", "side": side, "time": None, "text": text,
+                "box": [0, y, 9, y + 9]}
+
+    title = {"kind": "title", "side": None, "time": None, "text": "信用飞客服", "box": [1, 1, 9, 9]}
+    lines = [said("them", "您的借款已经逾期三十二天，请尽快处理。", 10),
+             said("me", "我最近生病住院了，收入中断。", 20),
+             said(None, "请问您什么时候可以还款？", 30),
+             said("me", "我想申请分期还款，每个月还一千元。", 40)]
+    first = upload_one(client, negotiation,
+                       testdata / "images/cnocr_multi-line_cn2_chat_bubble_green.png")
+    second = upload_one(client, negotiation,
+                        testdata / "images/cnocr_multi-line_cn1_chat_bubble_white.png")
+    add_text(session, first, TextSource.ocr, "…", [title, *lines[:3]])
+    # The later screenshot shows the third bubble's side (its avatar is in view there).
+    add_text(session, second, TextSource.ocr, "…",
+             [title, lines[1], {**lines[2], "side": "them"}, lines[3]])
+    page = client.get(f"/evidence/{first}").get_data(as_text=True)
+    merged = page[page.index('data-testid="merged-conversation"'):]
+    assert merged.count("Conversation with: 信用飞客服") == 1
+    assert re.findall(r'data-testid="merged-message" data-sources="([\d,]+)" data-side="(\w*)"',
+                      merged) == [(str(first), "them"), (f"{first},{second}", "me"),
+                                  (f"{first},{second}", "them"), (str(second), "me")]

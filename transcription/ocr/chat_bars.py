@@ -11,6 +11,8 @@ a bubble) and not a clock; everything on its row or above it belongs to the bars
 
 from __future__ import annotations
 
+from statistics import median
+
 import numpy
 
 from transcription.ocr.chat_pixels import Scene, same, surround
@@ -27,6 +29,9 @@ STATUS_BAR_SHARE = 0.05
 # A line more than this share of its height outside the chat area was cut by a bar's edge:
 # what shows of it cannot be read reliably.
 CUT_SHARE = 0.2
+# A line starting within EDGE_ROWS of its height from the chat area's edge and lower than
+# CUT_HEIGHT of the usual line height shows only part of its glyphs.
+EDGE_ROWS, CUT_HEIGHT = 0.5, 0.75
 
 
 def split_bars(lines: list[TextLine], pixels: numpy.ndarray, scene: Scene
@@ -42,6 +47,9 @@ def split_bars(lines: list[TextLine], pixels: numpy.ndarray, scene: Scene
     elif not scene.top_seen:
         top = max(top, round(STATUS_BAR_SHARE * height))
     inside = [line for line in lines if _inside(line, top, bottom)]
+    if inside:
+        usual = median(line.height for line in inside)
+        inside = [line for line in inside if not _cut(line, top, bottom, usual)]
     return title, inside
 
 
@@ -72,6 +80,13 @@ def _on_a_bar(pixels: numpy.ndarray, line: TextLine) -> bool:
 def _same_band(line: TextLine, title: TextLine) -> bool:
     overlap = min(line.box[3], title.box[3]) - max(line.box[1], title.box[1])
     return overlap >= 0.4 * min(line.height, title.height)
+
+
+def _cut(line: TextLine, top: int, bottom: int, usual: float) -> bool:
+    """A line at the edge of the chat area, lower than lines usually are: glyphs the bar cuts
+    off, read as something else (a time stamp read whole is kept: it is read right)."""
+    at_edge = line.box[1] < top + EDGE_ROWS * usual or line.box[3] > bottom - EDGE_ROWS * usual
+    return at_edge and line.height < CUT_HEIGHT * usual and not looks_like_stamp(line.text)
 
 
 def _inside(line: TextLine, top: int, bottom: int) -> bool:

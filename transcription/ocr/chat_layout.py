@@ -36,8 +36,9 @@ from PIL.Image import Image
 
 from logger.record.evidence import iso
 from transcription.ocr.chat_bars import split_bars
-from transcription.ocr.chat_pixels import (EDGE_COLUMNS, Scene, avatar_beside, edges, filled,
-                                           read_scene, same, surround, tail_beside, tint)
+from transcription.ocr.chat_pixels import (EDGE_COLUMNS, EDGE_CONTRAST, Scene, avatar_beside,
+                                           contrast_with, edges, filled, read_scene, same,
+                                           surround, tail_beside, tint)
 from transcription.ocr.chat_times import looks_like_stamp, parse_stamp
 from transcription.ocr.reader import TextLine, is_cjk, rows
 
@@ -70,6 +71,7 @@ class Bubble:
     colour: numpy.ndarray | None   # None: text on the background
     left: int
     right: int
+    contrast: float = EDGE_CONTRAST   # how far a pixel may differ from `colour` (chat_pixels)
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -143,11 +145,12 @@ def bubbles(lines: list[TextLine], pixels: numpy.ndarray, scene: Scene) -> list[
     found = []
     for line in lines:
         colour = surround(pixels, line.box)
-        if same(colour, scene.background, 10):
+        if same(colour, scene.background):
             colour = None
+        contrast = EDGE_CONTRAST if colour is None else contrast_with(colour, scene.background)
         left, right = edges(pixels, line.box, colour if colour is not None
-                            else scene.background)
-        found.append(Bubble([line], colour, left, right))
+                            else scene.background, contrast)
+        found.append(Bubble([line], colour, left, right, contrast))
     width = pixels.shape[1]
     groups: list[Bubble] = []
     for piece in found:
@@ -174,13 +177,16 @@ def _an_avatar(piece: Bubble, pieces: list[Bubble], width: int) -> bool:
     if len(piece.text.strip()) > 2 or reach > AVATAR_WIDEST * piece.size or \
             (piece.colour is None and _centred(piece, width, STAMP_CENTRED)):
         return False
-    on_left = x0 + x1 < width
+    middle = (x0 + x1) / 2
+    on_left = middle < width / 2
     for other in pieces:
         if other is piece or other.colour is None:
             continue
         top, bottom = other.box[1] - other.size / 2, other.box[3]
+        # Outside the bubble (the reader's box of a picture may overlap the tail) and near it.
+        outside = middle < other.left if on_left else middle > other.right
         apart = other.left - x1 if on_left else x0 - other.right
-        if min(y1, bottom) - max(y0, top) > 0 and 0 <= apart <= AVATAR_GAP * other.size:
+        if min(y1, bottom) - max(y0, top) > 0 and outside and apart <= AVATAR_GAP * other.size:
             return True
     return False
 
@@ -193,14 +199,20 @@ def _continues(pixels: numpy.ndarray, group: Bubble, line: TextLine,
     if (group.colour is None) != (colour is None):
         return False
     if colour is None:
-        return gap < LINE_GAP * size and abs(line.box[0] - above.box[0]) < EDGE_SLACK * size * 2
+        # Text on the background: a notice wrapped onto two lines (left-aligned or centred);
+        # a time stamp stands alone, never part of a notice.
+        if looks_like_stamp(above.text) or looks_like_stamp(line.text):
+            return False
+        aligned = min(abs(line.box[0] - above.box[0]),
+                      abs(line.box[0] + line.box[2] - above.box[0] - above.box[2]) / 2)
+        return gap < LINE_GAP * size and aligned < EDGE_SLACK * size * 2
     if not same(group.colour, colour, 10) or not -0.3 * size < gap < BUBBLE_GAP * size:
         return False
     if abs(reach[0] - group.left) > EDGE_SLACK * size or \
             abs(reach[1] - group.right) > EDGE_SLACK * size:
         return False
     inner = (max(group.left, reach[0]) + min(above.box[0], line.box[0])) // 2
-    return filled(pixels, inner, (above.box[3], line.box[1]), colour)
+    return filled(pixels, inner, (above.box[3], line.box[1]), colour, group.contrast)
 
 
 def bubble_side(pixels: numpy.ndarray, bubble: Bubble, scene: Scene) -> str | None:
@@ -241,7 +253,8 @@ def _tail_side(pixels: numpy.ndarray, bubble: Bubble) -> str | None:
     first, size = bubble.lines[0], bubble.size
     rows = (max(0, round(first.box[1] - TAIL_ROWS_AROUND[0] * size)),
             round(first.box[1] + TAIL_ROWS_AROUND[1] * size))
-    tail = tail_beside(pixels, rows, (bubble.left, bubble.right), bubble.colour, size)
+    tail = tail_beside(pixels, rows, (bubble.left, bubble.right), bubble.colour, size,
+                       bubble.contrast)
     return {"left": "them", "right": "me"}.get(tail or "")
 
 

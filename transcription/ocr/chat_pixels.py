@@ -48,7 +48,19 @@ class Scene:
 
 
 def same(a: numpy.ndarray, b: numpy.ndarray, tolerance: int = SAME_COLOUR) -> bool:
-    return bool(numpy.abs(a.astype(numpy.int16) - b.astype(numpy.int16)).max() <= tolerance)
+    return distance(a, b) <= tolerance
+
+
+def distance(a: numpy.ndarray, b: numpy.ndarray) -> float:
+    """The largest difference of one channel between two colours."""
+    return float(numpy.abs(a.astype(numpy.int16) - b.astype(numpy.int16)).max())
+
+
+def contrast_with(colour: numpy.ndarray, background: numpy.ndarray) -> float:
+    """How far a pixel may differ from a bubble's `colour` and still be the bubble: EDGE_CONTRAST,
+    less for a bubble barely lighter than the background (white on #f5f5f5), so the background
+    is never taken for the bubble."""
+    return min(EDGE_CONTRAST, max(3.0, distance(colour, background) / 2))
 
 
 def read_scene(pixels: numpy.ndarray, *, phone: bool) -> Scene:
@@ -98,8 +110,8 @@ def surround(pixels: numpy.ndarray, box: tuple[int, int, int, int]) -> numpy.nda
     return commonest(pixels[y0:y1 + 1, x0:x1 + 1])
 
 
-def edges(pixels: numpy.ndarray, box: tuple[int, int, int, int], colour: numpy.ndarray
-          ) -> tuple[int, int]:
+def edges(pixels: numpy.ndarray, box: tuple[int, int, int, int], colour: numpy.ndarray,
+          contrast: float = EDGE_CONTRAST) -> tuple[int, int]:
     """The left and right edges (x) of the area of `colour` around the text in `box`: how far
     it reaches out from the box either way (starting a little outside it, clear of the glyphs'
     edges), the median of five rows of the text (a bubble's tail, beside one or two of them,
@@ -111,7 +123,7 @@ def edges(pixels: numpy.ndarray, box: tuple[int, int, int, int], colour: numpy.n
     lefts, rights = [], []
     for share in (0.2, 0.35, 0.5, 0.65, 0.8):
         line = pixels[round(y0 + share * (y1 - y0))].astype(numpy.int16)
-        differs = numpy.abs(line - colour).max(axis=1) > EDGE_CONTRAST
+        differs = numpy.abs(line - colour).max(axis=1) > contrast
         # The colour ends where a run of other pixels starts (JPEG rings around glyphs in
         # single pixels).
         runs = differs.copy()
@@ -126,14 +138,15 @@ def edges(pixels: numpy.ndarray, box: tuple[int, int, int, int], colour: numpy.n
     return int(numpy.median(lefts)), int(numpy.median(rights))
 
 
-def filled(pixels: numpy.ndarray, x: int, rows: tuple[int, int], colour: numpy.ndarray) -> bool:
+def filled(pixels: numpy.ndarray, x: int, rows: tuple[int, int], colour: numpy.ndarray,
+           contrast: float = EDGE_CONTRAST) -> bool:
     """Whether every pixel of column `x` between `rows` is `colour` (two lines of one bubble
     have its colour between them; two bubbles have the background)."""
     y0, y1 = rows
     if y1 <= y0:
         return True
     column = pixels[y0:y1, x].astype(numpy.int16)
-    return bool((numpy.abs(column - colour).max(axis=1) <= EDGE_CONTRAST).all())
+    return bool((numpy.abs(column - colour).max(axis=1) <= contrast).all())
 
 
 def tint(colour: numpy.ndarray) -> str | None:
@@ -161,7 +174,8 @@ def avatar_beside(pixels: numpy.ndarray, rows: tuple[int, int], span: tuple[int,
 
 
 def tail_beside(pixels: numpy.ndarray, rows: tuple[int, int], reach: tuple[int, int],
-                colour: numpy.ndarray, size: float) -> str | None:
+                colour: numpy.ndarray, size: float, contrast: float = EDGE_CONTRAST
+                ) -> str | None:
     """"left" or "right": the side where the bubble (`reach`: its left and right edges) has a
     tail, a short run of rows over `rows` where its colour sticks out beyond that edge; None
     when neither or both."""
@@ -173,7 +187,7 @@ def tail_beside(pixels: numpy.ndarray, rows: tuple[int, int], reach: tuple[int, 
         if x0 < 0 or x1 > width or y1 - y0 < 2:
             continue
         block = pixels[y0:y1, x0:x1].astype(numpy.int16)
-        matches = (numpy.abs(block - colour).max(axis=2) <= EDGE_CONTRAST).mean(axis=1) > 0.6
+        matches = (numpy.abs(block - colour).max(axis=2) <= contrast).mean(axis=1) > 0.6
         count = int(matches.sum())
         if TAIL_ROWS[0] * size <= count <= TAIL_ROWS[1] * size:
             found.append(side)

@@ -131,8 +131,9 @@ def history_with_actors(session: Session,
 
 
 def is_chat(text: ExtractedText | None) -> bool:
-    """OCR of a chat screenshot: its lines know whose bubble they were in."""
-    return bool(text and any(s.get("side") for s in text.segments))
+    """OCR of a chat screenshot: its lines know whose bubble they were in, or say what they are
+    (a message whose side could not be told, the title)."""
+    return bool(text and any(s.get("side") or s.get("kind") for s in text.segments))
 
 
 # Screenshots uploaded this close together may be one scrolled conversation.
