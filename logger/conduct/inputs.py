@@ -22,6 +22,7 @@ from logger.conduct.checks import CHANNEL_WORDS, Contact, Passage
 from logger.conduct.contact_entries import list_contact_entries
 from logger.i18n import N_, Text
 from logger.record.evidence import list_evidence
+from logger.record.sides import channel_sides, segment_side
 from storage.models import (CallLogEntry, CallType, Channel, ContactEntry, Direction, Evidence,
                             EvidenceKind, ExtractedText)
 from storage.models.types import TimePrecision
@@ -30,6 +31,8 @@ from storage.models.types import TimePrecision
 SAME_CALL_WITHIN = timedelta(seconds=180)
 # Chat segments from the borrower's own side (right-hand bubbles) are not the collector's words.
 OWN_SIDES = frozenset({"right", "me", "self", "user", "from_me", "mine"})
+# Lines of a chat screenshot that nobody said: the contact's name, a system notice, a stamp.
+NOT_SAID = frozenset({"title", "notice", "stamp"})
 # Items whose words are one side's message (not a recording of both sides).
 MESSAGE_CHANNELS = frozenset({Channel.sms, Channel.app_chat, Channel.wechat, Channel.email})
 MESSAGE_KINDS = frozenset({EvidenceKind.sms, EvidenceKind.chat, EvidenceKind.email})
@@ -189,13 +192,14 @@ def _segment_time(segment: dict) -> datetime | None:
 
 def text_passages(item: Evidence, source: str, text: ExtractedText) -> list[Passage]:
     unknown = _message_of_unknown_direction(item)
+    channels = channel_sides(item)
     if not text.segments:
         return [Passage(item.id, source, 0, text.text, at=item.occurred_at,
                         author_unknown=unknown)]
     passages = []
     for index, segment in enumerate(text.segments):
         words = str(segment.get("text") or "")
-        if not words.strip() or _own(segment):
+        if not words.strip() or _own(segment, channels) or segment.get("kind") in NOT_SAID:
             continue
         start = segment.get("start")
         start = float(start) if isinstance(start, (int, float)) else None
@@ -222,11 +226,13 @@ def _says_who(segment: dict) -> bool:
                 or segment.get("speaker") in ("them", "me"))
 
 
-def _own(segment: dict) -> bool:
-    """A segment the borrower wrote: a right-hand chat bubble or a message sent. A transcript's
-    "speaker" left/right says nothing about who is who, so only "me" counts there."""
+def _own(segment: dict, channels: dict[str, str]) -> bool:
+    """A segment the borrower wrote or said: a right-hand chat bubble, a message sent, or a
+    stereo call's channel a person said is theirs. A transcript's "speaker" left/right alone
+    says nothing about who is who."""
     return (str(segment.get("side", "")).lower() in OWN_SIDES
-            or segment.get("speaker") == "me" or segment.get("direction") == "from_me")
+            or segment.get("speaker") == "me" or segment.get("direction") == "from_me"
+            or segment_side(segment, channels) == "me")
 
 
 def _moment(started: datetime | None, offset_s: float | None) -> datetime | None:

@@ -150,6 +150,32 @@ def test_only_the_other_sides_chat_bubbles_and_the_newest_transcript_are_read(
     assert findings[0].local_time is None and "15:03" in findings[0].reason["en"]
 
 
+def test_a_stereo_calls_channel_a_person_said_is_theirs_is_not_read_as_the_collectors(
+        services, session, negotiation, owner):
+    call = add_item(services, session, negotiation, owner, when=at(3, 15),
+                    direction=Direction.from_them, segments=[
+                        {"speaker": "left", "start": 0.0, "end": 3.0, "text": "你就是个老赖。"},
+                        {"speaker": "right", "start": 3.0, "end": 6.0, "text": "你这人真不要脸。"}])
+    both = [f.quote for f in report(session, negotiation).findings if f.rule_id == "cn.insults"]
+    assert sorted(both) == sorted(["你就是个老赖。", "你这人真不要脸。"])  # whose is unknown yet
+    call.extracted_metadata = {**call.extracted_metadata, "left_channel": "me"}
+    session.add(call)
+    session.commit()
+    quotes = [f.quote for f in report(session, negotiation).findings if f.rule_id == "cn.insults"]
+    assert quotes == ["你这人真不要脸。"]
+
+
+def test_a_screenshots_title_and_notices_are_not_words_anyone_said(services, session, negotiation,
+                                                                  owner):
+    add_item(services, session, negotiation, owner, when=None, channel=None,
+             kind=EvidenceKind.chat, source=TextSource.ocr, segments=[
+                 {"kind": "title", "text": "老赖"},
+                 {"kind": "notice", "text": "你就是个老赖。"},
+                 {"kind": "message", "side": "left", "text": "你这人真不要脸。"}])
+    quotes = [f.quote for f in report(session, negotiation).findings]
+    assert quotes == ["你这人真不要脸。"]
+
+
 def test_contacts_recorded_by_hand_count_and_a_third_party_is_named(services, session,
                                                                      negotiation, owner):
     entry = add_contact_entry(session, negotiation=negotiation, actor=owner,
