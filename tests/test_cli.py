@@ -76,7 +76,7 @@ def test_import_reports_each_file_and_refused_ones_do_not_stop_the_rest(cli, wor
     assert result.exit_code == 1
     rows = json.loads(result.stdout)
     assert [r["status"] for r in rows] == ["stored", "refused", "stored"]
-    assert rows[0]["kind"] == "call" and rows[0]["occurred_at"] == "2024-12-03T07:30:12Z"
+    assert rows[0]["kind"] == "call" and rows[0]["occurred_at"] == "2024-12-03T15:30:12+08:00"
     assert "Windows program" in rows[1]["reason"]
     assert rows[2]["kind"] == "email"
     as_text = cli("evidence", "list", "--negotiation", world["id"]).stdout

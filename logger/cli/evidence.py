@@ -16,8 +16,8 @@ from logger.conduct.report import negotiation_zone
 from logger.errors import DuplicateEvidence, IntakeError, LiuhenError
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from logger.negotiations import add_negotiation, get_negotiation, list_negotiations
-from logger.record.evidence import evidence_detail, evidence_summary, get_evidence, iso, list_evidence
-from logger.record.moments import human_time
+from logger.record.evidence import evidence_detail, evidence_summary, get_evidence, list_evidence
+from logger.record.moments import human_time, machine_time
 from logger.record.search import find_results
 from storage.models import Channel, Direction, EvidenceKind
 
@@ -120,6 +120,7 @@ def import_files(obj, negotiation_id, user_name, kind, channel, direction, occur
     with services.session() as session:
         actor = actor_for(session, user_name)
         target = get_negotiation(session, negotiation_id, owner=actor)
+        zone = negotiation_zone(session, target, default_zone=tz)
         for path in files:
             result = {"file": str(path)}
             try:
@@ -130,7 +131,8 @@ def import_files(obj, negotiation_id, user_name, kind, channel, direction, occur
                                   max_bytes=services.config.intake.max_file_bytes, tz=tz,
                                   details=details)
                 result.update(status="stored", id=item.id, kind=str(item.kind),
-                              occurred_at=iso(item.occurred_at), sha256=item.sha256)
+                              occurred_at=machine_time(item.occurred_at, zone, item.occurred_at_precision),
+                              sha256=item.sha256)
                 line = (f"stored     #{item.id}  {item.kind:<8} "
                         f"{_local(item.occurred_at, tz, item.occurred_at_precision):<16}  "
                         f"{path.name}")

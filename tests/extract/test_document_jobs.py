@@ -73,12 +73,12 @@ def test_sms_backup_import_gives_one_segment_per_message(cli, world, tmp_path):
     assert [j["kind"] for j in run_jobs(cli)] == ["extract_text"]
     shown = show(cli, item)
     assert shown["kind"] == "sms"
-    assert shown["occurred_at"] == "2024-12-03T07:30:00Z"
+    assert shown["occurred_at"] == "2024-12-03T15:30:00+08:00"
     assert shown["counterpart_number"] == "95188" and shown["counterpart_name"] == "网商贷"
     [text] = shown["texts"]
     assert [(s["speaker"], s["time"]) for s in text["segments"]] == [
-        ("them", "2024-12-03T07:30:00Z"), ("me", "2024-12-03T07:40:00Z"),
-        ("them", "2024-12-03T07:45:00Z"), ("me", "2024-12-03T07:50:00Z")]
+        ("them", "2024-12-03T15:30:00+08:00"), ("me", "2024-12-03T15:40:00+08:00"),
+        ("them", "2024-12-03T15:45:00+08:00"), ("me", "2024-12-03T15:50:00+08:00")]
     assert text["text"].splitlines()[0] == ("2024-12-03 15:30 [them 网商贷] 【网商贷】您的借款"
                                             "已逾期，请于今日 18:00 前还款 3,000 元 & 罚息。")
     hits = json.loads(cli("search", "分期还款", "--json").stdout)

@@ -66,11 +66,11 @@ def test_a_text_export_is_dated_by_its_first_message_not_its_file_name(cli, worl
     [item] = import_files(cli, world, path)
     shown = show(cli, item)
     assert (shown["occurred_at"], shown["occurred_at_source"],
-            shown["occurred_at_precision"]) == ("2024-12-06T04:00:00Z", "file_name", "day")
+            shown["occurred_at_precision"]) == ("2024-12-06", "file_name", "day")
     run_jobs(cli)
     shown = show(cli, item)
     assert (shown["occurred_at"], shown["occurred_at_source"],
-            shown["occurred_at_precision"]) == ("2024-12-05T02:23:11Z", "content", "minute")
+            shown["occurred_at_precision"]) == ("2024-12-05T10:23:11+08:00", "content", "minute")
     assert time_edits(services_for, item) == [{"by": "extract_text job", "changes": {
         "occurred_at": {"old": "2024-12-06T04:00:00Z", "new": "2024-12-05T02:23:11Z"},
         "occurred_at_source": {"old": "file_name", "new": "content"},
@@ -84,7 +84,7 @@ def test_a_persons_time_is_not_replaced_by_the_messages(cli, world, tmp_path, se
     run_jobs(cli)
     shown = show(cli, item)
     assert (shown["occurred_at"], shown["occurred_at_source"],
-            shown["occurred_at_precision"]) == ("2024-12-04T04:00:00Z", "person", "day")
+            shown["occurred_at_precision"]) == ("2024-12-04", "person", "day")
     assert time_edits(services_for, item) == []
 
 
@@ -104,5 +104,5 @@ def test_an_sms_backup_is_dated_by_its_content(cli, world, tmp_path):
     assert show(cli, item)["occurred_at_source"] == "file_name"
     run_jobs(cli)
     shown = show(cli, item)
-    assert (shown["occurred_at"], shown["occurred_at_source"]) == ("2024-12-03T07:30:00Z",
+    assert (shown["occurred_at"], shown["occurred_at_source"]) == ("2024-12-03T15:30:00+08:00",
                                                                    "content")
