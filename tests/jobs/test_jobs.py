@@ -28,15 +28,10 @@ from tests.support.common import make_negotiation_in
 T, OCR = JobKind.transcribe, JobKind.ocr
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def queue(request, config):
+@pytest.fixture
+def queue(any_db):
     """An open data dir whose database is SQLCipher, or PostgreSQL."""
-    if request.param == "postgres":
-        storage = dataclasses.replace(config.storage,
-                                      database_url=request.getfixturevalue("postgres_db_url"))
-        config = dataclasses.replace(config, storage=storage)
-    with Services.create(config, PASSPHRASE) as services:
-        yield services
+    return any_db
 
 
 def make_items(services, count: int) -> list[int]:

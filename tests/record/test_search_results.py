@@ -3,36 +3,23 @@ for each hit, only the owner's negotiations, grouping; and `liuhen search` print
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
 
 from logger.errors import NotFound
-from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from logger.record.search import Moment, Place, find_results, group_by_negotiation
 from storage.models import ExtractedText, TextSource
-from tests.support.common import make_negotiation_in
+from tests.support.common import make_negotiation_in, store_item
 
 SEGMENTS = [{"start": 0.0, "end": 2.0, "text": "喂，你好。"},
             {"start": 3725.0, "end": 3730.0, "text": "我们同意减免罚息，下周五还款。"}]
 
 
-def add_item(services, session, negotiation, owner, name, *, texts=(), **details):
-    item = ingest(session=session, blobs=services.blobs,
-                  source=IncomingFile(io.BytesIO(f"内容 {name}".encode()), name),
-                  negotiation=negotiation, actor=owner, max_bytes=1 << 20,
-                  tz=services.config.locale.zone, details=EvidenceDetails(**details))
-    for source, segments in texts:
-        session.add(ExtractedText(evidence_id=item.id, source=source, segments=segments,
-                                  text="".join(s["text"] for s in segments)))
-    session.commit()
-    return item
-
 
 @pytest.fixture
 def call(services, session, negotiation, owner):
-    return add_item(services, session, negotiation, owner, "call.txt",
+    return store_item(services, session, negotiation, owner, "call.txt",
                     texts=[(TextSource.transcript, SEGMENTS)], counterpart_number="13800138000",
                     note="他们答应减免")
 
@@ -60,7 +47,7 @@ def test_each_hit_has_its_moment(session, owner, call):
 def test_only_the_owners_negotiations_unless_no_owner_is_given(services, session, owner,
                                                                other_user, negotiation, call):
     theirs = make_negotiation_in(session, other_user, creditor="别人的银行")
-    add_item(services, session, theirs, other_user, "theirs.txt", note="我也要还款")
+    store_item(services, session, theirs, other_user, "theirs.txt", note="我也要还款")
     mine = find_results(session, "还款", owner=owner)
     assert [r.evidence.id for r in mine.results] == [call.id]
     with pytest.raises(NotFound):
@@ -74,7 +61,7 @@ def test_only_the_owners_negotiations_unless_no_owner_is_given(services, session
 
 def test_pages_say_whether_more_follow(services, session, owner, negotiation):
     for n in range(3):
-        add_item(services, session, negotiation, owner, f"n{n}.txt", note=f"第{n}次催收")
+        store_item(services, session, negotiation, owner, f"n{n}.txt", note=f"第{n}次催收")
     first = find_results(session, "催收", owner=owner, limit=2)
     rest = find_results(session, "催收", owner=owner, limit=2, offset=2)
     assert (len(first.results), first.has_more) == (2, True)

@@ -3,16 +3,14 @@ snippets marked safely, links to the moment in a recording, pages, and only one'
 
 from __future__ import annotations
 
-import io
 import re
 from html import unescape
 
 import pytest
 from sqlmodel import select
 
-from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from storage.models import ExtractedText, TextSource
-from tests.support.common import make_negotiation_in
+from tests.support.common import make_negotiation_in, store_item
 from web.search import PAGE_SIZE
 
 CALL_SEGMENTS = [
@@ -22,22 +20,10 @@ CALL_SEGMENTS = [
 ]
 
 
-def add_item(services, session, negotiation, owner, name: str, *, texts=(), **details):
-    """Evidence as intake stores it, plus the texts its jobs would have extracted."""
-    item = ingest(session=session, blobs=services.blobs,
-                  source=IncomingFile(io.BytesIO(f"内容 {name}".encode()), name),
-                  negotiation=negotiation, actor=owner, max_bytes=1 << 20,
-                  tz=services.config.locale.zone, details=EvidenceDetails(**details))
-    for source, segments in texts:
-        session.add(ExtractedText(evidence_id=item.id, source=source, segments=segments,
-                                  text="".join(s["text"] for s in segments)))
-    session.commit()
-    return item
-
 
 @pytest.fixture
 def call(services, session, negotiation, owner):
-    return add_item(services, session, negotiation, owner, "call.txt",
+    return store_item(services, session, negotiation, owner, "call.txt",
                     texts=[(TextSource.transcript, CALL_SEGMENTS)],
                     counterpart_number="13800138000", counterpart_name="王经理")
 
@@ -105,7 +91,7 @@ def test_a_phone_number_finds_the_item_by_its_metadata(client, call):
 
 def test_ocr_notes_and_file_names_link_to_their_place(client, services, session, negotiation,
                                                         owner):
-    chat = add_item(services, session, negotiation, owner, "微信截图.txt", note="对方威胁上门",
+    chat = store_item(services, session, negotiation, owner, "微信截图.txt", note="对方威胁上门",
                     texts=[(TextSource.ocr, [{"text": "你好", "side": "left"},
                                              {"text": "明天不还就上门", "side": "left"}])])
     [ocr] = results(client.get("/search", query_string={"q": "明天"}))
@@ -118,7 +104,7 @@ def test_ocr_notes_and_file_names_link_to_their_place(client, services, session,
 
 def test_snippets_are_escaped_before_matches_are_marked(client, services, session, negotiation,
                                                          owner):
-    add_item(services, session, negotiation, owner, "evil.txt",
+    store_item(services, session, negotiation, owner, "evil.txt",
              note='<script>alert(1)</script> <b>还款</b> & "quotes"')
     page = client.get("/search", query_string={"q": "还款 <script>"})
     html = page.get_data(as_text=True)
@@ -138,7 +124,7 @@ def test_nothing_found_says_so(client, call):
 def test_results_are_grouped_by_negotiation_and_can_be_narrowed(client, services, session,
                                                                   negotiation, owner, call):
     other_case = make_negotiation_in(session, owner, creditor="招商银行信用卡")
-    second = add_item(services, session, other_case, owner, "letter.txt", note="请尽快还款")
+    second = store_item(services, session, other_case, owner, "letter.txt", note="请尽快还款")
     html = client.get("/search", query_string={"q": "还款"}).get_data(as_text=True)
     groups = re.findall(r'data-testid="search-group" data-negotiation-id="(\d+)"', html)
     assert sorted(map(int, groups)) == sorted([negotiation.id, other_case.id])
@@ -150,7 +136,7 @@ def test_results_are_grouped_by_negotiation_and_can_be_narrowed(client, services
 
 def test_results_come_in_pages(client, services, session, negotiation, owner):
     for n in range(PAGE_SIZE + 3):
-        add_item(services, session, negotiation, owner, f"n{n}.txt", note=f"第{n}次催收电话")
+        store_item(services, session, negotiation, owner, f"n{n}.txt", note=f"第{n}次催收电话")
     first = client.get("/search", query_string={"q": "催收"})
     assert len(results(first)) == PAGE_SIZE
     assert 'data-testid="search-next"' in first.get_data(as_text=True)

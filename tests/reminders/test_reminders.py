@@ -280,14 +280,6 @@ def test_the_app_notification_is_written_once_even_when_two_schedulers_run(
 # --- One active scheduler -----------------------------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_db(request, config):
-    if request.param == "postgres":
-        storage = dataclasses.replace(config.storage,
-                                      database_url=request.getfixturevalue("postgres_db_url"))
-        config = dataclasses.replace(config, storage=storage)
-    with Services.create(config, PASSPHRASE) as services:
-        yield services
 
 
 def test_a_second_scheduler_stays_idle_and_takes_over_when_the_first_dies(any_db):

@@ -17,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import dataclasses
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +26,9 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from logger.services import Services
 from storage.db import make_engine, migrate
+from tests.support.common import PASSPHRASE
 
 NOT_INSTALLED = (
     "PostgreSQL is needed for these tests: apt-get install postgresql (or set LIUHEN_TEST_PG_URL)"
@@ -143,3 +146,14 @@ def engine(request, tmp_path):
     migrate(built)
     yield built
     built.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_db(request, config):
+    """An open data dir (the `config` fixture's) whose database is SQLCipher, or PostgreSQL."""
+    if request.param == "postgres":
+        storage = dataclasses.replace(config.storage,
+                                      database_url=request.getfixturevalue("postgres_db_url"))
+        config = dataclasses.replace(config, storage=storage)
+    with Services.create(config, PASSPHRASE) as services:
+        yield services
