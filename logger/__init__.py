@@ -12,7 +12,7 @@ Inside, each capability may import only those below it (tests/test_layout.py kee
     promises | tokens                  promises and payments; API tokens
     record, negotiations               evidence, custody, transcripts, verify, search, timeline
     jobs                               the job queue and its worker
-    errors, i18n, config, secrets, services, accounts
+    errors, i18n, config, secrets, services, accounts (with browser_sessions, signin_throttle)
 
 Two read sides reach up: `record.timeline` also reads promises, reminders and conduct, and the
 overview in `negotiations` reads each negotiation's next promised payment.

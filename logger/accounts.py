@@ -1,5 +1,6 @@
-"""Accounts: users, roles, password hashes (Argon2id via argon2-cffi), sign-in throttling and
-each account's language and time zone.
+"""Accounts: users, roles, password hashes (Argon2id via argon2-cffi), signing in (slowed down
+by logger.signin_throttle), changing a password (which ends the account's browser sessions,
+logger.browser_sessions) and each account's language and time zone.
 
 Errors carry a `code` besides their English message, so the web app can say the same thing in
 the reader's language (logger knows nothing of Flask-Babel).
@@ -8,17 +9,16 @@ the reader's language (logger knows nothing of Flask-Babel).
 from __future__ import annotations
 
 import functools
-import threading
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import available_timezones
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import update
 from sqlmodel import Session, select
 
+from logger import browser_sessions, signin_throttle as throttle
 from logger.errors import LiuhenError, NotFound
 from storage.models import Role, User
 from storage.models.types import utcnow
@@ -26,18 +26,12 @@ from storage.models.types import utcnow
 MIN_PASSWORD_CHARS = 8
 MAX_NAME_CHARS = 64
 LANGUAGES = ("zh", "en")
-# Sign-in throttling: after THROTTLE_AFTER failures in a row, no sign-in is accepted for
-# 1, 2, 4 ... minutes (doubling with each further failure), at most MAX_LOCK_MINUTES.
-THROTTLE_AFTER = 5
-MAX_LOCK_MINUTES = 60
-# An address's failures are forgotten this long after its last one (unless it is still locked).
-FORGET_ADDRESS_AFTER = timedelta(hours=1)
 
 
 class AccountError(LiuhenError):
     """A user could not be added, changed or signed in; the message says why, `code` says it
     to programs ("bad_name", "short_password", "name_taken", "exists", "not_allowed",
-    "bad_language", "bad_timezone", "bad_login", "throttled")."""
+    "bad_language", "bad_timezone", "bad_login", "wrong_password", "throttled")."""
 
     def __init__(self, message: str, *, code: str):
         super().__init__(message)
@@ -185,100 +179,85 @@ def set_timezone(session: Session, user: User, name: str) -> None:
     session.commit()
 
 
-# --- Signing in --------------------------------------------------------------------------------
+# --- Signing in and passwords -----------------------------------------------------------------
 
 
-def lock_minutes(failures: int) -> int:
-    """How long sign-in stays closed after this many failures in a row: none below
-    THROTTLE_AFTER, then 1, 2, 4 ... minutes, at most MAX_LOCK_MINUTES."""
-    if failures < THROTTLE_AFTER:
-        return 0
-    return min(2 ** min(failures - THROTTLE_AFTER, 16), MAX_LOCK_MINUTES)
+@dataclass(frozen=True)
+class SignedIn:
+    """A successful sign-in: the account, and the known-device cookie for this browser (the
+    one it sent, or a new one)."""
 
-
-@dataclass
-class _AddressRecord:
-    failures: int
-    last_failure: datetime
-    locked_until: datetime | None
-
-
-class AddressThrottle:
-    """Failed sign-ins per client address, kept in this process's memory.
-
-    Every failure counts here, for known and unknown names alike, and a success does not clear
-    it: otherwise an address could tell an existing name (whose account locks) from an unknown
-    one (which would not), or reset its count by signing in to an account of its own.
-    """
-
-    def __init__(self, *, max_addresses: int = 10_000):
-        self._records: dict[str, _AddressRecord] = {}
-        self._lock = threading.Lock()
-        self._max = max_addresses
-
-    def locked_until(self, address: str, now: datetime) -> datetime | None:
-        with self._lock:
-            record = self._current(address, now)
-            if record is None or record.locked_until is None or record.locked_until <= now:
-                return None
-            return record.locked_until
-
-    def record_failure(self, address: str, now: datetime) -> None:
-        with self._lock:
-            record = self._current(address, now) or _AddressRecord(0, now, None)
-            record.failures += 1
-            record.last_failure = now
-            minutes = lock_minutes(record.failures)
-            record.locked_until = now + timedelta(minutes=minutes) if minutes else None
-            self._records[address] = record
-            if len(self._records) > self._max:
-                self._forget_stale(now)
-
-    def _current(self, address: str, now: datetime) -> _AddressRecord | None:
-        record = self._records.get(address)
-        if record is not None and self._stale(record, now):
-            del self._records[address]
-            return None
-        return record
-
-    @staticmethod
-    def _stale(record: _AddressRecord, now: datetime) -> bool:
-        locked = record.locked_until is not None and record.locked_until > now
-        return not locked and now - record.last_failure > FORGET_ADDRESS_AFTER
-
-    def _forget_stale(self, now: datetime) -> None:
-        for address in [a for a, r in self._records.items() if self._stale(r, now)]:
-            del self._records[address]
+    user: User
+    device: str
 
 
 def authenticate(session: Session, name: str, password: str, *, address: str,
-                 throttle: AddressThrottle, now: datetime | None = None) -> User:
-    """Check a sign-in and commit what it changes. Returns the account (its failure count
-    cleared).
+                 device: str | None = None, now: datetime | None = None) -> SignedIn:
+    """Check a sign-in and commit what it changes (logger.signin_throttle says how failures
+    are counted and when sign-ins are refused).
 
-    Raises LoginThrottled while the account or the address is locked (the password is not even
-    checked), and on the failure that locks it; else AccountError(code="bad_login"). An unknown
-    name is refused exactly like a wrong password: same hashing time, same answer, and it
-    counts against the address the same way."""
+    `device` is the browser's known-device cookie: when it names a device of this account, the
+    name's and the address's delays do not apply and a failure counts against the device alone.
+    Raises LoginThrottled while a scope refuses (the password is not even checked), and on the
+    failure that starts a delay; else AccountError(code="bad_login"). An unknown name is
+    refused exactly like a wrong password: same hashing time, same answer, same counting."""
     now = now or utcnow()
-    user = session.exec(select(User).where(User.name == normalize_name(name))).first()
-    until = _later(throttle.locked_until(address, now), _account_lock(user, now))
-    if until is not None:
-        raise LoginThrottled(until)
+    name = normalize_name(name)
+    user = session.exec(select(User).where(User.name == name)).first()
+    known = throttle.find_device(session, device, now=now)
+    if known is not None and (user is None or known.user_id != user.id):
+        known = None
+    scopes = ([throttle.device_scope(known)] if known is not None
+              else [throttle.name_scope(name), throttle.address_scope(address)])
+    _refuse_while_locked(session, scopes, now)
     if user is None:
         _verify_decoy(password)
     elif check_password(user, password):
-        user.failed_logins, user.locked_until = 0, None
-        session.add(user)
-        session.commit()
-        return user
-    throttle.record_failure(address, now)
-    if user is not None:
-        _count_failure(session, user, now)
-    until = _later(throttle.locked_until(address, now), _account_lock(user, now))
+        throttle.clear(session, scopes[:1])  # the name's or the device's; never the address's
+        if known is not None:
+            throttle.touch_device(session, known, now=now)
+            return SignedIn(user, device)
+        return SignedIn(user, throttle.remember_device(session, user, now=now))
+    throttle.record_failure(session, scopes, now=now)
+    _refuse_while_locked(session, scopes, now)
+    raise AccountError("wrong name or password", code="bad_login")
+
+
+def set_password(session: Session, user: User, password: str) -> int:
+    """Give the account a new password (`liuhen user password`, or change_password after its
+    check) and end all its sessions, in every process; commit. Returns how many ended.
+    Raises AccountError(code="short_password")."""
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_CHARS} characters",
+                           code="short_password")
+    user.password_hash = hash_password(password)
+    session.add(user)
+    return browser_sessions.end_sessions(session, user.id)  # one commit for both
+
+
+def change_password(session: Session, user: User, current: str, new: str, *,
+                    now: datetime | None = None) -> int:
+    """The account's own change: the current password first (wrong ones are slowed down like
+    sign-ins, per account), then set_password, which ends every session of the account (the
+    web app gives the browser that asked a new one). Returns how many sessions ended.
+
+    Raises AccountError(code="wrong_password"), LoginThrottled, or set_password's errors."""
+    now = now or utcnow()
+    scopes = [throttle.password_scope(user)]
+    _refuse_while_locked(session, scopes, now)
+    if not check_password(user, current):
+        throttle.record_failure(session, scopes, now=now)
+        _refuse_while_locked(session, scopes, now)
+        raise AccountError("the current password is wrong", code="wrong_password")
+    ended = set_password(session, user, new)
+    throttle.clear(session, scopes)
+    return ended
+
+
+def _refuse_while_locked(session: Session, scopes: list[str], now: datetime) -> None:
+    until = throttle.locked_until(session, scopes, now=now)
     if until is not None:
         raise LoginThrottled(until)
-    raise AccountError("wrong name or password", code="bad_login")
 
 
 def _verify_decoy(password: str) -> None:
@@ -286,24 +265,3 @@ def _verify_decoy(password: str) -> None:
         _hasher().verify(_decoy_hash(), password)
     except VerificationError:
         pass
-
-
-def _count_failure(session: Session, user: User, now: datetime) -> None:
-    # One atomic increment: parallel guesses must not overwrite each other's count.
-    session.exec(update(User).where(User.id == user.id)
-                    .values(failed_logins=User.failed_logins + 1))
-    session.refresh(user)
-    minutes = lock_minutes(user.failed_logins)
-    user.locked_until = now + timedelta(minutes=minutes) if minutes else None
-    session.add(user)
-    session.commit()
-
-
-def _account_lock(user: User | None, now: datetime) -> datetime | None:
-    if user is None or user.locked_until is None or user.locked_until <= now:
-        return None
-    return user.locked_until
-
-
-def _later(a: datetime | None, b: datetime | None) -> datetime | None:
-    return max((t for t in (a, b) if t is not None), default=None)

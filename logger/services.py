@@ -1,11 +1,13 @@
 """Open a data dir: find the passphrase, unlock the vault, open the database and blob store.
 
 Every entry point (CLI, web, worker, scheduler) goes through `Services.open`, so they all agree on
-where things live and how they are keyed.
+where things live and how they are keyed. Opening also removes what an interrupted bundle export
+left in the data dir (`storage.datadir.EXPORT_LEFTOVERS`), so a start after a crash leaves none.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -17,10 +19,12 @@ from logger.config import Config
 from logger.errors import LiuhenError
 from logger.secrets import first_line
 from storage.blobs.store import BlobStore
+from storage.datadir import remove_export_leftovers
 from storage.db import make_engine, migrate, session as new_session
 from storage.vault import KdfParams, Vault
 
 Prompt = Callable[[str], str]
+log = logging.getLogger(__name__)
 
 
 class PassphraseUnavailable(LiuhenError):
@@ -67,19 +71,22 @@ class Services:
         return cls._open_unlocked(config, vault)
 
     @classmethod
-    def open(cls, config: Config, passphrase: str) -> Services:
-        """Unlock an existing data dir and bring its database schema up to date.
+    def open(cls, config: Config, passphrase: str, *, tidy: bool = True) -> Services:
+        """Unlock an existing data dir and bring its database schema up to date; `tidy`: and
+        remove export leftovers (`liuhen verify` opens without, to report them).
 
         Raises VaultNotFound, WrongPassphrase, DatabaseKeyError."""
         vault = Vault.unlock(config.storage.vault_path, passphrase)
-        return cls._open_unlocked(config, vault)
+        return cls._open_unlocked(config, vault, tidy=tidy)
 
     @classmethod
-    def _open_unlocked(cls, config: Config, vault: Vault) -> Services:
+    def _open_unlocked(cls, config: Config, vault: Vault, *, tidy: bool = True) -> Services:
         engine = make_engine(config.storage.database_url,
                              sqlite_path=config.storage.database_path,
                              key=vault.subkey("database"))
         migrate(engine)
+        for path in remove_export_leftovers(config.storage.data_dir) if tidy else ():
+            log.warning("removed %s, left by an interrupted bundle export", path)
         blobs = BlobStore(config.storage.blob_dir, vault.subkey("blobs"))
         return cls(config=config, vault=vault, engine=engine, blobs=blobs)
 

@@ -29,7 +29,8 @@ FORBIDDEN = {
 # everything in it).
 CAPABILITIES = {
     "base": ("logger", "logger.errors", "logger.i18n", "logger.config", "logger.secrets",
-             "logger.services", "logger.accounts"),
+             "logger.services", "logger.accounts", "logger.browser_sessions",
+             "logger.signin_throttle"),
     "jobs": ("logger.jobs",),
     "record": ("logger.record", "logger.negotiations"),
     "promises": ("logger.promises",),

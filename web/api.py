@@ -5,7 +5,9 @@ Every request carries `Authorization: Bearer <token>` (tokens: Settings, or `liu
 NAME`); the cookie session and CSRF play no part. Every error is JSON, `{"error": <code>,
 "message": <sentence in the account's language>}`: 401 without a valid token, 404 for an id that
 is missing or another account's (the same answer), 400 for bad input, 409 for a duplicate (with
-`existing_id`), 413 for a file over the limit, 503 while the data dir is locked.
+`existing_id`), 413 for a file over the limit or a mailbox of more messages than one import
+may split (`too_many_messages`, with `messages` and `max_messages` in its result), 503 while the
+data dir is locked.
 
 Every time is ISO 8601, local in the negotiation's zone with its offset
 ("2026-11-20T21:47:00+08:00"); a time known only to the day is its date ("2024-12-12").
@@ -35,9 +37,11 @@ from logger.record.timeline_calls import CallLine
 from logger.tokens import verify_token
 from storage.models import Channel, Direction, Evidence, Negotiation
 from web.access import db, owned_evidence, owned_negotiation
+from web.downloads import attachment_disposition, download_name
 from web.search import result_url
 from web.state import app_state
-from web.streaming import UploadRefused, UploadResult, UploadStatus, ingest_multipart
+from web.streaming import (UploadRefused, UploadResult, UploadStatus, ingest_multipart,
+                           too_many_messages)
 from web.zone import zone_of
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -163,7 +167,7 @@ def upload(negotiation_id: int):
         results = ingest_multipart(
             request, target, g.user, session=db(), blobs=services.blobs,
             max_bytes=services.config.intake.max_file_bytes, tz=_user_zone(), csrf=False,
-            source="api")
+            source="api", max_messages=services.config.intake.max_messages_per_import)
     except UploadRefused as e:
         raise ApiError(400, "invalid", str(e)) from None
     if not results:
@@ -180,6 +184,8 @@ def _upload_json(result: UploadResult) -> dict:
             result.evidence, zone_of(db().get(Negotiation, result.evidence.negotiation_id)))
     if result.existing_id is not None:
         data["existing_id"] = result.existing_id
+    if result.max_messages is not None:
+        data.update(messages=result.messages, max_messages=result.max_messages)
     return data
 
 
@@ -187,10 +193,13 @@ def _upload_reply(items: list[dict], results: list[UploadResult]):
     """201 when all were stored; else the first problem decides (413, 400, then 409), and the
     reply still lists every file's result."""
     too_large = next((r for r in results if r.too_large), None)
+    too_many = next((r for r in results if r.max_messages is not None), None)
     refused = next((r for r in results if r.status == UploadStatus.refused), None)
     duplicate = next((r for r in results if r.status == UploadStatus.duplicate), None)
     if too_large is not None:
         raise ApiError(413, "too_large", too_large.message, results=items)
+    if too_many is not None:
+        raise ApiError(413, "too_many_messages", too_many_messages(too_many), results=items)
     if refused is not None:
         raise ApiError(400, "refused", refused.message, results=items)
     if duplicate is not None:
@@ -211,13 +220,15 @@ def evidence(evidence_id: int):
 
 @bp.get("/evidence/<int:evidence_id>/original")
 def original(evidence_id: int) -> Response:
-    """The original bytes, decrypted as they are sent; always a download, never rendered."""
+    """The original bytes, decrypted as they are sent; always a download, never rendered, under
+    the page's safe name (`web.downloads`)."""
     item = owned_evidence(evidence_id)
     reader = app_state().services.blobs.open(item.blob_id)
     reply = send_file(reader, mimetype="application/octet-stream", as_attachment=True,
-                      download_name=item.original_filename, conditional=False, etag=False,
+                      download_name=download_name(item), conditional=False, etag=False,
                       max_age=None)
     reply.content_length = item.size
+    reply.headers["Content-Disposition"] = attachment_disposition(item)
     reply.headers["X-Content-Type-Options"] = "nosniff"
     return reply
 

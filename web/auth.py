@@ -1,34 +1,31 @@
 """Sign-in, sign-out, the first-run page (creates the vault and the owner account) and the
-unlock page (opens an existing vault). Also who is signed in: the session holds the account's
-id and the time of its last request, and is cleared after `server.idle_timeout_minutes`."""
+unlock page (opens an existing vault). Also who is signed in: the server-side session the
+cookie names (web.sessions), ended after `server.idle_timeout_minutes` without a request or
+`logger.browser_sessions.MAX_AGE` after signing in, with a message for the sign-in page."""
 
 from __future__ import annotations
 
 import math
-import time
-from datetime import datetime
-from urllib.parse import urlsplit
+from datetime import datetime, timedelta
 
-from flask import (Blueprint, current_app, flash, g, redirect, render_template, request,
-                   session, url_for)
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_time, gettext as _, lazy_gettext, ngettext
 
-from logger import accounts
-from logger.accounts import AccountError, AddressThrottle, LoginThrottled
+from logger import accounts, signin_throttle
+from logger.accounts import AccountError, LoginThrottled
+from logger.browser_sessions import MAX_AGE
 from storage.db import DatabaseKeyError
 from storage.models import User
-from storage.models.types import utcnow
 from storage.vault import VaultCorrupt, VaultError, VaultExists, WrongPassphrase
+from web import sessions
 from web.access import db
+from web.redirects import local_path
 from web.sessions import remember_language
 from web.state import app_state
 
 bp = Blueprint("auth", __name__)
 
-THROTTLE = "liuhen.login_throttle"
 MIN_PASSPHRASE_CHARS = 12
-# The session's last-request time is rewritten at most this often (each write is a new cookie).
-TOUCH_EVERY_S = 60
 
 ACCOUNT_MESSAGES = {
     "bad_name": lazy_gettext("A name needs 1 to %(limit)d printable characters.",
@@ -42,12 +39,8 @@ ACCOUNT_MESSAGES = {
     "bad_timezone": lazy_gettext("That is not a time zone name. Choose one from the list, for "
                                  "example Asia/Shanghai."),
     "bad_login": lazy_gettext("Wrong name or password."),
+    "wrong_password": lazy_gettext("The current password is wrong."),
 }
-
-
-@bp.record_once
-def _add_throttle(state) -> None:
-    state.app.extensions[THROTTLE] = AddressThrottle()
 
 
 def account_message(error: AccountError) -> str:
@@ -58,50 +51,46 @@ def account_message(error: AccountError) -> str:
 
 
 def throttled_message(until: datetime) -> str:
-    minutes = max(1, math.ceil((until - utcnow()).total_seconds() / 60))
+    seconds = max(1, math.ceil((until - sessions.now()).total_seconds()))
+    if seconds < 60:
+        return ngettext("Too many failed sign-ins. Try again in %(num)d second.",
+                        "Too many failed sign-ins. Try again in %(num)d seconds.", seconds)
+    minutes = math.ceil(seconds / 60)
     return ngettext("Too many failed sign-ins. Try again after %(time)s (in %(num)d minute).",
                     "Too many failed sign-ins. Try again after %(time)s (in %(num)d minutes).",
                     minutes, time=format_time(until, "short"))
 
 
 def signed_in_user() -> User | None:
-    """The account of this browser session, if it signed in and has not been idle too long.
-    An idle session is cleared, with a message for the sign-in page."""
-    user_id = session.get("user_id")
-    if user_id is None:
-        return None
-    now = time.time()
+    """The account of this browser's session, if it is live. A session that ended by itself
+    (idle, or too old) says so on the sign-in page."""
     idle_minutes = app_state().config.server.idle_timeout_minutes
-    if now - session.get("last_seen", 0) > idle_minutes * 60:
-        session.clear()
+    resumed = sessions.resume(timedelta(minutes=idle_minutes))
+    if resumed.ended == "idle":
         flash(ngettext("You were signed out after %(num)d minute without activity. Sign in "
                        "again to go on.",
                        "You were signed out after %(num)d minutes without activity. Sign in "
                        "again to go on.", idle_minutes), "info")
-        return None
-    if now - session["last_seen"] >= TOUCH_EVERY_S:
-        session["last_seen"] = now
-    user = db().get(User, user_id)
-    if user is None:
-        session.clear()
-    return user
+    elif resumed.ended == "expired":
+        hours = round(MAX_AGE / timedelta(hours=1))
+        flash(ngettext("You were signed out %(num)d hour after signing in. Sign in again to "
+                       "go on.",
+                       "You were signed out %(num)d hours after signing in. Sign in again to "
+                       "go on.", hours), "info")
+    return resumed.user
 
 
 def _start_session(user: User) -> None:
-    """A fresh session (never one a visitor held before signing in: no fixation)."""
-    session.clear()
-    session["user_id"] = user.id
-    session["last_seen"] = time.time()
+    """A new server-side session for this browser (never one a visitor held before signing
+    in: no fixation)."""
+    sessions.begin(user)
     g.user = user
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site (never //host, a scheme or a backslash): no open redirect."""
-    if target and target.startswith("/") and "\\" not in target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("negotiations.overview")
+    """Only a path on this site, however a browser reads it (`web.redirects.local_path`); else
+    the overview: no open redirect."""
+    return local_path(target) or url_for("negotiations.overview")
 
 
 def _after_sign_in(user: User):
@@ -130,7 +119,11 @@ def setup():
             _start_session(user)
             flash(_("Welcome, %(name)s. Start by adding the debt you are negotiating.",
                     name=user.name), "success")
-            return redirect(url_for("negotiations.create"))
+            response = redirect(url_for("negotiations.create"))
+            # The browser that created the account is the owner's first known device.
+            sessions.remember_device(response, signin_throttle.remember_device(
+                db(), user, now=sessions.now()))
+            return response
     return render_template("auth/setup.html", needs_vault=state.services is None, error=error,
                            min_passphrase=MIN_PASSPHRASE_CHARS,
                            min_password=accounts.MIN_PASSWORD_CHARS), 200 if error is None else 400
@@ -196,22 +189,24 @@ def login():
     error, status = None, 200
     if request.method == "POST":
         try:
-            user = accounts.authenticate(
+            signed_in = accounts.authenticate(
                 db(), request.form.get("name", ""), request.form.get("password", ""),
-                address=request.remote_addr or "unknown",
-                throttle=current_app.extensions[THROTTLE])
+                address=request.remote_addr or "unknown", device=sessions.device_token(),
+                now=sessions.now())
         except AccountError as e:
             error = account_message(e)
             status = 429 if isinstance(e, LoginThrottled) else 401
         else:
-            _start_session(user)
-            return _after_sign_in(user)
+            _start_session(signed_in.user)
+            response = _after_sign_in(signed_in.user)
+            sessions.remember_device(response, signed_in.device)
+            return response
     return render_template("auth/login.html", error=error,
                            name=request.form.get("name", "")), status
 
 
 @bp.post("/logout")
 def logout():
-    session.clear()
+    sessions.end()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))

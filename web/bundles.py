@@ -1,21 +1,20 @@
 """The evidence bundle page of one negotiation: choose the items (all, a date range, channels,
 or by hand), group them and write what each group proves (prefilled by `logger.bundles.items`),
-choose the purpose and language, edit the complaint letter, and download the ZIP, which
-`logger.bundles` writes to a temporary file that is gone once it has been sent. The page also
-shows the signing key's fingerprint, for whoever checks the bundles."""
+choose the purpose and language, edit the complaint letter, and download the ZIP. The bundle is
+built whole before the download starts (so a BundleError shows the page again, with what to
+change), into an encrypted scratch file in the data dir under a key held only in memory
+(`logger.bundles.build.spool_bundle`), which is decrypted while it is sent and is gone then, or
+with the process. The page also shows the signing key's fingerprint, for whoever checks the
+bundles."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from datetime import date, datetime
-from pathlib import Path
 
-from flask import Blueprint, Response, render_template, request, send_file
+from flask import Blueprint, Response, render_template, request
 from flask_babel import get_locale, lazy_gettext as _l
 
-from logger.bundles.build import BundleRequest, build_bundle
+from logger.bundles.build import BundleRequest, spool_bundle
 from logger.bundles.items import (BundleError, BundleGroup, BundlePurpose, channel_choices,
                                  prefilled_purposes, select_items, suggest_groups)
 from logger.bundles.letter import draft_letter
@@ -24,6 +23,7 @@ from logger.errors import NotFound
 from logger.record.evidence import list_evidence
 from storage.models import Evidence, EvidenceKind, Negotiation
 from web.access import current_user, db, owned_negotiation
+from web.i18n import refusal_text
 from web.state import app_state
 from web.zone import user_zone, zone_of
 
@@ -67,7 +67,7 @@ def export(negotiation_id: int):
         groups = _posted_groups(negotiation, choice)
         return _download(negotiation, choice, groups)
     except (BundleError, NotFound) as e:
-        return _page(negotiation, choice, error=str(e)), 400
+        return _page(negotiation, choice, error=refusal_text(e)), 400
 
 
 class _Choice:
@@ -149,26 +149,33 @@ def _posted_groups(negotiation: Negotiation, choice: _Choice) -> list[BundleGrou
 def _download(negotiation: Negotiation, choice: _Choice, groups: list[BundleGroup]
               ) -> Response:
     services = app_state().services
-    work = Path(tempfile.mkdtemp(prefix="bundle-", dir=services.config.storage.data_dir))
-    try:
-        stamp = datetime.now(user_zone()).strftime("%Y%m%d-%H%M")
-        name = f"liuhen-{negotiation.id}-{choice.purpose}-{stamp}.zip"
-        request_ = BundleRequest(negotiation=negotiation, purpose=choice.purpose,
-                                 language=choice.language, groups=groups, party=choice.party,
-                                 letter=choice.letter, timestamp=choice.timestamp,
-                                 tz=zone_of(negotiation))
-        build_bundle(session=db(), services=services, request=request_, out=work / name,
-                     actor=current_user())
-        # Open, then remove: the open file is all that is left, and it goes when sent.
-        stream = open(work / name, "rb")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    size = os.fstat(stream.fileno()).st_size
-    response = send_file(stream, mimetype="application/zip", as_attachment=True,
-                         download_name=name, max_age=0)
-    response.content_length = size
+    stamp = datetime.now(user_zone()).strftime("%Y%m%d-%H%M")
+    name = f"liuhen-{negotiation.id}-{choice.purpose}-{stamp}.zip"
+    request_ = BundleRequest(negotiation=negotiation, purpose=choice.purpose,
+                             language=choice.language, groups=groups, party=choice.party,
+                             letter=choice.letter, timestamp=choice.timestamp,
+                             tz=zone_of(negotiation))
+    result, spool = spool_bundle(session=db(), services=services, request=request_, name=name,
+                                 actor=current_user())
+    response = Response(_Sent(spool), mimetype="application/zip", direct_passthrough=True)
+    response.headers.set("Content-Disposition", "attachment", filename=name)
+    response.content_length = result.bytes
+    response.cache_control.no_store = True
     return response
 
+
+class _Sent:
+    """The response body: the spool's plaintext, chunk by chunk; closing it (the server does,
+    sent or not) drops the spool."""
+
+    def __init__(self, spool):
+        self._spool = spool
+
+    def __iter__(self):
+        return self._spool.chunks()
+
+    def close(self) -> None:
+        self._spool.close()
 
 
 @bp.app_template_global()

@@ -8,6 +8,12 @@ Besides the web app, serve starts the background services other packages offer t
 `liuhen.background` entry-point group (`transcription` offers the job worker as `worker`), so this
 package never imports them. Each entry is `start(services, stop: threading.Event) -> Thread`;
 they start as soon as the data dir is open, which for a locked start is when the page unlocks it.
+
+The server is sized by `[server]` (`make_server`): `threads` requests at once; connections beyond
+them wait, first among the `queue_size` taken and waiting for a thread, then in the kernel's
+listen `backlog`. The backlog must hold a burst: cheroot's default of 5 made 24 of 50 parallel
+uploads fail with "connection reset" after about a second (Linux drops a connection that sent
+its body while the full accept queue left it half-open, and resets it when it retries).
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ from flask import Flask
 
 from logger.cli.main import Context
 from logger.config import Config
+from logger.config.sections import ServerConfig
 from logger.services import Services, read_passphrase
+from storage.datadir import remove_export_leftovers
 from storage.vault import Vault
 from web.app import create_app
 from web.state import EXTENSION, ON_UNLOCK
@@ -32,8 +40,6 @@ from web.state import EXTENSION, ON_UNLOCK
 BACKGROUND_GROUP = "liuhen.background"
 # Seconds serve waits at exit for background threads to give their work back.
 STOP_GRACE_S = 10.0
-# Requests served at once.
-SERVER_THREADS = 8
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -58,17 +64,16 @@ def serve(obj: Context, host: str | None, port: int | None, no_worker: bool,
     skip = {"worker"} if no_worker or not config.worker.embedded else set()
     if no_scheduler:
         skip.add("scheduler")
+    if config.storage.data_dir.is_dir():
+        # Even a locked start: what an interrupted export left needs no key to be removed.
+        for path in remove_export_leftovers(config.storage.data_dir):
+            click.echo(f"Removed {path}, left by an interrupted bundle export.", err=True)
     stop = threading.Event()
     app, threads = build_app(obj, stop, skip=skip)
     host, port = host or config.server.host, port or config.server.port
     locked = "" if app.extensions[EXTENSION].services else " (locked: open it in the browser)"
     click.echo(f"Liuhen is serving {config.storage.data_dir} on http://{host}:{port}/{locked}")
-    # cheroot hands the app the socket as wsgi.input, so an upload streams into the encrypted
-    # store; waitress would first spool every body over 512 KiB to a plaintext temporary file
-    # (and refuse bodies over 1 GiB). No body limit here: intake.max_file_mb is enforced while
-    # streaming.
-    server = WSGIServer((host, port), app, numthreads=SERVER_THREADS, server_name="Liuhen")
-    server.max_request_body_size = 0
+    server = make_server(app, config.server, host, port)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.start()
@@ -81,6 +86,21 @@ def serve(obj: Context, host: str | None, port: int | None, no_worker: bool,
         for thread in list(threads):
             thread.join(STOP_GRACE_S)
         app.extensions[EXTENSION].close()
+
+
+def make_server(app: Flask, settings: ServerConfig, host: str, port: int) -> WSGIServer:
+    """The cheroot server for `app` on host:port, sized by `settings` (see the module
+    docstring); `start()` binds and serves."""
+    # cheroot hands the app the socket as wsgi.input, so an upload streams into the encrypted
+    # store; waitress would first spool every body over 512 KiB to a plaintext temporary file
+    # (and refuse bodies over 1 GiB). No body limit here: intake.max_file_mb is enforced while
+    # streaming.
+    server = WSGIServer((host, port), app, numthreads=settings.threads, server_name="Liuhen",
+                        request_queue_size=settings.backlog,
+                        accepted_queue_size=settings.queue_size,
+                        accepted_queue_timeout=settings.queue_timeout_seconds)
+    server.max_request_body_size = 0
+    return server
 
 
 def build_app(obj: Context, stop: threading.Event, *, skip: Collection[str] = ()

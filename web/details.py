@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+
 from logger.record.evidence import EDITABLE_FIELDS
 from logger.record.when import on_day
 from storage.models import Channel, Direction, TimeSource
@@ -26,7 +28,8 @@ _DATE_ONLY = re.compile(r"\d{4}-\d\d-\d\d")
 
 
 class DetailsError(ValueError):
-    """A field's value cannot be read; `field` names it (the UI shows a translated message)."""
+    """A field's value cannot be read; `field` names it. The message is in the reader's
+    language (the upload's refusal and the API show it; the details form names the field)."""
 
     def __init__(self, field: str, message: str):
         super().__init__(f"{field}: {message}")
@@ -54,7 +57,8 @@ def _day(raw: str, tz: ZoneInfo) -> datetime:
     try:
         day = date.fromisoformat(raw)
     except ValueError:
-        raise DetailsError("occurred_at", f"{raw!r} is not a date like 2024-12-03") from None
+        raise DetailsError("occurred_at", _("%(value)s is not a date like 2024-12-03",
+                                            value=repr(raw))) from None
     return on_day(day, tz, TimeSource.person).at
 
 
@@ -83,7 +87,7 @@ def _read(name: str, raw: str, tz: ZoneInfo):
         return _choice(name, raw, Direction) if raw else Direction.unknown
     limit = MAX_TEXT_CHARS[name]
     if len(raw) > limit:
-        raise DetailsError(name, f"at most {limit} characters")
+        raise DetailsError(name, _("at most %(limit)d characters", limit=limit))
     return raw or None
 
 
@@ -93,8 +97,8 @@ def _moment(raw: str, tz: ZoneInfo) -> datetime | None:
     try:
         moment = datetime.fromisoformat(raw.replace(" ", "T", 1))
     except ValueError:
-        raise DetailsError("occurred_at", f"{raw!r} is not a date and time like "
-                                          "2024-12-03T15:30") from None
+        raise DetailsError("occurred_at", _("%(value)s is not a date and time like "
+                                            "2024-12-03T15:30", value=repr(raw))) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
@@ -103,4 +107,5 @@ def _choice(name: str, raw: str, enum):
         return enum(raw)
     except ValueError:
         choices = ", ".join(e.value for e in enum)
-        raise DetailsError(name, f"{raw!r} is not one of {choices}") from None
+        raise DetailsError(name, _("%(value)s is not one of %(choices)s", value=repr(raw),
+                                   choices=choices)) from None

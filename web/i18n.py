@@ -22,6 +22,7 @@ from babel.messages.mofile import write_mo
 from flask import Flask, g, request
 from flask_babel import Babel, get_locale
 
+from logger.errors import LiuhenError
 from logger.i18n import CATALOGUES, DEFAULT_LANGUAGE, LANGUAGES, merged_catalogues
 from web.state import app_state
 
@@ -48,6 +49,19 @@ def select_locale() -> str:
     if cookie in LANGUAGES:
         return cookie
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def reader_language() -> str:
+    """The language this request's pages are written in ("zh" or "en")."""
+    locale = get_locale()
+    language = locale.language if locale is not None else None
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def refusal_text(error: LiuhenError) -> str:
+    """A domain error's message in the reader's language (English where the domain wrote it
+    as a plain string): never `str(error)` on a page."""
+    return error.in_language(reader_language())
 
 
 def select_timezone() -> str:

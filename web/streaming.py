@@ -26,7 +26,9 @@ and by the JSON API):
   stored. The view must be exempt from Flask-WTF's automatic check (`exempt_from_form_csrf`),
   which would read `request.form`. The API passes `csrf=False` (bearer tokens).
 - A file over `intake.max_file_mb` is refused as soon as the limit is passed; its remaining bytes
-  are read and dropped so the reply can still be sent, and nothing of it is stored.
+  are read and dropped so the reply can still be sent, and nothing of it is stored. A mailbox of
+  more than `max_messages` messages (`intake.max_messages_per_import`) is refused whole, with its
+  count and the limit in the result.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Request, g
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, ValidationError, validate_csrf
 from sqlmodel import Session
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -45,12 +48,15 @@ from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import (Data, Epilogue, Field, File, MultipartDecoder, NeedData,
                                        State)
 
-from logger.errors import DuplicateEvidence, FileTooLarge, IntakeError, LiuhenError
+from logger.config.sections import IntakeConfig
+from logger.errors import (DuplicateEvidence, FileTooLarge, IntakeError, LiuhenError,
+                           TooManyMessages)
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from logger.record.evidence import edit_evidence
 from storage.blobs.store import BlobStore
 from storage.models import Evidence, EvidenceKind, Negotiation, User
 from web.details import DetailsError, read_details
+from web.i18n import refusal_text
 
 READ_SIZE = 256 * 1024
 # A text field is a few words; anything bigger is not a form this app sent.
@@ -79,6 +85,17 @@ class UploadResult:
     existing_id: int | None = None  # the item it duplicates (duplicate)
     too_large: bool = False  # refused for exceeding intake.max_file_mb
     max_mb: int | None = None
+    # refused: a mailbox of `messages` messages, over intake.max_messages_per_import
+    messages: int | None = None
+    max_messages: int | None = None
+
+
+def too_many_messages(result: UploadResult) -> str:
+    """What the page and the API say about a mailbox refused for its number of messages."""
+    return _("Refused: this mailbox holds %(count)s messages, more than the %(limit)s one import "
+             "may split into items (setting intake.max_messages_per_import). Split it into "
+             "smaller mailboxes or raise the setting, then upload it again. Nothing was stored.",
+             count=f"{result.messages:,}", limit=f"{result.max_messages:,}")
 
 
 def exempt_from_form_csrf(bp: Blueprint, view: Callable) -> None:
@@ -90,7 +107,9 @@ def exempt_from_form_csrf(bp: Blueprint, view: Callable) -> None:
 
 def ingest_multipart(request: Request, negotiation: Negotiation, actor: User | None, *,
                      session: Session, blobs: BlobStore, max_bytes: int, tz: ZoneInfo,
-                     csrf: bool = True, source: str = "web") -> list[UploadResult]:
+                     csrf: bool = True, source: str = "web",
+                     max_messages: int = IntakeConfig.max_messages_per_import
+                     ) -> list[UploadResult]:
     """Store every file of a multipart request as evidence of `negotiation` (see the module
     docstring for the contract). Raises UploadRefused, CSRFError."""
     boundary = _boundary(request)
@@ -109,7 +128,8 @@ def ingest_multipart(request: Request, negotiation: Negotiation, actor: User | N
             results.append(_ingest_one(
                 IncomingFile(stream, event.filename or "", _declared_type(event), source),
                 session=session, blobs=blobs, negotiation=negotiation, actor=actor,
-                max_bytes=max_bytes, tz=tz, details=details, staff_number=staff_number))
+                max_bytes=max_bytes, tz=tz, details=details, staff_number=staff_number,
+                max_messages=max_messages))
             stream.drain()
         elif isinstance(event, Field):
             value = parts.field_value()
@@ -134,8 +154,9 @@ def _apply_late_fields(late: dict[str, str], results: list[UploadResult], *, ses
     try:
         changes = read_details(late, tz)
     except DetailsError as e:
-        raise UploadRefused(f"a field sent after the files is wrong ({e}); the files were stored "
-                            "without it: correct them on their pages") from None
+        raise UploadRefused(_("a field sent after the files is wrong (%(problem)s); the files "
+                              "were stored without it: correct them on their pages",
+                              problem=str(e))) from None
     fixed = sorted(set(late) & {"kind", "subject"})
     for result in results:
         if result.status != UploadStatus.stored or result.evidence is None:
@@ -149,18 +170,24 @@ def _apply_late_fields(late: dict[str, str], results: list[UploadResult], *, ses
 
 def _ingest_one(source: IncomingFile, *, session: Session, blobs: BlobStore,
                 negotiation: Negotiation, actor: User | None, max_bytes: int, tz: ZoneInfo,
-                details: EvidenceDetails, staff_number: str | None) -> UploadResult:
+                details: EvidenceDetails, staff_number: str | None,
+                max_messages: int) -> UploadResult:
     name = source.filename or "unnamed"
     try:
         evidence = ingest(session=session, blobs=blobs, source=source, negotiation=negotiation,
-                          actor=actor, max_bytes=max_bytes, tz=tz, details=details)
+                          actor=actor, max_bytes=max_bytes, tz=tz, details=details,
+                          max_messages=max_messages)
     except DuplicateEvidence as e:
-        return UploadResult(name, UploadStatus.duplicate, str(e), existing_id=e.existing_id)
+        return UploadResult(name, UploadStatus.duplicate, refusal_text(e),
+                            existing_id=e.existing_id)
     except FileTooLarge as e:
-        return UploadResult(name, UploadStatus.refused, str(e), too_large=True,
+        return UploadResult(name, UploadStatus.refused, refusal_text(e), too_large=True,
                             max_mb=max_bytes // (1024 * 1024))
+    except TooManyMessages as e:
+        return UploadResult(name, UploadStatus.refused, refusal_text(e), messages=e.count,
+                            max_messages=e.limit)
     except IntakeError as e:
-        return UploadResult(name, UploadStatus.refused, str(e))
+        return UploadResult(name, UploadStatus.refused, refusal_text(e))
     if staff_number:
         edit_evidence(session, evidence, actor=actor, changes={"staff_number": staff_number})
     return UploadResult(evidence.original_filename, UploadStatus.stored,
@@ -173,8 +200,9 @@ def _details(fields: dict[str, str], tz: ZoneInfo,
         values = read_details(fields, tz)
         kind = EvidenceKind(fields["kind"]) if fields.get("kind") else None
     except (DetailsError, ValueError) as e:
-        raise UploadRefused(f"a field sent before “{filename}” is wrong ({e}); that file and "
-                            "the ones after it were not stored") from None
+        raise UploadRefused(_("a field sent before “%(name)s” is wrong (%(problem)s); that "
+                              "file and the ones after it were not stored", name=filename,
+                              problem=str(e))) from None
     staff_number = values.pop("staff_number", None)
     subject = " ".join(fields.get("subject", "").split()) or None
     return EvidenceDetails(kind=kind, subject=subject, **values), staff_number
@@ -184,7 +212,7 @@ def _boundary(request: Request) -> bytes:
     mimetype, options = parse_options_header(request.headers.get("Content-Type", ""))
     boundary = options.get("boundary", "")
     if mimetype != "multipart/form-data" or not boundary:
-        raise UploadRefused("an upload must be sent as multipart/form-data")
+        raise UploadRefused(_("an upload must be sent as multipart/form-data"))
     return boundary.encode("latin-1")
 
 
@@ -225,7 +253,8 @@ class _Parts:
             try:
                 event = self._decoder.next_event()
             except (ValueError, RequestEntityTooLarge) as e:
-                raise UploadRefused(f"the upload's multipart framing is broken ({e})") from None
+                raise UploadRefused(_("the upload's multipart framing is broken (%(problem)s)",
+                                      problem=str(e))) from None
             if not isinstance(event, NeedData):
                 return event
             chunk = self._body.read(READ_SIZE)
@@ -233,9 +262,9 @@ class _Parts:
                 self._decoder.receive_data(chunk or None)
             except RequestEntityTooLarge:
                 if self._decoder.state == State.PREAMBLE:
-                    raise UploadRefused("the body does not contain the multipart boundary its "
-                                        "Content-Type names") from None
-                raise UploadRefused("a form field of the upload is too large") from None
+                    raise UploadRefused(_("the body does not contain the multipart boundary "
+                                          "its Content-Type names")) from None
+                raise UploadRefused(_("a form field of the upload is too large")) from None
 
     def events(self) -> Iterator[Field | File]:
         """The parts' headers, in order; each part's data must be consumed before the next."""
@@ -249,7 +278,8 @@ class _Parts:
     def data(self) -> Data:
         event = self.next_event()
         if not isinstance(event, Data):
-            raise UploadRefused("the upload's multipart framing is broken (a part has no body)")
+            raise UploadRefused(_("the upload's multipart framing is broken (a part has no "
+                                  "body)"))
         return event
 
     def field_value(self) -> str:
@@ -258,7 +288,7 @@ class _Parts:
             event = self.data()
             size += len(event.data)
             if size > MAX_FIELD_BYTES:
-                raise UploadRefused("a form field of the upload is too large")
+                raise UploadRefused(_("a form field of the upload is too large"))
             chunks.append(event.data)
             if not event.more_data:
                 return b"".join(chunks).decode("utf-8", "replace")

@@ -10,30 +10,36 @@
     manifest.json            every file's SHA-256 and size; each item's SHA-256 at intake,
                              intake time and custody events; creation time, app version,
                              custody chain head, signing key
-    manifest.sig             Ed25519 signature of manifest.json (logger.bundles.signing)
-    manifest.tsr             RFC 3161 time-stamp of manifest.json (when `bundles.tsa_url` is set)
+    manifest.sig             Ed25519 signature of manifest.json, key, SHA-256 (bundles.signing)
+    manifest.tsr             RFC 3161 time-stamp of manifest.sig, so of who signed what, when
+                             `bundles.tsa_url` is set (before manifest.json said `covers`: of it)
 
 The ZIP is written as a stream (originals are decrypted block by block straight into it, in a
-few MiB whatever their size) to a temporary name beside the target, fsynced and renamed only
-when complete; then the export is recorded in the custody log. A failure leaves no file that
-looks like a bundle and no custody event.
+few MiB whatever their size; the PDFs are made in memory), and no part of a bundle is ever on
+disk under a name before it is complete (`storage.scratch`):
+- `build_bundle(out=...)` (the CLI) writes into a nameless file beside the target (Linux
+  O_TMPFILE) and links it in as `out` once complete, so a killed export leaves nothing. Where
+  that is not available it writes an EncryptedSpool in the data dir (ciphertext under a key held
+  only in memory) and copies it out to a temporary name beside the target, renamed when done.
+- `spool_bundle` (the web page) writes an EncryptedSpool in the data dir, which the caller
+  decrypts while sending it and then closes.
+The export is recorded in the custody log only once the bundle is complete. A failure leaves
+no file and no custody event.
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import hashlib
 import importlib.metadata
 import importlib.resources
+import io
 import json
 import os
-import secrets
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -50,16 +56,15 @@ from logger.bundles.signing import SigningKey, signing_key
 from logger.bundles.texts import TextFile, text_files
 from logger.bundles.timestamp import request_timestamp
 from logger.conduct.report import negotiation_zone
-from logger.i18n import NC_, translate
+from logger.i18n import NC_, Text, translate
 from logger.record import custody
 from logger.record.moments import machine_time
 from logger.services import Services
-from storage.fsutil import fsync_dir
+from storage.scratch import EncryptedSpool, nameless_file, publish
 from storage.models import CustodyAction, CustodyEvent, Negotiation, User
 
 FORMAT_NAME = "liuhen-bundle"
 FORMAT_VERSION = 1
-READ_SIZE = 1 << 20
 
 
 @dataclass
@@ -119,16 +124,6 @@ class _Zip:
         """manifest.json and what covers it: not listed in the manifest itself."""
         self.zip.writestr(self._info(path, compress=True), data)
 
-    def add_file(self, path: str, source: Path, **meta) -> None:
-        sha, size = hashlib.sha256(), 0
-        with open(source, "rb") as f, self.zip.open(self._info(path, True), "w",
-                                                    force_zip64=True) as out:
-            while block := f.read(READ_SIZE):
-                sha.update(block)
-                out.write(block)
-                size += len(block)
-        self._record(path, sha.hexdigest(), size, meta)
-
     def add_original(self, exhibit: Exhibit, services: Services) -> None:
         """Decrypt the original into the ZIP, stored as is; its hash must be the intake's."""
         item = exhibit.evidence
@@ -136,8 +131,9 @@ class _Zip:
                            force_zip64=item.size >= 1 << 30) as out:
             stored = services.blobs.copy_to(item.blob_id, out)
         if stored.sha256 != item.sha256 or stored.size != item.size:
-            raise BundleError(f"evidence #{item.id} no longer has the SHA-256 recorded at intake; "
-                              "nothing was exported. Run `liuhen verify` to see what happened")
+            raise BundleError(Text("Evidence #%(id)d no longer has the SHA-256 recorded at "
+                                   "intake, so nothing was exported. Run `liuhen verify` to see "
+                                   "what happened.", id=item.id))
         self._record(exhibit.original_path, stored.sha256, stored.size,
                      {"role": "original", "exhibit": exhibit.number, "evidence_id": item.id})
 
@@ -145,10 +141,58 @@ class _Zip:
         self.files.append({"path": path, "sha256": sha256, "size": size, **meta})
 
 
+@dataclass
+class _Plan:
+    """What is settled before the first byte is written."""
+
+    request: BundleRequest
+    tz: ZoneInfo
+    exhibits: list[Exhibit]
+    key: SigningKey
+    created: datetime
+    head: CustodyEvent | None
+
+
 def build_bundle(*, session: Session, services: Services, request: BundleRequest, out: Path,
                  actor: User | None) -> BundleResult:
     """Write the bundle to `out` (replacing a file there only on success) and record the export
     in the custody log. Raises BundleError (and its TimestampError) saying what to change."""
+    plan = _plan(session, services, request)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd = nameless_file(out.parent)
+    if fd is not None:
+        with open(fd, "w+b") as f:
+            written = _write_zip(f, session, services, plan)
+            f.flush()
+            size = os.fstat(f.fileno()).st_size
+            publish(f.fileno(), out)
+    else:
+        with EncryptedSpool(services.config.storage.data_dir) as spool:
+            written = _write_zip(spool, session, services, plan)
+            spool.finish()
+            spool.publish(out)
+            size = spool.size
+    return _finish(session, plan, written, out, size, actor)
+
+
+def spool_bundle(*, session: Session, services: Services, request: BundleRequest, name: str,
+                 actor: User | None) -> tuple[BundleResult, EncryptedSpool]:
+    """Build the bundle into an EncryptedSpool in the data dir and record the export as `name`;
+    the caller sends `spool.chunks()` and closes the spool. Raises BundleError like
+    build_bundle, leaving nothing."""
+    plan = _plan(session, services, request)
+    spool = EncryptedSpool(services.config.storage.data_dir)
+    try:
+        written = _write_zip(spool, session, services, plan)
+        spool.finish()
+        return _finish(session, plan, written, Path(name), spool.size, actor), spool
+    except BaseException:
+        spool.close()
+        raise
+
+
+def _plan(session: Session, services: Services, request: BundleRequest) -> _Plan:
     if request.language not in ("zh", "en"):
         raise BundleError(f"the bundle language must be zh or en, not {request.language!r}")
     tz = request.tz or negotiation_zone(session, request.negotiation,
@@ -157,37 +201,41 @@ def build_bundle(*, session: Session, services: Services, request: BundleRequest
                              language=request.language, tz=tz)
     attach_calls(session, exhibits, language=request.language, tz=tz)
     key = signing_key(services.vault, services.config.storage.data_dir)
-    created = datetime.now(UTC)
     head = session.exec(select(CustodyEvent).order_by(CustodyEvent.seq.desc()).limit(1)).first()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{secrets.token_hex(6)}.part")
-    try:
-        with open(tmp, "wb") as f, tempfile.TemporaryDirectory(
-                dir=out.parent, prefix=".liuhen-bundle-") as work:
-            with zipfile.ZipFile(f, "w", allowZip64=True) as archive:
-                bundle = _Zip(archive, created.astimezone(tz).timetuple())
-                _write_contents(bundle, session, services, request, exhibits, Path(work), tz,
-                                created)
-                manifest = _manifest(session, request, exhibits, bundle.files, key, head,
-                                     created, tz)
-                manifest_sha = _write_signed_manifest(bundle, manifest, key, request, services)
-            f.flush()
-            os.fsync(f.fileno())
-        size = tmp.stat().st_size
-        os.replace(tmp, out)
-        fsync_dir(out.parent)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    event = _record_export(session, request, exhibits, out, manifest_sha, key, head, actor)
-    return BundleResult(out, manifest_sha, len(bundle.files), size, len(exhibits),
-                        key.fingerprint, bool(manifest["timestamp"]["authority"]), event.seq)
+    return _Plan(request, tz, exhibits, key, datetime.now(UTC), head)
+
+
+@dataclass(frozen=True)
+class _Written:
+    files: int
+    manifest: dict
+    manifest_sha: str
+
+
+def _write_zip(sink: BinaryIO, session: Session, services: Services, plan: _Plan) -> _Written:
+    """The whole ZIP into `sink` (a file, or a stream without seek: then with data
+    descriptors)."""
+    request, tz, exhibits = plan.request, plan.tz, plan.exhibits
+    with zipfile.ZipFile(sink, "w", allowZip64=True) as archive:
+        bundle = _Zip(archive, plan.created.astimezone(tz).timetuple())
+        _write_contents(bundle, session, services, request, exhibits, tz, plan.created)
+        manifest = _manifest(session, request, exhibits, bundle.files, plan.key, plan.head,
+                             plan.created, tz)
+        manifest_sha = _write_signed_manifest(bundle, manifest, plan.key, request, services)
+    return _Written(len(bundle.files), manifest, manifest_sha)
+
+
+def _finish(session: Session, plan: _Plan, written: _Written, out: Path, size: int,
+            actor: User | None) -> BundleResult:
+    event = _record_export(session, plan.request, plan.exhibits, out, written.manifest_sha,
+                           plan.key, plan.head, actor)
+    return BundleResult(out, written.manifest_sha, written.files, size, len(plan.exhibits),
+                        plan.key.fingerprint, bool(written.manifest["timestamp"]["authority"]),
+                        event.seq)
 
 
 def _write_contents(bundle: _Zip, session: Session, services: Services,
-                    request: BundleRequest, exhibits: list[Exhibit], work: Path, tz: ZoneInfo,
+                    request: BundleRequest, exhibits: list[Exhibit], tz: ZoneInfo,
                     created: datetime) -> None:
     language = request.language
     texts: dict[str, list[TextFile]] = {}
@@ -204,37 +252,42 @@ def _write_contents(bundle: _Zip, session: Session, services: Services,
                          exhibits=[e.number for e in chat.exhibits])
         for exhibit in chat.exhibits:
             exhibit.text_paths.append(chat.path)
-    info = _list_info(request, exhibits, created.astimezone(tz))
+    info = _list_info(request, exhibits, created.astimezone(tz),
+                      signing_key(services.vault, services.config.storage.data_dir).fingerprint)
     list_name = translate(language, NC_("file name", "evidence-list"))
     if request.purpose == BundlePurpose.court:
         print_name = translate(language, NC_("file name", "evidence-print.pdf"))
-        bundle_pdf.write_print_pdf(work / "print.pdf", exhibits, info, texts, services.blobs)
-        bundle.add_file(print_name, work / "print.pdf", role="print")
-    bundle_pdf.write_list_pdf(work / "list.pdf", exhibits, info)
-    bundle.add_file(f"{list_name}.pdf", work / "list.pdf", role="list")
+        pdf = io.BytesIO()
+        bundle_pdf.write_print_pdf(pdf, exhibits, info, texts, services.blobs)
+        bundle.add_bytes(print_name, pdf.getvalue(), role="print")
+    pdf = io.BytesIO()
+    bundle_pdf.write_list_pdf(pdf, exhibits, info)
+    bundle.add_bytes(f"{list_name}.pdf", pdf.getvalue(), role="list")
     bundle.add_bytes(f"{list_name}.html", evidence_list_html(exhibits, info).encode("utf-8"),
                      role="list")
     bundle.add_bytes(f"{list_name}.csv", evidence_list_csv(exhibits, info), role="list")
     if request.purpose == BundlePurpose.complaint:
-        _write_letter(bundle, session, request, work, tz)
-    bundle.add_bytes("README.txt", readme_text(request.purpose).encode("utf-8"), role="readme")
+        _write_letter(bundle, session, request, tz)
+    readme = readme_text(request.purpose, info.fingerprint)  # the key's fingerprint on top
+    bundle.add_bytes("README.txt", readme.encode("utf-8"), role="readme")
     verifier = importlib.resources.files("logger.bundles").joinpath("verify.py").read_bytes()
     bundle.add_bytes("verify.py", verifier, role="verifier")
 
 
-def _write_letter(bundle: _Zip, session: Session, request: BundleRequest, work: Path,
-                  tz: ZoneInfo) -> None:
+def _write_letter(bundle: _Zip, session: Session, request: BundleRequest, tz: ZoneInfo
+                  ) -> None:
     language = request.language
     letter = request.letter if request.letter and request.letter.strip() else draft_letter(
         session, request.negotiation, language=language, tz=tz, party=request.party)
     name = translate(language, NC_("file name", "complaint-letter"))
     bundle.add_bytes(f"{name}.txt", letter.encode("utf-8"), role="letter")
-    bundle_pdf.write_letter_pdf(work / "letter.pdf", translate(language, "Complaint"),
-                                letter, language)
-    bundle.add_file(f"{name}.pdf", work / "letter.pdf", role="letter")
+    pdf = io.BytesIO()
+    bundle_pdf.write_letter_pdf(pdf, translate(language, "Complaint"), letter, language)
+    bundle.add_bytes(f"{name}.pdf", pdf.getvalue(), role="letter")
 
 
-def _list_info(request: BundleRequest, exhibits: list[Exhibit], local: datetime) -> ListInfo:
+def _list_info(request: BundleRequest, exhibits: list[Exhibit], local: datetime,
+               fingerprint: str) -> ListInfo:
     n, language = request.negotiation, request.language
     facts = [(NC_("bundle", "Creditor"), n.creditor),
              (NC_("bundle", "Collection agency"), n.collection_agency),
@@ -244,7 +297,8 @@ def _list_info(request: BundleRequest, exhibits: list[Exhibit], local: datetime)
     lines.append(translate(language, "%(count)s item(s)", count=len(exhibits)))
     return ListInfo(language=language, title=list_title(language), case_lines=tuple(lines),
                     party=request.party, date=written_date(local.date(), language),
-                    court=request.purpose == BundlePurpose.court, zone=local.tzinfo)
+                    court=request.purpose == BundlePurpose.court, zone=local.tzinfo,
+                    fingerprint=fingerprint)
 
 
 def _manifest(session: Session, request: BundleRequest, exhibits: list[Exhibit],
@@ -306,23 +360,16 @@ def _write_signed_manifest(bundle: _Zip, manifest: dict, key: SigningKey,
                            request: BundleRequest, services: Services) -> str:
     settings = services.config.bundles
     if request.timestamp and settings.tsa_url:
-        manifest["timestamp"]["authority"] = settings.tsa_url
+        manifest["timestamp"].update(authority=settings.tsa_url, covers="manifest.sig")
     data = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    signature = {"format": "liuhen-bundle-signature", "version": 1, "algorithm": "Ed25519",
-                 "signed_file": "manifest.json",
-                 "signature": _b64(key.sign(data)), "public_key": key.public_key_b64,
-                 "fingerprint": key.fingerprint}
+    signed = key.signature_file(data)  # the time-stamp covers it: who signed, and what
     bundle.add_unlisted("manifest.json", data)
-    bundle.add_unlisted("manifest.sig", (json.dumps(signature, indent=2) + "\n").encode())
+    bundle.add_unlisted("manifest.sig", signed)
     if manifest["timestamp"]["authority"]:
         bundle.add_unlisted("manifest.tsr", request_timestamp(
-            data, url=settings.tsa_url, timeout=settings.tsa_timeout_seconds,
+            signed, url=settings.tsa_url, timeout=settings.tsa_timeout_seconds,
             ca_file=settings.tsa_ca_file))
     return hashlib.sha256(data).hexdigest()
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
 
 
 def _record_export(session: Session, request: BundleRequest, exhibits: list[Exhibit],

@@ -280,11 +280,11 @@ def make_exhibits(session: Session, negotiation: Negotiation, groups: Sequence[B
     groups = [g for g in groups if g.evidence_ids]
     ids = [i for g in groups for i in g.evidence_ids]
     if not ids:
-        raise BundleError("the bundle has no items: choose at least one")
+        raise BundleError(Text("The bundle has no items: choose at least one."))
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
-        raise BundleError("these items are in more than one group: "
-                          + ", ".join(f"#{i}" for i in twice))
+        raise BundleError(Text("These items are in more than one group: %(items)s. Put each "
+                               "in one group only.", items=", ".join(f"#{i}" for i in twice)))
     items = {e.id: e for e in select_items(session, negotiation, tz=tz, ids=ids)}
     texts = _texts_by_item(session, ids)
     exhibits = []

@@ -2,9 +2,11 @@
 
 Columns (zh / en): 序号 (1-1, 1-2 … by group), 证据名称, 证据来源, 证明目的, 形成时间, 页码/文件,
 原件/复印件, SHA-256. An exported call log's calls follow its row, one row each (1-3.1, 1-3.2 …,
-`logger.bundles.calls`), the file as their source. A court list ends with the party's name, a
-signature line and the date. Times are local in the bundle's zone: "2024-12-03 22:30" for people
-(HTML, PDF), ISO 8601 with the offset in the CSV, which machines read.
+`logger.bundles.calls`), the file as their source. Above the table, the HTML and PDF lists show
+the bundle's signing key fingerprint (the CSV, read by machines, is the table alone). A court
+list ends with the party's name, a signature line and the date. Times are local in the bundle's
+zone: "2024-12-03 22:30" for people (HTML, PDF), ISO 8601 with the offset in the CSV, which
+machines read.
 """
 
 from __future__ import annotations
@@ -43,6 +45,17 @@ class ListInfo:
     # The zone of the bundle: the CSV, read by machines, writes each time in ISO 8601 with this
     # zone's offset (2024-12-03T22:30:00+08:00; a date alone when only that is known).
     zone: ZoneInfo | None = None
+    # The bundle's signing key, shown above the table (HTML, PDF) for the reader to compare.
+    fingerprint: str = ""
+
+    def key_lines(self) -> list[str]:
+        if not self.fingerprint:
+            return []
+        return [translate(self.language, "Signing key fingerprint (Ed25519): %(fingerprint)s",
+                          fingerprint=self.fingerprint),
+                translate(self.language, "The electronic bundle is signed with this key; it "
+                          "proves who made the bundle only if this fingerprint matches the one "
+                          "the sender gave you.")]
 
     def signature_lines(self) -> list[str]:
         if not self.court:
@@ -115,6 +128,7 @@ body { font-family: "Noto Sans CJK SC", "WenQuanYi Zen Hei", "Microsoft YaHei", 
        margin: 2rem; color: #111; }
 h1 { font-size: 1.5rem; text-align: center; }
 p.case { margin: .2rem 0; }
+p.key { margin: .2rem 0; font-weight: bold; }
 table { border-collapse: collapse; width: 100%; margin-top: 1rem; font-size: .85rem; }
 th, td { border: 1px solid #444; padding: .35rem .5rem; vertical-align: top; text-align: left; }
 th { background: #eee; }
@@ -130,6 +144,7 @@ def evidence_list_html(exhibits: list[Exhibit], info: ListInfo) -> str:
              '<head><meta charset="utf-8">', f"<title>{esc(info.title)}</title>",
              f"<style>{_STYLE}</style></head><body>", f"<h1>{esc(info.title)}</h1>"]
     lines += [f'<p class="case">{esc(line)}</p>' for line in info.case_lines]
+    lines += [f'<p class="key">{esc(line)}</p>' for line in info.key_lines()]
     lines.append("<table><thead><tr>"
                  + "".join(f"<th>{esc(c)}</th>" for c in COLUMNS[info.language])
                  + "</tr></thead><tbody>")

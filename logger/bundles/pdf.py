@@ -19,6 +19,7 @@ import io
 import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 from xml.sax.saxutils import escape
 
 from PIL import Image as PILImage, ImageOps, UnidentifiedImageError
@@ -84,6 +85,7 @@ def styles(language: str) -> dict[str, ParagraphStyle]:
                                 textColor=colors.HexColor("#444444")),
         "cell": ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9.5),
         "hash": ParagraphStyle("hash", parent=base, fontSize=6.5, leading=8.5, wordWrap="CJK"),
+        "key": ParagraphStyle("key", parent=base, fontSize=8.5, leading=11.5),
         "title": ParagraphStyle("title", parent=base, fontSize=16, leading=22, alignment=1,
                                 spaceAfter=8),
         "heading": ParagraphStyle("heading", parent=base, fontSize=12.5, leading=17,
@@ -104,6 +106,7 @@ def list_flowables(exhibits: Sequence[Exhibit], info: ListInfo, width: float) ->
     st = styles(info.language)
     story: list = [para(info.title, st["title"])]
     story += [para(line, st["small"]) for line in info.case_lines]
+    story += [para(line, st["key"]) for line in info.key_lines()]
     story.append(Spacer(1, 6))
     fractions = (0.05, 0.16, 0.15, 0.16, 0.09, 0.16, 0.09, 0.14)
     data = [[para(c, st["cell"]) for c in COLUMNS[info.language]]]
@@ -234,7 +237,17 @@ def image_size(blobs: BlobStore, exhibit: Exhibit) -> tuple[int, int] | None:
 
 # ----------------------------------------------------------------------------- writing
 
-def write_list_pdf(path: Path, exhibits: Sequence[Exhibit], info: ListInfo) -> None:
+def _target(target: Path | BinaryIO) -> str | BinaryIO:
+    """A path as reportlab takes it, or a file object (such as io.BytesIO: the bundle never puts
+    a PDF on disk) emptied first, since every layout pass writes the whole document again."""
+    if hasattr(target, "write"):
+        target.seek(0)
+        target.truncate()
+        return target
+    return str(target)
+
+
+def write_list_pdf(path: Path | BinaryIO, exhibits: Sequence[Exhibit], info: ListInfo) -> None:
     """The evidence list alone (landscape), numbered 'page n of N'."""
     language = info.language
     total = [0]
@@ -243,12 +256,12 @@ def write_list_pdf(path: Path, exhibits: Sequence[Exhibit], info: ListInfo) -> N
         return translate(language, "Page %(page)s of %(pages)s", page=page, pages=total[0])
 
     for _ in range(2):  # the first pass counts the pages
-        doc = _Doc(str(path), stamp=info.title, footer=footer)
+        doc = _Doc(_target(path), stamp=info.title, footer=footer)
         doc.build(list_flowables(exhibits, info, landscape(A4)[0] - 2 * MARGIN))
         total[0] = doc.page
 
 
-def write_print_pdf(path: Path, exhibits: Sequence[Exhibit], info: ListInfo,
+def write_print_pdf(path: Path | BinaryIO, exhibits: Sequence[Exhibit], info: ListInfo,
                     texts: dict[str, list[TextFile]], blobs: BlobStore) -> None:
     """The court print version; sets each exhibit's `pages` to its real page range."""
     language = info.language
@@ -261,7 +274,7 @@ def write_print_pdf(path: Path, exhibits: Sequence[Exhibit], info: ListInfo,
 
     previous: dict[str, tuple[int, int]] | None = None
     for _ in range(MAX_LAYOUT_PASSES):
-        doc = _Doc(str(path), stamp=info.title, footer=footer)
+        doc = _Doc(_target(path), stamp=info.title, footer=footer)
         story = list_flowables(exhibits, info, landscape(A4)[0] - 2 * MARGIN)
         story += [NextPageTemplate("exhibit")]
         for exhibit in exhibits:
@@ -316,13 +329,13 @@ def exhibit_flowables(exhibit: Exhibit, texts: list[TextFile], size: tuple[int, 
     return story
 
 
-def write_letter_pdf(path: Path, title: str, letter: str, language: str) -> None:
+def write_letter_pdf(path: Path | BinaryIO, title: str, letter: str, language: str) -> None:
     st = styles(language)
 
     def footer(page: int) -> str:
         return translate(language, "Page %(page)s", page=page)
 
-    doc = _Doc(str(path), stamp=title, footer=footer, portrait_first=True)
+    doc = _Doc(_target(path), stamp=title, footer=footer, portrait_first=True)
     doc.build([para(title, st["title"]),
                *[para(line, st["base"]) if line.strip() else Spacer(1, 8)
                  for line in letter.splitlines()]])

@@ -11,6 +11,7 @@ README = N_("""\
 Liuhen evidence bundle — read me
 ================================
 
+%(key)s
 This bundle was exported by Liuhen. It holds:
 - evidence/      the originals, byte for byte as they were stored, named by exhibit number;
 - texts/         transcripts of recordings (.txt with time codes and speakers, .srt
@@ -21,10 +22,10 @@ This bundle was exported by Liuhen. It holds:
                  stored, the time it was stored and its custody events (with their chain
                  hashes); the time of export, the application version and the hash of the
                  custody chain's head;
-- manifest.sig   the Ed25519 signature of manifest.json, with the public key and its
-                 fingerprint;
-- manifest.tsr   (when present) an RFC 3161 time-stamp of manifest.json from a time-stamp
-                 authority;
+- manifest.sig   the Ed25519 signature of manifest.json, with the public key, its
+                 fingerprint and manifest.json's SHA-256;
+- manifest.tsr   (when present) an RFC 3161 time-stamp of manifest.sig from a time-stamp
+                 authority: it dates the signature, and so manifest.json;
 - verify.py      the checker.
 
 How to check it
@@ -44,13 +45,23 @@ events' chain hashes, the signature of manifest.json and the time-stamp. It prin
 and exits with status 0 when everything checks, and lists each problem and exits with status 1
 otherwise.
 
-Ask the person who gave you the bundle for their signing key fingerprint (Liuhen shows it on
-its settings page and with `liuhen export --show-key`) and compare it with the one verify.py
-prints, or let verify.py compare it:
+"INTACT" proves that the files match manifest.json and that manifest.json was signed by the
+key whose fingerprint verify.py prints. It does not prove who made the bundle: whoever alters a
+bundle can sign it again with a key of their own. Ask the person who gave you the bundle for
+their signing key fingerprint, by another way than the bundle (Liuhen shows it on its settings
+page and with `liuhen export --show-key`), and compare it with the one verify.py prints, or let
+verify.py compare it:
 
     python3 verify.py bundle.zip --key "ab12 cd34 …"
 
 With a time-stamp, --tsa-ca names the authority's root certificate to check who issued it.
+""")
+
+# The fingerprint, at the top of the README.
+KEY = N_("""\
+Signing key fingerprint (Ed25519): %(fingerprint)s
+The bundle is signed with this key. This line is only a copy, inside the bundle: compare the
+fingerprint with the one the sender gave you by another way (see "How to check it").
 """)
 
 # What each purpose adds to the list of files (a backup adds nothing).
@@ -63,8 +74,10 @@ EXTRA = {
 }
 
 
-def readme_text(purpose: BundlePurpose) -> str:
-    """The README in Chinese, then in English."""
+def readme_text(purpose: BundlePurpose, fingerprint: str) -> str:
+    """The README in Chinese, then in English; `fingerprint`: the signing key's."""
     extra = EXTRA.get(BundlePurpose(purpose))
-    return "\n\n".join(translate(language, README, extra=translate(language, extra) if extra
-                                   else "") for language in LANGUAGES)
+    return "\n\n".join(
+        translate(language, README, extra=translate(language, extra) if extra else "",
+                  key=translate(language, KEY, fingerprint=fingerprint))
+        for language in LANGUAGES)

@@ -59,6 +59,15 @@ class SigningKey:
     def sign(self, data: bytes) -> bytes:
         return self.private.sign(data)
 
+    def signature_file(self, data: bytes, name: str = "manifest.json") -> bytes:
+        """manifest.sig: the signature of `data` (the file `name`), with the public key, its
+        fingerprint and the file's SHA-256, so a time-stamp of this file dates all of them."""
+        document = {"format": "liuhen-bundle-signature", "version": 1, "algorithm": ALGORITHM,
+                    "signed_file": name, "signed_file_sha256": hashlib.sha256(data).hexdigest(),
+                    "signature": base64.b64encode(self.sign(data)).decode("ascii"),
+                    "public_key": self.public_key_b64, "fingerprint": self.fingerprint}
+        return (json.dumps(document, indent=2) + "\n").encode()
+
     def info(self) -> dict:
         """What the settings page and `liuhen export --show-key` show."""
         return {"algorithm": ALGORITHM, "public_key": self.public_key_b64,
@@ -83,6 +92,28 @@ def signing_key(vault: Vault, data_dir: Path) -> SigningKey:
     if not path.exists():
         _create(vault, path)
     return _load(vault, path)
+
+
+def local_fingerprint(data_dir: Path) -> str:
+    """The fingerprint of this data dir's key, read without the vault (the public key is
+    stored in the clear), so `liuhen verify-bundle` can tell its own bundles from others'
+    without a passphrase; "" when the data dir has no key yet.
+
+    Raises SigningKeyError when the file exists but holds no Ed25519 public key."""
+    path = key_path(data_dir)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return ""
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise SigningKeyError(f"the bundle signing key {path} is not readable JSON ({e})") from None
+    try:
+        public_raw = base64.b64decode(document["public_key"], validate=True)
+    except (KeyError, TypeError, binascii.Error):
+        public_raw = b""
+    if len(public_raw) != 32:
+        raise SigningKeyError(f"the bundle signing key {path} holds no Ed25519 public key")
+    return fingerprint(public_raw)
 
 
 def _aad(public_b64: str) -> bytes:

@@ -1,8 +1,11 @@
 """Trusted time-stamps (RFC 3161) for bundle manifests, from the authority in `bundles.tsa_url`.
 
-A time-stamp token proves the manifest (and so every hash in it) existed at the authority's
-time. The request carries the manifest's SHA-256, a random nonce and asks for the authority's
-certificate; the answer is checked before it is kept: granted, for this request's nonce and
+A bundle stamps manifest.sig (`logger.bundles.build`): the Ed25519 signature of manifest.json,
+the public key and manifest.json's SHA-256. The token proves that this signature, by this key,
+of this manifest (and so every hash in it) existed at the authority's time; a stamp of
+manifest.json alone, as bundles had before the manifest said `timestamp.covers`, proves only
+that the manifest existed, not who signed it. The request carries the SHA-256 of the data, a
+random nonce and asks for the authority's certificate; the answer is checked before it is kept: granted, for this request's nonce and
 hash, and, when `bundles.tsa_ca_file` names the authority's root certificate, signed by a
 time-stamping certificate that chains to it (`rfc3161-client`'s verifier). The bundle's
 verify.py checks the stored token again on its own (logger.bundles.verify).

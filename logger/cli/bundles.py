@@ -128,7 +128,8 @@ def _show_key(services, as_json: bool) -> None:
 
 @click.command("verify-bundle")
 @click.argument("bundle", type=click.Path(exists=True, path_type=Path))
-@click.option("--key", default="", help="The fingerprint the bundle's signing key must have.")
+@click.option("--key", default="", help="The fingerprint the bundle's signing key must have "
+                                         "(the one its sender gave you); another key fails.")
 @click.option("--tsa-ca", default=None, type=click.Path(dir_okay=False),
               help="Root certificate (PEM) of the time-stamp authority "
                    "(default: `bundles.tsa_ca_file`).")
@@ -136,12 +137,33 @@ def _show_key(services, as_json: bool) -> None:
 @click.pass_obj
 def verify_bundle(obj, bundle: Path, key: str, tsa_ca: str | None, as_json: bool) -> None:
     """Check a bundle (ZIP or unpacked folder) the way its verify.py does: every hash, the
-    signature, the time-stamp. Exit 0 intact, 1 a problem (each one named)."""
+    signature, the time-stamp. Without --key, the bundle's signing key is compared with this
+    data dir's own: a bundle signed by another key was NOT made by this Liuhen, however well
+    its files match its manifest.
+
+    \b
+    Exit status 0: intact: the files match the manifest, signed by the key printed
+    (--key's, or this Liuhen's own when its data dir has a key).
+    Exit status 1: a problem, each one named (with --key: signed by another key).
+    Exit status 2: the hashes match but the signature could not be checked.
+    Exit status 3: intact, but signed by another key than this Liuhen's: NOT made by this
+    Liuhen (someone else made it, or changed it and signed it again). With other problems
+    too, the status is 1 and the verdict says both."""
     from logger.bundles.verify import verify_bundle as check
     ca = tsa_ca if tsa_ca is not None else obj.config.bundles.tsa_ca_file
-    report = check(bundle, key=key, tsa_ca=ca)
+    report = check(bundle, key=key, tsa_ca=ca, local_key="" if key else _local_key(obj))
     emit(report.as_dict(), as_json, report.text())
     sys.exit(report.exit_code)
+
+
+def _local_key(obj) -> str:
+    """This data dir's signing key fingerprint ("" when it has none or it cannot be read)."""
+    from logger.bundles.signing import SigningKeyError, local_fingerprint
+    try:
+        return local_fingerprint(obj.config.storage.data_dir)
+    except SigningKeyError as e:
+        click.echo(f"liuhen: {e}; the bundle is not compared with this Liuhen's key", err=True)
+        return ""
 
 
 def register(group: click.Group) -> None:

@@ -129,7 +129,8 @@ def import_files(obj, negotiation_id, user_name, kind, channel, direction, occur
                                   source=IncomingFile(stream, path.name, source="cli"),
                                   negotiation=target, actor=actor,
                                   max_bytes=services.config.intake.max_file_bytes, tz=tz,
-                                  details=details)
+                                  details=details,
+                                  max_messages=services.config.intake.max_messages_per_import)
                 result.update(status="stored", id=item.id, kind=str(item.kind),
                               occurred_at=machine_time(item.occurred_at, zone, item.occurred_at_precision),
                               sha256=item.sha256)

@@ -32,11 +32,12 @@ class Context:
     config: Config
     _services: Services | None = field(default=None, repr=False)
 
-    def services(self) -> Services:
-        """Unlock the data dir on first use (passphrase from env, file, or a prompt)."""
+    def services(self, *, tidy: bool = True) -> Services:
+        """Unlock the data dir on first use (passphrase from env, file, or a prompt); `tidy`:
+        see Services.open."""
         if self._services is None:
             passphrase = read_passphrase(self.config, prompt=prompt_if_terminal())
-            self._services = Services.open(self.config, passphrase)
+            self._services = Services.open(self.config, passphrase, tidy=tidy)
         return self._services
 
     def create(self, passphrase: str) -> Services:
@@ -155,16 +156,18 @@ def passwd(obj: Context, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--repair", is_flag=True,
-              help="Remove orphan blobs and temp files of interrupted writes (never evidence).")
+              help="Remove orphan blobs, temp files of interrupted writes and leftovers of "
+                   "interrupted exports (never evidence, never a file it does not know).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def verify(obj: Context, repair: bool, as_json: bool) -> None:
-    """Re-hash every blob, walk the custody chain, find orphans. Exit 1 on any problem."""
+    """Re-hash every blob, walk the custody chain, find orphans, leftovers of interrupted
+    exports and files Liuhen does not know in the data dir. Exit 1 on any problem."""
     from logger.record.verify import repair as do_repair, verify as do_verify
-    services = obj.services()
+    services = obj.services(tidy=False)  # export leftovers are reported, or removed by --repair
     with services.session() as session:
-        removed = do_repair(session, services.blobs) if repair else []
-        report = do_verify(session, services.blobs)
+        removed = do_repair(session, services.blobs, config=obj.config) if repair else []
+        report = do_verify(session, services.blobs, config=obj.config)
     if as_json:
         emit({"ok": report.ok, "evidence_checked": report.evidence_checked,
               "bytes_checked": report.bytes_checked, "events_checked": report.events_checked,
@@ -202,6 +205,27 @@ def user_add(obj: Context, name: str, admin: bool, as_json: bool) -> None:
         account = accounts.add_user(session, name, password, admin=admin)
         emit({"id": account.id, "name": account.name, "role": str(account.role)}, as_json,
              f"added user #{account.id} {account.name} ({account.role})")
+
+
+@user.command("password")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def user_password(obj: Context, name: str, as_json: bool) -> None:
+    """Set account NAME's password and sign out every browser signed in to it. The password
+    comes from a prompt (typed twice) or LIUHEN_NEW_PASSWORD."""
+    password = os.environ.get("LIUHEN_NEW_PASSWORD")
+    if not password:
+        prompt = prompt_if_terminal(confirm=True)
+        if prompt is None:
+            raise LiuhenError("the new password is needed: run in a terminal or set "
+                              "LIUHEN_NEW_PASSWORD")
+        password = prompt(f"New password for {name}")
+    with obj.services().session() as session:
+        account = accounts.find_user(session, name)
+        ended = accounts.set_password(session, account, password)
+        emit({"id": account.id, "name": account.name, "sessions_ended": ended}, as_json,
+             f"password changed for {account.name}; {ended} browser session(s) signed out")
 
 
 @user.command("token")

@@ -38,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from logger.errors import DuplicateEvidence, LiuhenError
+from logger.i18n import LANGUAGES, Text
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from storage.blobs.store import BlobStore
 from storage.models import (CallLogEntry, CallType, Channel, ContactEntry, Evidence, EvidenceKind,
@@ -141,8 +142,9 @@ def parse_call_log(data: bytes, *, tz: ZoneInfo) -> ParsedLog:
     """Read a call log in either format (see the module docstring). Raises CallLogError naming
     the lines to fix, or saying which formats are read."""
     if len(data) > MAX_CALL_LOG_BYTES:
-        raise CallLogError(f"the file is larger than {MAX_CALL_LOG_BYTES // 2**20} MB; a phone's "
-                           "call log export is far smaller: is it the right file?")
+        raise CallLogError(Text("the file is larger than %(mb)s MB; a phone's call log export "
+                                "is far smaller: is it the right file?",
+                                mb=MAX_CALL_LOG_BYTES // 2**20))
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
         return ParsedLog(SMS_BACKUP_RESTORE, tuple(_parse_sbr_xml(data)))
@@ -159,15 +161,16 @@ def import_call_log(*, session: Session, blobs: BlobStore, negotiation: Negotiat
     file, no number to keep, nothing kept) with nothing stored, and intake's errors."""
     parsed = parse_call_log(data, tz=tz)
     if not parsed.calls:
-        raise CallLogError(f"“{filename}” holds no calls")
+        raise CallLogError(Text("“%(name)s” holds no calls", name=filename))
     wanted = _wanted_numbers(session, negotiation, numbers, all_numbers)
     kept = [c for c in parsed.calls
             if wanted is None or any(same_number(c.number, n) for n in wanted)]
     if not kept:
-        raise CallLogError(
-            f"none of the {len(parsed.calls)} calls in “{filename}” is with "
-            f"{', '.join(sorted(wanted or []))}; nothing was stored (name the collector's "
-            "numbers with --number, or keep every call with --all-numbers)")
+        raise CallLogError(Text(
+            "none of the %(count)s calls in “%(name)s” is with %(numbers)s; nothing was stored "
+            "(name the collector's numbers with --number, or keep every call with "
+            "--all-numbers)", count=len(parsed.calls), name=filename,
+            numbers=", ".join(sorted(wanted or []))))
     evidence_id, known_file = _store_file(session=session, blobs=blobs, negotiation=negotiation,
                                           actor=actor, data=data, filename=filename, tz=tz,
                                           max_bytes=max_bytes, parsed=parsed, kept=kept)
@@ -209,14 +212,15 @@ def _wanted_numbers(session: Session, negotiation: Negotiation, numbers: Collect
         wanted = {normalise_number(n) for n in numbers}
         if "" in wanted:
             bad = [n for n in numbers if not normalise_number(n)]
-            raise CallLogError(f"{', '.join(repr(b) for b in bad)} is not a phone number")
+            raise CallLogError(Text("%(numbers)s is not a phone number",
+                                    numbers=", ".join(repr(b) for b in bad)))
         return wanted
     wanted = known_numbers(session, negotiation.id)
     if not wanted:
-        raise CallLogError(
-            f"negotiation #{negotiation.id} has no collector number yet, so Liuhen cannot tell "
-            "the collector's calls from the rest of the phone's log: name them with --number "
-            "(repeatable), or keep every call with --all-numbers")
+        raise CallLogError(Text(
+            "negotiation #%(id)s has no collector number yet, so Liuhen cannot tell the "
+            "collector's calls from the rest of the phone's log: name them with --number "
+            "(repeatable), or keep every call with --all-numbers", id=negotiation.id))
     return wanted
 
 
@@ -260,8 +264,9 @@ def _add_rows(session: Session, negotiation_id: int, evidence_id: int,
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise CallLogError("another import added some of these calls at the same moment; the "
-                           "file is stored: run the import again to add its calls") from None
+        raise CallLogError(Text("another import added some of these calls at the same "
+                                "moment; the file is stored: run the import again to add its "
+                                "calls")) from None
     return added
 
 
@@ -271,7 +276,8 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise CallLogError("the file is neither UTF-8 nor GB18030 text: save the CSV as UTF-8")
+    raise CallLogError(Text("the file is neither UTF-8 nor GB18030 text: save the CSV as "
+                            "UTF-8"))
 
 
 def _parse_simple_csv(text: str, tz: ZoneInfo) -> list[ParsedCall]:
@@ -279,10 +285,10 @@ def _parse_simple_csv(text: str, tz: ZoneInfo) -> list[ParsedCall]:
     header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in SIMPLE_COLUMNS if c not in header]
     if missing:
-        raise CallLogError(
-            "not a call log Liuhen reads: a CSV needs the header "
-            f"{','.join(SIMPLE_COLUMNS)} (missing: {', '.join(missing)}); an SMS Backup & "
-            "Restore calls-*.xml file is read as it is")
+        raise CallLogError(Text(
+            "not a call log Liuhen reads: a CSV needs the header %(columns)s (missing: "
+            "%(missing)s); an SMS Backup & Restore calls-*.xml file is read as it is",
+            columns=",".join(SIMPLE_COLUMNS), missing=", ".join(missing)))
     reader.fieldnames = header
     calls, errors = [], []
     for row in reader:
@@ -292,7 +298,8 @@ def _parse_simple_csv(text: str, tz: ZoneInfo) -> list[ParsedCall]:
         try:
             calls.append(_simple_row(values, reader.line_num, tz))
         except ValueError as e:
-            errors.append(f"line {reader.line_num}: {e}")
+            errors.append(Text("line %(line)s: %(problem)s", line=reader.line_num,
+                               problem=_problem(e)))
     _raise_errors(errors)
     return calls
 
@@ -300,14 +307,16 @@ def _parse_simple_csv(text: str, tz: ZoneInfo) -> list[ParsedCall]:
 def _simple_row(values: dict[str, str], line: int, tz: ZoneInfo) -> ParsedCall:
     number = normalise_number(values["number"])
     if values["number"] and not number and not values["number"].startswith("-"):
-        raise ValueError(f"number “{values['number']}” is not a phone number")
+        raise ValueError(Text("number “%(number)s” is not a phone number",
+                              number=values["number"]))
     call_type = TYPE_WORDS.get(values["type"].lower())
     if call_type is None:
-        raise ValueError(f"type “{values['type']}” is not one of incoming, outgoing, missed, "
-                         "rejected, blocked, voicemail")
+        raise ValueError(Text("type “%(type)s” is not one of incoming, outgoing, missed, "
+                              "rejected, blocked, voicemail", type=values["type"]))
     duration = values["duration_seconds"] or "0"
     if not duration.isdigit():
-        raise ValueError(f"duration_seconds “{duration}” is not a whole number of seconds")
+        raise ValueError(Text("duration_seconds “%(value)s” is not a whole number of seconds",
+                              value=duration))
     return ParsedCall(number=number, name=values["name"] or None,
                       started_at=_local_start(values["start"], tz), duration_s=int(duration),
                       call_type=call_type, line=line)
@@ -323,8 +332,8 @@ def _local_start(value: str, tz: ZoneInfo) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"start “{value}” is not a date and time like 2024-12-03 22:15:08") \
-            from None
+        raise ValueError(Text("start “%(value)s” is not a date and time like 2024-12-03 "
+                              "22:15:08", value=value)) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment.astimezone(UTC)
@@ -333,22 +342,24 @@ def _local_start(value: str, tz: ZoneInfo) -> datetime:
 def _parse_sbr_xml(data: bytes) -> list[ParsedCall]:
     # SMS Backup & Restore never writes a DTD; refusing one rules out entity tricks.
     if re.search(rb"<!(DOCTYPE|ENTITY)", data[:65536], re.IGNORECASE):
-        raise CallLogError("the XML file declares a DTD; SMS Backup & Restore files never do, "
-                           "so it is not read")
+        raise CallLogError(Text("the XML file declares a DTD; SMS Backup & Restore files never "
+                                "do, so it is not read"))
     try:
         root = ET.fromstring(data)
     except ET.ParseError as e:
-        raise CallLogError(f"the XML file is damaged or cut short ({e}); export it again") \
-            from None
+        raise CallLogError(Text("the XML file is damaged or cut short (%(problem)s); export it "
+                                "again", problem=str(e))) from None
     if root.tag != "calls":
-        raise CallLogError(f"the XML file holds <{root.tag}>, not <calls>: for SMS Backup & "
-                           "Restore, pick the calls-*.xml file (the sms-*.xml one holds messages)")
+        raise CallLogError(Text("the XML file holds <%(tag)s>, not <calls>: for SMS Backup & "
+                                "Restore, pick the calls-*.xml file (the sms-*.xml one holds "
+                                "messages)", tag=root.tag))
     calls, errors = [], []
     for position, element in enumerate(root.iter("call"), 1):
         try:
             calls.append(_sbr_call(element.attrib, position))
         except ValueError as e:
-            errors.append(f"call #{position}: {e}")
+            errors.append(Text("call #%(position)s: %(problem)s", position=position,
+                               problem=_problem(e)))
     _raise_errors(errors)
     return calls
 
@@ -356,11 +367,13 @@ def _parse_sbr_xml(data: bytes) -> list[ParsedCall]:
 def _sbr_call(attrs: dict[str, str], position: int) -> ParsedCall:
     call_type = ANDROID_TYPES.get(attrs.get("type", ""))
     if call_type is None:
-        raise ValueError(f"type “{attrs.get('type')}” is not an Android call type (1–7)")
+        raise ValueError(Text("type “%(type)s” is not an Android call type (1–7)",
+                              type=attrs.get("type")))
     millis = attrs.get("date", "")
     duration = attrs.get("duration", "0") or "0"
     if not millis.isdigit() or not duration.isdigit():
-        raise ValueError(f"date “{millis}” or duration “{duration}” is not a number")
+        raise ValueError(Text("date “%(date)s” or duration “%(duration)s” is not a number",
+                              date=millis, duration=duration))
     name = attrs.get("contact_name", "").strip()
     hidden = attrs.get("presentation", "1") not in ("", "1")
     return ParsedCall(
@@ -371,9 +384,16 @@ def _sbr_call(attrs: dict[str, str], position: int) -> ParsedCall:
         duration_s=int(duration), call_type=call_type, line=position)
 
 
-def _raise_errors(errors: list[str]) -> None:
+def _problem(error: ValueError) -> Text | str:
+    """A row's problem: in every language where this module wrote it."""
+    return error.args[0] if error.args and isinstance(error.args[0], Text) else str(error)
+
+
+def _raise_errors(errors: list[Text]) -> None:
     if errors:
         more = len(errors) - _MAX_ERRORS_SHOWN
-        shown = "; ".join(errors[:_MAX_ERRORS_SHOWN]) + (f"; and {more} more" if more > 0 else "")
-        raise CallLogError(f"the call log was not imported, fix these and import it again: "
-                           f"{shown}")
+        shown = {language: "; ".join(e.to(language) for e in errors[:_MAX_ERRORS_SHOWN])
+                 + (Text("; and %(count)s more", count=more).to(language) if more > 0 else "")
+                 for language in LANGUAGES}
+        raise CallLogError(Text("the call log was not imported, fix these and import it again: "
+                                "%(problems)s", problems=shown))

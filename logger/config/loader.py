@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfoNotFoundError
 
 from logger.config.sections import (REMINDER_OFFSET, TRANSCRIPTION_COMPUTE_TYPES,
                                     TRANSCRIPTION_DEVICES, TRANSCRIPTION_ENGINES, BundlesConfig,
-                                    Config, RemindersConfig, TranscriptionConfig, WorkerConfig,
-                                    sections)
+                                    Config, RemindersConfig, ServerConfig, TranscriptionConfig,
+                                    WorkerConfig, sections)
 from logger.errors import ConfigError
 
 ENV_PREFIX = "LIUHEN_"
@@ -159,10 +159,9 @@ def _validate(config: Config, where: str) -> None:
                           "`vault.kdf_iterations` at least 1")
     if config.intake.max_file_mb < 1:
         raise ConfigError(f"{where}: `intake.max_file_mb` must be at least 1")
-    if not 0 < config.server.port < 65536:
-        raise ConfigError(f"{where}: `server.port` must be between 1 and 65535")
-    if config.server.idle_timeout_minutes < 1:
-        raise ConfigError(f"{where}: `server.idle_timeout_minutes` must be at least 1")
+    if config.intake.max_messages_per_import < 1:
+        raise ConfigError(f"{where}: `intake.max_messages_per_import` must be at least 1")
+    _validate_server(config.server, where)
     _validate_transcription(config.transcription, where)
     _validate_worker(config.worker, where)
     _validate_intake_sources(config, where)
@@ -172,6 +171,15 @@ def _validate(config: Config, where: str) -> None:
     if url and not url.startswith(("postgresql://", "postgresql+psycopg://")):
         raise ConfigError(f"{where}: `storage.database_url` must be empty (the encrypted SQLite "
                           "file in the data dir) or a postgresql:// URL")
+
+
+def _validate_server(server: ServerConfig, where: str) -> None:
+    if not 0 < server.port < 65536:
+        raise ConfigError(f"{where}: `server.port` must be between 1 and 65535")
+    for key in ("idle_timeout_minutes", "threads", "backlog", "queue_size",
+                "queue_timeout_seconds"):
+        if getattr(server, key) < 1:
+            raise ConfigError(f"{where}: `server.{key}` must be at least 1")
 
 
 def _validate_transcription(t: TranscriptionConfig, where: str) -> None:

@@ -44,6 +44,8 @@ class IntakeConfig:
     max_file_mb: int = 2048
     # The user's own email addresses: mail from one of them is from_me, to one is from_them.
     my_addresses: list[str] = field(default_factory=list)
+    # Items one mailbox import may be split into (its messages); a larger one is refused.
+    max_messages_per_import: int = 5000
 
     @property
     def max_file_bytes(self) -> int:
@@ -56,6 +58,13 @@ class ServerConfig:
     port: int = 8000
     idle_timeout_minutes: int = 30
     trust_proxy: bool = False
+    # Requests served at once; connections the OS holds before the server takes them (capped
+    # by net.core.somaxconn); connections taken and waiting for a free thread, and how long
+    # the server waits for room among them before answering 503.
+    threads: int = 8
+    backlog: int = 1024
+    queue_size: int = 256
+    queue_timeout_seconds: int = 60
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,8 @@ def store_child(services: Services, session: Session, *, parent: Evidence, data:
                        source=IncomingFile(io.BytesIO(data), filename, source="extracted"),
                        negotiation=negotiation, actor=actor,
                        max_bytes=services.config.intake.max_file_bytes,
-                       tz=services.config.locale.zone, details=details, parent=parent)
+                       tz=services.config.locale.zone, details=details, parent=parent,
+                       max_messages=services.config.intake.max_messages_per_import)
     except DuplicateEvidence as e:
         existing = session.get(Evidence, e.existing_id)
         again = existing is not None and existing.parent_id == parent.id and \

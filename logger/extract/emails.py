@@ -1,7 +1,7 @@
 """One email (.eml: RFC 5322 / MIME) read into what Liuhen keeps of it: decoded headers, the text
 and HTML bodies, the attachments and attached messages (each to become a child evidence item),
 and warnings that say, in words, what could not be read. Also `sanitize_email_html`, which makes
-an email's HTML safe to show: nothing runs and nothing is fetched.
+an email's HTML safe to show: nothing runs, nothing is fetched and no link can be followed.
 
 Headers are read by `logger.intake.filemeta.email` (the same reader intake uses). Parsing never
 raises on bad input: broken boundaries, truncated parts, damaged base64 and wrong charsets are
@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import nh3
 
+from logger.extract.email_links import inert_links
 from logger.extract.email_text import decode_body, html_to_text
 from logger.intake.filemeta.common import FileMetadata
 from logger.intake.filemeta.common import clean_text, describe_error
@@ -54,6 +55,8 @@ _DEFECT_WORDS = {
 # Nothing an email shows may fetch anything: only inline (cid:) images keep their source.
 _FETCHING_ATTRIBUTES = {"src", "srcset", "background", "poster", "data", "longdesc"}
 _SANITIZE_SCHEMES = {"http", "https", "mailto", "tel", "cid"}
+# What a sanitised email may hold once its links are made inert: nothing to click.
+_SHOWN_TAGS = set(nh3.ALLOWED_TAGS) - {"a", "area"}
 
 
 @dataclass
@@ -314,9 +317,12 @@ def sanitize_email_html(html: str) -> str:
     """An email's HTML made safe to show in a page: no scripts, styles, event handlers, forms or
     frames (nh3's allow-list), and nothing that would be fetched when shown: remote images and
     other remote sources are removed (their alt text stays); inline `cid:` images are kept as
-    references for the viewer to resolve. Links stay, with rel="noopener noreferrer"."""
-    return nh3.clean(html, url_schemes=_SANITIZE_SCHEMES, attribute_filter=_no_fetching,
-                     link_rel="noopener noreferrer")
+    references for the viewer to resolve. No link survives: each becomes its words with the
+    address written after them as text (`logger.extract.email_links`), and a second pass with
+    neither `<a>` nor `<area>` allowed makes sure of it."""
+    clean = nh3.clean(html, url_schemes=_SANITIZE_SCHEMES, attribute_filter=_no_fetching)
+    return nh3.clean(inert_links(clean), tags=_SHOWN_TAGS, url_schemes=_SANITIZE_SCHEMES,
+                     attribute_filter=_no_fetching)
 
 
 def _no_fetching(tag: str, attribute: str, value: str) -> str | None:

@@ -3,9 +3,11 @@ a file into evidence.
 
 `ingest` sniffs the real type from the content, encrypts and hashes the bytes into the blob store
 in one pass, refuses exact duplicates, reads the metadata the file carries, writes the `Evidence`
-row, its custody event and its jobs, and commits once. A failure at any step leaves no row and no
-blob; a crash between the blob's rename and the commit leaves at most an orphan blob, which
-`liuhen verify` reports and `verify --repair` removes.
+row, its custody event and its jobs (each in its import's fair place in line), and commits once.
+A mailbox holding more messages than one import may split into items
+(`intake.max_messages_per_import`, counted while it streams in) is refused whole. A failure at
+any step leaves no row and no blob; a crash between the blob's rename and the commit leaves at
+most an orphan blob, which `liuhen verify` reports and `verify --repair` removes.
 """
 
 from __future__ import annotations
@@ -18,19 +20,24 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from logger.errors import DuplicateEvidence, FileTooLarge, UnsupportedFile
+from logger.config.sections import IntakeConfig
+from logger.errors import DuplicateEvidence, FileTooLarge, TooManyMessages, UnsupportedFile
+from logger.i18n import Text
 from logger.intake.filemeta import extract_metadata
 from logger.intake.filemeta.common import FileMetadata
 from logger.intake.sniff import HEAD_SIZE, FileType, sniff
+from logger.jobs.queue import add_job
 from logger.record import custody
 from logger.record.when import TimeReading, best
 from storage.blobs.lock import intake_lock
 from storage.blobs.store import BlobStore, BlobTooLarge, StoredBlob
-from storage.models import (Channel, CustodyAction, Direction, Evidence, EvidenceKind, Job,
-                            JobKind, Negotiation, TimeSource, User)
+from storage.models import (Channel, CustodyAction, Direction, Evidence, EvidenceKind, JobKind,
+                            Negotiation, TimeSource, User)
 from storage.models.types import TimePrecision
 
 MAX_FILENAME_CHARS = 255
+# A message of a mailbox starts at a line beginning with "From " (`logger.extract.mailbox`).
+_MESSAGE_START = b"\nFrom "
 
 
 @dataclass
@@ -93,28 +100,34 @@ def classify(file_type: FileType, metadata: FileMetadata) -> Classification:
 
 def ingest(*, session: Session, blobs: BlobStore, source: IncomingFile,
            negotiation: Negotiation, actor: User | None, max_bytes: int, tz: ZoneInfo,
-           details: EvidenceDetails | None = None, parent: Evidence | None = None) -> Evidence:
+           details: EvidenceDetails | None = None, parent: Evidence | None = None,
+           max_messages: int = IntakeConfig.max_messages_per_import) -> Evidence:
     """Store one file as evidence of `negotiation` and commit.
 
-    Raises UnsupportedFile (type not accepted, or empty), FileTooLarge, DuplicateEvidence (the
-    same bytes are already evidence here; `.existing_id` names it). On any error nothing is
-    stored and the session is rolled back.
+    Raises UnsupportedFile (type not accepted, or empty), FileTooLarge, TooManyMessages (a
+    mailbox of more than `max_messages` messages), DuplicateEvidence (the same bytes are already
+    evidence here; `.existing_id` names it). On any error nothing is stored and the session is
+    rolled back.
     """
     details = details or EvidenceDetails()
     filename = _clean_filename(source.filename)
     head = _read_head(source.stream)
     if not head:
-        raise UnsupportedFile(f"“{filename}” is empty; there is nothing to keep")
+        raise UnsupportedFile(Text("“%(name)s” is empty; there is nothing to keep",
+                                   name=filename))
     file_type = sniff(head, filename)
+    counter = _MessageCounter() if file_type.family == "mailbox" else None
 
     with intake_lock(blobs.root):
         try:
-            blob = blobs.write(_Prefixed(head, source.stream), max_size=max_bytes)
+            blob = blobs.write(_Prefixed(head, source.stream, counter), max_size=max_bytes)
         except BlobTooLarge:
-            raise FileTooLarge(
-                f"“{filename}” is larger than the limit of {max_bytes // (1024 * 1024)} MB "
-                "(config key `intake.max_file_mb`)") from None
+            raise FileTooLarge(Text(
+                "“%(name)s” is larger than the limit of %(mb)s MB (config key "
+                "`intake.max_file_mb`)", name=filename, mb=max_bytes // (1024 * 1024))) from None
         try:
+            if counter is not None and counter.messages > max_messages:
+                raise _too_many(filename, counter.messages, max_messages)
             evidence = _record(session=session, blobs=blobs, blob=blob, file_type=file_type,
                                filename=filename, source=source, negotiation=negotiation,
                                actor=actor, tz=tz, details=details, parent=parent)
@@ -137,9 +150,10 @@ def _record(*, session: Session, blobs: BlobStore, blob: StoredBlob, file_type: 
     existing = session.exec(select(Evidence).where(
         Evidence.negotiation_id == negotiation.id, Evidence.sha256 == blob.sha256)).first()
     if existing is not None:
-        raise DuplicateEvidence(
-            f"“{filename}” is already evidence #{existing.id} in this negotiation "
-            f"(stored as “{existing.original_filename}”)", existing_id=existing.id)
+        raise DuplicateEvidence(Text(
+            "“%(name)s” is already evidence #%(id)s in this negotiation (stored as "
+            "“%(stored)s”)", name=filename, id=existing.id, stored=existing.original_filename),
+            existing_id=existing.id)
     guess = classify(file_type, metadata)
     given = _time(details)
     time = best([given, *metadata.times] if given else metadata.times)
@@ -182,8 +196,18 @@ def _record(*, session: Session, blobs: BlobStore, blob: StoredBlob, file_type: 
                  "original_filename": filename, "media_type": file_type.media_type,
                  "source": source.source, "parent_id": evidence.parent_id})
     for kind in guess.jobs:
-        session.add(Job(kind=kind, evidence_id=evidence.id))
+        add_job(session, evidence, kind)
     return evidence
+
+
+def _too_many(filename: str, count: int, limit: int) -> TooManyMessages:
+    return TooManyMessages(Text(
+        "“%(name)s” holds %(count)s messages, more than the %(limit)s one import may split "
+        "into items (config key `intake.max_messages_per_import`, or "
+        "LIUHEN_INTAKE_MAX_MESSAGES_PER_IMPORT). Nothing was stored: split the mailbox into "
+        "smaller files (by year, say, in your mail program) or raise the limit, then import it "
+        "again.", name=filename, count=f"{count:,}", limit=f"{limit:,}"),
+        count=count, limit=limit)
 
 
 def _time(details: EvidenceDetails) -> TimeReading | None:
@@ -212,12 +236,30 @@ def _read_head(stream: BinaryIO) -> bytes:
     return b"".join(parts)
 
 
-class _Prefixed(io.RawIOBase):
-    """The bytes already read for sniffing, then the rest of the stream."""
+class _MessageCounter:
+    """Counts the messages of a mailbox in the bytes fed to it, as `logger.extract.mailbox`
+    splits them: one per line that begins with "From ", the first line included."""
 
-    def __init__(self, head: bytes, rest: BinaryIO):
+    def __init__(self) -> None:
+        self.messages = 0
+        self._tail = b"\n"  # the file's first line counts as if a line ended before it
+
+    def feed(self, data: bytes) -> None:
+        if data:
+            # The tail is shorter than the separator, so no match lies wholly inside it.
+            seen = self._tail + data
+            self.messages += seen.count(_MESSAGE_START)
+            self._tail = seen[-(len(_MESSAGE_START) - 1):]
+
+
+class _Prefixed(io.RawIOBase):
+    """The bytes already read for sniffing, then the rest of the stream (fed to `counter` as
+    they pass)."""
+
+    def __init__(self, head: bytes, rest: BinaryIO, counter: _MessageCounter | None = None):
         self._head = memoryview(head)
         self._rest = rest
+        self._counter = counter
 
     def readable(self) -> bool:
         return True
@@ -225,9 +267,12 @@ class _Prefixed(io.RawIOBase):
     def readinto(self, buffer) -> int:
         if self._head:
             n = min(len(buffer), len(self._head))
-            buffer[:n] = self._head[:n]
+            data = self._head[:n].tobytes()
             self._head = self._head[n:]
-            return n
-        data = self._rest.read(len(buffer))
-        buffer[:len(data)] = data
-        return len(data)
+        else:
+            data = self._rest.read(len(buffer))
+            n = len(data)
+        buffer[:n] = data
+        if self._counter is not None:
+            self._counter.feed(data)
+        return n

@@ -143,7 +143,8 @@ def _store(services: Services, settings: MailInConfig, uid: int, message: bytes)
                                               declared_type="message/rfc822", source="imap"),
                           negotiation=negotiation, actor=session.get(User, negotiation.owner_id),
                           max_bytes=services.config.intake.max_file_bytes,
-                          tz=services.config.locale.zone)
+                          tz=services.config.locale.zone,
+                          max_messages=services.config.intake.max_messages_per_import)
         except DuplicateEvidence as e:
             return MailOutcome(uid, "duplicate", e.existing_id, str(e))
         except IntakeError as e:

@@ -103,7 +103,9 @@ class FolderWatcher:
                                   source=IncomingFile(stream, path.name, source="watch"),
                                   negotiation=negotiation, actor=actor,
                                   max_bytes=self.services.config.intake.max_file_bytes,
-                                  tz=self.services.config.locale.zone)
+                                  tz=self.services.config.locale.zone,
+                                  max_messages=self.services.config.intake
+                                  .max_messages_per_import)
             except DuplicateEvidence as e:
                 log.info("%s is already evidence #%d; moved to %s/", path, e.existing_id, DONE)
                 return WatchOutcome(path, "duplicate", _move(path, DONE), e.existing_id, str(e))

@@ -1,10 +1,12 @@
 """The job queue: background work on evidence (transcribe, OCR, parse) kept as `Job` rows.
 
 A job is queued, claimed by one worker at a time under a lease it renews while working, then
-done, failed (with a message), or cancelled by a person. A worker that dies simply stops renewing:
-once its lease has passed, another worker claims the job again (counting an attempt). Workers
-anywhere claim safely: PostgreSQL with `SELECT ... FOR UPDATE SKIP LOCKED`, SQLite with a
-compare-and-set UPDATE. No threads here; `logger.jobs.worker` runs jobs.
+done, failed (with a message), or cancelled by a person. Jobs are taken in their fair place in
+line (`logger.jobs.fair`: one job of each import in turn, so a mailbox of thousands of messages
+does not hold back a file uploaded after it), then oldest first. A worker that dies simply stops
+renewing: once its lease has passed, another worker claims the job again (counting an
+attempt). Workers anywhere claim safely: PostgreSQL with `SELECT ... FOR UPDATE SKIP LOCKED`,
+SQLite with a compare-and-set UPDATE. No threads here; `logger.jobs.worker` runs jobs.
 
 Every function that changes a job commits. Times are aware UTC and come from this machine's
 clock, so workers on several machines need their clocks in step (NTP) to within a small part of
@@ -21,6 +23,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from logger.errors import LiuhenError, NotFound
+from logger.jobs import fair
 from storage.models import Evidence, Job, JobKind, JobStatus
 from storage.models.types import utcnow
 
@@ -44,27 +47,41 @@ def enqueue(session: Session, *, evidence_id: int, kind: JobKind, options: dict 
             max_attempts: int = 3) -> Job:
     """Queue a job on an evidence item and commit. Raises NotFound if there is no such item,
     ValueError if max_attempts < 1."""
+    evidence = session.get(Evidence, evidence_id)
+    if evidence is None:
+        raise NotFound(f"no evidence #{evidence_id} to queue a {kind} job for")
+    job = add_job(session, evidence, kind, options=options, max_attempts=max_attempts)
+    session.commit()
+    return job
+
+
+def add_job(session: Session, evidence: Evidence, kind: JobKind, *,
+            options: dict | None = None, max_attempts: int = 3) -> Job:
+    """Add a queued job on `evidence` (a row already flushed) to the session, in its import's
+    fair place in line; the caller commits (intake, with the item). Raises ValueError if
+    max_attempts < 1."""
     if max_attempts < 1:
         raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
-    if session.get(Evidence, evidence_id) is None:
-        raise NotFound(f"no evidence #{evidence_id} to queue a {kind} job for")
-    job = Job(evidence_id=evidence_id, kind=JobKind(kind), options=dict(options or {}),
-              max_attempts=max_attempts)
+    group = fair.group_of(session, evidence)
+    job = Job(evidence_id=evidence.id, kind=JobKind(kind), options=dict(options or {}),
+              max_attempts=max_attempts, group_key=group,
+              fair_seq=fair.place_in_line(session, group))
     session.add(job)
-    session.commit()
     return job
 
 
 def claim_next_job(session: Session, *, worker_id: str, kinds: Collection[JobKind],
                    lease_s: float, evidence_id: int | None = None,
                    now: datetime | None = None) -> Job | None:
-    """Claim the oldest claimable job of `kinds` (of one evidence item when `evidence_id` is
+    """Claim the next claimable job of `kinds` (of one evidence item when `evidence_id` is
     given) for `worker_id` and commit; None when there is none right now.
 
     Claimable: queued with `not_before` passed or unset, or running with its lease expired (its
-    worker died). The claimed job is running with `attempts` one higher, `started_at` now and a
-    lease of `lease_s` seconds. A job with an expired lease whose attempts are used up is marked
-    failed (a worker stopped on it every time) instead, and the search goes on.
+    worker died). Next: a job whose worker died first (it was taken before), then the queued
+    one lowest in line (`Job.fair_seq`), then the oldest. The claimed job is running with
+    `attempts` one higher, `started_at` now and a lease of `lease_s` seconds. A job with an
+    expired lease whose attempts are used up is marked failed (a worker stopped on it every
+    time) instead, and the search goes on.
     """
     if not kinds:
         return None
@@ -212,6 +229,20 @@ def _filters(kinds: list[JobKind], evidence_id: int | None, now: datetime) -> li
     return conditions
 
 
+def _in_line(kinds: list[JobKind], evidence_id: int | None, now: datetime) -> list:
+    """The claimable jobs in the order they are taken, as two queries (each walks ix_job_claim
+    in order and stops at the first that fits, where one query with an OR would sort the whole
+    queue): running jobs whose lease has passed, then queued ones."""
+    def in_order(*conditions) -> sa.Select:
+        if evidence_id is not None:
+            conditions = (*conditions, Job.evidence_id == evidence_id)
+        return select(Job).where(Job.kind.in_(kinds), *conditions) \
+            .order_by(Job.fair_seq, Job.id).execution_options(populate_existing=True)
+    return [in_order(Job.status == JobStatus.running, Job.lease_expires_at < now),
+            in_order(Job.status == JobStatus.queued,
+                     sa.or_(Job.not_before.is_(None), Job.not_before <= now))]
+
+
 def _exhausted(job: Job) -> bool:
     return job.status == JobStatus.running and job.attempts >= job.max_attempts
 
@@ -234,10 +265,11 @@ def _claim_skip_locked(session: Session, worker_id: str, kinds: list[JobKind], l
         now = clock()
         # Rows another transaction is claiming are skipped, not waited for; READ COMMITTED
         # re-checks the WHERE clause on a row changed since the statement began.
-        job = session.exec(
-            select(Job).where(*_filters(kinds, evidence_id, now)).order_by(Job.id).limit(1)
-            .with_for_update(skip_locked=True)
-            .execution_options(populate_existing=True)).first()
+        job = None
+        for query in _in_line(kinds, evidence_id, now):
+            job = session.exec(query.limit(1).with_for_update(skip_locked=True)).first()
+            if job is not None:
+                break
         if job is None:
             session.commit()
             return None
@@ -258,9 +290,8 @@ def _claim_compare_and_set(session: Session, worker_id: str, kinds: list[JobKind
                            clock: Callable[[], datetime]) -> Job | None:
     while True:
         now = clock()
-        candidates = session.exec(
-            select(Job).where(*_filters(kinds, evidence_id, now)).order_by(Job.id)
-            .limit(_SQLITE_CANDIDATES).execution_options(populate_existing=True)).all()
+        candidates = [job for query in _in_line(kinds, evidence_id, now)
+                      for job in session.exec(query.limit(_SQLITE_CANDIDATES)).all()]
         # End the read before writing: a write in a transaction that began with a read fails at
         # once (SQLITE_BUSY_SNAPSHOT) if another connection wrote in between.
         session.commit()

@@ -1,31 +1,39 @@
-"""`liuhen verify`: re-hash every blob against its recorded SHA-256, walk the custody chain, and
-find orphan and missing blobs. `repair` removes only what is provably not evidence: orphan blobs
-(no row refers to them) and temp files left by an interrupted write."""
+"""`liuhen verify`: re-hash every blob against its recorded SHA-256, walk the custody chain, find
+orphan and missing blobs, and look at the top of the data dir: what an interrupted bundle export
+left (`export_leftover`) and anything Liuhen did not put there (`unknown_file`: not one of
+`storage.datadir.DATA_DIR_ENTRIES` nor a file the configuration names). `repair` removes only
+what is provably not evidence: orphan blobs (no row refers to them), temp files left by an
+interrupted write and export leftovers; an unknown file is left for a person to look at."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlmodel import Session, select
 
+from logger.config import Config
 from logger.record import custody
 from storage.blobs.lock import intake_lock
 from storage.blobs.store import BlobCorrupt, BlobMissing, BlobStore
+from storage.datadir import export_leftovers, remove_export_leftovers, unknown_entries
 from storage.models import Evidence
 
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str   # blob_altered, blob_unreadable, blob_missing, orphan_blob, temp_file, custody
+    # blob_altered, blob_unreadable, blob_missing, orphan_blob, temp_file, custody,
+    # export_leftover, unknown_file
+    kind: str
     message: str
     evidence_id: int | None = None
     blob_id: str | None = None
 
     @property
     def repairable(self) -> bool:
-        return self.kind in ("orphan_blob", "temp_file")
+        return self.kind in ("orphan_blob", "temp_file", "export_leftover")
 
 
 @dataclass
@@ -48,8 +56,10 @@ class VerifyReport:
 
 
 def verify(session: Session, blobs: BlobStore,
-           progress: Callable[[Evidence], None] | None = None) -> VerifyReport:
-    """Check everything; report, change nothing."""
+           progress: Callable[[Evidence], None] | None = None, *,
+           config: Config | None = None) -> VerifyReport:
+    """Check everything; report, change nothing. The data dir is `config`'s (whose files
+    named in the configuration count as known), else the one holding the blob store."""
     started = time.monotonic()
     report = VerifyReport()
     referenced: set[str] = set()
@@ -88,13 +98,22 @@ def verify(session: Session, blobs: BlobStore,
     for path in blobs.temp_files():
         report.problems.append(Problem("temp_file", f"{path}: temp file of an interrupted write "
                                        "(`--repair` removes it)"))
+    data_dir = _data_dir(blobs, config)
+    for path in export_leftovers(data_dir):
+        report.problems.append(Problem("export_leftover", f"{path}: left by an interrupted "
+                                       "bundle export (`--repair` removes it)"))
+    for path in unknown_entries(data_dir, _configured_paths(config)):
+        report.problems.append(Problem("unknown_file", f"{path}: not something Liuhen keeps in "
+                                       "the data dir; look at it and move or remove it by hand "
+                                       "(`--repair` leaves it)"))
     report.seconds = time.monotonic() - started
     return report
 
 
-def repair(session: Session, blobs: BlobStore) -> list[str]:
-    """Remove orphan blobs and temp files, holding the intake lock exclusively so that no
-    in-flight intake's blob is taken for an orphan. Returns what was removed, one line each."""
+def repair(session: Session, blobs: BlobStore, *, config: Config | None = None) -> list[str]:
+    """Remove orphan blobs, temp files and export leftovers, holding the intake lock
+    exclusively so that no in-flight intake's blob is taken for an orphan. Returns what was
+    removed, one line each."""
     removed = []
     with intake_lock(blobs.root, exclusive=True):
         referenced = set(session.exec(select(Evidence.blob_id)))
@@ -104,4 +123,21 @@ def repair(session: Session, blobs: BlobStore) -> list[str]:
         for path in blobs.temp_files():
             path.unlink(missing_ok=True)
             removed.append(f"removed temp file {path}")
+    for path in remove_export_leftovers(_data_dir(blobs, config)):
+        removed.append(f"removed export leftover {path}")
     return removed
+
+
+def _data_dir(blobs: BlobStore, config: Config | None) -> Path:
+    # The blob store is always `<data dir>/blobs` (StorageConfig.blob_dir).
+    return config.storage.data_dir if config is not None else blobs.root.parent
+
+
+def _configured_paths(config: Config | None) -> Iterator[Path]:
+    """Files and folders the configuration names, which a person may keep in the data dir."""
+    if config is None:
+        return
+    named = [config.storage.passphrase_file, config.transcription.model_dir,
+             config.mailin.password_file, config.reminders.smtp_password_file,
+             config.bundles.tsa_ca_file, *config.watch.dirs]
+    yield from (Path(p).expanduser() for p in named if p)

@@ -161,9 +161,7 @@ class User(SQLModel, table=True):
     # The web app's language ("zh" or "en") and IANA time zone; None: from the browser / config.
     locale: str | None = Field(default=None, max_length=16)
     timezone: str | None = Field(default=None, max_length=64)
-    # Failed-login throttling: consecutive failures, and no login accepted before locked_until.
-    failed_logins: int = 0
-    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Sign-in throttling and sessions live in their own tables (storage.models.signin).
     created_at: datetime = _created_at()
 
 
@@ -247,17 +245,26 @@ class Job(SQLModel, table=True):
     """One piece of background work on one evidence item; `logger.jobs` moves it between
     states. `attempts` counts claims; a running job whose `lease_expires_at` has passed lost its
     worker and may be claimed again. `options` holds what the handler should do differently
-    (e.g. {"model": "small"} to re-transcribe with another model)."""
+    (e.g. {"model": "small"} to re-transcribe with another model). `group_key` names the
+    import a job came from (the item at the root of its evidence: a mailbox and every message
+    and attachment taken from it share one) and `fair_seq` its place in line among the groups
+    (`logger.jobs.fair`): workers take the lowest `fair_seq`, then the oldest."""
 
     __tablename__ = "job"
-    # Workers look for the oldest queued job of the kinds they handle.
-    __table_args__ = (sa.Index("ix_job_status_kind", "status", "kind"),)
+    # ix_job_claim: the claim walks the queued (or running) jobs in line order; ix_job_group: a
+    # new job's group's place in line.
+    __table_args__ = (sa.Index("ix_job_status_kind", "status", "kind"),
+                      sa.Index("ix_job_claim", "status", "fair_seq", "id"),
+                      sa.Index("ix_job_group", "group_key", "fair_seq"))
 
     id: int | None = Field(default=None, primary_key=True)
     kind: JobKind = Field(sa_type=str_enum(JobKind))
     evidence_id: int = Field(foreign_key="evidence.id", index=True, ondelete="CASCADE")
     status: JobStatus = Field(default=JobStatus.queued, sa_type=str_enum(JobStatus))
     options: dict[str, Any] = Field(default_factory=dict, sa_type=json_dict(), nullable=False)
+    # None on a job queued before revision 0010 (it keeps its place: fair_seq 0).
+    group_key: str | None = Field(default=None, max_length=64)
+    fair_seq: int = Field(default=0, sa_type=sa.BigInteger)
     attempts: int = 0
     max_attempts: int = 3
     not_before: datetime | None = Field(default=None, sa_type=UTCDateTime)

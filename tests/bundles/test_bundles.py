@@ -257,7 +257,7 @@ def test_hand_made_groups_and_purposes_become_the_numbering(world, tmp_path):
 
 def test_groups_that_name_an_item_twice_or_nothing_are_refused(world, tmp_path):
     night = world.items["night_call"].id
-    with pytest.raises(BundleError, match="more than one group"):
+    with pytest.raises(BundleError, match="in more than one group"):
         world.export(tmp_path / "x.zip", groups=[BundleGroup("a", [night]),
                                                  BundleGroup("b", [night])])
     with pytest.raises(BundleError, match="no items"):

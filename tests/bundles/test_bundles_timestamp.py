@@ -1,6 +1,7 @@
 """Trusted time-stamps (RFC 3161) on bundle manifests, from a real time-stamp authority the test
-runs on loopback (`openssl ts -reply`, tests/tsa_support.py), checked by rfc3161-client and by
-the bundle's own verifier."""
+runs on loopback (`openssl ts -reply`, tests/support/tsa.py), checked by rfc3161-client and by
+the bundle's own verifier. The stamp covers manifest.sig (tests/security/test_bundle_trust.py
+checks what that proves)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,9 @@ def test_the_manifest_is_time_stamped_by_the_configured_authority(stamped, local
     response = decode_timestamp_response(files["manifest.tsr"])
     root = x509.load_pem_x509_certificate(local_tsa.ca_file.read_bytes())
     verifier = VerifierBuilder().add_root_certificate(root).build()
-    assert verifier.verify_message(response, files["manifest.json"])
+    # The stamp covers the signature (which names manifest.json's SHA-256), not the manifest.
+    assert manifest["timestamp"]["covers"] == "manifest.sig"
+    assert verifier.verify_message(response, files["manifest.sig"])
 
 
 def test_the_verifier_checks_the_token_and_its_issuer(stamped, local_tsa):
@@ -72,8 +75,9 @@ def test_a_token_for_other_data_or_a_missing_token_is_named(stamped, tmp_path):
                       lambda n, d: [(n, foreign if n == "manifest.tsr" else d)])
     report = verify_bundle(swapped)
     assert report.exit_code == 1
-    assert lines(report)["manifest.tsr"] == ("bad", "it is not a time-stamp of this "
-                                                    "manifest.json")
+    assert lines(report)["manifest.tsr"] == (
+        "bad", "it is not a time-stamp of this manifest.sig: the signature it dates is not the "
+               "one in the bundle")
     removed = rewrite(stamped, tmp_path / "removed.zip",
                       lambda n, d: [] if n == "manifest.tsr" else [(n, d)])
     report = verify_bundle(removed)

@@ -100,7 +100,7 @@ def test_export_with_nothing_ticked_says_so(world, client):
     form.pop("item")
     reply = post_form(client, url(world), form)
     assert reply.status_code == 400
-    assert "the bundle has no items" in reply.get_data(as_text=True)
+    assert "证据包里没有任何材料" in reply.get_data(as_text=True)   # the page speaks Chinese
     assert world.session.exec(select(CustodyEvent).where(
         CustodyEvent.action == CustodyAction.export)).first() is None
 

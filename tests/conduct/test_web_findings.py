@@ -266,7 +266,7 @@ def test_a_call_log_that_cannot_be_read_stores_nothing_and_says_why(client, sess
     assert reply.status_code == 400
     html = reply.get_data(as_text=True)
     assert "The call log was not imported. What Liuhen found:" in html
-    assert 'lang="en">not a call log Liuhen reads' in html
+    assert '<p class="error-detail">not a call log Liuhen reads' in html
     assert list_call_log(session, negotiation.id) == []
 
     unknown = upload(client, negotiation, calls_csv("95188,,2024-12-05 10:00:00,0,missed"))

@@ -137,7 +137,9 @@ def test_sanitized_html_runs_nothing_and_fetches_nothing():
         assert gone not in clean, gone
     assert '<img src="cid:seal@lender" alt="公章">' in clean
     assert 'alt="logo"' in clean   # the remote image's words stay, its source does not
-    assert '<a href="https://lender.example/pay" rel="noopener noreferrer">付款</a>' in clean
+    # A link is its words and, as text, its address: nothing to click (issue 19).
+    assert '<u>付款</u> <small>&lt;https://lender.example/pay&gt;</small>' in clean
+    assert "<a" not in clean and "href" not in clean
     assert "正文" in clean
 
 

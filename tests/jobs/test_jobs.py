@@ -65,10 +65,12 @@ def enqueue(services, evidence_id, kind=T, **kw) -> Job:
         return jobs.enqueue(session, evidence_id=evidence_id, kind=kind, **kw)
 
 
-def test_claim_takes_the_oldest_job_of_the_kinds_asked(queue):
+def test_claim_takes_the_first_job_in_line_of_the_kinds_asked(queue):
+    # Each item is its own group: one job of each in turn, a group's own jobs oldest first
+    # (the fair order itself: tests/security/test_fair_queue.py).
     first, second = make_items(queue, 2)
-    ocr = enqueue(queue, first, OCR)
     older = enqueue(queue, first, T, options={"model": "small"})
+    ocr = enqueue(queue, first, OCR)
     newer = enqueue(queue, second, T)
 
     before = utcnow()

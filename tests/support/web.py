@@ -5,12 +5,19 @@ with a CSRF token and to read what a page says."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
 
 from logger.accounts import add_user
+from logger.services import Services
+from storage.models.types import utcnow
+from tests.support.common import PASSPHRASE
 from web import create_app
+from web.sessions import CLOCK
 
 CSRF_FIELD = re.compile(r'name="csrf-token" content="([^"]+)"')
 
@@ -20,6 +27,42 @@ def app(services):
     app = create_app(services)
     app.config["TESTING"] = True
     return app
+
+
+class WebClock:
+    """The web app's clock in a test (`app.extensions[web.sessions.CLOCK]`): it starts at the
+    real time and moves only when told, so tests about idle and expiry never sleep."""
+
+    def __init__(self, start: datetime | None = None):
+        self.now = start or utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+    def on(self, app) -> WebClock:
+        app.extensions[CLOCK] = self
+        return self
+
+
+@pytest.fixture
+def web_clock(app) -> WebClock:
+    """The clock of the `app` fixture (set before any request)."""
+    return WebClock().on(app)
+
+
+@contextmanager
+def two_processes(services: Services) -> Iterator[tuple[list, WebClock]]:
+    """Two web apps over the data dir `services` opened, as two `liuhen serve` processes would
+    be (each with its own engine, app and secret derived from the vault), on one test clock."""
+    with Services.open(services.config, PASSPHRASE) as second:
+        apps, clock = [create_app(services), create_app(second)], WebClock()
+        for app in apps:
+            app.config["TESTING"] = True
+            clock.on(app)
+        yield apps, clock
 
 
 def csrf(client) -> str:

@@ -1,17 +1,15 @@
 """Accounts in the browser: signing in and out, throttling, the session cookie, idle timeout,
-CSRF, and the first-run and unlock pages."""
+CSRF, and the first-run and unlock pages. (Server-side sessions and the known-device lockout
+have their regression tests in tests/security/.)"""
 
 import dataclasses
-import time
-from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
-from logger.accounts import THROTTLE_AFTER, lock_minutes
 from logger.services import Services
-from storage.models import Negotiation, Role, User
-from storage.models.types import utcnow
+from logger.signin_throttle import FREE_FAILURES, delay_after, name_scope
+from storage.models import Negotiation, Role, SigninFailure, User
 from tests.support.common import PASSPHRASE
 from tests.support.common import make_negotiation_in
 from tests.support.web import csrf, new_browser, page_text, post_form, sign_in
@@ -36,11 +34,6 @@ def other_client(other_client):
 
 def login(client, name, password, **kwargs):
     return post_form(client, "/login", {"name": name, "password": password}, **kwargs)
-
-
-def fresh(session, user):
-    session.expire_all()
-    return session.get(User, user.id)
 
 
 # --- Signing in and out ------------------------------------------------------------------------
@@ -85,66 +78,64 @@ def test_a_new_session_on_sign_in(app, owner):
 # --- Throttling --------------------------------------------------------------------------------
 
 
-def test_lock_minutes_double_up_to_an_hour():
-    assert [lock_minutes(n) for n in range(1, 13)] == [0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60]
+def failures_of(session, name: str) -> int:
+    session.expire_all()
+    return len(session.exec(select(SigninFailure).where(
+        SigninFailure.scope == name_scope(name))).all())
 
 
-def test_five_failures_lock_the_account_and_say_when_to_try_again(app, session, owner):
+def test_delays_double_up_to_five_minutes():
+    assert [delay_after(n).total_seconds() for n in range(1, 13)] == \
+        [0, 0, 0, 0, 15, 30, 60, 120, 240, 300, 300, 300]
+
+
+def test_five_failures_slow_the_name_down_and_say_when_to_try_again(app, session, owner,
+                                                                     web_clock):
     browser = visitor(app)
-    for _ in range(THROTTLE_AFTER - 1):
+    for _ in range(FREE_FAILURES - 1):
         assert login(browser, "owner", "wrong-password").status_code == 401
     reply = login(browser, "owner", "wrong-password")
     assert reply.status_code == 429
-    assert "Too many failed sign-ins. Try again after" in page_text(reply)
-    assert "(in 1 minute)" in page_text(reply)
-    locked = fresh(session, owner)
-    assert locked.failed_logins == THROTTLE_AFTER
-    assert timedelta(seconds=50) < locked.locked_until - utcnow() <= timedelta(minutes=1)
+    assert "Too many failed sign-ins. Try again in 15 seconds." in page_text(reply)
+    assert failures_of(session, "owner") == FREE_FAILURES
 
     elsewhere = visitor(app, "192.0.2.7")
     reply = login(elsewhere, "owner", "owner-password")
     assert reply.status_code == 429, "the right password is not even checked while locked"
 
 
-def test_the_lock_grows_and_a_success_clears_the_count(app, session, owner):
-    owner.failed_logins, owner.locked_until = THROTTLE_AFTER, utcnow() - timedelta(seconds=1)
-    session.add(owner)
-    session.commit()
+def test_the_delay_grows_and_a_success_clears_the_count(app, session, owner, web_clock):
     browser = visitor(app, "192.0.2.8")
+    for _ in range(FREE_FAILURES):
+        login(browser, "owner", "wrong-password")
+    web_clock.advance(seconds=16)
     reply = login(browser, "owner", "wrong-password")
-    assert reply.status_code == 429 and "(in 2 minutes)" in page_text(reply)
+    assert reply.status_code == 429 and "Try again in 30 seconds." in page_text(reply)
 
-    owner = fresh(session, owner)
-    owner.locked_until = utcnow() - timedelta(seconds=1)
-    session.add(owner)
-    session.commit()
-    assert login(visitor(app), "owner", "owner-password").status_code == 302
-    owner = fresh(session, owner)
-    assert (owner.failed_logins, owner.locked_until) == (0, None)
+    web_clock.advance(seconds=31)
+    assert login(visitor(app, "192.0.2.9"), "owner", "owner-password").status_code == 302
+    assert failures_of(session, "owner") == 0
 
 
-def test_unknown_names_are_throttled_per_address_with_the_same_answer(app, session, owner):
+def test_unknown_names_are_throttled_per_address_with_the_same_answer(app, session, owner,
+                                                                      web_clock):
     prober = visitor(app, "198.51.100.1")
-    answers = [login(prober, f"ghost{n}", "some-password") for n in range(THROTTLE_AFTER)]
-    assert [a.status_code for a in answers] == [401] * (THROTTLE_AFTER - 1) + [429]
+    answers = [login(prober, f"ghost{n}", "some-password") for n in range(FREE_FAILURES)]
+    assert [a.status_code for a in answers] == [401] * (FREE_FAILURES - 1) + [429]
     assert page_text(answers[0]).count("Wrong name or password.") == 1
     assert login(prober, "owner", "owner-password").status_code == 429, \
-        "the address is locked for every name"
-    assert fresh(session, owner).failed_logins == 0, "the owner's account was never tried"
+        "the address is slowed down for every name"
+    assert failures_of(session, "owner") == 0, "the owner's name was never tried"
 
     # A known name from another address: the same codes and the same words.
     known = visitor(app, "198.51.100.2")
-    answers_known = [login(known, "owner", "wrong-password") for _ in range(THROTTLE_AFTER)]
+    answers_known = [login(known, "owner", "wrong-password") for _ in range(FREE_FAILURES)]
     assert [a.status_code for a in answers_known] == [a.status_code for a in answers]
     assert page_text(answers_known[0]) == page_text(answers[0])
     assert page_text(answers_known[-1]) == page_text(answers[-1])
 
-    other_address = visitor(app, "198.51.100.3")
-    owner = fresh(session, owner)
-    owner.failed_logins, owner.locked_until = 0, None
-    session.add(owner)
-    session.commit()
-    assert login(other_address, "owner", "owner-password").status_code == 302
+    web_clock.advance(seconds=16)
+    assert login(visitor(app, "198.51.100.3"), "owner", "owner-password").status_code == 302
 
 
 # --- The session cookie ------------------------------------------------------------------------
@@ -185,9 +176,8 @@ def test_x_forwarded_proto_counts_only_when_the_proxy_is_trusted(services, owner
     assert "Secure" in cookie_through_proxy(True)
 
 
-def test_an_idle_session_is_cleared_with_a_message(app, client):
-    with client.session_transaction() as cookie_session:
-        cookie_session["last_seen"] = time.time() - 31 * 60
+def test_an_idle_session_is_cleared_with_a_message(app, web_clock, client):
+    web_clock.advance(minutes=31)
     reply = client.get("/settings")
     assert reply.status_code == 302 and reply.headers["Location"].startswith("/login")
     page = client.get(reply.headers["Location"])
@@ -195,12 +185,11 @@ def test_an_idle_session_is_cleared_with_a_message(app, client):
     assert client.get("/").status_code == 302, "the session is gone, not only this request"
 
 
-def test_activity_keeps_the_session(app, client):
-    with client.session_transaction() as cookie_session:
-        cookie_session["last_seen"] = time.time() - 29 * 60
+def test_activity_keeps_the_session(app, web_clock, client):
+    web_clock.advance(minutes=29)
     assert client.get("/").status_code == 200
-    with client.session_transaction() as cookie_session:
-        assert time.time() - cookie_session["last_seen"] < 5
+    web_clock.advance(minutes=29)
+    assert client.get("/").status_code == 200, "the request before counted as activity"
 
 
 # --- CSRF --------------------------------------------------------------------------------------

@@ -179,7 +179,7 @@ class Walker:
     def _stay_signed_in(self) -> None:
         """Some routes sign out (that is their job); sign in again before the next one."""
         with self.visitor.session_transaction() as cookie_session:
-            signed_in = "user_id" in cookie_session
+            signed_in = "sid" in cookie_session
         if not signed_in:
             self.visitor.post("/login", data={"name": self.other.user.name,
                                               "password": self.password,

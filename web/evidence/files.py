@@ -8,15 +8,13 @@ Registered on the `evidence` blueprint by web.evidence.
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-from urllib.parse import quote
-
 from flask import Response, abort, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wsgi import FileWrapper
 
 from storage.models import Evidence
 from web.access import owned_evidence
+from web.downloads import attachment_disposition
 from web.evidence import bp
 from web.evidence.viewers import email_body_document, inline_media_type, read_email
 from web.state import app_state
@@ -32,24 +30,12 @@ EMAIL_FRAME_CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'
 
 @bp.get("/evidence/<int:evidence_id>/original")
 def original(evidence_id: int):
-    """The original file, byte for byte, as a download under its original name."""
+    """The original file, byte for byte, as a download under its original name (made safe to
+    save: `web.downloads`)."""
     evidence = owned_evidence(evidence_id)
     response = _blob_response(evidence, "application/octet-stream")
     response.headers["Content-Disposition"] = attachment_disposition(evidence)
     return response
-
-
-def attachment_disposition(evidence: Evidence) -> str:
-    """`attachment` with the original name for every browser (RFC 6266): `filename*` carries it
-    in UTF-8 (RFC 5987); `filename` is a plain-ASCII stand-in for old clients."""
-    name = evidence.original_filename
-    if name.isascii() and name.isprintable():
-        fallback = name
-    else:
-        suffix = PurePosixPath(name).suffix
-        fallback = f"evidence-{evidence.id}{suffix if suffix.isascii() else ''}"
-    fallback = fallback.replace("\\", "_").replace('"', "_")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 @bp.get("/evidence/<int:evidence_id>/media")

@@ -28,9 +28,10 @@ from web.evidence.viewers import (build_viewer, email_part, email_parts, history
                                   inline_media_type, is_chat, latest_job_states,
                                   merged_conversation)
 from web.jobstatus import job_label
+from web.redirects import local_path
 from web.state import app_state
 from web.streaming import (UploadRefused, UploadResult, UploadStatus, exempt_from_form_csrf,
-                           ingest_multipart)
+                           ingest_multipart, too_many_messages)
 from web.zone import user_zone
 
 from web.evidence import bp
@@ -75,7 +76,8 @@ def upload(negotiation_id: int):
     try:
         results = ingest_multipart(request, negotiation, current_user(), session=db(),
                                    blobs=services.blobs, max_bytes=intake.max_file_bytes,
-                                   tz=user_zone(), csrf=True, source="web")
+                                   tz=user_zone(), csrf=True, source="web",
+                                   max_messages=intake.max_messages_per_import)
     except UploadRefused as e:
         message = _("The upload was refused: %(reason)s", reason=str(e))
         if _wants_json():
@@ -297,6 +299,8 @@ def _result_view(result: UploadResult) -> dict:
     elif result.too_large:
         view["message"] = _("Refused: larger than the limit of %(mb)s MB (setting "
                             "intake.max_file_mb). Nothing was stored.", mb=result.max_mb)
+    elif result.max_messages is not None:
+        view["message"] = too_many_messages(result)
     else:
         view["message"] = _("Refused: Liuhen does not keep this file. Nothing was stored.")
         view["detail"] = result.message
@@ -327,7 +331,4 @@ def _wants_json() -> bool:
 
 
 def _safe_next(default: str) -> str:
-    target = request.form.get("next")
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return default
+    return local_path(request.form.get("next")) or default

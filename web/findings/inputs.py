@@ -29,6 +29,7 @@ from storage.models.types import TimePrecision
 from web.access import current_user, db, owned_negotiation
 from web.findings import FINDINGS, bp
 from web.findings.view import default_zone
+from web.i18n import refusal_text
 from web.state import app_state
 
 # A phone's whole call history as SMS Backup & Restore XML is a few MB; the upload is held in
@@ -75,7 +76,7 @@ def import_calls(negotiation_id: int):
         db().rollback()
         return _render(negotiation, calllog_error=_("The call log was not imported. What Liuhen "
                                                     "found:"),
-                       calllog_detail=str(e)), 400
+                       calllog_detail=refusal_text(e)), 400
     flash(_("Call log imported: %(added)s calls added, %(known)s already known, %(other)s with "
             "other numbers left out. The file is kept as evidence #%(id)s.", added=done.added,
             known=done.already_known, other=done.other_numbers, id=done.evidence_id), "success")

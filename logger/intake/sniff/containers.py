@@ -11,30 +11,35 @@ import struct
 import uuid
 import zlib
 
+from logger.i18n import N_
 from logger.intake.sniff.types import DOCX, MSG, XLSX, FileType, Refusal
 
-_SAVE_AS = "Save it as .docx, .xlsx or PDF and upload that."
-_PPTX = Refusal("a PowerPoint presentation",
+_SAVE_AS = N_("Save it as .docx, .xlsx or PDF and upload that.")
+_PPTX = Refusal(N_("a PowerPoint presentation"),
                 "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                "Save it as PDF.")
-_ZIP = Refusal("a ZIP archive", "application/zip", "Unpack it and upload the files inside.")
+                N_("Save it as PDF."))
+_ZIP = Refusal(N_("a ZIP archive"), "application/zip",
+               N_("Unpack it and upload the files inside."))
 
 # Main part content types in [Content_Types].xml, checked in this order.
 _OOXML_MAIN = (
-    (b"ms-word.document.macroEnabled", Refusal("a Word document with macros (.docm)",
-                                                "application/vnd.ms-word.document.macroEnabled.12",
-                                                "Save it as .docx (without macros) or PDF.")),
-    (b"ms-excel.sheet.macroEnabled", Refusal("an Excel workbook with macros (.xlsm)",
+    (b"ms-word.document.macroEnabled",
+     Refusal(N_("a Word document with macros (.docm)"),
+             "application/vnd.ms-word.document.macroEnabled.12",
+             N_("Save it as .docx (without macros) or PDF."))),
+    (b"ms-excel.sheet.macroEnabled", Refusal(N_("an Excel workbook with macros (.xlsm)"),
                                              "application/vnd.ms-excel.sheet.macroEnabled.12",
-                                             "Save it as .xlsx (without macros) or PDF.")),
-    (b"ms-excel.sheet.binary.macroEnabled", Refusal("an Excel binary workbook (.xlsb)",
+                                             N_("Save it as .xlsx (without macros) or PDF."))),
+    (b"ms-excel.sheet.binary.macroEnabled", Refusal(N_("an Excel binary workbook (.xlsb)"),
                                                     "application/vnd.ms-excel.sheet.binary."
                                                     "macroEnabled.12", _SAVE_AS)),
     (b"presentationml", _PPTX),
-    (b"wordprocessingml.template", Refusal("a Word template", "application/vnd.openxmlformats-"
-                                           "officedocument.wordprocessingml.template", _SAVE_AS)),
-    (b"spreadsheetml.template", Refusal("an Excel template", "application/vnd.openxmlformats-"
-                                        "officedocument.spreadsheetml.template", _SAVE_AS)),
+    (b"wordprocessingml.template",
+     Refusal(N_("a Word template"),
+             "application/vnd.openxmlformats-officedocument.wordprocessingml.template", _SAVE_AS)),
+    (b"spreadsheetml.template",
+     Refusal(N_("an Excel template"),
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.template", _SAVE_AS)),
     (b"wordprocessingml.document.main+xml", DOCX),
     (b"spreadsheetml.sheet.main+xml", XLSX),
 )
@@ -44,15 +49,18 @@ _MSI_CLSIDS = {uuid.UUID(f"000C108{d}-0000-0000-C000-000000000046").bytes_le for
 _OUTLOOK_PREFIXES = ("__substg1.0_", "__properties_version1.0", "__nameid_version1.0",
                      "__recip_version1.0_", "__attach_version1.0_")
 _OLE_STREAMS = {
-    "WordDocument": Refusal("an old-style Word document (.doc)", "application/msword", _SAVE_AS),
-    "Workbook": Refusal("an old-style Excel workbook (.xls)", "application/vnd.ms-excel",
+    "WordDocument": Refusal(N_("an old-style Word document (.doc)"), "application/msword",
+                            _SAVE_AS),
+    "Workbook": Refusal(N_("an old-style Excel workbook (.xls)"), "application/vnd.ms-excel",
                         _SAVE_AS),
-    "Book": Refusal("an old-style Excel workbook (.xls)", "application/vnd.ms-excel", _SAVE_AS),
-    "PowerPoint Document": Refusal("an old-style PowerPoint presentation (.ppt)",
-                                   "application/vnd.ms-powerpoint", "Save it as PDF."),
-    "EncryptedPackage": Refusal("a password-protected Office document",
+    "Book": Refusal(N_("an old-style Excel workbook (.xls)"), "application/vnd.ms-excel",
+                    _SAVE_AS),
+    "PowerPoint Document": Refusal(N_("an old-style PowerPoint presentation (.ppt)"),
+                                   "application/vnd.ms-powerpoint", N_("Save it as PDF.")),
+    "EncryptedPackage": Refusal(N_("a password-protected Office document"),
                                 "application/x-ms-encrypted-office",
-                                "Remove the password (save a copy without one) and upload that."),
+                                N_("Remove the password (save a copy without one) and upload "
+                                   "that.")),
 }
 _END_OF_CHAIN, _MAX_DIR_SECTORS = 0xFFFFFFFE, 64
 
@@ -63,13 +71,13 @@ def sniff_zip(head: bytes, filename: str) -> FileType | Refusal:
     if names and names[0] == b"mimetype":
         return _odf_or_epub(head)
     if b"AndroidManifest.xml" in names or b"classes.dex" in names:
-        return Refusal("an Android app (APK)", "application/vnd.android.package-archive")
+        return Refusal(N_("an Android app (APK)"), "application/vnd.android.package-archive")
     if content_types is not None:
         for marker, verdict in _OOXML_MAIN:
             if marker in content_types:
                 return verdict
     if any(name.endswith(b"vbaProject.bin") for name in names):
-        return Refusal("an Office document with macros", "application/vnd.ms-office", _SAVE_AS)
+        return Refusal(N_("an Office document with macros"), "application/vnd.ms-office", _SAVE_AS)
     if any(name.startswith(b"word/") for name in names):
         return DOCX
     if any(name.startswith(b"xl/") for name in names):
@@ -77,7 +85,7 @@ def sniff_zip(head: bytes, filename: str) -> FileType | Refusal:
     if any(name.startswith(b"ppt/") for name in names):
         return _PPTX
     if b"META-INF/MANIFEST.MF" in names:
-        return Refusal("a Java program (JAR)", "application/java-archive")
+        return Refusal(N_("a Java program (JAR)"), "application/java-archive")
     if content_types is not None or b"_rels/.rels" in names:
         # An Office file whose main part is past the head: only the name can tell.
         lowered = filename.lower()
@@ -85,7 +93,7 @@ def sniff_zip(head: bytes, filename: str) -> FileType | Refusal:
             return DOCX
         if lowered.endswith(".xlsx"):
             return XLSX
-        return Refusal("an Office document of a kind Liuhen could not tell",
+        return Refusal(N_("an Office document of a kind Liuhen could not tell"),
                        "application/vnd.openxmlformats-officedocument", _SAVE_AS)
     return _ZIP
 
@@ -130,8 +138,8 @@ def _inflate(data: bytes, method: int) -> bytes | None:
 def _odf_or_epub(head: bytes) -> Refusal:
     mimetype = head[38:38 + 80].split(b"PK", 1)[0].decode("ascii", "replace").strip()
     if mimetype.startswith("application/epub"):
-        return Refusal("an e-book (EPUB)", "application/epub+zip", "Save it as PDF.")
-    return Refusal("an OpenDocument file (LibreOffice/WPS)", mimetype or "application/zip",
+        return Refusal(N_("an e-book (EPUB)"), "application/epub+zip", N_("Save it as PDF."))
+    return Refusal(N_("an OpenDocument file (LibreOffice/WPS)"), mimetype or "application/zip",
                    _SAVE_AS)
 
 
@@ -146,16 +154,16 @@ def sniff_ole(head: bytes, filename: str) -> FileType | Refusal:
     if root_clsid == _OUTLOOK_CLSID or any(n.startswith(_OUTLOOK_PREFIXES) for n in names):
         return MSG
     if root_clsid in _MSI_CLSIDS:
-        return Refusal("a Windows installer (MSI)", "application/x-msi")
+        return Refusal(N_("a Windows installer (MSI)"), "application/x-msi")
     for name in names:
         if name in _OLE_STREAMS:
             return _OLE_STREAMS[name]
     if not complete and filename.lower().endswith(".msg"):
         return MSG
-    return Refusal("an old-style Office or Outlook file (OLE compound file)",
+    return Refusal(N_("an old-style Office or Outlook file (OLE compound file)"),
                    "application/x-ole-storage",
-                   "If it is an Outlook message, name it .msg; if it is a Word or Excel file, "
-                   + _SAVE_AS[0].lower() + _SAVE_AS[1:])
+                   N_("If it is an Outlook message, name it .msg; if it is a Word or Excel "
+                      "file, save it as .docx, .xlsx or PDF and upload that."))
 
 
 def _ole_directory(head: bytes) -> tuple[list[str], bytes | None, bool]:

@@ -9,6 +9,7 @@ large to see the audio after it (mp3 vs aac).
 
 import struct
 
+from logger.i18n import N_, Text
 from logger.intake.sniff.types import (
     AAC, AMR, AMR_WB, AUDIO_3G2, AUDIO_3GP, FLAC, GIF, HEIC, JPEG, M4A, MP3, MP4_VIDEO, OGG,
     OPUS, PDF, PNG, VIDEO_3G2, VIDEO_3GP, WAV, WEBP, FileType, Refusal,
@@ -47,7 +48,8 @@ def sniff_media(head: bytes, filename: str) -> FileType | Refusal | None:
     if head.startswith(b"#!AMR-WB\n"):
         return AMR_WB
     if head.startswith(b"#!AMR_MC1.0\n") or head.startswith(b"#!AMR-WB_MC1.0\n"):
-        return Refusal("multi-channel AMR audio", "audio/amr", "Convert it to m4a or mp3.")
+        return Refusal(N_("multi-channel AMR audio"), "audio/amr",
+                       N_("Convert it to m4a or mp3."))
     if head.startswith(b"%PDF-"):
         return PDF
     if head.startswith(b"\xff\xd8\xff"):
@@ -79,7 +81,7 @@ def _riff(form: bytes) -> FileType | Refusal | None:
     if form == b"WEBP":
         return WEBP
     if form == b"AVI ":
-        return Refusal("an AVI video", "video/x-msvideo", "Convert it to MP4.")
+        return Refusal(N_("an AVI video"), "video/x-msvideo", N_("Convert it to MP4."))
     return None
 
 
@@ -91,8 +93,8 @@ def _ogg(head: bytes) -> FileType | Refusal:
     if packet.startswith((b"\x01vorbis", b"Speex   ", b"\x7fFLAC")):
         return OGG
     if packet.startswith(b"\x80theora"):
-        return Refusal("an Ogg video", "video/ogg", "Convert it to MP4.")
-    return Refusal("an Ogg file of an unknown kind", "application/ogg")
+        return Refusal(N_("an Ogg video"), "video/ogg", N_("Convert it to MP4."))
+    return Refusal(N_("an Ogg file of an unknown kind"), "application/ogg")
 
 
 def _iso_media(head: bytes, filename: str) -> FileType | Refusal:
@@ -103,11 +105,12 @@ def _iso_media(head: bytes, filename: str) -> FileType | Refusal:
     if major in _HEIC_BRANDS or (major in (b"mif1", b"msf1") and brands & _HEIC_BRANDS):
         return HEIC
     if brands & _AVIF_BRANDS:
-        return Refusal("an AVIF image", "image/avif", "Save it as JPEG or PNG.")
+        return Refusal(N_("an AVIF image"), "image/avif", N_("Save it as JPEG or PNG."))
     if major in (b"mif1", b"msf1"):
-        return Refusal("a HEIF image of an unusual kind", "image/heif", "Save it as JPEG.")
+        return Refusal(N_("a HEIF image of an unusual kind"), "image/heif",
+                       N_("Save it as JPEG."))
     if major == b"qt  ":
-        return Refusal("a QuickTime video", "video/quicktime", "Export it as MP4.")
+        return Refusal(N_("a QuickTime video"), "video/quicktime", N_("Export it as MP4."))
     if major in _M4A_BRANDS:
         return M4A
     if major in _3GP_BRANDS or major in _3G2_BRANDS:
@@ -121,7 +124,8 @@ def _iso_media(head: bytes, filename: str) -> FileType | Refusal:
             kind = "audio" if filename.lower().endswith(_AUDIO_NAMES) else "video"
         return M4A if kind == "audio" else MP4_VIDEO
     name = major.decode("latin-1").strip()
-    return Refusal(f"an ISO media file of kind “{name}”", "application/octet-stream")
+    return Refusal(Text("an ISO media file of kind “%(kind)s”", kind=name),
+                   "application/octet-stream")
 
 
 def _track_kind(head: bytes) -> str | None:

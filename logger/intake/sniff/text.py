@@ -15,6 +15,7 @@ The filename breaks ties only between allowed types:
 import codecs
 import re
 
+from logger.i18n import N_
 from logger.intake.sniff.types import EML, MBOX, TEXT, XML, FileType, Refusal
 
 _FIELD = re.compile(rb"([\x21-\x39\x3b-\x7e]+)[ \t]*:")
@@ -40,9 +41,10 @@ _XML_PROLOG = re.compile(r"(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\
                          re.DOTALL | re.IGNORECASE)
 _ELEMENT = re.compile(r"<([^\W\d][\w.\-]*:)?([^\W\d][\w.\-]*)")
 _WEB_NAMESPACES = ("http://www.w3.org/1999/xhtml", "http://www.w3.org/2000/svg")
-_SVG = Refusal("an SVG image (it can carry scripts)", "image/svg+xml", "Save it as PNG.")
-_HTML = Refusal("a web page (HTML, which can carry scripts)", "text/html",
-                "Print it to PDF, or take a screenshot, and upload that.")
+_SVG = Refusal(N_("an SVG image (it can carry scripts)"), "image/svg+xml",
+               N_("Save it as PNG."))
+_HTML = Refusal(N_("a web page (HTML, which can carry scripts)"), "text/html",
+                N_("Print it to PDF, or take a screenshot, and upload that."))
 
 
 def sniff_mail(head: bytes, filename: str) -> FileType | None:
@@ -94,17 +96,18 @@ def sniff_text(head: bytes, filename: str) -> FileType | Refusal | None:
     text = _decode(head)
     if text is None:
         if _looks_like_utf16_without_bom(head):
-            return Refusal("UTF-16 text without a byte-order mark", "text/plain",
-                           "Save it as UTF-8 text and upload that.")
+            return Refusal(N_("UTF-16 text without a byte-order mark"), "text/plain",
+                           N_("Save it as UTF-8 text and upload that."))
         return None
     start = text.lstrip("\ufeff \t\r\n")
     if start.startswith("#!"):
-        return Refusal("a script (it starts with “#!”)", "text/x-shellscript")
+        return Refusal(N_("a script (it starts with “#!”)"), "text/x-shellscript")
     if start.startswith("{\\rtf"):
-        return Refusal("a Rich Text document (RTF)", "application/rtf",
-                       "Save it as PDF or .docx and upload that.")
+        return Refusal(N_("a Rich Text document (RTF)"), "application/rtf",
+                       N_("Save it as PDF or .docx and upload that."))
     if start.startswith("%!PS"):
-        return Refusal("a PostScript document", "application/postscript", "Save it as PDF.")
+        return Refusal(N_("a PostScript document"), "application/postscript",
+                       N_("Save it as PDF."))
     if start.startswith("<"):
         return _markup(start, filename)
     return TEXT
@@ -130,7 +133,7 @@ def _markup(text: str, filename: str) -> FileType | Refusal:
         return _HTML
     if any(namespace in text for namespace in _WEB_NAMESPACES):
         # A browser runs XHTML/SVG script elements embedded in any XML document.
-        return Refusal("XML with embedded web content (XHTML or SVG)", "application/xml")
+        return Refusal(N_("XML with embedded web content (XHTML or SVG)"), "application/xml")
     return XML
 
 

@@ -6,6 +6,8 @@ The constants below are the whole allow-list: `sniff` returns one of them or ref
 
 from dataclasses import dataclass
 
+from logger.i18n import Text
+
 
 @dataclass(frozen=True)
 class FileType:
@@ -25,11 +27,12 @@ class FileType:
 @dataclass(frozen=True)
 class Refusal:
     """What a refused file appears to be: `what` in words ("a Windows program"), its
-    `media_type`, and optional `advice` on what to do instead (one sentence)."""
+    `media_type`, and optional `advice` on what to do instead (one sentence). The words are
+    English marked with `N_` (or a `Text` where they hold a value), translated when shown."""
 
-    what: str
+    what: str | Text
     media_type: str
-    advice: str = ""
+    advice: str | Text = ""
 
 
 M4A = FileType("audio/mp4", "m4a", "audio")

@@ -122,7 +122,6 @@ function showResult(row, result) {
   if (result.detail) {
     const detail = document.createElement("p");
     detail.className = "hint refusal-detail";
-    detail.lang = "en";
     detail.textContent = result.detail;
     status.after(detail);
   }
