@@ -34,6 +34,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/chat_screenshots.py
 	$(BIN)/python bench/email_import.py
 	$(BIN)/python bench/promise_extraction.py
+	$(BIN)/python bench/conduct_language.py
 	$(BIN)/python bench/timeline.py
 	$(BIN)/python bench/upload_memory.py
 	$(BIN)/python bench/export_bundle.py

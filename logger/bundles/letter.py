@@ -2,8 +2,10 @@
 
 It summarises the negotiation, lists the contacts on record in time order (evidence items, the
 calls of imported call logs and the contacts the user recorded by hand), what was promised, and
-the conduct findings (`logger.conduct`: the counted ones; dismissed ones and those about a
-contact whose direction is unknown are left out), then asks the regulator to act. Promises come
+the conduct findings (`logger.conduct`: the counted ones, each with its legal sources, document
+and provision, in the letter's language; dismissed ones, those about a contact whose direction is
+unknown and suggestions nobody confirmed are left out), then asks the regulator to act. A text or
+chat is a contact by its kind or its channel, whichever is set. Promises come
 from `logger.promises`: every confirmed promise still in force, with whether it was kept, missed
 or is still to come.
 """
@@ -20,7 +22,9 @@ from logger.bundles.calls import call_description
 from logger.bundles.items import kind_label, written_date
 from logger.conduct.calllog import list_call_log
 from logger.conduct.contact_entries import list_contact_entries
+from logger.conduct.inputs import is_message
 from logger.conduct.report import conduct_report
+from logger.conduct.ruleset import LegalSource
 from logger.i18n import NC_, in_language, translate
 from logger.promises.due import due_text
 from logger.promises.promises import ACTIVE_STATUSES, list_promises
@@ -86,9 +90,10 @@ def _timeline(session: Session, n: Negotiation, language: str, tz: ZoneInfo) -> 
     # a note, a receipt), is not listed: its upload is not a contact.
     events: list[tuple] = []
     for item in list_evidence(session, n.id):
-        if item.occurred_at is None or item.kind not in CONTACT_KINDS:
+        if item.occurred_at is None or not (item.kind in CONTACT_KINDS or is_message(item)):
             continue
-        text = kind_label(item, language)
+        text = kind_label(item, language) if item.kind in CONTACT_KINDS else translate(
+            language, CHANNELS[str(item.channel)])
         detail = [translate(language, DIRECTIONS[item.direction])] \
             if item.direction in DIRECTIONS else []
         who = item.counterpart_number or item.counterpart_name
@@ -159,22 +164,30 @@ def _promise_line(promise, language: str, tz: ZoneInfo) -> str:
 def _findings(session: Session, n: Negotiation, language: str, tz: ZoneInfo) -> list[str]:
     lines = [translate(language, "4. Collection conduct that breaks the rules")]
     findings = _active_findings(session, n, tz)
-    for number, (reason, source) in enumerate(findings, start=1):
+    for number, (reason, sources) in enumerate(findings, start=1):
         lines.append(f"{number}. {in_language(reason, language)}"
-                     + (translate(language, " (rule: %(source)s)", source=source)
-                        if source else ""))
+                     + (translate(language, " (rule: %(source)s)",
+                                  source=_citation(sources, language)) if sources else ""))
     if not findings:
         lines.append(translate(language, "(None found in the record; add any here.)"))
+    if any(not s.verified for _reason, sources in findings for s in sources):
+        lines.append(translate(language, "* Provision not yet checked against the published "
+                                         "text of the document; check it before sending."))
     return lines
 
 
+def _citation(sources: Sequence[LegalSource], language: str) -> str:
+    """Each source in the letter's language, "*" after one not checked against its text."""
+    return translate(language, NC_("list", "; ")).join(
+        source.cite(language) + ("" if source.verified else "*") for source in sources)
+
+
 def _active_findings(session: Session, n: Negotiation, tz: ZoneInfo
-                     ) -> Sequence[tuple[dict[str, str], str]]:
-    """(reason by language, source) of each active finding (its reason names its time)."""
+                     ) -> Sequence[tuple[dict[str, str], tuple[LegalSource, ...]]]:
+    """(reason by language, legal sources) of each active finding (its reason names its
+    time)."""
     report = conduct_report(session, n, default_zone=tz)
-    sources = {s.rule.id: f"{s.rule.source_document} {s.rule.source_article}".strip()
-               for s in report.rules}
-    return [(f.reason, sources.get(f.rule_id, "")) for f in report.active()]
+    return [(f.reason, f.legal_sources) for f in report.active()]
 
 
 def _requests(n: Negotiation, language: str) -> list[str]:

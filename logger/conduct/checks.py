@@ -7,8 +7,14 @@ the time-of-day and third-party checks give it a finding that `needs_direction` 
 the direction, then it counts or goes away), and the counting checks leave it out, where one
 call the borrower made would tip a presumption. The same holds for words in a message whose
 author is unknown (`Passage.author_unknown`). Calls to a third party count for the time of day
-and the third-party check, not as call attempts to the borrower. Every time is judged in the
-negotiation's zone, daylight-saving time included.
+and the third-party check, not as call attempts to the borrower. Every time is judged, and
+written in a reason, in the negotiation's zone, daylight-saving time included.
+
+The third-party check also reads the words: a sentence of its categories (the collector heard
+speaking to a relative, an employer or a contact about the debt) is a *suggestion*
+(`Finding.suggested`): not counted until a person confirms it, which records the contact with
+the third party (logger.conduct.confirm), or dismisses it. An item a person already recorded a
+third-party contact for gives no suggestion: the contact's own finding stands for it.
 """
 
 from __future__ import annotations
@@ -20,9 +26,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from logger.conduct.lexicon import CATEGORY_WORDS, find_matches
-from logger.conduct.ruleset import Rule
-from logger.i18n import N_, Text
+from logger.conduct.lexicon import CATEGORY_WORDS, Match, find_matches
+from logger.conduct.ruleset import LegalSource, Rule
+from logger.i18n import LANGUAGES, N_, Text
+from logger.record.moments import human_stored
 from storage.models import Channel, ThirdParty
 
 CHANNEL_WORDS = {
@@ -44,6 +51,9 @@ DIRECTION_NOTE = Text(" The record does not say who started this contact, so it 
                       "as the collector's conduct until you set its direction.")
 AUTHOR_NOTE = Text(" The record does not say who sent this message, so it is not counted as "
                    "the collector's conduct until you set its direction.")
+# Added to a suggestion read from the words.
+SUGGESTION_NOTE = Text(" Read from the words, not from a contact you recorded: confirm it to "
+                       "record the contact with that person, or dismiss it.")
 
 
 @dataclass(frozen=True)
@@ -97,7 +107,9 @@ class Finding:
     exported file), `local_time` the moment in the negotiation's zone (ISO, with offset),
     `offset_s` the second in a recording, `quote` the sentence that matched. `needs_direction`:
     the record does not say the other side started the contact (or wrote the words), so the
-    finding is not counted as the collector's conduct until a person sets the direction."""
+    finding is not counted as the collector's conduct until a person sets the direction.
+    `suggested`: read from the words only (a third-party contact), not counted until a person
+    confirms it. `legal_sources`: the rule's sources (document and provision, zh and en)."""
 
     id: str
     rule_id: str
@@ -114,14 +126,19 @@ class Finding:
     related_evidence_ids: tuple[int, ...] = ()
     dismissal: Dismissal | None = None
     needs_direction: bool = False
+    suggested: bool = False
+    legal_sources: tuple[LegalSource, ...] = field(default=(), hash=False, compare=False)
 
     @property
     def state(self) -> str:
-        """"dismissed", "needs_direction" (not counted until a person sets the direction) or
-        "active" (a counted, suggested breach)."""
+        """"dismissed", "needs_direction" (not counted until a person sets the direction),
+        "suggested" (read from the words, not counted until a person confirms it) or "active"
+        (a counted, suggested breach)."""
         if self.dismissal is not None:
             return "dismissed"
-        return "needs_direction" if self.needs_direction else "active"
+        if self.needs_direction:
+            return "needs_direction"
+        return "suggested" if self.suggested else "active"
 
     def dismissed(self, dismissal: Dismissal) -> Finding:
         return replace(self, dismissal=dismissal)
@@ -210,7 +227,15 @@ def check_attempts_in_window(rule: Rule, contacts: list[Contact], passages: list
 
 def check_third_party(rule: Rule, contacts: list[Contact], passages: list[Passage],
                       zone: ZoneInfo) -> list[Finding]:
+    """Each contact recorded with a third party, then each sentence of the rule's categories
+    in an item nobody recorded such a contact for (a suggestion)."""
     found = []
+    recorded = {c.evidence_id for c in contacts
+                if c.third_party is not None and c.evidence_id is not None}
+    for passage in passages:
+        if passage.evidence_id not in recorded:
+            found += [_words_finding(rule, passage, match, zone, suggested=True)
+                      for match in find_matches(passage.text, frozenset(rule.categories))]
     for contact in contacts:
         if contact.third_party is None:
             continue
@@ -227,24 +252,35 @@ def check_third_party(rule: Rule, contacts: list[Contact], passages: list[Passag
 
 def check_lexicon(rule: Rule, contacts: list[Contact], passages: list[Passage],
                   zone: ZoneInfo) -> list[Finding]:
-    wanted = frozenset(rule.params["categories"])
-    found = []
-    for passage in passages:
-        for match in find_matches(passage.text, wanted):
-            source = f"evidence:{passage.evidence_id}"
-            moment = f"{passage.source}|{passage.index}|{match.sentence}"
-            found.append(Finding(
-                id=finding_id(rule.id, source, moment), rule_id=rule.id, check=rule.check,
-                source=source, evidence_id=passage.evidence_id, at=passage.at,
-                local_time=local_iso(passage.at, zone),
-                reason=Text("“%(phrase)s” (%(category)s) %(where)s: %(sentence)s%(note)s",
-                            phrase=match.phrase, category=Text(CATEGORY_WORDS[match.category]),
-                            where=_where_in_item(passage), sentence=match.sentence,
-                            note=AUTHOR_NOTE if passage.author_unknown else ""
-                            ).in_each_language(),
-                offset_s=passage.start_s, quote=match.sentence, phrase=match.phrase,
-                needs_direction=passage.author_unknown))
-    return found
+    wanted = frozenset(rule.categories)
+    return [_words_finding(rule, passage, match, zone)
+            for passage in passages for match in find_matches(passage.text, wanted)]
+
+
+def _words_finding(rule: Rule, passage: Passage, match: Match, zone: ZoneInfo, *,
+                   suggested: bool = False) -> Finding:
+    """A finding about a sentence of an item's text, quoting it."""
+    source = f"evidence:{passage.evidence_id}"
+    moment = f"{passage.source}|{passage.index}|{match.sentence}"
+    notes = [AUTHOR_NOTE] if passage.author_unknown else []
+    if suggested:
+        notes.append(SUGGESTION_NOTE)
+    return Finding(
+        id=finding_id(rule.id, source, moment), rule_id=rule.id, check=rule.check,
+        source=source, evidence_id=passage.evidence_id, at=passage.at,
+        local_time=local_iso(passage.at, zone),
+        reason=Text("“%(phrase)s” (%(category)s) %(where)s: %(sentence)s%(note)s",
+                    phrase=match.phrase, category=Text(CATEGORY_WORDS[match.category]),
+                    where=_where_in_item(passage, zone), sentence=match.sentence,
+                    note=_joined_notes(notes)).in_each_language(),
+        offset_s=passage.start_s, quote=match.sentence, phrase=match.phrase,
+        needs_direction=passage.author_unknown, suggested=suggested,
+        legal_sources=rule.sources)
+
+
+def _joined_notes(notes: list[Text]) -> dict[str, str]:
+    """The notes one after the other, in each language."""
+    return {language: "".join(note.to(language) for note in notes) for language in LANGUAGES}
 
 
 CHECKS: dict[str, Check] = {
@@ -256,14 +292,14 @@ CHECKS: dict[str, Check] = {
 }
 
 
-def _where_in_item(passage: Passage) -> Text:
+def _where_in_item(passage: Passage, zone: ZoneInfo) -> Text:
     if passage.start_s is not None:
         second = f"{int(passage.start_s) // 60}:{int(passage.start_s) % 60:02}"
         return Text("at %(time)s in the recording, evidence #%(id)s", time=second,
                     id=passage.evidence_id)
-    if passage.shown_time:
+    if passage.shown_time:   # a message's own stored time (UTC), written in the zone
         return Text("in evidence #%(id)s (%(time)s)", id=passage.evidence_id,
-                    time=passage.shown_time)
+                    time=human_stored(passage.shown_time, zone))
     return Text("in evidence #%(id)s", id=passage.evidence_id)
 
 
@@ -299,4 +335,5 @@ def _contact_finding(rule: Rule, contact: Contact, zone: ZoneInfo, reason: Text,
         at=contact.at, local_time=contact.at.astimezone(zone).date().isoformat()
         if contact.day_only else local_iso(contact.at, zone), reason=reason.in_each_language(),
         related=tuple(c.key for c in others) + contact.related,
-        related_evidence_ids=tuple(evidence_ids), needs_direction=contact.from_them is None)
+        related_evidence_ids=tuple(evidence_ids), needs_direction=contact.from_them is None,
+        legal_sources=rule.sources)

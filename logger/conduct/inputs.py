@@ -9,10 +9,18 @@ messages with their own times (an SMS backup, whose text segments carry "time" a
 "direction") counts as those messages, not as one contact; the calls in such a backup are left
 to `liuhen calllog import`. Contacts the borrower made are left out. The exported call-log
 files themselves are not read.
+
+A text message or chat (`EvidenceKind.sms` / `chat`, or the channel sms, app_chat, wechat) is a
+contact whatever its other fields say: without a channel it is taken from its kind, without a
+direction it waits for one (`needs_direction`), and its words may be its author's whoever that
+is. When its time is the one its file carries (a screenshot's EXIF or file name, an export's
+date: `TimeSource.metadata` / `file_name`), that is when the picture or export was made, not
+when the message came: it counts for its day, not by its hour (`Contact.day_only`).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
@@ -24,7 +32,7 @@ from logger.i18n import N_, Text
 from logger.record.evidence import list_evidence
 from logger.record.sides import channel_sides, segment_side
 from storage.models import (CallLogEntry, CallType, Channel, ContactEntry, Direction, Evidence,
-                            EvidenceKind, ExtractedText)
+                            EvidenceKind, ExtractedText, TimeSource)
 from storage.models.types import TimePrecision
 
 # A phone logs a call when it starts ringing; a recorder starts when it is answered.
@@ -36,6 +44,10 @@ NOT_SAID = frozenset({"title", "notice", "stamp"})
 # Items whose words are one side's message (not a recording of both sides).
 MESSAGE_CHANNELS = frozenset({Channel.sms, Channel.app_chat, Channel.wechat, Channel.email})
 MESSAGE_KINDS = frozenset({EvidenceKind.sms, EvidenceKind.chat, EvidenceKind.email})
+# A text or chat is a contact even when nobody set its channel: the channel its kind implies.
+KIND_CHANNELS = {EvidenceKind.sms: Channel.sms, EvidenceKind.chat: Channel.app_chat}
+# Times a file carries about itself (when a screenshot or an export was made).
+FILE_TIMES = frozenset({TimeSource.metadata, TimeSource.file_name})
 CALL_TYPE_WORDS = {
     CallType.incoming: N_("answered call"),
     CallType.outgoing: N_("outgoing call"),
@@ -59,7 +71,7 @@ def gather(session: Session, negotiation_id: int) -> tuple[list[Contact], list[P
     recorded = [c for e in items if e.id not in messages and (c := evidence_contact(e))]
     recorded += [c for found in messages.values() for c in found]
     contacts = merge_contacts(recorded, [log_contact(row) for row in rows])
-    contacts += [entry_contact(entry) for entry in list_contact_entries(session, negotiation_id)]
+    contacts = with_entries(contacts, list_contact_entries(session, negotiation_id))
     contacts = [c for c in contacts if c.from_them is not False]
     passages = [p for (evidence_id, source), text in sorted(texts.items())
                 if by_id[evidence_id].direction != Direction.from_me
@@ -67,24 +79,36 @@ def gather(session: Session, negotiation_id: int) -> tuple[list[Contact], list[P
     return sorted(contacts, key=lambda c: (c.at, c.key)), passages
 
 
+def item_channel(item: Evidence) -> Channel | None:
+    """The item's channel, or the one its kind implies for a text or chat without one."""
+    return item.channel or KIND_CHANNELS.get(item.kind)
+
+
+def is_message(item: Evidence) -> bool:
+    """A text, chat or email, by its kind or its channel (either is enough)."""
+    return item.kind in MESSAGE_KINDS or item.channel in MESSAGE_CHANNELS
+
+
 def evidence_contact(item: Evidence) -> Contact | None:
-    """A contact for an item that says when and how it happened; chat screenshots and photos
-    carry no channel (their time is when the picture was taken), so they are not contacts."""
-    if item.occurred_at is None or item.channel is None or item.direction == Direction.from_me:
+    """A contact for an item that says when and how it happened (a text or chat says how by its
+    kind). A photo or document without a channel is not a contact."""
+    channel_of = item_channel(item)
+    if item.occurred_at is None or channel_of is None or item.direction == Direction.from_me:
         return None
     number = normalise_number(item.counterpart_number) or None
-    channel = Text(CHANNEL_WORDS[item.channel])
+    channel = Text(CHANNEL_WORDS[channel_of])
     if number:
         what = Text("%(channel)s (evidence #%(id)s, %(number)s)", channel=channel, id=item.id,
                     number=number)
     else:
         what = Text("%(channel)s (evidence #%(id)s)", channel=channel, id=item.id)
+    file_time = item.kind in KIND_CHANNELS and item.occurred_at_source in FILE_TIMES
     return Contact(
-        key=f"evidence:{item.id}", at=item.occurred_at, channel=item.channel,
+        key=f"evidence:{item.id}", at=item.occurred_at, channel=channel_of,
         from_them=True if item.direction == Direction.from_them else None,
         what=_in_both(what), evidence_id=item.id,
-        answered=True if item.channel == Channel.call else None, number=number,
-        day_only=item.occurred_at_precision == TimePrecision.day)
+        answered=True if channel_of == Channel.call else None, number=number,
+        day_only=item.occurred_at_precision == TimePrecision.day or file_time)
 
 
 def log_contact(row: CallLogEntry) -> Contact:
@@ -109,6 +133,30 @@ def entry_contact(entry: ContactEntry) -> Contact:
         evidence_id=entry.evidence_id, number=entry.counterpart_number,
         third_party=entry.third_party, third_party_name=entry.third_party_name,
         day_only=entry.occurred_precision == TimePrecision.day)
+
+
+def with_entries(contacts: list[Contact], entries: list[ContactEntry]) -> list[Contact]:
+    """The contacts with the entries a person recorded by hand. An entry that says who an
+    item's own contact was with (recorded against that item, at its time: a confirmed
+    suggestion) is merged into it, so the call is not counted twice; the others are added."""
+    merged = list(contacts)
+    for entry in entries:
+        added = entry_contact(entry)
+        own = None
+        if entry.third_party is not None and entry.evidence_id is not None:
+            item = f"evidence:{entry.evidence_id}"
+            near = [(abs(c.at - added.at), n) for n, c in enumerate(merged)
+                    if c.key.split("#")[0] == item and abs(c.at - added.at) <= SAME_CALL_WITHIN]
+            own = min(near)[1] if near else None
+        if own is None:
+            merged.append(added)
+            continue
+        contact = merged[own]
+        merged[own] = replace(
+            contact, third_party=added.third_party, third_party_name=added.third_party_name,
+            from_them=added.from_them if contact.from_them is None else contact.from_them,
+            related=(*contact.related, added.key))
+    return merged
 
 
 def merge_contacts(recorded: list[Contact], logged: list[Contact]) -> list[Contact]:
@@ -153,7 +201,7 @@ def newest_texts(session: Session, evidence_ids: list[int]
 def message_contacts(item: Evidence, text: ExtractedText) -> list[Contact]:
     """The messages of a backup-like item: segments with an aware "time" and a "direction"."""
     contacts = []
-    channel = item.channel or Channel.sms
+    channel = item_channel(item) or Channel.sms
     for index, segment in enumerate(text.segments):
         at = _segment_time(segment)
         if at is None or "direction" not in segment or "call" in str(segment.get("status", "")):
@@ -215,9 +263,7 @@ def _message_of_unknown_direction(item: Evidence) -> bool:
     """A message (text, chat, email) whose direction nobody has set: its words may be the
     borrower's own. A recording holds both sides whoever dialled, so its direction does not
     say who spoke."""
-    message = item.channel in MESSAGE_CHANNELS or (
-        item.channel is None and item.kind in MESSAGE_KINDS)
-    return message and item.direction == Direction.unknown
+    return is_message(item) and item.direction == Direction.unknown
 
 
 def _says_who(segment: dict) -> bool:

@@ -1,22 +1,35 @@
-"""The phrase lexicons (`logger/conduct/rules/lexicon_<language>.toml`) and matching them in
-text: threats, insults, impersonation and the like, in Chinese and English.
+"""The lexicons (`logger/conduct/rules/lexicon_<language>.toml`) and matching them in text:
+threats, arrest, visits, telling others, insults, impersonation and the like, in Chinese and
+English.
 
-Text is cut into sentences; a phrase matches within one sentence, and the sentence is what a
-finding quotes. A match is dropped when a negation stands just before it in the same clause
-("我们不会联系你的家人", "We will not contact your employer"). Every lexicon is applied to every
-text: collectors mix languages, and a Chinese pattern cannot match English text by accident.
+Text is cut into sentences, and each sentence into words (`conduct.language.tokens`: jieba for
+Chinese, a regular expression for English). A lexicon names word classes (the act, its
+actor, its target: 坐牢/拘留/刑事责任, 你/您, 家人/单位 ...) and patterns that put them in order
+within a clause, a few words apart; a negation before the act (不/别/请勿/不建议, not/never)
+calls a match off, and so does a lawful option or the borrower's own question where a pattern
+says so (`conduct.language.match`). The sentence is what a finding quotes (with the one before or
+after when a pattern needed it: "您是张伟的同事吧？他欠我们五千。"). Every lexicon is applied to every
+text: collectors mix languages.
+
+The public interface the rule checks use: `CATEGORY_WORDS`, `categories()` and
+`find_matches(text, categories)`, which gives `Match(category, phrase, sentence)`.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
-from logger.errors import LiuhenError
+from logger.conduct.language import tokens
+from logger.conduct.language.match import Analysis, find_pattern
+from logger.conduct.language.model import Lexicon, LexiconError, Pattern
+from logger.conduct.language.model import parse_lexicon as _parse
 from logger.i18n import N_
+
+__all__ = ["CATEGORY_WORDS", "Lexicon", "LexiconError", "Match", "Pattern", "categories",
+           "find_matches", "lexicons", "parse_lexicon", "split_sentences"]
 
 # What each category is called in findings' reasons. A lexicon may use only these.
 CATEGORY_WORDS: dict[str, str] = {
@@ -28,40 +41,13 @@ CATEGORY_WORDS: dict[str, str] = {
     "disclosure": N_("disclosing the debt to others"),
     "extra_fee": N_("extra fee"),
     "borrow": N_("pressure to borrow to repay"),
+    "arrest": N_("threat of arrest, jail or police"),
+    "visit": N_("threat of a visit to home or work"),
+    "tell_others": N_("threat to tell family, employer or contacts"),
+    "third_party_contact": N_("speaking about the debt to someone else"),
 }
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;…])|(?<=\.)\s+|\n+")
-_CLAUSE_BREAK = re.compile(r"[,，;；:：、]")
-_WORD = re.compile(r"[\w'’*-]+")
-
-
-class LexiconError(LiuhenError):
-    """A lexicon file is malformed (the message names the file and the phrase)."""
-
-
-@dataclass(frozen=True)
-class Phrase:
-    category: str
-    pattern: re.Pattern[str]
-    example: str
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    language: str
-    phrases: tuple[Phrase, ...]
-    negations: tuple[str, ...]
-    negation_window: int
-
-    def negated(self, clause_before: str) -> bool:
-        """Whether a negation ends the text just before a match (its clause only)."""
-        clause = _CLAUSE_BREAK.split(clause_before)[-1]
-        if self.language == "zh":
-            window = clause[-self.negation_window:]
-            return any(n in window for n in self.negations)
-        words = " ".join(_WORD.findall(clause.lower())[-self.negation_window:])
-        return any(re.search(rf"(?<![\w']){re.escape(n)}(?![\w'])", words)
-                   for n in self.negations)
 
 
 @dataclass(frozen=True)
@@ -74,82 +60,92 @@ class Match:
 @cache
 def lexicons() -> tuple[Lexicon, ...]:
     folder = files("logger.conduct") / "rules"
-    return tuple(parse_lexicon(entry.name, entry.read_bytes())
-                 for entry in sorted(folder.iterdir(), key=lambda e: e.name)
-                 if entry.name.startswith("lexicon_") and entry.name.endswith(".toml"))
+    found = tuple(parse_lexicon(entry.name, entry.read_bytes())
+                  for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+                  if entry.name.startswith("lexicon_") and entry.name.endswith(".toml"))
+    for lexicon in found:
+        if lexicon.language == "zh":
+            neg = lexicon.negation
+            # negation words as jieba words of their own ("不建议", "请勿"); the lexicon's
+            # terms are searched in the text as it is (conduct.language.match)
+            tokens.chinese.add_words([*neg.cues, *neg.doubled])
+    return found
+
+
+def parse_lexicon(filename: str, data: bytes) -> Lexicon:
+    """One lexicon file's content, checked (LexiconError naming the file and the entry)."""
+    return _parse(filename, data, CATEGORY_WORDS)
 
 
 def categories() -> frozenset[str]:
-    """The categories some lexicon has phrases for."""
-    return frozenset(p.category for lexicon in lexicons() for p in lexicon.phrases)
+    """The categories some lexicon has patterns for."""
+    return frozenset(p.category for lexicon in lexicons() for p in lexicon.patterns)
 
 
 def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+    return [text[start:end] for start, end in _sentence_spans(text)]
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Where each sentence stands in the text, without the blanks around it."""
+    spans, at = [], 0
+    for piece in _SENTENCE_END.split(text):
+        if piece is None:
+            continue
+        begin = text.find(piece, at) if piece else at
+        at = begin + len(piece)
+        stripped = piece.strip()
+        if stripped:
+            lead = len(piece) - len(piece.lstrip())
+            spans.append((begin + lead, begin + lead + len(stripped)))
+    return spans
 
 
 def find_matches(text: str, wanted: frozenset[str] | set[str]) -> list[Match]:
-    """Matches of phrases in the `wanted` categories, at most one per sentence and category
+    """Matches of patterns in the `wanted` categories, at most one per sentence and category
     (the first), in the order of the text."""
     found: list[Match] = []
-    phrases = _phrases_for(frozenset(wanted))
-    for sentence in split_sentences(text):
+    spans = _sentence_spans(text)
+    sentences = [text[start:end] for start, end in spans]
+    chosen = _patterns_for(frozenset(wanted))
+    analysed = [[_analysis(lexicon, s) for s in sentences] for lexicon, _ in chosen]
+    for n, sentence in enumerate(sentences):
         seen: set[str] = set()
-        for lexicon, phrase in phrases:
-            if phrase.category in seen:
+        for (lexicon, patterns), analyses in zip(chosen, analysed):
+            analysis = analyses[n]
+            if analysis is None:
                 continue
-            hit = _first_match(lexicon, phrase, sentence)
-            if hit is not None:
-                seen.add(phrase.category)
-                found.append(Match(phrase.category, hit, sentence))
+            near = (analyses[n - 1] if n > 0 else None,
+                    analyses[n + 1] if n + 1 < len(analyses) else None)
+            for pattern in patterns:
+                if pattern.category in seen or not analysis.could(pattern):
+                    continue
+                hit = find_pattern(analysis, pattern, near)
+                if hit is None:
+                    continue
+                first, end, side = hit
+                seen.add(pattern.category)
+                words = analysis.tokens
+                quote = sentence
+                if side:
+                    other = spans[n + side]
+                    quote = text[min(spans[n][0], other[0]):max(spans[n][1], other[1])]
+                found.append(Match(pattern.category,
+                                   sentence[words[first].start:words[end - 1].end], quote))
     return found
 
 
 @cache
-def _phrases_for(wanted: frozenset[str]) -> tuple[tuple[Lexicon, Phrase], ...]:
-    return tuple((lexicon, phrase) for lexicon in lexicons() for phrase in lexicon.phrases
-                 if phrase.category in wanted)
+def _patterns_for(wanted: frozenset[str]) -> tuple[tuple[Lexicon, tuple[Pattern, ...]], ...]:
+    return tuple((lexicon, ps) for lexicon in lexicons()
+                 if (ps := tuple(p for p in lexicon.patterns if p.category in wanted)))
 
 
-def _first_match(lexicon: Lexicon, phrase: Phrase, sentence: str) -> str | None:
-    for match in phrase.pattern.finditer(sentence):
-        if not lexicon.negated(sentence[:match.start()]):
-            return match.group()
-    return None
-
-
-def parse_lexicon(filename: str, data: bytes) -> Lexicon:
-    """One lexicon file's content, checked (LexiconError naming the file and phrase)."""
-    where = f"lexicon file {filename}"
-    try:
-        raw = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise LexiconError(f"{where} is not valid UTF-8 TOML: {e}") from None
-    unknown = set(raw) - {"language", "negations", "negation_window", "phrase"}
-    if unknown:
-        raise LexiconError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    language = raw.get("language")
-    if filename != f"lexicon_{language}.toml":
-        raise LexiconError(f"{where}: `language` must match the file name")
-    window = raw.get("negation_window")
-    negations = raw.get("negations")
-    if not isinstance(window, int) or window < 1 or not isinstance(negations, list):
-        raise LexiconError(f"{where}: `negations` (a list) and `negation_window` (1 or more) "
-                           "are needed")
-    flags = re.IGNORECASE if language == "en" else 0
-    phrases = tuple(_phrase(entry, flags, f"{where}, phrase #{n}")
-                    for n, entry in enumerate(raw.get("phrase", []), 1))
-    return Lexicon(language, phrases, tuple(str(n).lower() for n in negations), window)
-
-
-def _phrase(raw: object, flags: int, where: str) -> Phrase:
-    if not isinstance(raw, dict) or set(raw) != {"category", "pattern", "example"}:
-        raise LexiconError(f"{where}: needs exactly `category`, `pattern` and `example`")
-    if raw["category"] not in CATEGORY_WORDS:
-        raise LexiconError(f"{where}: unknown category “{raw['category']}” (known: "
-                           f"{', '.join(CATEGORY_WORDS)})")
-    try:
-        pattern = re.compile(raw["pattern"], flags)
-    except (re.error, TypeError) as e:
-        raise LexiconError(f"{where}: the pattern is not a valid regular expression: {e}") from None
-    return Phrase(raw["category"], pattern, str(raw["example"]))
+@lru_cache(maxsize=4096)
+def _analysis(lexicon: Lexicon, sentence: str) -> Analysis | None:
+    """The sentence for one lexicon, or None where it has no letter of its language (it is
+    cut into words only when some pattern may match: `Analysis.could`). Kept for the next
+    time: messages and transcripts repeat their sentences (templates, greetings)."""
+    if lexicon.language == "zh":
+        return Analysis(lexicon, sentence) if tokens.has_han(sentence) else None
+    return Analysis(lexicon, sentence) if tokens.has_latin(sentence) else None

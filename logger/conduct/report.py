@@ -18,12 +18,15 @@ JSON, which `liuhen conduct report --json` prints):
 - `rule_set` (`RuleSet`: id, name {zh, en}, rules), `rule_set_chosen` (False: the default for
   the zone), `timezone` (IANA name), `timezone_from` ("negotiation", "owner" or "config"),
   `rules`: `RuleState(rule, enabled)` for each rule of the set, with description {zh, en},
-  source document and article, params.
+  legal sources (document and provision, each {zh, en}, and whether checked), params.
 - `findings`: every `Finding` (see logger.conduct.checks), dismissed ones too with their
-  `dismissal` (reason, at, by). Each has a `state`: "active" (a suggested breach, counted),
-  "needs_direction" (about a contact or message whose direction is unknown: shown apart with a
-  way to set it, never counted, never in a letter or a bundle's purposes) or "dismissed".
-  `active()` gives the counted ones; `needs_direction()` those waiting for a direction;
+  `dismissal` (reason, at, by), each with its rule's `legal_sources`. Each has a `state`:
+  "active" (a suggested breach, counted), "needs_direction" (about a contact or message whose
+  direction is unknown: shown apart with a way to set it, never counted, never in a letter or a
+  bundle's purposes), "suggested" (a third-party contact read from the words: shown apart, not
+  counted until a person confirms it, logger.conduct.confirm) or "dismissed".
+  `active()` gives the counted ones; `needs_direction()` those waiting for a direction,
+  `suggested()` those waiting for a confirmation;
   `by_evidence()` maps an evidence id to its active findings (a bundle item's purpose);
   `on_lines()` maps a record ("evidence:12", "calllog:7") to the findings its timeline line
   shows, active and waiting for a direction (the timeline's flags).
@@ -111,6 +114,10 @@ class ConductReport:
     def needs_direction(self) -> list[Finding]:
         """Findings about a contact or message whose direction nobody has set yet."""
         return [f for f in self.findings if f.state == "needs_direction"]
+
+    def suggested(self) -> list[Finding]:
+        """Findings read from the words only, waiting for a person to confirm or dismiss them."""
+        return [f for f in self.findings if f.state == "suggested"]
 
     def by_evidence(self) -> dict[int, list[Finding]]:
         flags: dict[int, list[Finding]] = {}
@@ -243,7 +250,7 @@ def dismiss_finding(session: Session, negotiation: Negotiation, finding_ref: str
         raise ConductError("say why the finding is dismissed (for example “I asked them to "
                            "call after 22:00”); the reason is kept in the custody log")
     report = conduct_report(session, negotiation, default_zone=default_zone)
-    finding = _find(report, finding_ref.strip().lower())
+    finding = find_finding(report, finding_ref)
     if finding.dismissal is not None:
         raise ConductError(f"finding {finding.id} was already dismissed on "
                            f"{finding.dismissal.at:%Y-%m-%d}: {finding.dismissal.reason}")
@@ -280,7 +287,8 @@ def finding_dict(finding: Finding, zone: ZoneInfo) -> dict:
         "quote": finding.quote, "phrase": finding.phrase, "reason": dict(finding.reason),
         "related": list(finding.related),
         "related_evidence_ids": list(finding.related_evidence_ids),
-        "state": finding.state,
+        "state": finding.state, "suggested": finding.suggested,
+        "legal_sources": [source.as_dict() for source in finding.legal_sources],
         "dismissed": None if dismissal is None else {
             "reason": dismissal.reason, "by": dismissal.by,
             "at": machine_time(dismissal.at, zone)},
@@ -303,7 +311,10 @@ def _dismissals(session: Session, negotiation_id: int) -> dict[str, Dismissal]:
     return {row.finding_id: Dismissal(row.reason, row.dismissed_at, name) for row, name in rows}
 
 
-def _find(report: ConductReport, ref: str) -> Finding:
+def find_finding(report: ConductReport, ref: str) -> Finding:
+    """The finding whose id is `ref` or starts with it (6 characters or more); NotFound, or
+    ConductError when the start is ambiguous."""
+    ref = ref.strip().lower()
     matches = [f for f in report.findings if f.id == ref] or \
         ([f for f in report.findings if f.id.startswith(ref)] if len(ref) >= MIN_ID_PREFIX else [])
     hint = f"list them with `liuhen findings --negotiation {report.negotiation_id} --all`"

@@ -2,8 +2,13 @@
 jurisdiction; the format is described at the top of cn.toml).
 
 Files are checked when first read: an unknown key, check or parameter, a parameter of the wrong
-type or a lexicon category that does not exist raises RuleSetError naming the file and the rule,
-so a mistake in the data shows as a message rather than as silently missing findings.
+type, a lexicon category that does not exist or that two rules of one set both claim raises
+RuleSetError naming the file and the rule, so a mistake in the data shows as a message rather
+than as silently missing (or doubled) findings.
+
+Each rule names its legal sources (`LegalSource`: the document and the provision, each in zh and
+en, and whether the provision was checked against a published text of the document); the first
+is the rule's own, `also` lists further ones. Every finding carries its rule's sources.
 """
 
 from __future__ import annotations
@@ -30,9 +35,12 @@ CHECK_PARAMS: dict[str, dict[str, type]] = {
                     "channels": list},
     "unanswered_per_day": {"limit": int},
     "attempts_in_window": {"limit": int, "days": int},
-    "third_party": {},
+    # A contact recorded with a third party, and words of these categories (a collector heard
+    # speaking to someone else about the debt: a suggestion until a person confirms it).
+    "third_party": {"categories": list},
     "lexicon": {"categories": list},
 }
+SOURCE_KEYS = {"document", "article", "verified", "url"}
 
 
 class RuleSetError(LiuhenError):
@@ -40,22 +48,69 @@ class RuleSetError(LiuhenError):
 
 
 @dataclass(frozen=True)
+class LegalSource:
+    """Where a rule comes from: the `document` and the provision in it (`article`: an article,
+    a section, or the subject where the number is not known), each {"zh": ..., "en": ...}.
+    `verified`: the provision was checked against a published text of the document (`url`
+    says where); False when only secondary sources (press summaries) were found."""
+
+    document: dict[str, str] = field(hash=False)
+    article: dict[str, str] = field(hash=False)
+    verified: bool = False
+    url: str | None = None
+
+    def cite(self, language: str) -> str:
+        """"document, provision" in `language` ("zh" or "en")."""
+        language = language if language in LANGUAGES else "zh"
+        separator = "，" if language == "zh" else ", "
+        return f"{self.document[language]}{separator}{self.article[language]}"
+
+    def as_dict(self) -> dict:
+        return {"document": dict(self.document), "article": dict(self.article),
+                "verified": self.verified, "url": self.url}
+
+
+@dataclass(frozen=True)
 class Rule:
-    """One rule: `params` are as written in the file (JSON-safe), already checked."""
+    """One rule: `params` are as written in the file (JSON-safe), already checked; `sources`
+    its legal sources, its own first."""
 
     id: str
     check: str
     description: dict[str, str] = field(hash=False)
-    source_document: str
-    source_article: str
+    sources: tuple[LegalSource, ...] = field(hash=False)
     params: dict[str, Any] = field(hash=False)
+
+    @property
+    def source(self) -> LegalSource:
+        return self.sources[0]
+
+    @property
+    def source_document(self) -> str:
+        """The rule's own document, in English (the CLI's one-line listing)."""
+        return self.source.document["en"]
+
+    @property
+    def source_article(self) -> str:
+        return self.source.article["en"]
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The lexicon categories whose words this rule reads (none for most checks)."""
+        return tuple(self.params.get("categories", ()))
+
+    def cite(self, language: str) -> str:
+        """Every source of the rule in `language`, its own first ("；" / "; " between them)."""
+        return ("；" if language == "zh" else "; ").join(source.cite(language)
+                                                        for source in self.sources)
 
     def param_time(self, name: str) -> time:
         return time.fromisoformat(self.params[name])
 
     def as_dict(self) -> dict:
         return {"id": self.id, "check": self.check, "description": dict(self.description),
-                "source": {"document": self.source_document, "article": self.source_article},
+                "source": self.source.as_dict(),
+                "also": [source.as_dict() for source in self.sources[1:]],
                 "params": dict(self.params)}
 
 
@@ -75,6 +130,10 @@ class RuleSet:
 
     def covers(self, zone_name: str) -> bool:
         return any(fnmatch.fnmatchcase(zone_name, pattern) for pattern in self.timezones)
+
+    def category_rules(self) -> dict[str, Rule]:
+        """Lexicon category -> the one rule of this set that reads it."""
+        return {category: rule for rule in self.rules for category in rule.categories}
 
 
 @cache
@@ -121,6 +180,7 @@ def parse_rule_set(filename: str, data: bytes) -> RuleSet:
     ids = [r.id for r in rules]
     if len(set(ids)) != len(ids) or not rules:
         raise RuleSetError(f"{where}: rule ids must be unique and there must be at least one")
+    _one_rule_per_category(rules, where)
     timezones = raw.get("timezones", [])
     if not isinstance(timezones, list) or not all(isinstance(z, str) for z in timezones):
         raise RuleSetError(f"{where}: `timezones` must be a list of zone names or patterns")
@@ -131,22 +191,51 @@ def parse_rule_set(filename: str, data: bytes) -> RuleSet:
 def _rule(raw: Any, where: str) -> Rule:
     if not isinstance(raw, dict):
         raise RuleSetError(f"{where} must be a table")
-    _only_keys(raw, {"id", "check", "description", "source", "params"}, where)
+    _only_keys(raw, {"id", "check", "description", "source", "also", "params"}, where)
     rule_id = _text(raw, "id", where)
     where = f"{where.rsplit(',', 1)[0]}, rule {rule_id}"
     check = _text(raw, "check", where)
     if check not in CHECK_PARAMS:
         raise RuleSetError(f"{where}: unknown check “{check}” (known: "
                            f"{', '.join(CHECK_PARAMS)})")
-    source = raw.get("source")
-    if not isinstance(source, dict):
-        raise RuleSetError(f"{where}: `source.document` and `source.article` are needed")
-    _only_keys(source, {"document", "article"}, f"{where}, source")
+    also = raw.get("also", [])
+    if not isinstance(also, list):
+        raise RuleSetError(f"{where}: `also` must be a list of sources ([[rule.also]])")
+    sources = (_source(raw.get("source"), f"{where}, source"),
+               *(_source(entry, f"{where}, also #{n}") for n, entry in enumerate(also, 1)))
     params = raw.get("params", {})
     _check_params(check, params, where)
     return Rule(id=rule_id, check=check, description=_languages(raw, "description", where),
-                source_document=_text(source, "document", where),
-                source_article=_text(source, "article", where), params=params)
+                sources=sources, params=params)
+
+
+def _source(raw: Any, where: str) -> LegalSource:
+    """A legal source: `document` and `article` in zh and en, `verified`, an optional `url`."""
+    if not isinstance(raw, dict):
+        raise RuleSetError(f"{where}: `document`, `article` (each in zh and en) and "
+                           "`verified` are needed")
+    _only_keys(raw, SOURCE_KEYS, where)
+    verified, url = raw.get("verified"), raw.get("url")
+    if not isinstance(verified, bool):
+        raise RuleSetError(f"{where}: `verified` must be true or false (was the provision "
+                           "checked against a published text of the document?)")
+    if url is not None and not (isinstance(url, str) and url.startswith(("https://", "http://"))):
+        raise RuleSetError(f"{where}: `url` must be a web address")
+    if verified and url is None:
+        raise RuleSetError(f"{where}: a verified source names the `url` it was checked at")
+    return LegalSource(document=_languages(raw, "document", where),
+                       article=_languages(raw, "article", where), verified=verified, url=url)
+
+
+def _one_rule_per_category(rules: tuple[Rule, ...], where: str) -> None:
+    """Each lexicon category belongs to one rule of a set, so a sentence gives one finding."""
+    owner: dict[str, str] = {}
+    for rule in rules:
+        for category in rule.categories:
+            if category in owner:
+                raise RuleSetError(f"{where}: the category “{category}” is read by two rules, "
+                                   f"{owner[category]} and {rule.id}; give it to one")
+            owner[category] = rule.id
 
 
 def _check_params(check: str, params: Any, where: str) -> None:

@@ -31,8 +31,8 @@ from sqlmodel import Session, select
 from logger.conduct.checks import CHECKS, Contact, Finding, Passage
 # The same helpers `gather` composes its inputs with, so a page and the report cannot disagree on
 # what a contact is.
-from logger.conduct.inputs import (entry_contact, evidence_contact, log_contact, merge_contacts,
-                                   message_contacts, newest_texts, text_passages)
+from logger.conduct.inputs import (evidence_contact, log_contact, merge_contacts,
+                                   message_contacts, newest_texts, text_passages, with_entries)
 from logger.conduct.report import conduct_choice
 from logger.conduct.ruleset import Rule
 from storage.models import (CallLogEntry, ContactEntry, Direction, Evidence, ExtractedText,
@@ -59,6 +59,8 @@ class ConductFlag:
     needs_direction: bool = False
     source: str = ""
     evidence_id: int | None = None
+    # Read from the words only (a third-party contact): not counted until a person confirms it.
+    suggested: bool = False
 
 
 def conduct_flags(session: Session, negotiation: Negotiation, evidence_ids: Collection[int], *,
@@ -93,7 +95,7 @@ def line_flags(session: Session, negotiation: Negotiation, evidence_ids: Collect
     on_calls: dict[int, list[ConductFlag]] = {}
     for f in found:
         flag = ConductFlag(f.id, by_rule[f.rule_id], dict(f.reason), f.needs_direction,
-                           f.source, f.evidence_id)
+                           f.source, f.evidence_id, f.suggested)
         kind, _, key = f.source.partition(":")
         if kind == "calllog":
             if int(key) in calls:
@@ -170,8 +172,7 @@ def _contacts(items: list[Evidence], texts: Texts, rows: list[CallLogEntry],
     recorded += [c for found in messages.values() for c in found]
     logged = [log_contact(row) for row in sorted(rows, key=lambda r: (r.started_at, r.id))]
     contacts = merge_contacts(recorded, logged)
-    contacts += [entry_contact(entry)
-                 for entry in sorted(entries, key=lambda e: (e.occurred_at, e.id))]
+    contacts = with_entries(contacts, sorted(entries, key=lambda e: (e.occurred_at, e.id)))
     return sorted((c for c in contacts if c.from_them is not False), key=lambda c: (c.at, c.key))
 
 

@@ -9,7 +9,7 @@ import pytest
 
 FINDING_KEYS = {"id", "rule_id", "check", "evidence_id", "source", "at", "local_time",
                 "offset_s", "quote", "phrase", "reason", "related", "related_evidence_ids",
-                "dismissed", "state"}
+                "dismissed", "state", "suggested", "legal_sources"}
 CALLS = """number,name,start,duration_seconds,type
 95188,客服,2024-12-03 09:00:00,0,missed
 95188,客服,2024-12-03 09:05:00,0,missed
@@ -99,7 +99,8 @@ def test_conduct_set_rules_and_report(cli, world):
     rules = json.loads(cli("conduct", "rules", "--negotiation", "1", "--json").stdout)
     assert rules["rule_set"] == {"id": "cn", "name": rules["rule_set"]["name"], "chosen": False}
     assert all(r["enabled"] for r in rules["rules"])
-    assert {"document", "article"} == set(rules["rules"][0]["source"])
+    assert {"document", "article", "verified", "url"} == set(rules["rules"][0]["source"])
+    assert set(rules["rules"][0]["source"]["document"]) == {"zh", "en"}
     changed = cli("conduct", "set", "--negotiation", "1", "--disable", "cn.quiet_hours",
                   "--json")
     assert changed.exit_code == 0, changed.output

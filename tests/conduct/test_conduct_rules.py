@@ -44,6 +44,9 @@ def test_every_shipped_rule_set_loads_with_descriptions_sources_and_params():
             assert rule.id.startswith(f"{rule_set.id}.")
             assert rule.description["zh"] and rule.description["en"]
             assert rule.source_document and rule.source_article
+            for source in rule.sources:
+                assert all(source.document[lang] and source.article[lang]
+                           for lang in ("zh", "en"))
             assert rule.check in CHECKS
     cn = sets["cn"]
     assert cn.rule("cn.unanswered_calls").params["limit"] == 6
@@ -71,8 +74,11 @@ id = "xx.night"
 check = "quiet_hours"
 description.zh = "夜间"
 description.en = "Night"
-source.document = "Doc"
-source.article = "Art. 1"
+source.document.zh = "文件"
+source.document.en = "Doc"
+source.article.zh = "第一条"
+source.article.en = "Art. 1"
+source.verified = false
 params.allowed_from = "08:00"
 params.allowed_until = "22:00"
 params.until_inclusive = false
@@ -91,7 +97,7 @@ def test_a_well_formed_file_parses():
      "`params.allowed_from` must be a time"),
     (('params.channels = ["call"]', 'params.channels = ["pigeon"]'), "unknown or no entries"),
     (('params.until_inclusive = false', ''), "takes exactly these params"),
-    (('source.article = "Art. 1"', 'source.article = "Art. 1"\nseverity = 3'),
+    (('source.article.en = "Art. 1"', 'source.article.en = "Art. 1"\nseverity = 3'),
      "unknown key(s) severity"),
     (('description.en = "Night"', ''), "`description` needs exactly zh and en"),
     (('id = "xx"', 'id = "yy"'), "must match the file name"),

@@ -1,7 +1,9 @@
 """Collection-conduct findings of one negotiation: the findings page (rule set in force with its
 switches, findings grouped by rule, contacts per day and per hour), dismissing a finding with a
-reason, and the partials other pages include: `findings/_flags.html` (one evidence item's flags)
-and `findings/_summary.html` (active findings per rule, for the negotiation header).
+reason, confirming a suggestion read from the words (a collector heard speaking to someone else:
+recorded as a contact with that person), and the partials other pages include:
+`findings/_flags.html` (one evidence item's flags) and `findings/_summary.html` (active findings
+per rule, for the negotiation header). Each rule and finding shows its legal sources.
 
 The findings are computed by `logger.conduct` on every request (never stored); the page only
 shows them. The inputs the user adds (call logs, contacts recorded by hand) are in
@@ -17,17 +19,18 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from logger.conduct.checks import Finding
+from logger.conduct.confirm import confirm_third_party
 from logger.conduct.report import (ConductError, ConductReport, RuleState, conduct_choice,
                             configure_conduct, dismiss_finding, parse_zone)
 from logger.conduct.ruleset import Rule, rule_sets
 from logger.errors import NotFound
-from storage.models import Negotiation
+from storage.models import Negotiation, ThirdParty
 from web.access import current_user, db, owned_negotiation
 from web.findings.charts import day_chart, hour_chart
 from web.findings.view import (CALL_TYPE_LABELS, THIRD_PARTY_LABELS, Flag, calls_flags,
-                               default_zone, evidence_flags, in_language, local_moment, local_time,
-                               owned_report, report_for, rule_title, set_direction_url,
-                               text_language)
+                               default_zone, evidence_flags, in_language, language,
+                               legal_citation, local_moment, local_time, owned_report, report_for,
+                               rule_title, set_direction_url, text_language)
 
 from web.findings import FINDINGS, bp
 
@@ -55,7 +58,8 @@ def show(negotiation_id: int):
         "findings/show.html", negotiation=negotiation, report=report,
         groups=_groups(report, show_dismissed, request.args.get("all")),
         show_dismissed=show_dismissed, words=_finding_words(),
-        waiting=report.needs_direction(), active=len(report.active()),
+        waiting=report.needs_direction(), suggestions=report.suggested(),
+        third_parties=list(ThirdParty), active=len(report.active()),
         rule_titles={s.rule.id: rule_title(s.rule) for s in report.rules},
         dismissed=sum(f.dismissal is not None for f in report.findings),
         active_by_rule=_active_by_rule(report), day_chart=day_chart(report.per_day),
@@ -88,6 +92,37 @@ def dismiss(negotiation_id: int):
         return redirect(back)
     flash(_("Finding dismissed. The reason is kept in the custody log; “Show dismissed” lists "
             "it again."), "success")
+    return redirect(back)
+
+
+@bp.post(f"{FINDINGS}/confirm")
+def confirm(negotiation_id: int):
+    """Confirm a suggestion read from the words: the contact with someone else is recorded
+    (custody-logged) against its item, and counts from then on."""
+    negotiation = owned_negotiation(negotiation_id)
+    finding_id = request.form.get("finding_id", "").strip()
+    back = url_for("findings.show", negotiation_id=negotiation.id)
+    if not FINDING_ID.fullmatch(finding_id):
+        abort(400)
+    try:
+        relation = ThirdParty(request.form.get("third_party", "") or ThirdParty.other)
+    except ValueError:
+        abort(400)
+    try:
+        entry = confirm_third_party(
+            db(), negotiation, finding_id, relation=relation,
+            name=request.form.get("third_party_name", ""), actor=current_user(),
+            default_zone=default_zone(), language=language())
+    except NotFound:
+        flash(_("That suggestion is no longer listed (its item may have changed). Nothing was "
+                "recorded."), "error")
+        return redirect(back)
+    except ConductError:
+        flash(_("That suggestion cannot be confirmed: it was confirmed or dismissed already, or "
+                "its item has no time (set it on the item's page first)."), "error")
+        return redirect(back)
+    flash(_("Confirmed: the contact with someone else is recorded (entry #%(id)s) and counts "
+            "under the rule; it is kept in the custody log.", id=entry.id), "success")
     return redirect(back)
 
 
@@ -190,6 +225,12 @@ def conduct_text_lang(text: str) -> str:
 
 
 @bp.app_template_global()
+def conduct_sources(sources) -> str:
+    """A rule's or a finding's legal sources (document, provision) in the reader's language."""
+    return legal_citation(sources)
+
+
+@bp.app_template_global()
 def conduct_local_time(iso_text: str | None, zone_name: str) -> str:
     return local_time(iso_text, zone_name)
 
@@ -240,6 +281,13 @@ def _finding_words() -> dict[str, str]:
                   "list it again."),
         "submit": _("Dismiss the finding"),
         "set_direction": _("Direction unknown — set it"),
+        "source": _("Source:"),
+        "confirm": _("It was someone else: record the contact"),
+        "who": _("Who was it?"),
+        "name": _("Their name (if you know it)"),
+        "confirm_submit": _("Confirm the contact"),
+        "confirm_kept": _("The contact is recorded against this item and kept in the custody "
+                          "log; it then counts under the rule."),
     }
 
 

@@ -20,8 +20,8 @@ from flask import g, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext
 from sqlmodel import func, select
 
-from logger.conduct.report import ConductReport, conduct_report
-from logger.conduct.ruleset import Rule
+from logger.conduct.report import ConductReport, conduct_report, negotiation_zone
+from logger.conduct.ruleset import LegalSource, Rule
 from logger.errors import NotFound
 from logger.negotiations import get_negotiation
 from logger.record.evidence import get_evidence
@@ -42,6 +42,10 @@ CATEGORY_TITLES = {
     "disclosure": lazy_gettext("Making the debt public"),
     "extra_fee": lazy_gettext("Extra fees"),
     "borrow": lazy_gettext("Pressure to borrow elsewhere to repay"),
+    "arrest": lazy_gettext("Threats of arrest or jail"),
+    "visit": lazy_gettext("Threats to come to your home or work"),
+    "tell_others": lazy_gettext("Threats to tell your family, employer or contacts"),
+    "third_party_contact": lazy_gettext("Speaking about the debt to someone else"),
 }
 THIRD_PARTY_LABELS = {
     ThirdParty.relative: lazy_gettext("A relative"),
@@ -85,8 +89,10 @@ def _record_state(negotiation: Negotiation) -> tuple:
     head = session.exec(select(func.max(CustodyEvent.seq))).one()
     texts = session.exec(select(func.max(ExtractedText.id))).one()
     storage = app_state().config.storage
-    return (str(storage.data_dir), storage.database_url, negotiation.id, head, texts,
-            default_zone().key)
+    # The zone the rules judge in: the negotiation's, else its owner's (a setting that is no
+    # custody event), else the installation's.
+    zone = negotiation_zone(session, negotiation, default_zone=default_zone()).key
+    return (str(storage.data_dir), storage.database_url, negotiation.id, head, texts, zone)
 
 
 def report_for(negotiation: Negotiation) -> ConductReport:
@@ -126,7 +132,9 @@ def owned_report(negotiation_id: int) -> ConductReport | None:
 @dataclass(frozen=True)
 class Flag:
     """A finding about one line as `findings/_flags.html` shows it. `needs_direction`: not
-    counted until a person sets the direction; `url` then leads to where it is set."""
+    counted until a person sets the direction; `url` then leads to where it is set.
+    `suggested`: read from the words, not counted until a person confirms it on the findings
+    page. `source`: the rule's legal sources in the reader's language."""
 
     finding_id: str
     rule_id: str
@@ -134,6 +142,8 @@ class Flag:
     reason: str
     url: str
     needs_direction: bool = False
+    suggested: bool = False
+    source: str = ""
 
 
 def line_flags(negotiation_id: int, found: Iterable[ConductFlag]) -> list[Flag]:
@@ -143,9 +153,22 @@ def line_flags(negotiation_id: int, found: Iterable[ConductFlag]) -> list[Flag]:
     return [Flag(f.finding_id, f.rule.id, rule_title(f.rule), in_language(f.reason),
                  set_direction_url(negotiation_id, f.source, f.evidence_id)
                  if f.needs_direction else
-                 url_for("findings.show", negotiation_id=negotiation_id, all=f.rule.id,
-                         _anchor=f"finding-{f.finding_id}"), f.needs_direction)
+                 url_for("findings.show", negotiation_id=negotiation_id,
+                         all=None if f.suggested else f.rule.id,
+                         _anchor=f"finding-{f.finding_id}"), f.needs_direction, f.suggested,
+                 legal_citation(f.rule.sources))
             for f in found]
+
+
+def legal_citation(sources: Iterable[LegalSource]) -> str:
+    """The sources in the reader's language, one after the other, each marked when its
+    provision was not checked against a published text."""
+    zh = language() == "zh"
+    unchecked = _("not checked against the published text")
+    unchecked = f"（{unchecked}）" if zh else f" ({unchecked})"
+    return ("；" if zh else "; ").join(source.cite(language()) + ("" if source.verified
+                                                                 else unchecked)
+                                      for source in sources)
 
 
 def set_direction_url(negotiation_id: int, source: str, evidence_id: int | None) -> str:
