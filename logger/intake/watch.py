@@ -16,7 +16,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,8 +53,10 @@ class FolderWatcher:
     """Takes the settled files of `folders` into negotiation `negotiation_id`."""
 
     def __init__(self, services: Services, folders: list[Path], negotiation_id: int, *,
-                 settle_s: float) -> None:
+                 settle_s: float, clock: Callable[[], float] = time.time) -> None:
+        """`clock`: the time (seconds since the epoch) a file's modification time is aged by."""
         self.services = services
+        self.clock = clock
         self.folders = [Path(folder).expanduser() for folder in folders]
         self.negotiation_id = negotiation_id
         self.settle_s = settle_s
@@ -135,7 +137,7 @@ class FolderWatcher:
         state = (stat.st_size, stat.st_mtime_ns)
         previous = self._seen.get(path)
         self._seen[path] = state
-        if time.time() - stat.st_mtime < self.settle_s or stat.st_size == 0:
+        if self.clock() - stat.st_mtime < self.settle_s or stat.st_size == 0:
             return False
         return first_sight_ok or previous == state
 

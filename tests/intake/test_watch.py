@@ -73,20 +73,30 @@ def test_files_added_while_watching(watching, services, testdata, caplog):
     assert "Windows program" in (inbox / "refused" / "setup.exe.reason.txt").read_text()
 
 
-def test_a_growing_file_is_taken_only_once_it_stops_growing(watching, services):
-    inbox = watching
+def test_a_growing_file_is_taken_only_once_it_stops_growing(services, negotiation, tmp_path):
+    """Scans driven by hand on an injected clock: a file is taken only once it is older than
+    the settle time and unchanged since the previous scan."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    now = [1_800_000_000.0]
+    watcher = FolderWatcher(services, [inbox], negotiation.id, settle_s=0.6,
+                            clock=lambda: now[0])
     (inbox / "download.m4a.part").write_bytes(b"partial")   # a download in progress: skipped
     growing = inbox / "note.txt"
     content = b""
     with open(growing, "ab") as f:
-        for number in range(12):   # 12 writes 0.2 s apart: 2.4 s, far longer than the settle
+        for number in range(12):   # each write is older than the settle time at the next scan
             line = f"第{number}行：催收电话记录\n".encode()
             f.write(line)
             f.flush()
             content += line
-            time.sleep(0.2)
+            os.utime(growing, (now[0], now[0]))
+            now[0] += 1.0
+            assert watcher.scan() == []   # it changed since the previous scan
             assert growing.exists() and "note.txt" not in stored(services)
-    wait_for(lambda: (inbox / "done" / "note.txt").exists())
+    now[0] += 1.0
+    assert len(watcher.scan()) == 1   # unchanged since the previous scan, and old enough
+    assert (inbox / "done" / "note.txt").exists()
     item = stored(services)["note.txt"]
     assert item.size == len(content)
     assert (inbox / "done" / "note.txt").read_bytes() == content

@@ -175,7 +175,8 @@ def test_a_job_cancelled_while_running_stops_at_the_next_progress_report(service
         with ctx.services.session() as s:  # so only the lease thread can notice the cancel
             jobs.cancel_job(s, ctx.job_id)
         try:
-            for _ in range(100):
+            deadline = time.monotonic() + 60   # a generous bound: the cancel ends it first
+            while time.monotonic() < deadline:
                 ctx.progress(0.2)
                 time.sleep(0.05)
         except JobCancelled as e:
@@ -261,11 +262,17 @@ def start_slow_worker(how: str, tmp_path, cli_env) -> subprocess.Popen:
 def test_a_worker_killed_mid_job_loses_the_job_to_another_after_its_lease(
         services, add_items, tmp_path, cli_env):
     [item] = add_items()
-    rescued = []
-    rescuer = make_worker(services, lambda ctx: rescued.append(ctx.attempt), worker_id="rescuer")
+    rescued, clock = [], Clock()
+    rescuer = make_worker(services, lambda ctx: rescued.append(ctx.attempt), worker_id="rescuer",
+                          clock=clock)
     doomed = start_slow_worker("Worker", tmp_path, cli_env)
     try:
-        time.sleep(1.5)                      # longer than its lease: renewals keep it
+        first = job_of(services, item).lease_expires_at
+        # Renewals keep it: once the lease was renewed past its first end, the rescuer, at a
+        # time the first lease would have run out, finds nothing to take.
+        wait_for(lambda: job_of(services, item).lease_expires_at >= first
+                 + timedelta(seconds=0.5), 30, "a renewal of the doomed worker's lease")
+        clock.now = first + timedelta(seconds=0.25)
         assert rescuer.run_until_idle() == 0
         assert job_of(services, item).worker_id == "doomed"
         doomed.send_signal(signal.SIGKILL)
@@ -273,9 +280,14 @@ def test_a_worker_killed_mid_job_loses_the_job_to_another_after_its_lease(
     finally:
         doomed.kill()
         doomed.communicate()
-    killed_at = time.monotonic()
-    wait_for(rescuer.run_once, 10, "the take-over")
-    assert time.monotonic() - killed_at <= 2.5
+    # The lease it held ends at most one lease (1 s) after now; the job is the rescuer's from
+    # that moment on, not before.
+    expires = job_of(services, item).lease_expires_at
+    assert expires <= utcnow() + timedelta(seconds=1)
+    clock.now = expires - timedelta(milliseconds=10)
+    assert not rescuer.run_once()
+    clock.now = expires + timedelta(milliseconds=10)
+    assert rescuer.run_once()
     done = job_of(services, item)
     assert (rescued, done.status, done.worker_id, done.attempts) == \
         ([2], JobStatus.done, "rescuer", 2)
