@@ -64,8 +64,9 @@ def serve(obj: Context, host: str | None, port: int | None, no_worker: bool,
     skip = {"worker"} if no_worker or not config.worker.embedded else set()
     if no_scheduler:
         skip.add("scheduler")
-    if config.storage.data_dir.is_dir():
-        # Even a locked start: what an interrupted export left needs no key to be removed.
+    if not passphrase_source_given(config) and config.storage.data_dir.is_dir():
+        # A locked start (opening the data dir tidies it, Services.open): what an interrupted
+        # export left needs no key to be removed, so it goes now, not at the unlock.
         for path in remove_export_leftovers(config.storage.data_dir):
             click.echo(f"Removed {path}, left by an interrupted bundle export.", err=True)
     stop = threading.Event()

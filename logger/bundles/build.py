@@ -218,7 +218,8 @@ def _write_zip(sink: BinaryIO, session: Session, services: Services, plan: _Plan
     request, tz, exhibits = plan.request, plan.tz, plan.exhibits
     with zipfile.ZipFile(sink, "w", allowZip64=True) as archive:
         bundle = _Zip(archive, plan.created.astimezone(tz).timetuple())
-        _write_contents(bundle, session, services, request, exhibits, tz, plan.created)
+        _write_contents(bundle, session, services, request, exhibits, tz, plan.created,
+                        plan.key.fingerprint)
         manifest = _manifest(session, request, exhibits, bundle.files, plan.key, plan.head,
                              plan.created, tz)
         manifest_sha = _write_signed_manifest(bundle, manifest, plan.key, request, services)
@@ -236,7 +237,7 @@ def _finish(session: Session, plan: _Plan, written: _Written, out: Path, size: i
 
 def _write_contents(bundle: _Zip, session: Session, services: Services,
                     request: BundleRequest, exhibits: list[Exhibit], tz: ZoneInfo,
-                    created: datetime) -> None:
+                    created: datetime, fingerprint: str) -> None:
     language = request.language
     texts: dict[str, list[TextFile]] = {}
     for exhibit in exhibits:
@@ -252,8 +253,7 @@ def _write_contents(bundle: _Zip, session: Session, services: Services,
                          exhibits=[e.number for e in chat.exhibits])
         for exhibit in chat.exhibits:
             exhibit.text_paths.append(chat.path)
-    info = _list_info(request, exhibits, created.astimezone(tz),
-                      signing_key(services.vault, services.config.storage.data_dir).fingerprint)
+    info = _list_info(request, exhibits, created.astimezone(tz), fingerprint)
     list_name = translate(language, NC_("file name", "evidence-list"))
     if request.purpose == BundlePurpose.court:
         print_name = translate(language, NC_("file name", "evidence-print.pdf"))

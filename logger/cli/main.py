@@ -56,6 +56,19 @@ def prompt_if_terminal(confirm: bool = False):
     return lambda label: click.prompt(label, hide_input=True, confirmation_prompt=confirm)
 
 
+def new_secret(variable: str, label: str, what: str, error: type[LiuhenError] = LiuhenError
+               ) -> str:
+    """A new password or passphrase: from the environment `variable`, else typed twice at a
+    terminal; `error` when neither is there."""
+    secret = os.environ.get(variable)
+    if secret:
+        return secret
+    prompt = prompt_if_terminal(confirm=True)
+    if prompt is None:
+        raise error(f"{what} is needed: run in a terminal or set {variable}")
+    return prompt(label)
+
+
 class LiuhenGroup(click.Group):
     """Adds, on first use, the evidence commands and those other packages offer through the
     `liuhen.commands` entry-point group (`web` adds `serve`), so the domain never imports the
@@ -142,13 +155,8 @@ def passwd(obj: Context, as_json: bool) -> None:
     vault = Vault.unlock(config.storage.vault_path,
                          read_passphrase(config, prompt=prompt_if_terminal(),
                                          purpose="Current passphrase"))
-    new = os.environ.get("LIUHEN_NEW_PASSPHRASE")
-    if not new:
-        prompt = prompt_if_terminal(confirm=True)
-        if prompt is None:
-            raise PassphraseUnavailable("the new passphrase is needed: run in a terminal or set "
-                                        "LIUHEN_NEW_PASSPHRASE")
-        new = prompt("New passphrase")
+    new = new_secret("LIUHEN_NEW_PASSPHRASE", "New passphrase", "the new passphrase",
+                     PassphraseUnavailable)
     vault.change_passphrase(new, kdf=kdf_from_config(config))
     emit({"vault": str(vault.path), "kdf": vault.kdf.name}, as_json,
          f"passphrase changed for vault at {vault.path} (key derivation: {vault.kdf.name})")
@@ -195,12 +203,7 @@ def user() -> None:
 @click.pass_obj
 def user_add(obj: Context, name: str, admin: bool, as_json: bool) -> None:
     """Add an account (the first one is the owner). Password from a prompt or LIUHEN_PASSWORD."""
-    password = os.environ.get("LIUHEN_PASSWORD")
-    if not password:
-        prompt = prompt_if_terminal(confirm=True)
-        if prompt is None:
-            raise LiuhenError("the password is needed: run in a terminal or set LIUHEN_PASSWORD")
-        password = prompt(f"Password for {name}")
+    password = new_secret("LIUHEN_PASSWORD", f"Password for {name}", "the password")
     with obj.services().session() as session:
         account = accounts.add_user(session, name, password, admin=admin)
         emit({"id": account.id, "name": account.name, "role": str(account.role)}, as_json,
@@ -214,13 +217,7 @@ def user_add(obj: Context, name: str, admin: bool, as_json: bool) -> None:
 def user_password(obj: Context, name: str, as_json: bool) -> None:
     """Set account NAME's password and sign out every browser signed in to it. The password
     comes from a prompt (typed twice) or LIUHEN_NEW_PASSWORD."""
-    password = os.environ.get("LIUHEN_NEW_PASSWORD")
-    if not password:
-        prompt = prompt_if_terminal(confirm=True)
-        if prompt is None:
-            raise LiuhenError("the new password is needed: run in a terminal or set "
-                              "LIUHEN_NEW_PASSWORD")
-        password = prompt(f"New password for {name}")
+    password = new_secret("LIUHEN_NEW_PASSWORD", f"New password for {name}", "the new password")
     with obj.services().session() as session:
         account = accounts.find_user(session, name)
         ended = accounts.set_password(session, account, password)
