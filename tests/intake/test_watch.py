@@ -18,17 +18,10 @@ from logger.config import WatchConfig
 from logger.intake.watch import FolderWatcher, start_background
 from logger.services import Services
 from storage.models import Evidence
+from tests.support.common import wait_for
 from tests.support.intake import make_world
 
 RECORDING = "通话录音 13800138000 20241203_153012.wav"
-
-
-def wait_for(condition, timeout_s: float = 20.0) -> None:
-    """Poll `condition` until true; fail after `timeout_s` (the watcher polls every 0.1 s)."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def stored(services: Services) -> dict[str, Evidence]:

@@ -23,6 +23,7 @@ from logger.services import Services
 from storage.db import alembic_config, make_engine, migrate
 from storage.models import Job, JobKind, JobStatus, utcnow
 from tests.support.common import PASSPHRASE
+from tests.support.migrations import insert_old_rows
 from tests.support.common import make_negotiation_in
 
 T, OCR = JobKind.transcribe, JobKind.ocr
@@ -327,19 +328,10 @@ def test_migration_0002_fills_old_jobs_and_downgrades_cancelled_to_failed(reques
         with engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "0001")
-        now = {"t": utcnow().replace(tzinfo=None)}
         with engine.begin() as connection:
-            for statement in (
-                "INSERT INTO \"user\" (id, name, role, created_at) VALUES (1, 'o', 'owner', :t)",
-                "INSERT INTO negotiation (id, owner_id, creditor, currency, status, created_at, "
-                "updated_at) VALUES (1, 1, 'x', 'CNY', 'open', :t, :t)",
-                "INSERT INTO evidence (id, negotiation_id, kind, direction, original_filename, "
-                "media_type, size, sha256, blob_id, extracted_metadata, created_at) VALUES "
-                "(1, 1, 'note', 'unknown', 'a.txt', 'text/plain', 1, 'ab', 'b1', '{}', :t)",
-                "INSERT INTO job (id, kind, evidence_id, status, attempts, progress, created_at, "
-                "updated_at) VALUES (1, 'transcribe', 1, 'queued', 0, 0, :t, :t)",
-            ):
-                connection.execute(text(statement), now)
+            insert_old_rows(connection, "INSERT INTO job (id, kind, evidence_id, status, attempts, "
+                            "progress, created_at, updated_at) VALUES "
+                            "(1, 'transcribe', 1, 'queued', 0, 0, :t, :t)")
         migrate(engine)
         with engine.connect() as connection:
             row = connection.execute(text("SELECT options, max_attempts FROM job")).one()

@@ -153,15 +153,22 @@ def plant_leftovers(data_dir: Path, bundle: Path) -> dict[str, Path]:
             "unknown_file": unknown_file, "unknown_dir": unknown_dir}
 
 
-def test_verify_reports_leftovers_and_unknown_files_and_repair_removes_only_leftovers(
-        config, services, session, owner, negotiation, exported_item, tmp_path, cli):
+@pytest.fixture
+def planted(config, services, session, owner, negotiation, exported_item, tmp_path
+            ) -> dict[str, Path]:
+    """A real bundle's leftovers of an interrupted export (plant_leftovers), with the data dir
+    closed, as a crash leaves it."""
     bundle = tmp_path / "made-earlier.zip"
     build_bundle(session=session, services=services, request=BundleRequest(
         negotiation=negotiation, purpose=BundlePurpose.backup, language="zh",
         groups=[BundleGroup("备份", [exported_item.id])], party="张三", timestamp=False),
         out=bundle, actor=owner)
     services.close()
-    planted = plant_leftovers(config.storage.data_dir, bundle)
+    return plant_leftovers(config.storage.data_dir, bundle)
+
+
+def test_verify_reports_leftovers_and_unknown_files_and_repair_removes_only_leftovers(
+        config, planted, cli):
     leftovers = [planted[k] for k in ("download", "work", "part", "spool")]
     unknown = [planted["unknown_file"], planted["unknown_dir"]]
 
@@ -184,15 +191,7 @@ def test_verify_reports_leftovers_and_unknown_files_and_repair_removes_only_left
     assert "left by an interrupted" not in result.stdout
 
 
-def test_the_next_start_removes_leftovers(config, services, session, owner, negotiation,
-                                          exported_item, tmp_path, cli):
-    bundle = tmp_path / "made-earlier.zip"
-    build_bundle(session=session, services=services, request=BundleRequest(
-        negotiation=negotiation, purpose=BundlePurpose.backup, language="zh",
-        groups=[BundleGroup("备份", [exported_item.id])], party="张三", timestamp=False),
-        out=bundle, actor=owner)
-    services.close()
-    planted = plant_leftovers(config.storage.data_dir, bundle)
+def test_the_next_start_removes_leftovers(config, planted):
     Services.open(config, PASSPHRASE).close()   # every process starts here (serve on unlock)
     assert not any(planted[k].exists() for k in ("download", "work", "part", "spool"))
     assert planted["unknown_file"].exists() and planted["unknown_dir"].exists()
@@ -236,18 +235,9 @@ def test_a_bundle_error_on_the_page_shows_the_page_and_leaves_nothing(
         CustodyEvent.action == CustodyAction.export)).all() == []
 
 
-def test_a_locked_serve_start_removes_leftovers(config, services, session, owner, negotiation,
-                                                exported_item, tmp_path, cli, cli_env,
-                                                monkeypatch):
+def test_a_locked_serve_start_removes_leftovers(config, planted, cli_env, monkeypatch):
     """`liuhen serve` without a passphrase starts locked (the browser unlocks it later): the
     leftovers go at start all the same, since removing them needs no key."""
-    bundle = tmp_path / "made-earlier.zip"
-    build_bundle(session=session, services=services, request=BundleRequest(
-        negotiation=negotiation, purpose=BundlePurpose.backup, language="zh",
-        groups=[BundleGroup("备份", [exported_item.id])], party="张三", timestamp=False),
-        out=bundle, actor=owner)
-    services.close()
-    planted = plant_leftovers(config.storage.data_dir, bundle)
 
     class StopsAtOnce:   # the server: Ctrl-C as soon as it starts
         def start(self):

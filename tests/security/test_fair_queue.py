@@ -22,6 +22,7 @@ from logger.jobs import queue as jobs
 from storage.db import alembic_config, make_engine
 from storage.models import Evidence, EvidenceKind, Job, JobKind, JobStatus, utcnow
 from tests.support.common import make_negotiation_in
+from tests.support.migrations import insert_old_rows
 
 PARSE = JobKind.parse_email
 KINDS = tuple(JobKind)
@@ -222,20 +223,10 @@ def test_migration_0010_keeps_old_queued_jobs_first_and_downgrades(request, tmp_
         with engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "0009")
-        now = {"t": utcnow().replace(tzinfo=None)}
         with engine.begin() as connection:
-            for statement in (
-                "INSERT INTO \"user\" (id, name, role, created_at) VALUES (1, 'o', 'owner', :t)",
-                "INSERT INTO negotiation (id, owner_id, creditor, currency, status, created_at, "
-                "updated_at) VALUES (1, 1, 'x', 'CNY', 'open', :t, :t)",
-                "INSERT INTO evidence (id, negotiation_id, kind, direction, original_filename, "
-                "media_type, size, sha256, blob_id, extracted_metadata, created_at) VALUES "
-                "(1, 1, 'note', 'unknown', 'a.txt', 'text/plain', 1, 'ab', 'b1', '{}', :t)",
-                "INSERT INTO job (id, kind, evidence_id, status, attempts, progress, options, "
-                "max_attempts, created_at, updated_at) VALUES "
-                "(1, 'transcribe', 1, 'queued', 0, 0, '{}', 3, :t, :t)",
-            ):
-                connection.execute(text(statement), now)
+            insert_old_rows(connection, "INSERT INTO job (id, kind, evidence_id, status, attempts, "
+                            "progress, options, max_attempts, created_at, updated_at) VALUES "
+                            "(1, 'transcribe', 1, 'queued', 0, 0, '{}', 3, :t, :t)")
             config.attributes["connection"] = connection
             command.upgrade(config, "0010")
         with engine.connect() as connection:

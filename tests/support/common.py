@@ -1,6 +1,7 @@
 """Small factories shared by the tests (importable, unlike conftest)."""
 
 import io
+import time
 
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from logger.negotiations import add_negotiation
@@ -28,3 +29,12 @@ def store_item(services, session, negotiation, owner, name: str, *, texts=(), **
                                   text="".join(s["text"] for s in segments)))
     session.commit()
     return item
+
+
+def wait_for(condition, timeout: float = 20.0, what: str = "the condition") -> None:
+    """Poll `condition` (every 0.05 s) until it is true; fail after `timeout` seconds. For what
+    another thread or process does; never a measure of time itself."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
+        time.sleep(0.05)

@@ -3,17 +3,22 @@ with a stored text (and its suggestions), a promise of the debtor's."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import uuid
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from sqlmodel import select
+
+from logger.config import RemindersConfig
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from logger.promises.promises import PromiseTerms, add_promise
 from logger.promises.suggestions import suggest_for_text
 from storage.models import ExtractedText, TextSource
-from storage.models.promises import PromiseKind, PromiseParty
+from storage.models.promises import (DeliveryStatus, PromiseKind, PromiseParty, Reminder,
+                                     ReminderChannel)
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -48,3 +53,18 @@ def my_payment(session, negotiation, owner, amount: str, due: str, **terms):
     """A promise of the debtor's to pay `amount` by `due` (local)."""
     return add_promise(session, negotiation=negotiation, actor=owner, tz=ZONE, terms=PromiseTerms(
         PromiseParty.me, PromiseKind.payment, Decimal(amount), due_at=local(due), **terms))
+
+
+def sent_offsets(session, channel=ReminderChannel.app) -> list[str]:
+    """The offsets ("3d", "2h", …) of the reminders sent on `channel`, in the order sent."""
+    session.expire_all()
+    return [r.offset for r in session.exec(select(Reminder).where(
+        Reminder.channel == channel, Reminder.status == DeliveryStatus.sent)
+        .order_by(Reminder.sent_at, Reminder.id))]
+
+
+def with_reminders(services, **settings):
+    """`services` with its `[reminders]` section replaced by `settings`."""
+    services.config = dataclasses.replace(services.config,
+                                          reminders=RemindersConfig(**settings))
+    return services
