@@ -1,15 +1,17 @@
 """Conduct language figures: how much of what collectors say the conduct matching finds, and how
 often it flags what a lawful collector says, on the conduct corpus (tests/conduct/corpus/: the
-dev split the rules are tuned on and the held-out test split), beside the conduct package of a
-baseline commit run on the same utterances.
+dev and dev2 splits the rules are tuned on and the held-out split written apart from them),
+beside the conduct package of a baseline commit run on the same utterances.
 
     .venv/bin/python bench/conduct_language.py [--baseline ab530e7] [--no-baseline]
+                                               [--show-held-out]
 
 Figures per split, per language and per family:
   recall     utterances whose own family was found / utterances of that family (a finding of
              another family is a miss, not a hit)
   false      lawful utterances with any finding / lawful utterances, and that rate per 30
-Then every miss and false finding on the test split, for the code of the working tree.
+Then every miss and false finding on dev2 for the code of the working tree (on the held-out
+split only with --show-held-out: reading them is the first step to tuning on them).
 
 Each side runs in its own process with only its own code importable (PYTHONPATH: the working
 tree, or a `git archive` of the baseline in a temporary folder); both read the corpus and the
@@ -108,6 +110,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", default=BASELINE)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--show-held-out", action="store_true",
+                        help="list the held-out split's misses (whoever has read them can no "
+                             "longer tune without tuning on it)")
     parser.add_argument("--worker", metavar="CODE_ROOT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -132,15 +137,15 @@ def main() -> None:
         report(cc, split, scores[split])
     if "working tree" not in answers:
         sys.exit("the working tree's conduct code did not run (above); baseline only")
-    test = scores["test"]["working tree"]
-    print(f"\n== test split, working tree: {len(test.misses)} misses ==")
-    for u, found in test.misses:
+    shown = cc.HELD_OUT if args.show_held_out else cc.TUNED[-1]
+    result = scores[shown]["working tree"]
+    print(f"\n== {shown} split, working tree: {len(result.misses)} misses ==")
+    for u, found in result.misses:
         got = f" (found: {', '.join(sorted(found))})" if found else ""
         print(f"  [{u.family}/{u.language}/{u.form}] {u.text}{got}")
-    print(f"\n== test split, working tree: {len(test.false_findings)} false findings ==")
-    for u, found in test.false_findings:
+    print(f"\n== {shown} split, working tree: {len(result.false_findings)} false findings ==")
+    for u, found in result.false_findings:
         print(f"  [{', '.join(sorted(found))}/{u.language}] {u.text}")
-
 
 if __name__ == "__main__":
     main()

@@ -1,5 +1,5 @@
 """The conduct corpus (tests/conduct/corpus/) is sound, and the conduct matching finds what
-collectors say in its held-out test split without flagging lawful collection."""
+collectors say in its held-out split without flagging lawful collection."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections import Counter
 
 import pytest
 
-from tests.support.conduct_corpus import (FAMILIES, LANGUAGES, LAWFUL, SPLITS, load,
-                                          per_30, project_finder, score)
+from tests.support.conduct_corpus import (FAMILIES, HELD_OUT, LANGUAGES, LAWFUL, SPLITS, TUNED,
+                                          load, per_30, project_finder, score)
 
 
 @pytest.fixture(scope="module")
@@ -21,11 +21,15 @@ def _normal(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.lower())
 
 
-def test_the_corpus_is_large_mostly_chinese_and_a_third_lawful(corpus):
-    everything = corpus["dev"] + corpus["test"]
-    assert len(everything) >= 400
-    assert sum(u.language == "zh" for u in everything) * 3 >= 2 * len(everything)
-    assert sum(u.family == LAWFUL for u in everything) * 3 >= len(everything)
+def _all(corpus):
+    return [u for split in SPLITS for u in corpus[split]]
+
+
+def test_the_corpus_is_large_two_thirds_chinese_and_a_third_lawful(corpus):
+    for utterances in (_all(corpus), corpus[HELD_OUT]):
+        assert len(utterances) >= 300
+        assert sum(u.language == "zh" for u in utterances) * 100 >= 65 * len(utterances)
+        assert sum(u.family == LAWFUL for u in utterances) * 3 >= len(utterances)
 
 
 def test_every_family_is_in_both_splits_and_both_languages(corpus):
@@ -36,29 +40,31 @@ def test_every_family_is_in_both_splits_and_both_languages(corpus):
                 assert present[(family, language)] >= 2, (split, family, language)
 
 
-def test_the_split_is_stratified_by_family_and_language(corpus):
+def test_the_first_cut_is_stratified_by_family_and_language(corpus):
     dev = Counter((u.family, u.language) for u in corpus["dev"])
-    test = Counter((u.family, u.language) for u in corpus["test"])
+    test = Counter((u.family, u.language) for u in corpus["dev2"])
     for key in dev | test:
         assert abs(dev[key] - test[key]) <= 1, key
 
 
 def test_each_family_has_enough_abusive_utterances(corpus):
-    counts = Counter(u.family for u in corpus["dev"] + corpus["test"])
-    for family in FAMILIES:
-        assert counts[family] >= 25, family
+    for utterances in (_all(corpus), corpus[HELD_OUT]):
+        counts = Counter(u.family for u in utterances)
+        for family in FAMILIES:
+            assert counts[family] >= 12, family
 
 
 def test_the_splits_are_disjoint_and_hold_no_duplicates(corpus):
-    dev = {_normal(u.text) for u in corpus["dev"]}
-    test = {_normal(u.text) for u in corpus["test"]}
-    assert len(dev) == len(corpus["dev"])
-    assert len(test) == len(corpus["test"])
-    assert not dev & test
+    seen: set[str] = set()
+    for split in SPLITS:
+        texts = {_normal(u.text) for u in corpus[split]}
+        assert len(texts) == len(corpus[split]), split
+        assert not texts & seen, split
+        seen |= texts
 
 
 def test_third_party_contact_is_said_to_a_third_party(corpus):
-    for u in corpus["dev"] + corpus["test"]:
+    for u in _all(corpus):
         if u.family == "third_party_contact":
             assert u.addressee == "third_party", u.text
         elif u.family != LAWFUL:
@@ -72,10 +78,10 @@ def _report(result) -> tuple[str, str]:
     return misses, false
 
 
-def test_the_tuned_half_is_found(corpus):
-    """The lexicons were tuned on the development half: every family is found there and no
+def test_the_tuned_halves_are_found(corpus):
+    """The lexicons were tuned on the development halves: every family is found there and no
     lawful sentence is flagged. A change that loses what was tuned fails here."""
-    result = score(corpus["dev"], project_finder)
+    result = score([u for split in TUNED for u in corpus[split]], project_finder)
     misses, false = _report(result)
     for family in FAMILIES:
         found, total = result.recall(family)
@@ -84,20 +90,22 @@ def test_the_tuned_half_is_found(corpus):
     assert per_30(flagged, lawful) <= 1, f"false findings {flagged}/{lawful}:\n{false}"
 
 
-# Measured on the held-out half when the method landed: recall 116/156 (0.74), 3 false findings
-# in 80 lawful sentences (1.1 per 30); the previous lexicons: 15/156 and 1/80. The goal of issue 21
-# (0.90 per family and overall, at most 1 in 30) is NOT met yet; bench/conduct_language.py prints
-# the figures and the misses. This floor only keeps what was reached: raise it as recall rises.
-HELD_OUT_RECALL_FLOOR = 0.72
-HELD_OUT_FALSE_PER_30_CEILING = 1.2
+# The held-out split (heldout.toml, 326 utterances written at the third stop by someone who had
+# not seen the lexicons) was measured once, after the lexicons had been tuned on dev and dev2:
+# recall 145/204 (0.71; zh 99/132, en 46/72), 11 false findings in 122 lawful sentences (2.7 per
+# 30); the ab530e7 lexicons: 17/204 and 2/122. The goal of issue 21 (0.90 per family and
+# overall, at most 1 in 30) is NOT met: tuning on twice the data moved held-out recall from 0.74
+# (dev2, when it was held out) to 0.71 here, so more phrases will not get there. The floors only
+# keep what was reached; bench/conduct_language.py prints the figures (not the misses, unless
+# asked: reading them is tuning on them).
+HELD_OUT_RECALL_FLOOR = 0.70
+HELD_OUT_FALSE_PER_30_CEILING = 2.8
 
 
 def test_held_out_recall_does_not_fall_below_what_was_measured(corpus):
-    result = score(corpus["test"], project_finder)
-    misses, false = _report(result)
+    result = score(corpus[HELD_OUT], project_finder)
     found, total = result.recall()
-    assert found >= HELD_OUT_RECALL_FLOOR * total, \
-        f"overall recall {found}/{total}; misses:\n{misses}"
+    assert found >= HELD_OUT_RECALL_FLOOR * total, f"overall recall {found}/{total}"
     flagged, lawful = result.false()
     assert per_30(flagged, lawful) <= HELD_OUT_FALSE_PER_30_CEILING, \
-        f"false findings {flagged}/{lawful}:\n{false}"
+        f"false findings {flagged}/{lawful}"

@@ -1,6 +1,10 @@
-"""The conduct corpus (tests/conduct/corpus/{dev,test}.toml): collector utterances, each with the
-one family of misconduct it shows or `lawful`, and scoring a "finder" on them, for
+"""The conduct corpus (tests/conduct/corpus/): collector utterances, each with the one family of
+misconduct it shows or `lawful`, and scoring a "finder" on them, for
 tests/conduct/test_conduct_corpus.py and bench/conduct_language.py alike.
+
+Three files: `dev` and `dev2`, the two halves of the first cut, which the lexicons are tuned on
+(dev2 was held out until it had been reported once), and `heldout`, written later by someone
+who had not seen the lexicons, which nothing is tuned on and which is reported.
 
 A finder is a callable `(text, language, ruleset_id) -> set of family names found`. The families
 are the conduct lexicon's categories by name (a category is a family, by identity). A finding
@@ -19,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parents[1] / "conduct" / "corpus"
-SPLITS = ("dev", "test")
+SPLITS = ("dev", "dev2", "heldout")
+TUNED = ("dev", "dev2")
+HELD_OUT = "heldout"
 LAWFUL = "lawful"
 FAMILIES = ("threat", "arrest", "visit", "tell_others", "false_consequence", "fake_legal",
             "impersonation", "disclosure", "insult", "extra_fee", "borrow",
@@ -50,7 +56,7 @@ class Utterance:
 
 
 def load(split: str) -> list[Utterance]:
-    """The utterances of one split ("dev" or "test"), in file order; a wrong field raises."""
+    """The utterances of one split (one of SPLITS), in file order; a wrong field raises."""
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r} (known: {', '.join(SPLITS)})")
     with open(CORPUS / f"{split}.toml", "rb") as f:
