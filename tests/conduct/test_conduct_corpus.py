@@ -90,16 +90,16 @@ def test_the_tuned_halves_are_found(corpus):
     assert per_30(flagged, lawful) <= 1, f"false findings {flagged}/{lawful}:\n{false}"
 
 
-# The held-out split (heldout.toml, 326 utterances written at the third stop by someone who had
-# not seen the lexicons) was measured once, after the lexicons had been tuned on dev and dev2:
-# recall 145/204 (0.71; zh 99/132, en 46/72), 11 false findings in 122 lawful sentences (2.7 per
-# 30); the ab530e7 lexicons: 17/204 and 2/122. The goal of issue 21 (0.90 per family and
-# overall, at most 1 in 30) is NOT met: tuning on twice the data moved held-out recall from 0.74
-# (dev2, when it was held out) to 0.71 here, so more phrases will not get there. The floors only
-# keep what was reached; bench/conduct_language.py prints the figures (not the misses, unless
-# asked: reading them is tuning on them).
+# Held-out recall, three times, each on text written by someone who had not seen the lexicons
+# and measured once before it was tuned on: dev2 0.74 (116/156), then dev3 0.71 (145/204, 11/122
+# false on lawful), then heldout2 0.71 (162/228; zh 106/144, en 56/84) with 9 false findings in
+# 140 lawful sentences (1.9 per 30), after tuning on dev, dev2 and dev3 (all three 100 %, none
+# false). The ab530e7 lexicons found 17/204 of dev3. The goal of issue 21 (0.90 per family and
+# overall, at most 1 in 30) is NOT met, and tuning on more text no longer moves held-out recall.
+# The floors only keep what was reached; bench/conduct_language.py prints the figures (not the
+# held-out misses unless asked: reading them is tuning on them).
 HELD_OUT_RECALL_FLOOR = 0.70
-HELD_OUT_FALSE_PER_30_CEILING = 2.8
+HELD_OUT_FALSE_PER_30_CEILING = 2.0
 
 
 def test_held_out_recall_does_not_fall_below_what_was_measured(corpus):

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parents[1] / "conduct" / "corpus"
-SPLITS = ("dev", "dev2", "heldout")
-TUNED = ("dev", "dev2")
-HELD_OUT = "heldout"
+SPLITS = ("dev", "dev2", "dev3", "heldout2")
+TUNED = ("dev", "dev2", "dev3")
+HELD_OUT = "heldout2"
 LAWFUL = "lawful"
 FAMILIES = ("threat", "arrest", "visit", "tell_others", "false_consequence", "fake_legal",
             "impersonation", "disclosure", "insult", "extra_fee", "borrow",
