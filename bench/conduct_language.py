@@ -26,9 +26,7 @@ import json
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
-from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,14 +64,6 @@ def run_side(code_root: Path) -> dict[str, list[set[str]]]:
     if done.returncode != 0:
         raise RuntimeError(f"the conduct code at {code_root} failed:\n{done.stderr[-3000:]}")
     return {split: [set(f) for f in found] for split, found in json.loads(done.stdout).items()}
-
-
-def baseline_tree(rev: str, folder: Path) -> Path:
-    archive = subprocess.run(["git", "archive", rev, "logger", "storage"], cwd=ROOT,
-                             check=True, capture_output=True).stdout
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(folder, filter="data")
-    return folder
 
 
 def fraction(found: int, total: int) -> str:
@@ -126,6 +116,8 @@ def main() -> None:
     except RuntimeError as e:
         print(e, file=sys.stderr)
     if not args.no_baseline:
+        from baseline import baseline_tree
+
         with tempfile.TemporaryDirectory() as tmp:
             answers[f"baseline {args.baseline}"] = run_side(baseline_tree(args.baseline,
                                                                           Path(tmp)))

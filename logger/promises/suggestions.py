@@ -129,11 +129,13 @@ def get_suggestion(session: Session, suggestion_id: int, *, evidence: Evidence
 
 def suggested_terms(suggestion: PromiseSuggestion) -> PromiseTerms:
     """What the suggestion proposes, as terms a person may edit before accepting. An unknown
-    speaker is proposed as the other side for what they alone give (waivers, stops to calls)
+    speaker is proposed as the other side for what they alone give (waivers, settlements,
+    extensions, stops to calls)
     and as the debtor otherwise."""
     party = suggestion.party
     if party not in (PromiseParty.me, PromiseParty.them):
-        offered = suggestion.kind in (PromiseKind.waiver, PromiseKind.stop_calls)
+        offered = suggestion.kind in (PromiseKind.waiver, PromiseKind.settlement,
+                                      PromiseKind.extension, PromiseKind.stop_calls)
         party = PromiseParty.them if offered else PromiseParty.me
     return PromiseTerms(PromiseParty(party), suggestion.kind, suggestion.amount,
                         suggestion.currency, suggestion.due_at, suggestion.conditions,

@@ -35,6 +35,8 @@ HEADLINES = {
 }
 KIND_WORDS = {PromiseKind.payment: N_("pay %(amount)s"),
               PromiseKind.waiver: N_("waive penalty or interest"),
+              PromiseKind.settlement: N_("settle the debt for %(amount)s"),
+              PromiseKind.extension: N_("give more time to pay"),
               PromiseKind.stop_calls: N_("stop collection calls"),
               PromiseKind.other: N_("another promise")}
 STATUS_WORDS = {PromiseStatus.kept: N_("kept"), PromiseStatus.missed: N_("missed")}

@@ -45,6 +45,10 @@ class PromiseKind(StrEnum):
     # The plan itself; its dated instalments are `payment` promises whose plan_id points to it.
     instalment_plan = auto()
     waiver = auto()
+    # The debt closed for a smaller sum paid at once (一次性结清); amount: that sum.
+    settlement = auto()
+    # More time to pay; due: the new day.
+    extension = auto()
     stop_calls = auto()
     other = auto()
 

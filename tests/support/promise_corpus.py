@@ -1,18 +1,32 @@
-"""Reads tests/promises/data/promise_corpus.toml and puts suggestions in the corpus's terms, for
-tests/promises/test_promise_text.py and bench/promise_extraction.py alike."""
+"""Reads the promise corpora (tests/promises/data/promise_corpus.toml, the tuning corpus, and the
+measurement halves tests/promises/corpus/dev.toml and test.toml) and puts suggestions in their
+terms, for the tests in tests/promises/ and bench/promise_extraction.py alike.
+
+It imports nothing of the project at load time, so the bench can load it by its path beside
+another commit's code."""
 
 from __future__ import annotations
 
+import re
 import tomllib
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from logger.promises.text import Suggestion
+if TYPE_CHECKING:
+    from logger.promises.text import Suggestion
 
 CORPUS = Path(__file__).resolve().parents[1] / "promises" / "data" / "promise_corpus.toml"
+SPLITS = {"dev": CORPUS.parents[1] / "corpus" / "dev.toml",
+          "test": CORPUS.parents[1] / "corpus" / "test.toml"}
 ZONE = ZoneInfo("Asia/Shanghai")
+LANGUAGES = ("zh", "en")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# The two pairs each suggestion is scored on.
+PAIRS = {"amount & due": ("amount", "due"), "who & kind": ("who", "kind")}
 
 
 @dataclass(frozen=True)
@@ -21,6 +35,10 @@ class Case:
     at: datetime
     side: str | None
     expect: list[dict]
+
+    @property
+    def language(self) -> str:
+        return "zh" if _CJK.search(self.text) else "en"
 
 
 def load_cases(path: Path = CORPUS) -> list[Case]:
@@ -63,5 +81,71 @@ def actual_rows(suggestions: list[Suggestion], expected: list[dict]) -> list[dic
 
 
 def _minutes(iso: str | None) -> str | None:
-    """"2024-12-13T23:59+08:00" -> "2024-12-13T23:59" (the corpus is in local time)."""
+    """"2024-12-13T23:59+08:00" -> "2024-12-13T23:59" (the corpus is in local time); a date
+    stays a date."""
     return iso[:16] if iso else None
+
+
+def _due_key(due: str | None) -> str | None:
+    """A due compared as the corpus writes it: a date alone, or the date and the hour said
+    ("2024-12-04T23:59" from an old corpus row is the date)."""
+    if due is None:
+        return None
+    return due[:10] if len(due) == 10 or due.endswith("T23:59") else due[:16]
+
+
+@dataclass
+class Figures:
+    """Counts for one pair over some cases: true and false positives, false negatives, and
+    suggestions made on negatives."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    negatives: int = 0
+    false_on_negatives: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def false_per_negative(self) -> float:
+        return self.false_on_negatives / self.negatives if self.negatives else 0.0
+
+
+def pair_key(row: dict, keys: tuple[str, ...]) -> tuple:
+    return tuple(_due_key(row.get(k)) if k == "due" else _amount_key(row.get(k))
+                 if k == "amount" else row.get(k) for k in keys)
+
+
+def _amount_key(amount: str | None) -> str | None:
+    """An amount compared as a number: "688.50" is 688.5."""
+    if amount is None:
+        return None
+    text = str(amount)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def score(cases: list[Case], found: list[list[dict]], keys: tuple[str, ...],
+          language: str | None = None) -> Figures:
+    """Figures for `keys` over `cases` (of `language`, or all), `found` being the rows
+    suggested for each case (dicts with who, kind, amount, due at least)."""
+    figures = Figures()
+    for case, rows in zip(cases, found):
+        if language and case.language != language:
+            continue
+        want = Counter(pair_key(r, keys) for r in expected_rows(case))
+        got = Counter(pair_key(r, keys) for r in rows)
+        matched = sum((want & got).values())
+        figures.tp += matched
+        figures.fp += sum(got.values()) - matched
+        figures.fn += sum(want.values()) - matched
+        if not case.expect:
+            figures.negatives += 1
+            figures.false_on_negatives += len(rows)
+    return figures

@@ -24,6 +24,8 @@ from storage.models.types import TimePrecision
 KIND_LABELS = {PromiseKind.payment: lazy_gettext("Payment"),
                PromiseKind.instalment_plan: lazy_gettext("Instalment plan"),
                PromiseKind.waiver: lazy_gettext("Waiver of penalty or interest"),
+               PromiseKind.settlement: lazy_gettext("Settlement for less, paid at once"),
+               PromiseKind.extension: lazy_gettext("Extension of the due date"),
                PromiseKind.stop_calls: lazy_gettext("Stop to collection calls"),
                PromiseKind.other: lazy_gettext("Other promise")}
 

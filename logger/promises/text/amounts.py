@@ -39,27 +39,37 @@ _EN_KEPT_ORDINAL = re.compile(r"(?<!twenty.)(?<!thirty.)\b(first|second)\b", re.
 _AMOUNT = re.compile(
     r"(?P<pre>US\$|\$|¥|RMB|CNY|USD|人民币)?\s*"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\d,])"
-    r"(?:\s*(?P<mult>万|千|[kK](?![a-zA-Z])|thousand\b|grand\b))?"
+    r"(?:\s*(?P<mult>万|千|[kKwW](?![a-zA-Z])|thousand\b|grand\b))?"
     r"(?:\s*(?P<post>块钱|块|元|圆|人民币|美元|美金|刀|dollars?\b|bucks\b|USD\b|yuan\b|RMB\b"
     r"|CNY\b|kuai\b))?",
     re.IGNORECASE)
-_MULTIPLIERS = {"万": 10000, "千": 1000, "k": 1000, "thousand": 1000, "grand": 1000}
+# "2 thousand", "1.5 million": digits and a word (text2num would read the word alone).
+_DIGITS_TIMES_WORD = re.compile(r"\b(\d+(?:\.\d+)?)\s+(hundred|thousand|million)\b", re.IGNORECASE)
+_SCALE = {"hundred": 100, "thousand": 1000, "million": 1000000}
+_MULTIPLIERS = {"万": 10000, "w": 10000, "千": 1000, "k": 1000, "thousand": 1000, "grand": 1000}
 _USD_MARKS = {"$", "us$", "usd", "美元", "美金", "刀", "dollar", "dollars", "bucks"}
 # What follows a number that is a day, a time, a count or a share, never money.
 _NOT_MONEY_AFTER = re.compile(
-    r"\s*(?:号|日|月|年|期|天|周|个|点|时|分钟|次|%|％|岁|倍|折|成|:\d|"
+    r"\s*(?:号|日|月(?!底|初|中|末)|年|期|天|周|个|点|时|分钟|次|%|％|岁|倍|折|成|:\d|"
     r"(?:st|nd|rd|th|am|pm|a\.m|p\.m|days?|weeks?|months?|years?|instal+ments?|payments?"
     r"|times|percent|o'clock)\b)", re.IGNORECASE)
 # What comes just before a bare number that is money: a word of paying, "each", "in total".
 _MONEY_BEFORE = re.compile(
     r"(?:还|付|转|打|给|交|缴|凑|存|把|每期|每月|每个月|每次|每周|首付|首期|一共|总共|共|剩下|剩余"
-    r"|\bpay|\brepay|\btransfer|\bsend|\bwire|\bdeposit|\bsettle|\bclear"
+    r"|账单|欠款|本金|余额|尾款|全款|金额|欠|剩的|再|又|另外|到账|到位|一次性|减到|减至|降到|降至|只需|只收|结清价|(?<!\d)1个月|一期|一次"
+    r"|\banother\b|\bplus\b|\bremaining\b|\bthe\s+rest\b|(?:'ll|will|can|could)\s+do\b|\bowe|\bbalance|\bbill\b|\bpay|\brepay|\btransfer|\bsend|\bwire|\bdeposit|\bsettle|\bclear"
     r"|payments? of|instal+ments? of|amount of|balance of|\beach|\bper|\btotal)"
     r"[^\d,.;，。]{0,10}$", re.IGNORECASE)
 # ... or just after it: 12000分6期, 1000一期, "200 a month".
-_MONEY_AFTER = re.compile(r"\s*(?:分\s*\d+\s*[期次]|一期|每期|a\s+month|per\s+month|a\s+week|each\b)",
+_MONEY_AFTER = re.compile(r"\s*(?:分\s*\d+\s*(?:[期次]|个月)|一期|每期|a\s+month|per\s+month|a\s+week|each\b"
+                          r"|(?:一定|会|就|肯定|保证)?(?:还(?!有|是|没|要)|付|转给|打给|打过去|结清|到账)|一次性)",
                           re.IGNORECASE)
 _PHONE_LIKE = re.compile(r"1\d{10}|\d{9,}")
+_YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
+# What comes just before a number that is a code, never money: ABC1234, #1234, 尾号1234.
+_CODE_BEFORE = re.compile(r"(?:[A-Za-z][-_]?|[#№]\s*|\bNo\.?\s*|\bref(?:erence)?\.?\s*(?:no\.?|number|#)?"
+                          r"\s*:?\s*|编号|单号|尾号|账号|卡号|合同号|订单号|案号|工号|工单|编码|验证码|密码|电话|手机|房间?|室)$",
+                          re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,7 @@ def normalise_numbers(text: str, language: str) -> str:
     Chinese message stays as it was."""
     text = _convert_chinese_numerals(text.translate(_FULL_WIDTH))
     if language == "en":
+        text = _DIGITS_TIMES_WORD.sub(lambda m: _plain(Decimal(m[1]) * _SCALE[m[2].lower()]), text)
         text = _EN_DAY_ORDINAL.sub(lambda m: _ORDINALS[m[0].lower()], text)
         pieces = _EN_KEPT_ORDINAL.split(text)   # "first one due ..." is not "1st 1 due"
         text = "".join(piece if i % 2 else alpha2digit(piece, "en", threshold=0)
@@ -100,14 +111,20 @@ def _convert_chinese_run(match: re.Match) -> str:
         return digits.group() + _convert_chinese_numerals(run[digits.end():])
     if not _CN_NUMERAL.search(run):
         return run
+    if run == "一" and match.string.startswith("次性", match.end()):
+        return run   # 一次性: at once
     followed_by_unit = _CN_UNIT_AFTER.match(match.string, match.end())
     if not (_CN_MULTIPLIER.search(run) or followed_by_unit or len(run) > 1):
         return run
-    try:
-        value = cn2an.cn2an(run, "smart")
-    except (ValueError, KeyError):   # what cn2an raises on runs it cannot read (三千五31)
-        return run
-    return _plain(Decimal(str(value)))
+    for cut in range(len(run), 0, -1):   # 两千五一定: the longest head that reads as a number
+        try:
+            value = cn2an.cn2an(run[:cut], "smart")
+        except (ValueError, KeyError):   # what cn2an raises on runs it cannot read (三千五31)
+            continue
+        if cut < len(run) and not _CN_MULTIPLIER.search(run[:cut]):
+            return run
+        return _plain(Decimal(str(value))) + run[cut:]
+    return run
 
 
 def find_amounts(text: str) -> list[Amount]:
@@ -121,6 +138,27 @@ def find_amounts(text: str) -> list[Amount]:
     return amounts
 
 
+def loose_amounts(text: str) -> list[Amount]:
+    """Bare numbers of 100 or more in normalised `text` that can only be money: not a day, a
+    time, a count, a year, a code or a phone number. For a clause that speaks of paying or
+    names nothing else (我把上两期的5120在月底前补上, 卡账3100)."""
+    found = []
+    for match in _AMOUNT.finditer(text):
+        number, start = match.group("num"), match.start("num")
+        if match.group("pre") or match.group("post") or match.group("mult") or "," in number:
+            continue   # find_amounts read these
+        try:
+            value = Decimal(number)
+        except InvalidOperation:
+            continue
+        if (value < 100 or _NOT_MONEY_AFTER.match(text, match.end("num"))
+                or _PHONE_LIKE.fullmatch(number) or _YEAR_LIKE.fullmatch(number)
+                or _CODE_BEFORE.search(text[max(0, start - 12):start])):
+            continue
+        found.append(Amount(value, CNY, start, match.end()))
+    return found
+
+
 def _money_value(match: re.Match) -> Decimal | None:
     """The sum `match` stands for, or None when the number is not money."""
     number, pre, mult, post = match.group("num", "pre", "mult", "post")
@@ -131,8 +169,10 @@ def _money_value(match: re.Match) -> Decimal | None:
     if mult:
         value *= _MULTIPLIERS[mult.lower()]
     explicit = bool(pre or post or mult or "," in number)
+    text, start = match.string, match.start("num")
+    if not pre and _CODE_BEFORE.search(text[max(0, start - 12):start]):
+        return None
     if not explicit:
-        text, start = match.string, match.start("num")
         if _NOT_MONEY_AFTER.match(text, match.end("num")) or _PHONE_LIKE.fullmatch(number):
             return None
         if value < 10 or not (_MONEY_BEFORE.search(text[max(0, start - 16):start])

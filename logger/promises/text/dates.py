@@ -91,6 +91,13 @@ def _next_date(today: date, month: int, day: int, year: int | None = None) -> da
     return None
 
 
+def _dated(today: date, month: int, day: int, year: int | None) -> date | None:
+    """A date said with its year is in the past (no day) once it has gone; without one it is
+    the next such date."""
+    found = _next_date(today, month, day, year)
+    return None if found is None or (year and today != date.min and found < today) else found
+
+
 def _weekday(today: date, weekday: int, weeks_ahead: int | None) -> date | None:
     """`weekday` (0 = Monday) in the week `weeks_ahead` from this one; with None, the next one
     on or after today. A day of this week already gone is None."""
@@ -122,15 +129,82 @@ def _add(today: date, count: str, unit: str) -> date:
     return today + relativedelta(months=n)
 
 
+_PART_DAYS = {"初": 5, "上旬": 10, "中": 15, "中旬": 20, "下旬": 31, "底": 31, "末": 31}
+_EN_PARTS = {"early": "初", "mid": "中", "late": "下旬", "of": "底"}
+# The first day of the Spring Festival (春节), from the Chinese calendar.
+_SPRING_FESTIVAL = [date(2024, 2, 10), date(2025, 1, 29), date(2026, 2, 17), date(2027, 2, 6),
+                    date(2028, 1, 26), date(2029, 2, 13), date(2030, 2, 3), date(2031, 1, 23),
+                    date(2032, 2, 11), date(2033, 1, 31), date(2034, 2, 19), date(2035, 2, 8)]
+
+
+def _part_of_month(today: date, part: str, prefix: str | None) -> date:
+    """月初 / 月中 / 月底 of this month (of next month with 下 or "next"), as the day a promise
+    for it is due by: the 5th, the 15th, the last. A part of this month already gone is next
+    month's (月初 said on the 20th)."""
+    day = _PART_DAYS[part]
+    shift = _month_shift(prefix)
+    candidate = today + relativedelta(months=shift, day=day)
+    if candidate < today and shift == 0 and (prefix or "").lower() not in ("这", "本", "this"):
+        candidate = today + relativedelta(months=1, day=day)
+    return candidate
+
+
+def _part_of_named_month(today: date, month: int, part: str) -> date | None:
+    day = _PART_DAYS[part]
+    if not 1 <= month <= 12:
+        return None
+    candidate = date(today.year, month, 1) + relativedelta(day=day)
+    return candidate if candidate >= today else candidate + relativedelta(years=1, day=day)
+
+
+_HOLIDAYS = {"元旦": lambda t: _next_date(t, 1, 1), "圣诞": lambda t: _next_date(t, 12, 25),
+             "国庆": lambda t: _next_date(t, 10, 1)}
+
+
+def _first_weekday_after(day: date | None, weekday: int) -> date | None:
+    return day + timedelta(days=(weekday - day.weekday() - 1) % 7 + 1) if day else None
+
+
+def _spring_festival(today: date) -> date | None:
+    """By the Spring Festival: the day before it (the New Year's Eve, 除夕)."""
+    return next((d - timedelta(1) for d in _SPRING_FESTIVAL if d - timedelta(1) >= today), None)
+
+
+def _thanksgiving(today: date) -> date:
+    for year in (today.year, today.year + 1):
+        day = date(year, 11, 1) + relativedelta(weekday=3) + timedelta(weeks=3)
+        if day >= today:
+            return day
+    return day
+
+
 def _rules() -> list[tuple[re.Pattern, Resolver]]:
     """The day rules, most specific first."""
     zh_past = r"(?P<past>上+个?)"
     rules: list[tuple[str, Resolver]] = [
         # 2024年12月15日, 12月15号
         (r"(?:(?P<y>\d{4})年)?(?<!\d)(?P<m>\d{1,2})月(?P<d>\d{1,2})[日号]",
-         lambda m, t: _next_date(t, int(m["m"]), int(m["d"]), int(m["y"]) if m["y"] else None)),
+         lambda m, t: _dated(t, int(m["m"]), int(m["d"]), int(m["y"]) if m["y"] else None)),
         (r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)",
-         lambda m, t: _next_date(t, int(m["m"]), int(m["d"]), int(m["y"]))),
+         lambda m, t: _dated(t, int(m["m"]), int(m["d"]), int(m["y"]))),
+        # 12.8号, 12/8前: month and day with a dot or a slash, then 号/日/前
+        (r"(?<![\d.$¥])(?P<m>1[0-2]|0?[1-9])[./](?P<d>3[01]|[12]\d|0?[1-9])(?=\s*(?:号|日|前|之前|以前))[号日]?",
+         lambda m, t: _next_date(t, int(m["m"]), int(m["d"]))),
+        # 下个月初, 月初, 月中, 下旬: the 5th, the 15th, the 25th (jionlp reads 月初 as the 1st to
+        # the 5th; a promise for it is due by the last of those days)
+        (r"(?<!\d)(?P<mo>\d{1,2})月(?P<part>中旬|上旬|下旬|初|中|底|末)",
+         lambda m, t: _part_of_named_month(t, int(m["mo"]), m["part"])),
+        (rf"(?:{zh_past}|(?P<p>下|这|本))?个?月(?P<part>中旬|上旬|下旬|初|中)",
+         lambda m, t: None if m["past"] else _part_of_month(t, m["part"], m["p"])),
+        # 元旦后的第一个周五: the first such weekday after the holiday
+        (r"(?P<h>元旦|圣诞节?|国庆节?)(?:之?后|过后)的?第[一1]个(?:周|星期|礼拜)(?P<w>[一二三四五六日天])",
+         lambda m, t: _first_weekday_after(_HOLIDAYS[m["h"][:2]](t), _WEEKDAYS_ZH[m["w"]])),
+        (r"元旦", lambda m, t: _next_date(t, 1, 1)),
+        (r"圣诞(?:节)?|平安夜", lambda m, t: _next_date(t, 12, 24 if m[0] == "平安夜" else 25)),
+        (r"(?<![\d/.$¥])(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])(?![\d/])",
+         lambda m, t: _next_date(t, int(m["m"]), int(m["d"]))),
+        (r"国庆(?:节|假期)?", lambda m, t: _next_date(t, 10, 1)),
+        (r"(?:春节|过年|大年三十|除夕)", lambda m, t: _spring_festival(t)),
         # 下个月15号, 这个月20号; 上个月15号 is the past
         (rf"(?:{zh_past}|(?P<p>下|这|本))个?月(?:的)?(?P<d>\d{{1,2}})[日号]",
          lambda m, t: None if m["past"] else _next_day_of_month(
@@ -148,6 +222,9 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
         (r"(?:这|本)(?:个)?(?:周|星期|礼拜)(?:内|之内|以内)|(?:这|本)?(?:个)?(?:周末|星期天之前)",
          lambda m, t: _weekday(t, 6, 0)),
         (r"下(?:个)?(?:周末)", lambda m, t: _weekday(t, 6, 1)),
+        # 下周, 下个星期 without a day: by the end of next week
+        (r"下(?:个)?(?:周|星期|礼拜)(?:内|之内|以内)?(?![一二三四五六日天1-7])",
+         lambda m, t: _weekday(t, 6, 1)),
         (r"大后天", lambda m, t: t + timedelta(days=3)),
         (r"后天", lambda m, t: t + timedelta(days=2)),
         (r"明天|明日|明儿|明早|明晚", lambda m, t: t + timedelta(days=1)),
@@ -178,10 +255,26 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
          lambda m, t: t + relativedelta(day=31)),
         (r"\b(?:the\s+)?end\s+of\s+next\s+month\b",
          lambda m, t: t + relativedelta(months=1, day=31)),
-        (r"\b(?:the\s+)?end\s+of\s+next\s+week\b", lambda m, t: _weekday(t, 6, 1)),
+        (r"\b(?:the\s+)?end\s+of\s+next\s+week\b|\b(?:by|within|during|sometime)\s+next\s+week\b",
+         lambda m, t: _weekday(t, 6, 1)),
         (r"\b(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?week\b|\bthis\s+(?:week(?:end)?)\b",
          lambda m, t: _weekday(t, 6, 0)),
         (r"\b(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?year\b", lambda m, t: date(t.year, 12, 31)),
+        # early next month, mid-month, mid-December, the end of December, holidays
+        (r"\b(?:early|the\s+(?:beginning|start)\s+of|the\s+first\s+week\s+of)\s+(?P<p>next|this|the)\s+month\b",
+         lambda m, t: _part_of_month(t, "初", m["p"])),
+        (r"\bmid[- ]?month\b|\b(?:the\s+)?middle\s+of\s+(?:the\s+|this\s+)?month\b",
+         lambda m, t: _part_of_month(t, "中", None)),
+        (r"\bmid[- ]?next[- ]month\b|\b(?:the\s+)?middle\s+of\s+next\s+month\b",
+         lambda m, t: _part_of_month(t, "中", "next")),
+        (rf"\b(?P<part>early|mid|late|(?:the\s+)?end\s+of)[- ]{_MONTH_NAME}",
+         lambda m, t: _part_of_named_month(t, _MONTHS_EN.get(m["mon"].lower(), 0),
+                                           _EN_PARTS[m["part"].split()[-1].lower()])),
+        (r"\bchristmas(?:\s+eve)?\b|\bxmas\b", lambda m, t: _next_date(
+            t, 12, 24 if "eve" in m[0].lower() else 25)),
+        (r"\bnew\s+year'?s?\s+eve\b", lambda m, t: _next_date(t, 12, 31)),
+        (r"\bnew\s+year'?s?(?:\s+day)?\b", lambda m, t: _next_date(t, 1, 1)),
+        (r"\bthanksgiving\b", lambda m, t: _thanksgiving(t)),
         # next Monday, this Friday, Friday; last Friday is the past
         (r"\b(?:(?P<p>next|this|coming|this\s+coming|last)\s+)?(?P<w>monday|tuesday|wednesday"
          r"|thursday|friday|saturday|sunday)\b",
@@ -208,6 +301,7 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
 
 _DAY_RULES = _rules()
 
+_NOON_ZH = re.compile(r"中午(?!\s*\d)")
 _CLOCK_ZH = re.compile(
     r"(?P<period>凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|今晚|明晚)?\s*(?P<h>\d{1,2})\s*[点时]"
     r"(?:(?P<half>半)|(?P<m>\d{1,2})分?)?")
@@ -240,6 +334,7 @@ def find_days(text: str, today: date | None) -> list[DayMention]:
 def find_clocks(text: str) -> list[ClockMention]:
     """The times of day named in normalised `text` (下午三点 -> 15:00, "by 5pm" -> 17:00)."""
     found = [m for m in (_zh_clock(match) for match in _CLOCK_ZH.finditer(text)) if m]
+    found += [ClockMention(time(12), *m.span()) for m in _NOON_ZH.finditer(text)]
     found += [m for m in (_en_clock(match) for match in _CLOCK_EN.finditer(text)) if m]
     return sorted(found, key=lambda c: c.start)
 

@@ -27,19 +27,25 @@ _COUNT = re.compile(
     r"|\b(?:over|for)\s+(?:the\s+next\s+)?(\d+)\s+(?:months|weeks)\b", re.IGNORECASE)
 _WEEKLY = re.compile(r"每(?:个)?(?:周|星期|礼拜)|\b(?:every|each|per|a)\s+week\b|\bweekly\b"
                      r"|\bevery\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
+_MONTH_PART = re.compile(r"每(?:个)?月(?:的)?月?(初|中|底|末)")
 _MONTH_DAY = re.compile(
     r"每(?:个)?月(?:的)?(\d{1,2})[号日]|\b(\d{1,2})(?:st|nd|rd|th)\s+(?:of\s+)?(?:each|every|the)"
     r"\s+month\b|\bevery\s+month\s+on\s+the\s+(\d{1,2})", re.IGNORECASE)
 _STARTS_NEXT_MONTH = re.compile(r"从?下个?月(?:开始|起)|\b(?:starting|from|beginning)\s+next\s+month",
                                 re.IGNORECASE)
-_EACH_BEFORE = re.compile(r"(?:每期|每月|每个月|每次|每周|一期|\beach|\bper|payments?\s+of"
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_START_MONTH = re.compile(r"\b(?:starting|beginning|from|commencing)\s+(?:in\s+)?(?P<mon>jan|feb|mar|apr|may"
+                          r"|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b(?!\s+\d)", re.IGNORECASE)
+_START_BEFORE = re.compile(r"(?:\bstarting|\bbeginning|\bfrom|\bcommencing|从)\s*(?:on\s+)?$",
+                           re.IGNORECASE)
+_EACH_BEFORE = re.compile(r"(?:每期|每月|每个月|每次|每周|一期|(?<!\d)1个月|\beach|\bper|payments?\s+of"
                           r"|instal+ments?\s+of)[^\d]{0,8}$", re.IGNORECASE)
 _EACH_AFTER = re.compile(r"\s*(?:一期|每期|/\s*month|a\s+month|per\s+month|a\s+week|per\s+week"
                          r"|each)", re.IGNORECASE)
 _TOTAL_BEFORE = re.compile(r"(?:共|一共|总共|总计|全部|剩下的?|剩余|余下|\btotal(?:\s+of)?|"
                            r"\bbalance(?:\s+of)?|\bremaining|\bthe\s+rest)[^\d]{0,8}$",
                            re.IGNORECASE)
-_TOTAL_AFTER = re.compile(r"\s*分\s*\d+\s*[期次]|\s+in\s+\d+\s+(?:instal|payments)", re.IGNORECASE)
+_TOTAL_AFTER = re.compile(r"\s*分\s*\d+\s*(?:[期次]|个月)|\s+over\s+\d+\s+(?:months|weeks)|\s+in\s+\d+\s+(?:instal|payments)", re.IGNORECASE)
 _DOWN_BEFORE = re.compile(r"(?:先|首付|首期|首次)(?:还|付|给|交|转)?[^\d]{0,3}$"
                           r"|\bdown\s+payment\s+of\s*$|\bfirst\s+pay\s*$", re.IGNORECASE)
 
@@ -133,15 +139,25 @@ def _first_day(text: str, days: list[DayMention], today: date | None) -> date | 
     when it starts next month), else the first day said, else None."""
     match = _MONTH_DAY.search(text)
     month_day = int(next(g for g in match.groups() if g)) if match else None
+    part = _MONTH_PART.search(text)
+    if month_day is None and part:
+        month_day = {"初": 5, "中": 15}.get(part[1], 31)
     starts_next_month = bool(_STARTS_NEXT_MONTH.search(text))
-    if month_day and today is None:
-        return None
+    if today is None:
+        return None if month_day else next((d.day for d in days if d.day), None)
+    start = _START_MONTH.search(text)
+    if start:   # "on the 10th, starting January"
+        month_day = month_day or next((d.day.day for d in days if d.day), None) or 1
+        first = date(today.year, _MONTHS[start["mon"][:3].lower()], 1) + relativedelta(
+            day=month_day)
+        return first if first >= today else first + relativedelta(years=1, day=month_day)
     if month_day:
         first = today + relativedelta(months=1 if starts_next_month else 0, day=month_day)
         if first < today:
             first += relativedelta(months=1, day=month_day)
         return first
-    return next((d.day for d in days if d.day), None)
+    starting = [d for d in days if d.day and _START_BEFORE.search(text[:d.start])]
+    return next((d.day for d in starting + days if d.day), None)
 
 
 def _step(first: date | None, index: int, weekly: bool) -> date | None:

@@ -15,15 +15,9 @@ def _rx(*alternatives: str) -> re.Pattern:
     return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
-# Paying. 还 is also "still" (还有, 还是, 还欠): those readings are excluded by what follows it.
+# Words of paying are lexicon.toml's (tokens.py). 还 is also "still" (还有, 还是, 还欠): those
+# readings are excluded by what follows it.
 _STILL = r"(?!有|是|没|要|在|得|行|会|能|挺|算|想|剩|差|欠|可以|价|好|真|很|以|不)"
-PAY = _rx(
-    rf"还{_STILL}",
-    r"付|支付|结清|打款|打钱|打给|打到|转|交|缴|凑|给(?:你|您)\s*\d",
-    r"\b(?:re)?pay|\bsettle\b(?!\s+for)|\bclear\s+(?:it|the|my)\b|\btransfer",
-    r"\bsend\s+(?:you\s+)?\$?\d",
-    r"\bwire\b|\bdeposit\b|\bmake\s+(?:a\s+)?payment|\bget\s+you\b|\bdue\b",
-    r"\b(?:can|could|will|'ll)\s+do\s+\$?\d")
 # Paying that means money even without a sum: 月底前全部还清, 下周五还, 发了工资就还, "I'll pay
 # by Friday".
 PAY_FIRM = _rx(
@@ -33,10 +27,18 @@ PAY_FIRM = _rx(
 
 # Saying one cannot or will not pay: the clause promises nothing.
 PAY_REFUSED = _rx(
-    r"(?:还|付|给|拿|凑)不(?:了|起|上|出|齐)|没(?:有)?钱|(?:不|不会|不能|不想|不打算|没法|没办法)还",
+    r"(?:还|付|给|拿|凑)不(?:了|起|上|出|齐)|没(?:有)?钱|"
+    r"(?<![分也都])(?:不可能|没办法|没法|不能|不会|不打算|不想|无法)[^，,]{0,8}?(?:还|付|转|交|结清)|(?:不|不会|不能|不想|不打算|没法|没办法)还",
     r"无力(?:偿还|还款)|不可能还|\b(?:can't|cannot|can not|won't|will not|unable to|not able to)"
     r"\s+(?:afford|pay|make|do)|\b(?:don't|do not)\s+have\s+(?:the\s+|any\s+)?money|\bno money\b")
+# Words that, before a word of paying in the same clause, refuse it.
+NEGATION = _rx(r"(?<![分也都])(?:不可能|没办法|没法|不能|不会|不打算|不想|无法|没有能力|拿不出|凑不齐)",
+               r"\b(?:can't|cannot|can\s+not|won't|will\s+not|unable\s+to|not\s+able\s+to|no\s+way)\b")
 PAST = _rx(
+    r"\b(?:was|were|had\s+been)\s+(?:due|supposed)\b|\boverdue\b|\bmissed\b|本(?:该|应)|原定|已(?:经)?逾期|逾期了|到期了",
+    r"之前(?:答应|说|讲|承诺)|上次|说好的|没做到|答应(?:了)?的|\bposted\b|\blast\s+payment\b|\bpast\s+due\b"
+    r"|\bwent\s+through\b|\bpromised\b|\bsaid\s+you\s+would\b"
+    r"|\b(?:was|were)\s+(?:going|planning|hoping|meaning)\s+to\b",
     r"上个?月|上+(?:周|星期|礼拜)|昨天|前天|(?:还|付|转|打|减|免|停)过(?!去|来)|(?:说|答应|讲|承诺)过",
     r"\byesterday\b|\blast\s+(?:week|month|time|monday|tuesday|wednesday|thursday"
     r"|friday|saturday|sunday)\b|\bago\b")
@@ -49,45 +51,77 @@ WAIVER = _rx(
     r"免(?:罚息|利息|违约金|滞纳金|手续费)",
     r"(?:罚息|利息|违约金|滞纳金|手续费)[^，,。]{0,6}?(?:免|减|不收|不要了|不用(?:还|交))",
     r"不(?:收|要)(?:你)?(?:的)?(?:罚息|利息|违约金|滞纳金)",
-    r"\bwaive|\bwaiver\b|\bwrite\s+(?:it\s+)?off\b|\bwritten\s+off\b|\bforgive",
+    r"(?:给|帮)(?:你|您)(?:把)?[^，,]{0,8}?(?:免|减|去掉|抹掉)|(?:罚息|利息|违约金|滞纳金|手续费|费用)[^，,。]{0,4}?(?:去掉|抹掉|不算|全免|免一半)",
+    r"\bwaive|\bwaiver\b|\breverse\s+(?:the\s+|your\s+)?(?:\w+\s+){0,2}(?:fees?|charges?|interest)|\bwrite\s+(?:it\s+)?off\b|\bwritten\s+off\b|\bforgive",
     r"\breduce\s+(?:your|the)\s+(?:balance|debt|interest|fees?)\b",
     r"\b(?:drop|remove|cancel|take\s+off|knock\s+off)\s+(?:all\s+)?(?:the\s+|your\s+)?"
     r"(?:late\s+|penalty\s+)?(?:fees?|interest|penalt(?:y|ies)|charges)",
-    r"\bsettle\s+(?:the\s+(?:account|debt)\s+|it\s+)?for\b|\bdiscount\b"
-    r"|\b(?:full|final|one[- ]time|1[- ]time|lump[- ]sum)\s+settlement\b")
+    r"\bdiscount\b")
+# ... settling the debt for less, paid at once: the sum is what settles it.
+SETTLEMENT = _rx(
+    r"一次性(?:结清|还清|付清|还款|清偿|处理|还|付)|(?:算|视为|按|当作?)(?:你)?(?:全部)?结清|结清价|协商结清"
+    r"|(?:减到|减至|降到|降至|只需(?:要)?(?:还|付)?|只(?:要)?(?:还|付)|只收)(?:本金)?\s*\d"
+    r"|以结清|作为结清|视作结清|剩(?:下|余)的?[^，,]{0,10}(?:不要了|别要了|不用还了?|免了|一笔勾销|就算了)|一笔勾销|其他的?(?:都)?不用(?:还|管)了?"
+    r"|(?:就|也就|这笔就|就算(?:你)?|算(?:你)?)(?:结清|了结)了?|只收本金|结清减免",
+    r"\bsettle\s+(?:the\s+(?:account|debt|balance)\s+|it\s+|this\s+)?for\b"
+    r"|\b(?:full|final|one[- ]time|1[- ]time|lump[- ]sum)\s+(?:settlement|payment)\b"
+    r"|\bsettlement\s+(?:offer\s+)?(?:of|for|at)\b|\baccept\s+\$?\d[\d,.]*\s+(?:as|to)\b"
+    r"|\bpaid\s+in\s+full\s+for\b|\bclose\s+(?:out\s+)?(?:the|your)\s+account\b"
+    r"|\bsettle(?:d|ment)?\b[^.]{0,40}\bfor\s+\$?\d|\bsettlement\s+offer\b|\bsettled\s+in\s+full\b"
+    r"|\bthe\s+rest\s+(?:is|will\s+be)\s+(?:forgiven|waived|written\s+off)\b|\bas\s+(?:a\s+)?settlement\b")
+SETTLED_SUM_MARK = _rx(r"减到|减至|降到|降至|只需|只要还|只还|只收|以结清|剩(?:下|余)的?[^，,]{0,10}(?:不要了|别要了|不用还|免了|一笔勾销)|一笔勾销|折|\bsettle\s+(?:\w+\s+){0,2}for\b|\baccept\b")
+# The sum a settlement names: the one after these words, else the smallest said.
+SETTLED_SUM = _rx(r"(?:减到|减至|降到|降至|只需(?:要)?(?:还|付)?|只(?:要)?(?:还|付)|结清价|按|for|of|at|accept"
+                  r"|一次性(?:还|付|结清|支付|偿还|还清|付清)?)"
+                  r"\s*(?:¥|\$|人民币)?\s*$")
 # ... or stopping collection: calls, visits, contacting family.
 STOP_CALLS = _rx(
     r"停催|停止催(?:收|款|讨)|暂停催收|(?:停止|暂停)(?:上门|外访|联系|打电话|拨打|催收)",
     r"不(?:会)?再(?:给你|跟你|给您)?(?:打(?:电话)?|催|联系|上门|骚扰)",
     r"不(?:会)?(?:再)?(?:联系|打扰)(?:你|您)的?(?:家人|朋友|同事|紧急联系人|单位)|不(?:会)?上门",
+    r"不(?:会)?(?:再)?打(?:你|您)?(?:的)?(?:单位|公司|家里|家人|同事|朋友)?(?:的)?电话|不(?:会)?(?:再)?(?:给|跟)(?:你|您)?(?:的)?(?:同事|家人|单位|朋友|紧急联系人)?(?:打电话|联系)",
+    r"(?:就|会|将)不(?:会)?(?:再)?(?:联系|打扰|骚扰|催(?:你|您)?|打电话)(?:了|你|您)",
+    r"\bcalls\s+(?:will|would)\s+stop\b|\bcease[- ]calls?\b|\bonly\s+(?:contact|reach)\s+you\s+by\s+(?:email|mail|letter|text)",
     r"\bstop\s+(?:all\s+)?(?:calling|the\s+calls|contacting|collections?|calls)",
     r"\bno\s+more\s+calls\b|\b(?:won't|will\s+not|not\s+going\s+to)\s+(?:call|contact|bother)\b",
     r"\bpause\s+(?:the\s+)?(?:collections?|calls)",
     r"\bcease\s+(?:all\s+)?(?:contact|calls|collection)",
     r"\bhold\s+off\s+(?:on\s+)?(?:calling|collection|(?:the\s+)?calls)",
-    r"\bput\s+(?:the\s+|your\s+)?(?:account|collection|calls)\s+on\s+hold",
+    r"\bput\s+(?:the\s+|your\s+)?(?:account|collections?|calls)\s+on\s+hold",
     r"\b(?:have|get)\s+(?:the|these|all\s+the)\s+calls\s+stopped\b")
 OFFER_REFUSED = _rx(
-    r"(?:不|没法|无法|不能|不可能|不会|不给|别想)(?:给你|帮你|给您)?(?:减免|免除|免掉|免|减|停|暂停|打折)",
+    r"(?:不|没法|无法|不能|不可能|不会|不给|别想)(?:再)?(?:给你|帮你|给您)?(?:减免|免除|免掉|免|减|降|停|暂停|打折|延期|宽限)",
+    r"(?:延期|减免|停催|分期|结清价|宽限)[^，,]{0,3}?(?:是)?(?:不可能|不行|没(?:有)?(?:办法|可能)|办不了|不能)",
     r"\b(?:can't|cannot|can\s+not|won't|will\s+not|unable\s+to|not\s+able\s+to|no\s+way\s+(?:we|I)"
     r"(?:'ll|\s+will|\s+can))\s+(?:waive|stop|pause|drop|remove|reduce|give\s+you\s+a\s+discount)",
     r"\bnot\s+(?:waiving|stopping)\b")
 
 # Other promises worth keeping: more time, no report to the credit bureau, it in writing.
 OTHER = _rx(
-    r"延期|延长|宽限|推迟|缓\d*天|征信|起诉|撤诉|撤案|书面|协议|合同|发给(?:你|您)|寄给(?:你|您)",
-    r"\bextend|\bextension\b|\bpostpone|\bgrace\s+period|\bin\s+writing\b|\bwritten\b"
+    r"征信|起诉|撤诉|撤案|书面|协议|合同|发给(?:你|您)|寄给(?:你|您)",
+    r"\bin\s+writing\b|\bwritten\b"
     r"|\bagreement\b|\b(?:won't|will\s+not|not)\s+(?:report|sue)\b|\bsend\s+you\b|\bemail\s+you\b")
+# More time to pay: the day is the new one.
+EXTENSION = _rx(
+    r"延期|延长|宽限|推迟|缓\d*(?:天|日|周|个月)|往后(?:推|延)|延后|展期|顺延",
+    r"\bextend|\bextension\b|\bpostpone|\bgrace\s+period|\bpush\s+(?:\w+\s+){0,3}(?:back|out)\b"
+    r"|\b(?:need|get|have)\s+until\b|\bmore\s+time\b"
+    r"|\b(?:give|giving)\s+you\s+(?:until|till|to|more\s+time|an?\s+(?:extra|few|more))"
+    r"|\bmove\s+(?:the|your)\s+(?:due\s+)?date\b|\bextra\s+(?:\w+\s+)?(?:days?|weeks?|months?)\b"
+    r"|\bnew\s+due\s+date\b|\b(?:give|giving|grant)\s+you\s+(?:\d+|a|an|another)\s+(?:more\s+|extra\s+)?"
+    r"(?:days?|weeks?|months?)\b|(?:再|多)给(?:你|您)\d*(?:天|周|个月|点时间|些时间|几天)")
 OTHER_REFUSED = _rx(
     r"(?:不|没法|无法|不能|不可能|不给)(?:给你|帮你)?(?:延期|延长|宽限|推迟)",
+    r"(?:延期|宽限|推迟)[^，,]{0,3}?(?:是)?(?:不可能|不行|没(?:有)?(?:办法|可能)|办不了|不能)",
     r"\b(?:can't|cannot|won't|will\s+not|unable\s+to)\s+(?:extend|give\s+you\s+(?:an?\s+)?"
     r"(?:extension|grace)|postpone)")
 
 # Paying in instalments.
 PLAN = _rx(
-    r"分\s*\d+\s*(?:期|次|个月)|(?<!第)\d+\s*期|每期|分期(?!乐)|按月|每(?:个)?月|每(?:个)?(?:周|星期|礼拜)",
+    r"每半个月|每两周|每隔|分\s*\d+\s*(?:期|次|个月)|(?<!第)(?<![那这前上后])\d+\s*期|每期|分期(?!乐)|按月|每(?:个)?月|每(?:个)?(?:周|星期|礼拜)",
     r"\binstal+ments\b|\bpayment\s+plan\b|\b\d+\s+(?:monthly\s+|weekly\s+|equal\s+)?payments\b",
-    r"\b(?:every|each|per|a)\s+(?:month|week)\b|/\s*month\b|\bmonthly\b|\bweekly\b",
+    r"\b(?:every|each|per|a)\s+(?:month|week)\b|/\s*month\b|\bmonthly\b|\bweekly\b"
+    r"|\bbi-?weekly\b|\bevery\s+(?:two|2|other)\s+weeks\b",
     r"\bevery\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\bevery\s+(?:\d+|other)\s+weeks?\b",
     r"\bover\s+\d+\s+(?:months|weeks)\b")
 # Words that are about paying by instalments on their own, without a verb of paying.
@@ -95,14 +129,45 @@ PLAN_ITSELF = _rx(r"分\s*\d+\s*期|每期|\binstal+ments\b|\binstal+ment\s+plan
                   r"|\b(?:automatic|recurring|regular|monthly|weekly)\s+payments\b"
                   r"|\b\d+\s+(?:monthly\s+|weekly\s+|equal\s+)?payments\b")
 
+# Words that make a bare sum and day an agreed payment (行，就这么定了，周五前六千; "OK, Friday,
+# 3500"; "$400 on the 12th, I promise").
+AGREED = _rx(r"^\s*(?:好|行|可以|OK|okay|嗯|那就|就这样)|定了|说定|说好了|就这么办|一言为定|保证|一定|没问题",
+             r"\bI\s+promise\b|\bdeal\b|\bagreed\b|\bthat's\s+final\b|^\s*(?:ok(?:ay)?|fine|sure|alright)\b")
+# Paying in full, said without a verb (十二月五号之前，一万二，一分不少).
+IN_FULL = _rx(r"一分(?:都|也)?不(?:少|差)|分文不少|全额|足额|\bin\s+full\b|\bevery\s+(?:penny|cent)\b"
+              r"|\bthe\s+(?:rest|remainder|balance)\b(?!\s+(?:is|was|of))|剩下的|余下的|尾款")
+# A statement of what is owed: its sum is the debt, not a promise.
+# The terms of the old contract or a statement, whatever verbs they hold.
+TERMS = _rx(r"合同(?:上|里)|原(?:合同|协议)|借款合同|按(?:照)?合同|合同约定|账单日|最低还款额?(?:是|为)"
+            r"|本期应还|应还(?:金额|款额)|(?:最后|到期)还款日|温馨提示",
+            r"\breminder\s+that\b|\bthis\s+is\s+a\s+reminder\b|\byour\s+(?:\w+\s+)?payment\s+(?:of\s+\S+\s+)?is\s+due\b",
+            r"\bminimum\s+(?:payment\s+)?(?:due\s+)?is\b|\bstatement\b|\bunder\s+(?:the|your)\s+"
+            r"(?:original\s+)?(?:contract|terms)\b|\bdays\s+(?:late|past\s+due|delinquent)\b")
+DEBT = _rx(r"欠(?!条)|尚欠|未还(?:金额|款)|应还(?:金额|款)|待还|逾期(?:金额|款)|账单(?:金额)?(?:是|为|共)",
+           r"\bowe[sd]?\b|\boutstanding\b|\bbalance\s+(?:is|stands)\b|\byou\s+have\s+an?\s+"
+           r"(?:overdue|outstanding|unpaid)")
+# A condition that is not to be: the speaker's own luck or a counterfactual.
+HYPOTHETICAL = _rx(
+    r"(?:如果|要是|假如|假设|万一|若是|倘若)[^，,]*(?:中(?:了)?(?:彩票|奖)|彩票|发财|有钱|暴富|有这笔钱)",
+    r"(?:如果|要是|假如|假设|万一|若是|倘若)(?:说)?(?:我|他|她|家里|朋友|我[爸妈哥姐弟妹老])",
+    r"^\s*万一|(?<!不)可能|说不定|也许|或许|大概|尽量|争取|看看能不能|试试|到时候看|再说吧|想办法",
+    r"\bif\s+(?:my|his|her|our)\b|\bif\s+I\s+(?:win|won|had|were|hit|get|land|find|sell|can|could)\b|\blottery\b|\bif\s+I\s+could\b"
+    r"|\bmaybe\b|\bmight\b|\bperhaps\b|\bhopefully\b|\btry\s+to\b|\bI'll\s+try\b|\bprobably\b"
+    r"|\bif\s+(?:my|the)\s+(?:\w+\s+){0,2}(?:comes?\s+through|pays?\s+me|goes\s+through)"
+    r"|\bI\s+would\s+(?:pay|have\s+paid)\b|\bI'd\s+pay\b|\bhypothetically\b")
+
+TRAILING_JOINERS = re.compile(r"[\s,，、;；.。!！]*(?:\band\b|\bthen\b)?[\s,，、;；.。!！]*$",
+                              re.IGNORECASE)
+
 # Speech acts that are not promises.
-THREAT = _rx(r"否则|不然|要不然|再不还|不还的话|\bor\s+else\b|\botherwise\b|\bor\s+we(?:'ll|\s+will)\b",
-             r"\bif\s+you\s+(?:don't|do\s+not|can't|cannot|fail\s+to)\s+pay\b")
-DEMAND = _rx(r"必须|务必|马上|立刻|立即|赶紧|赶快|\bmust\b|\bhave\s+to\b|\bneed\s+to\b"
+THREAT = _rx(r"否则|不然|要不然|再不还|不还的话|未(?:还款?|结清|处理)(?:的话)?(?:将|会|就)|移交(?:法务|律师|法院)|后果自负|\bor\s+else\b|\botherwise\b|\bor\s+we(?:'ll|\s+will)\b",
+             r"\bif\s+you\s+(?:don't|do\s+not|can't|cannot|fail\s+to)\s+pay\b|\bfailure\s+to\s+pay\b"
+             r"|\bwill\s+result\s+in\b|\blegal\s+action\b")
+DEMAND = _rx(r"必须|务必|马上|立刻|立即|赶紧|赶快|(?:今天|现在|今晚)就要|至少|最晚|最迟|限你|\bmust\b|\bhave\s+to\b|\bneed\s+to\b"
              r"|\bimmediately\b|\bright\s+now\b")
 REQUEST = _rx(
-    r"能不能|能否|可不可以|可否|是否可以|(?<!申)请(?!问)|麻烦|拜托|求(?:求)?(?:你|您)",
-    r"别再|不要再|你们别|你别",
+    r"能不能|能否|可不可以|可否|是否可以|(?<!申)请(?!问|于|在|按时)|麻烦|拜托|求(?:求)?(?:你|您)",
+    r"别再|不要再|你们别|你别|(?:发|给|告诉|转)我一下|一下吧",
     r"\bcan\s+you\b|\bcould\s+you\b|\bwould\s+you\b|\bwill\s+you\b|\bplease\b",
     r"\bis\s+it\s+possible\b|\bany\s+chance\b|^\s*(?:stop|don't|do\s+not|quit)\b")
 QUESTION = re.compile(r"[?？]\s*$|[吗么呢]\s*[。.!！]?\s*$")
@@ -114,6 +179,8 @@ TAG_QUESTION = _rx(
 COMMITS = _rx(
     r"我们?(?:这边)?(?:不)?(?:会|保证|一定|肯定|可以|能|就|将|同意|愿意|承诺|答应)",
     r"\b(?:I|we)(?:'ll|\s+will|\s+can|\s+could|\s+promise|\s+won't|\s+will\s+not)\b")
+# A clause that states a condition anywhere in it (……的话, "if").
+CONDITION = _rx(r"的话|如果|只要|要是|假如|\bif\b|\bas\s+long\s+as\b|\bprovided\b")
 # A clause that is the "if" of another ("如果你们减免罚息，我就还").
 CONDITIONAL = _rx(r"^\s*(?:那么?\s*)?(?:(?:你们?|您)\s*)?(?:如果|只要|要是|假如|若|if\b"
                   r"|as\s+long\s+as\b|provided\b|once\b)")
@@ -125,7 +192,7 @@ THEM_SPEAKING = _rx(
     r"(?:只要|如果|要是|假如)(?:你|您)(?!们)|(?<!我)可以(?:给你|帮你|为你)?申请",
     r"\bwe\b|\bwe'(?:ll|re|ve|d)\b|\bour\b|\bif\s+you\b|\bas\s+long\s+as\s+you\b|\bonce\s+you\b")
 # Paying "you" (还你, 转给你) is the debtor speaking, even without a 我.
-ME_SPEAKING = _rx(r"(?<![给帮让替为叫和跟])我(?!们)|(?:还|转|付|打)给?(?:你|您)|\bI\b|\bmy\b"
+ME_SPEAKING = _rx(r"(?<![给帮让替为叫和跟])我(?!们)|(?:还|转|付|打)给?(?:你|您)|\bI\b|\bmy\b|\bfrom\s+me\b"
                   r"|\blet\s+me\b")
 # 你/you as the one to pay: a collector restating what the debtor is to pay.
 ADDRESSING_DEBTOR = _rx(

@@ -1,0 +1,208 @@
+"""A sentence read as clauses, each with what it names and what it does.
+
+A sentence is cut at commas (not a thousands separator), at a tag question (……，行吗？ is a
+proposal, not a question) and where the answer to an "if" begins. Each clause carries its sums,
+days and times of day, whether it speaks of paying (tokens.paying_words), and its acts: the
+speech acts that stop it carrying a promise (a question, a refusal, the past, a request, a
+statement of the debt, a hypothetical). A sum or a day in a clause of its own is attached to
+the promise next to it by the callers (周一还，1,280块).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from logger.promises.text import rules
+from logger.promises.text.amounts import (CNY, Amount, find_amounts, loose_amounts,
+                                          normalise_numbers)
+from logger.promises.text.anchors import Said
+from logger.promises.text.dates import ClockMention, DayMention, find_clocks, find_days
+from logger.promises.text.tokens import paying_words
+
+_SENTENCE_BREAK = re.compile(r"(?<=[。！？!?\n])|(?<=\.)\s+(?=[A-Z\u4e00-\u9fff\"“])")
+# Clauses: commas (not a thousands separator), and where the answer to an "if" begins
+# (你15号前还3000 | 我们就给你减免罚息; "pay by Friday and | we'll waive the fees").
+_CLAUSE_BREAK = re.compile(
+    r"[，、；;：—。！!]|,(?!\d{3}(?!\d))|\s+(?:but|and\s+then|then|so)\s+|\s[-–]\s"
+    r"|(?<!罚息)(?<!利息)(?<!违约金)(?<!滞纳金)(?<!手续费)(?<!费用)(?=我们(?:就|会|可以|将|给|帮|这边|同意|保证))|(?<!我们)(?=就(?:给|帮|可以|不|会|免|减|停|算))"
+    r"|(?<=\S)(?=我就)|(?<=\s)(?=(?:we|I)(?:'ll|\s+will|\s+can|\s+could|\s+would)\b)"
+    r"|(?<=\s)(?=(?:if|as\s+long\s+as|provided)\s)",
+    re.IGNORECASE)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_PUNCTUATION = re.compile(r"[\s。！？!?.,，；;、]+")
+_DAY_ONLY = re.compile(r"(?:今天|明天|后天|大后天|下?周[一二三四五六日天]|\d{1,2}号|月底|月初|月中|tomorrow|today"
+                       r"|(?:next\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day)(?:之?前)?", re.I)
+_SOME_DAY = date(2001, 1, 1)
+# A clause that is only a sum (一万二, "1,280块"): money, whatever stands around it.
+_LONE_SUM = re.compile(r"^\s*(?:共|一共|总共|就|先|再)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?:块钱|块|元|整)?\s*$")
+
+
+_AROUND_A_DAY = re.compile(r"之前|以前|前|之内|以内|内|\b(?:by|before|on|until|no\s+later\s+than)\b",
+                           re.IGNORECASE)
+
+
+class Act(StrEnum):
+    """What a clause does, when that is not to say what will be done."""
+
+    question = "question"
+    refusal = "refusal"
+    past = "past"
+    request = "request"
+    debt = "debt"                 # "you owe us $15,800", 你欠了我们15800
+    hypothetical = "hypothetical"  # "if I win the lottery", 要是我有钱
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence and the circumstances it was said in."""
+
+    quote: str
+    whole: str          # normalised
+    when: Said          # local; `when.at` None: not known
+    tz: ZoneInfo
+    side: str | None
+    language: str
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A piece of a sentence, with what it names (the positions of those are in `text`, the
+    piece's normalised form)."""
+
+    start: int   # in the sentence
+    end: int
+    text: str
+    amounts: list[Amount]
+    days: list[DayMention]
+    clocks: list[ClockMention]
+    pays: bool = False
+    acts: frozenset[Act] = field(default_factory=frozenset)
+
+    @property
+    def live(self) -> bool:
+        """Not refused, not in the past, not asked for, not a question: it can carry a
+        promise."""
+        return not self.acts
+
+    @property
+    def firm(self) -> bool:
+        """Paying that means money even without a sum (月底前全部还清, "I'll pay by Friday")."""
+        return bool(rules.PAY_FIRM.search(self.text) or rules.IN_FULL.search(self.text))
+
+    @property
+    def bare(self) -> bool:
+        """Nothing but a day or a sum (明天, 三千)."""
+        return _fragment(self.text)
+
+    @property
+    def dated(self) -> bool:
+        return any(d.day or d.unresolved for d in self.days) or bool(self.clocks)
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of `text`; a fragment that only names a day or a sum (明天。三千。) is read
+    with the sentence next to it, as one turn."""
+    found = [s.strip() for s in _SENTENCE_BREAK.split(text) if s.strip()]
+    merged: list[str] = []
+    for sentence in found:
+        if merged and _fragment(merged[-1]) and not _fragment(sentence) or \
+                merged and _fragment(sentence) and (_fragment(merged[-1]) or sentence is found[-1]):
+            merged[-1] = merged[-1] + sentence
+        else:
+            merged.append(sentence)
+    return merged
+
+
+def _fragment(sentence: str) -> bool:
+    text = normalise_numbers(_PUNCTUATION.sub("", sentence), language_of(sentence))
+    return 0 < len(text) <= 8 and not paying_words(text, chinese=bool(_CJK.search(text))) and (
+        bool(_LONE_SUM.match(text)) or bool(find_days(text, _SOME_DAY)) and bool(
+            _DAY_ONLY.fullmatch(text)))
+
+
+def language_of(sentence: str) -> str:
+    return "zh" if _CJK.search(sentence) else "en"
+
+
+def without_tag(sentence: str) -> str:
+    """The sentence without a closing tag question (……，行吗？, "…, okay?")."""
+    return rules.TAG_QUESTION.sub("", sentence)
+
+
+def clauses(statement: str, language: str, today: date | None, *,
+            asked: bool = False) -> list[Clause]:
+    """The clauses of `statement`; `asked`: the sentence ended with a question mark that no
+    tag explained, so its last clause is a question."""
+    found, start = [], 0
+    cuts = [*_CLAUSE_BREAK.finditer(statement), None]
+    for cut in cuts:
+        end = cut.start() if cut else len(statement)
+        piece = statement[start:end]
+        if piece.strip():
+            found.append(_clause(piece, start, end, language, today,
+                                 asked=asked and cut is None))
+        start = cut.end() if cut else end
+    return found
+
+
+def _clause(piece: str, start: int, end: int, language: str, today: date | None, *,
+            asked: bool) -> Clause:
+    text = normalise_numbers(piece, language)
+    amounts = find_amounts(text)
+    days, clocks = find_days(text, today), find_clocks(text)
+    if not amounts:
+        amounts = _lone_sum(text, [(d.start, d.end) for d in days] +
+                            [(c.start, c.end) for c in clocks])
+    spans = paying_words(text, chinese=language == "zh" or bool(_CJK.search(text)))
+    pays = bool(spans) or bool(rules.IN_FULL.search(text))
+    # a negation before the word of paying refuses it (我不可能一次性拿出一万二)
+    refused = any(rules.NEGATION.search(text, 0, start) for start, _ in spans)
+    if pays or (not amounts and (len(text) <= 10 or rules.SETTLEMENT.search(text))):
+        taken = [(d.start, d.end) for d in days] + [(c.start, c.end) for c in clocks] + [
+            (a.start, a.end) for a in amounts]
+        extra = [a for a in loose_amounts(text) if not any(s <= a.start < e for s, e in taken)]
+        amounts = sorted(amounts + extra[:1 if not amounts else len(extra)],
+                         key=lambda a: a.start)
+    return Clause(start, end, text, amounts, days, clocks, pays,
+                  _acts(text, asked, pays, refused))
+
+
+def _lone_sum(text: str, spans: list[tuple[int, int]]) -> list[Amount]:
+    """A bare number of 100 or more that is all a clause says besides a day (一万二; 月底前3000):
+    a sum of money."""
+    kept = "".join(" " * len(text[i:i + 1]) if any(a <= i < b for a, b in spans) else ch
+                   for i, ch in enumerate(text))
+    kept = _AROUND_A_DAY.sub(lambda m: " " * len(m[0]), kept)
+    lone = _LONE_SUM.match(kept)
+    if lone is None or Decimal(lone["num"]) < 100:
+        return []
+    return [Amount(Decimal(lone["num"]), CNY, lone.start("num"), lone.end("num"))]
+
+
+def _acts(text: str, asked: bool, pays: bool, refused: bool) -> frozenset[Act]:
+    acts = set()
+    if asked or rules.QUESTION.search(text):
+        acts.add(Act.question)
+    if refused or rules.PAY_REFUSED.search(text):
+        acts.add(Act.refusal)
+    if rules.PAST.search(text) or rules.PAID.search(text):
+        acts.add(Act.past)
+    if rules.REQUEST.search(text):
+        acts.add(Act.request)
+    if rules.TERMS.search(text) or (rules.DEBT.search(text) and not pays):
+        # 我欠你们的15800月底前还清 is a promise; 合同上写的是每月15号还款1,280元 is not
+        acts.add(Act.debt)
+    if rules.HYPOTHETICAL.search(text):
+        acts.add(Act.hypothetical)
+    return frozenset(acts)
+
+
+def quote_span(statement: str, parts: list[Clause]) -> str:
+    """The words of `parts` as said, from the first to the last, without a trailing "and"."""
+    words = statement[min(c.start for c in parts):max(c.end for c in parts)]
+    return rules.TRAILING_JOINERS.sub("", words).strip()

@@ -1,0 +1,156 @@
+"""What the creditor's side offers: a waiver (of penalty, interest, fees), a settlement (the debt
+closed for a smaller sum paid at once), an extension (more time) and a stop to collection,
+each often on a condition (你15号前还3000我们就给你减免罚息: the condition is kept)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from logger.promises.text import rules
+from logger.promises.text.amounts import Amount
+from logger.promises.text.clauses import Act, Clause, Sentence, quote_span
+from logger.promises.text.due import due_fields, find_due
+from logger.promises.text.speaker import from_wording, side_of
+from logger.promises.text.suggestion import Kind, Suggestion, Who
+
+# Most telling first: 一次性结清…减到9800 is a settlement, though it also reduces the debt.
+_OFFERS = ((Kind.settlement, rules.SETTLEMENT), (Kind.waiver, rules.WAIVER),
+           (Kind.extension, rules.EXTENSION), (Kind.stop_calls, rules.STOP_CALLS))
+_REFUSED = {Kind.extension: rules.OTHER_REFUSED}
+
+
+def offer_kinds(clause: Clause, *, keep_settlement: bool = False) -> list[Kind]:
+    """What the clause offers, unless it refuses it, asks for it or tells of the past; a
+    settlement is not also a waiver."""
+    if (rules.OFFER_REFUSED.search(clause.text)
+            or rules.REQUEST.search(clause.text) or rules.PAST.search(clause.text)
+            or rules.QUESTION.search(clause.text)):
+        return []
+    kinds = [kind for kind, rule in _OFFERS if rule.search(clause.text)
+             and not (kind in _REFUSED and _REFUSED[kind].search(clause.text))]
+    if Kind.settlement in kinds and _debtor_pays(clause) and not keep_settlement:
+        kinds.remove(Kind.settlement)   # 我今天就能把本金8600一次性结清: a payment
+    if Kind.settlement in kinds and Kind.waiver in kinds:
+        kinds.remove(Kind.waiver)
+    return kinds
+
+
+def offers(parts: list[Clause], said: Sentence, statement: str, payments, plans
+           ) -> list[Suggestion]:
+    """Offers in the sentence, with the payment they are conditional on, if any. When the
+    offer is itself the "if" (如果你们减免罚息，我就还3000), the promise is the payment, on that
+    condition (`payments` and `plans` read it)."""
+    owed = max((a.value for c in parts if Act.debt in c.acts for a in c.amounts), default=None)
+    kinds_of = {id(c): _kinds_in(c, owed) for c in parts}
+    offering = [c for c in parts if kinds_of[id(c)]]
+    if not offering:
+        return []
+    rest = [c for c in parts if c not in offering]
+    if all(rules.CONDITIONAL.search(c.text) for c in offering) and any(c.pays for c in rest):
+        condition = quote_span(statement, offering)
+        return [replace(s, condition=condition) for s in plans(rest, said) or payments(rest, said)]
+    settles = any(Kind.settlement in kinds_of[id(c)] for c in offering)
+    everything = [c for c in rest if _asks(c)]
+    found, seen = [], set()
+    for own_clause, asked in _conditions(parts, offering):
+        for kind in kinds_of[id(own_clause)]:
+            whole = kind in (Kind.settlement, Kind.extension)   # one per sentence
+            key = kind if whole else (kind, id(asked[0]) if asked else None)
+            if kind == Kind.waiver and settles or key in seen:
+                continue   # a settlement is not also a waiver; one offer per condition
+            seen.add(key)
+            own = [c for c in offering if kind in kinds_of[id(c)] and
+                   (c is own_clause or whole or not asked)]
+            found += _offer(kind, own, everything if whole else asked, parts, said, statement,
+                            owed)
+    # A plan granted beside the offer (可以分期，每个月10号还3000，分4期，另外……罚息给你免一半)
+    terms = [c for c in rest if not rules.CONDITION.search(c.text)]
+    if found and rules.PLAN_ITSELF.search("，".join(c.text for c in terms)):
+        found = plans(terms, said) + found
+    return found
+
+
+def _asks(c: Clause) -> bool:
+    return c.live and bool(c.pays or c.amounts or c.days)
+
+
+def _conditions(parts: list[Clause], offering: list[Clause]
+                ) -> list[tuple[Clause, list[Clause]]]:
+    """Each offering clause with the clauses stating the payment it depends on: those between
+    the offer before it and itself, else those after it up to the next offer, else the previous
+    offer's (你15号前还五千，罚息免了；月底前再还五千，违约金也给你免: two waivers, two payments)."""
+    def asks(c: Clause) -> bool:
+        return c not in offering and _asks(c)
+    where = [parts.index(c) for c in offering]
+    result, previous = [], []
+    for n, index in enumerate(where):
+        low = where[n - 1] + 1 if n else 0
+        high = where[n + 1] if n + 1 < len(where) else len(parts)
+        asked = [c for c in parts[low:index] if asks(c)] or \
+            [c for c in parts[index + 1:high] if asks(c)] or previous
+        result.append((parts[index], asked))
+        previous = asked
+    return result
+
+
+def _offer(kind: Kind, own: list[Clause], asked: list[Clause], parts: list[Clause],
+           said: Sentence, statement: str, owed) -> list[Suggestion]:
+    """One offer of `kind` stated in `own`, on the payment stated in `asked`."""
+    condition = quote_span(statement, asked) if asked else None
+    if kind == Kind.settlement and rules.DEMAND.search(said.whole) \
+            and not any(rules.SETTLED_SUM_MARK.search(c.text) for c in parts):
+        return []   # 一次性结清，今天就要: a demand, nothing given up
+    amount = _amount(kind, own, asked)
+    if kind == Kind.extension:   # the new day is the offer's own
+        due = find_due(own, said.when, said.tz) or find_due(asked, said.when, said.tz)
+    elif kind == Kind.stop_calls:   # the length of a pause is no due
+        due = find_due(asked, said.when, said.tz) or find_due(
+            [c for c in own if c.pays], said.when, said.tz)
+    else:
+        due = find_due(asked, said.when, said.tz) or find_due(own, said.when, said.tz)
+    speaker = side_of(said.side) or _offered_by(kind, said, own, owed)
+    return [Suggestion(speaker, kind, said.quote, amount=amount.value if amount else None,
+                       currency=amount.currency if amount else None,
+                       condition=None if kind == Kind.settlement else condition,
+                       **due_fields(due, said.when))]
+
+
+def _kinds_in(clause: Clause, owed) -> list[Kind]:
+    """The clause's offers; the debtor's own word to pay at once is a settlement only when a
+    larger debt is said beside it (总共欠两万三，我一次性还一万五结清)."""
+    kinds = offer_kinds(clause, keep_settlement=True)
+    if Kind.settlement in kinds and _debtor_pays(clause) and not (
+            owed and any(a.value < owed for a in clause.amounts)):
+        kinds.remove(Kind.settlement)
+    return kinds
+
+
+def _offered_by(kind: Kind, said: Sentence, own: list[Clause], owed) -> Who:
+    """Without a side: the debtor asks for an extension or proposes a settlement in the first
+    person (我想往后推两周, 我一次性还一万五结清); every other offer is the creditor's."""
+    if kind in (Kind.extension, Kind.settlement):
+        wording = from_wording("，".join(c.text for c in own))
+        if wording == Who.unknown:
+            wording = from_wording(said.whole)
+        if wording == Who.me:
+            return Who.me
+    return Who.them
+
+
+def _amount(kind: Kind, own: list[Clause], asked: list[Clause]) -> Amount | None:
+    """The sum an offer names: a settlement's settling sum (after 减到/只需/"for"; else the
+    smallest said, the debt being the larger), else the sum its condition asks for."""
+    if kind == Kind.settlement:
+        every = [(c, a) for c in own + asked for a in c.amounts]
+        marked = [a for c, a in every if rules.SETTLED_SUM.search(c.text[:a.start])]
+        if marked:
+            return marked[0]
+        return min((a for _, a in every), key=lambda a: a.value, default=None)
+    amounts = [a for c in asked for a in c.amounts] or [a for c in own for a in c.amounts]
+    return amounts[0] if amounts else None
+
+
+def _debtor_pays(clause: Clause) -> bool:
+    """The debtor's own word to pay at once, with no smaller sum offered for it."""
+    return bool(rules.ME_SPEAKING.search(clause.text) and not rules.THEM_SPEAKING.search(
+        clause.text) and not rules.SETTLED_SUM_MARK.search(clause.text))

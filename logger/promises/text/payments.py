@@ -1,0 +1,142 @@
+"""Payments and instalment plans promised in a sentence, read from its live clauses.
+
+A promise is a frame: a clause that speaks of paying, with the sum and the day said in it or in
+a clause of their own next to it (周一还，1,280块; 账单2300，我这周日前还; 十二月五号之前，一万二，
+一分不少). A clause with several sums gives one payment each, with its own day when it names as
+many ("300 today and another 300 next Friday").
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from logger.promises.text import rules
+from logger.promises.text.amounts import find_amounts
+from logger.promises.text.clauses import Clause, Sentence
+from logger.promises.text.dates import find_days
+from logger.promises.text.due import Due, due_fields, find_due
+from logger.promises.text.plans import read_plan
+from logger.promises.text.speaker import who
+from logger.promises.text.suggestion import Kind, Suggestion, Who
+from storage.models.types import TimePrecision
+
+
+def plans(parts: list[Clause], said: Sentence) -> list[Suggestion]:
+    live = [c for c in parts if c.live]
+    text = "，".join(c.text for c in live)
+    if not (rules.PLAN_ITSELF.search(text)
+            or (rules.PLAN.search(text) and any(c.pays for c in live))):
+        return []
+    plan = read_plan(text, find_amounts(text), find_days(text, said.when.today),
+                     today=said.when.today, tz=said.tz)
+    if plan.each is None and plan.total is None:
+        return []
+    speaker = who(said, text)
+    if speaker == Who.them and rules.DEMAND.search(text):
+        return []
+    first = next((p.due for p in plan.instalments if p.due), plan.first_due)
+    due = Due(first, TimePrecision.day) if first else \
+        Due(unresolved=True) if plan.unresolved else None
+    return [Suggestion(speaker, Kind.instalment_plan, said.quote, amount=plan.each,
+                       currency=plan.currency, total=plan.total, instalments=plan.instalments,
+                       **due_fields(due, said.when))]
+
+
+def payments(parts: list[Clause], said: Sentence) -> list[Suggestion]:
+    """One payment per sum said (or one without a sum for 月底前全部还清), each with its day."""
+    live = [c for c in parts if c.live]
+    frames = _frames(live)
+    agreed = bool(rules.AGREED.search(said.whole)) or (len(parts) > 1 and all(c.bare for c in parts))
+    if not frames and agreed and any(c.amounts for c in live) and any(c.dated for c in live):
+        frames = [[c for c in live if c.amounts or c.dated]]   # 行，就这么定了，周五前六千
+    found, paid_before = [], False
+    for frame in frames:
+        # a sum of its own after a promise continues it (我下周五还1000，月底2000)
+        if not (any(c.pays for c in frame) or (paid_before and any(c.amounts for c in frame))
+                or (paid_before and any(c.firm and c.dated for c in frame))
+                or (len(frames) == 1 and agreed)):
+            continue
+        paid_before = True
+        if not any(c.amounts for c in frame) and not (
+                any(c.dated for c in frame) and any(c.firm for c in frame)):
+            continue
+        speaker = who(said, "，".join(c.text for c in frame))
+        if speaker != Who.me and rules.DEMAND.search(said.whole):
+            continue   # the collector's demand (必须, 至少), not a promise
+        found += [Suggestion(speaker, Kind.payment, said.quote, amount=amount,
+                             currency=currency, **due_fields(due, said.when))
+                  for amount, currency, due in _sums_and_days(frame, said)]
+    return found
+
+
+def _frames(live: list[Clause]) -> list[list[Clause]]:
+    """The clauses grouped into promises: each frame has at most one clause of paying with a
+    sum (or one of paying and a sum beside it), and the days said around it."""
+    frames: list[list[Clause]] = []
+    loose: list[Clause] = []   # a day or a sum waiting for its verb
+    for clause in live:
+        last = frames[-1] if frames else None
+        if clause.pays:
+            if last is not None and _open_for(last, clause):
+                last.append(clause)
+            else:
+                frames.append([clause] + loose)
+                loose = []
+        elif clause.amounts:
+            if last is not None and not any(c.amounts for c in last) and not loose:
+                last.append(clause)          # 周一还，1,280块
+            else:
+                loose.append(clause)         # 账单2300，我这周日前还
+        elif clause.dated:
+            if last is not None and not any(c.dated for c in last) and not loose:
+                last.append(clause)
+            else:
+                loose.append(clause)
+    if loose and frames and any(c.amounts or (c.firm and c.dated) for c in loose):
+        frames.append(loose)
+    elif loose and any(c.amounts for c in loose) and any(c.dated for c in loose) \
+            and any(c.firm for c in loose):
+        frames.append(loose)                 # verbless: 十二月五号之前，一万二，一分不少
+    return frames
+
+
+def _open_for(frame: list[Clause], clause: Clause) -> bool:
+    """A paying clause joins the frame before it when that frame has no verb of its own yet
+    said with a sum (账单2300 | 我这周日前还), or when it adds what the frame lacks and says
+    nothing new (先还1000 | 周五还 is two promises; 3000 | 周五打过去 is one)."""
+    if any(c.pays for c in frame):
+        return False
+    return not (clause.amounts and any(c.amounts for c in frame))
+
+
+def _sums_and_days(group: list[Clause], said: Sentence
+                   ) -> list[tuple[Decimal | None, str | None, Due | None]]:
+    """(amount, currency, due) for each sum in a group of clauses. Several sums in a clause
+    take its days in order when there are as many ("$250 on Friday and $250 on the 20th"),
+    else the nearest one; a lone sum takes the group's day."""
+    default_due = find_due(group, said.when, said.tz)
+    sums = [(clause, amount) for clause in group for amount in clause.amounts]
+    if not sums:
+        return [(None, None, default_due)]
+    result = []
+    for clause, amount in sums:
+        due = default_due
+        days = [d for d in clause.days if d.day or d.unresolved]
+        if len(clause.amounts) > 1 and days:
+            index = clause.amounts.index(amount)
+            day = days[index] if len(days) == len(clause.amounts) else min(
+                days, key=lambda d: abs(d.start - amount.start))
+            due = find_due([replace(clause, days=[day])], said.when, said.tz)
+        result.append((amount.value, amount.currency, due))
+    return result
+
+
+def others(parts: list[Clause], said: Sentence) -> list[Suggestion]:
+    """Other promises: no report to the credit bureau, it in writing."""
+    for clause in parts:
+        if (rules.OTHER.search(clause.text) and not rules.OTHER_REFUSED.search(clause.text)
+                and clause.live and (rules.COMMITS.search(said.whole) or clause.days)):
+            return [Suggestion(who(said, clause.text), Kind.other, said.quote,
+                               **due_fields(find_due(parts, said.when, said.tz), said.when))]
+    return []

@@ -1,0 +1,41 @@
+"""Who made a promise: the side it was said from when that is known (a chat bubble's side, a
+stereo channel, a mono call's speaker label, an email's sender), else the wording."""
+
+from __future__ import annotations
+
+import re
+
+from logger.promises.text import rules
+from logger.promises.text.clauses import Sentence
+from logger.promises.text.suggestion import Who
+
+# A borrower or a lender named in the third person, as agreements and letters do.
+_ME_NAMED = re.compile(r"借款人|债务人|本人|\bthe\s+borrower\b|\bthe\s+debtor\b", re.I)
+_THEM_NAMED = re.compile(r"出借人|债权人|贷款人|本机构|本平台|\bthe\s+lender\b|\bthe\s+creditor\b",
+                         re.I)
+
+
+def side_of(side: str | None) -> Who | None:
+    return Who(side) if side in (Who.me, Who.them) else None
+
+
+def who(said: Sentence, text: str) -> Who:
+    """The side said it, else the wording of `text`, else of the whole sentence."""
+    if said.side in (Who.me, Who.them):
+        return Who(said.side)
+    wording = from_wording(text)
+    return wording if wording != Who.unknown else from_wording(said.whole)
+
+
+def from_wording(text: str) -> Who:
+    """借款人承诺 / 我 / I -> me; 我们可以 / 给你减免 / 只要你 -> them; 你/you alone (a collector
+    restating what the debtor is to pay) -> them."""
+    named = [(m.start(), party) for rx, party in ((_ME_NAMED, Who.me), (_THEM_NAMED, Who.them))
+             for m in [rx.search(text)] if m]
+    if named:   # an agreement's clause: its subject, the party named first
+        return min(named)[1]
+    if rules.THEM_SPEAKING.search(text):
+        return Who.them
+    if rules.ME_SPEAKING.search(text):
+        return Who.me
+    return Who.them if rules.ADDRESSING_DEBTOR.search(text) else Who.unknown
