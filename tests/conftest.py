@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from logger.config import Config, VaultConfig, load_config
 from tests.support.common import CHEAP_KDF, PASSPHRASE
 
-pytest_plugins = ["tests.support.pg", "tests.support.blobs", "tests.support.web"]
+pytest_plugins = ["tests.support.pg", "tests.support.blobs", "tests.support.web",
+                  "tests.support.browser"]
 
 TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "testdata"
 
