@@ -40,6 +40,7 @@ CAPABILITIES = {
     "conduct": ("logger.conduct",),
     "extract": ("logger.extract",),
     "bundles": ("logger.bundles",),
+    "hardship": ("logger.hardship",),
     "cli": ("logger.cli", "logger.__main__"),
 }
 # Lowest first. A capability may import those in the layers below its own; the capabilities of
@@ -55,6 +56,7 @@ LAYERS = [
     ("intake",),
     ("reminders", "conduct", "extract"),
     ("bundles",),
+    ("hardship",),
     ("cli",),
 ]
 # Named exceptions to the layering: module (or name prefix) -> capabilities it may read besides,

@@ -17,8 +17,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from logger.config import Config
 from logger.services import Services
-from web import (api, auth, bundles, evidence, findings, negotiations, promises, search, settings,
-                 timeline)
+from web import (api, auth, bundles, evidence, findings, hardship, negotiations, promises, search,
+                 settings, timeline)
 from web.access import close_db
 from web.i18n import init_i18n
 from web.sessions import SessionInterface
@@ -73,7 +73,7 @@ def create_app(services: Services | None = None, *, config: Config | None = None
     init_i18n(app)
     csrf.init_app(app)
     for module in (auth, negotiations, evidence, timeline, search, settings, findings, bundles,
-                   promises, api):
+                   promises, hardship, api):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies: nothing for a forged request to ride on
     app.before_request(gate)

@@ -1,6 +1,8 @@
 """The evidence bundle page of one negotiation: choose the items (all, a date range, channels,
 or by hand), group them and write what each group proves (prefilled by `logger.bundles.items`),
-choose the purpose and language, edit the complaint letter, and download the ZIP. The bundle is
+choose the purpose and language, the kind of complaint letter and the facts it states (what is
+uncertain is listed apart, with where to settle it, and never goes into the letter), edit the
+letter (the redraft button writes it again from the picks), and download the ZIP. The bundle is
 built whole before the download starts (so a BundleError shows the page again, with what to
 change), into an encrypted scratch file in the data dir under a key held only in memory
 (`logger.bundles.build.spool_bundle`), which is decrypted while it is sent and is gone then, or
@@ -11,15 +13,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import get_locale, lazy_gettext as _l
 
 from logger.bundles.build import BundleRequest, spool_bundle
 from logger.bundles.items import (BundleError, BundleGroup, BundlePurpose, channel_choices,
                                  prefilled_purposes, select_items, suggest_groups)
-from logger.bundles.letter import draft_letter
+from logger.bundles.letter import LETTER_KINDS, draft
+from logger.bundles.letters.heimao import BODY_LIMIT, TITLE_LIMIT, body_of
+from logger.bundles.letters.plan import Section, plan_letter
 from logger.bundles.signing import signing_key
 from logger.errors import NotFound
+from logger.i18n import translate
 from logger.record.evidence import list_evidence
 from storage.models import Evidence, EvidenceKind, Negotiation
 from web.access import current_user, db, owned_negotiation
@@ -43,13 +48,20 @@ KIND_LABELS = {
     EvidenceKind.email: _l("Email"), EvidenceKind.letter: _l("Letter"),
     EvidenceKind.document: _l("Document"), EvidenceKind.sms: _l("Text messages"),
     EvidenceKind.note: _l("Note"), EvidenceKind.payment_receipt: _l("Payment receipt"),
+    EvidenceKind.agreement: _l("Written agreement"),
+    EvidenceKind.hardship_proof: _l("Hardship proof"),
 }
 CHANNEL_FILTER_LABELS = {
     "call": _l("Calls"), "sms": _l("Text messages"), "app_chat": _l("App chats"),
     "wechat": _l("WeChat"), "email": _l("Emails"), "letter": _l("Letters"),
     "visit": _l("Visits"), "other": _l("Other channels"), "chat": _l("Chat screenshots"),
     "document": _l("Documents"), "note": _l("Notes"), "payment_receipt": _l("Payment receipts"),
+    "agreement": _l("Written agreements"), "hardship_proof": _l("Hardship proofs"),
 }
+
+
+FACT_SECTIONS = ((Section.contact, _l("Contacts on record")),
+                 (Section.promise, _l("Promises")), (Section.finding, _l("Conduct findings")))
 
 
 @bp.get("/negotiations/<int:negotiation_id>/bundle")
@@ -63,6 +75,9 @@ def new(negotiation_id: int):
 def export(negotiation_id: int):
     negotiation = owned_negotiation(negotiation_id)
     choice = _Choice.from_form(negotiation)
+    if choice.redraft:  # the letter written again from the kind and facts now picked
+        choice.letter = None
+        return _page(negotiation, choice)
     try:
         groups = _posted_groups(negotiation, choice)
         return _download(negotiation, choice, groups)
@@ -85,6 +100,11 @@ class _Choice:
         self.party = (values.get("party") or current_user().name).strip()
         self.letter = values.get("letter") if posted else None
         self.timestamp = values.get("timestamp") == "on" if posted else True
+        kind = values.get("letter_kind") or "generic"
+        self.kind = kind if kind in LETTER_KINDS else "generic"
+        # The facts picked for the letter; None (the page not yet posted): all of them.
+        self.picks = values.getlist("fact") if values.get("facts_shown") else None
+        self.redraft = posted and "redraft" in values
 
     @classmethod
     def from_args(cls, negotiation: Negotiation) -> _Choice:
@@ -110,9 +130,13 @@ def _page(negotiation: Negotiation, choice: _Choice, *, error: str | None = None
     if request.method == "POST":
         chosen = set(request.form.getlist("item", type=int))
     groups = suggest_groups(session, negotiation, items, language=choice.language, tz=tz)
+    plan, drafted = draft(session, negotiation, language=choice.language, tz=tz,
+                          party=choice.party, kind=choice.kind, picks=choice.picks)
     if choice.letter is None:
-        choice.letter = draft_letter(session, negotiation, language=choice.language, tz=tz,
-                                     party=choice.party)
+        choice.letter = drafted.text
+    page_language = "en" if get_locale().language == "en" else "zh"
+    shown = plan if plan.language == page_language else plan_letter(  # in the page's words
+        session, negotiation, language=page_language, tz=tz)
     services = app_state().services
     by_id = {e.id: e for e in items}
     return render_template(
@@ -121,7 +145,22 @@ def _page(negotiation: Negotiation, choice: _Choice, *, error: str | None = None
         spare=range(len(groups) + 1, len(groups) + 1 + SPARE_GROUPS),
         group_count=len(groups) + SPARE_GROUPS, chosen=chosen,
         purposes=PURPOSE_LABELS, kinds=KIND_LABELS, channel_filters=CHANNEL_FILTER_LABELS,
-        timestamp_available=bool(services.config.bundles.tsa_url), tz=tz)
+        timestamp_available=bool(services.config.bundles.tsa_url), tz=tz,
+        letter_kinds={k: translate(page_language, v) for k, v in LETTER_KINDS.items()},
+        shown=shown, drafted=drafted, fact_sections=FACT_SECTIONS,
+        body_chars=len(body_of(drafted.text)) if drafted.kind == "heimao" else 0,
+        picked=set(plan.keys() if choice.picks is None else choice.picks),
+        settle_url=_settle_url, heimao_limits=(TITLE_LIMIT, BODY_LIMIT))
+
+
+def _settle_url(negotiation: Negotiation, settle: tuple[str, int | None]) -> str:
+    """Where a person settles a doubt of the letter plan."""
+    where, number = settle
+    if where == "evidence" and number:
+        return url_for("evidence.show", evidence_id=number)
+    if where in ("payments", "promises"):
+        return url_for("promises.show", negotiation_id=negotiation.id)
+    return url_for("findings.show", negotiation_id=negotiation.id)
 
 
 def _posted_groups(negotiation: Negotiation, choice: _Choice) -> list[BundleGroup]:
@@ -154,7 +193,8 @@ def _download(negotiation: Negotiation, choice: _Choice, groups: list[BundleGrou
     request_ = BundleRequest(negotiation=negotiation, purpose=choice.purpose,
                              language=choice.language, groups=groups, party=choice.party,
                              letter=choice.letter, timestamp=choice.timestamp,
-                             tz=zone_of(negotiation))
+                             tz=zone_of(negotiation), letter_kind=choice.kind,
+                             letter_picks=choice.picks)
     result, spool = spool_bundle(session=db(), services=services, request=request_, name=name,
                                  actor=current_user())
     response = Response(_Sent(spool), mimetype="application/zip", direct_passthrough=True)

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from logger.record.evidence import EDITABLE_FIELDS
 from logger.record.when import on_day
-from storage.models import Channel, Direction, TimeSource
+from storage.models import Channel, Direction, ProofKind, TimeSource
 from storage.models.types import TimePrecision
 
 MAX_TEXT_CHARS = {"counterpart_name": 200, "counterpart_number": 40, "staff_number": 60,
@@ -85,6 +85,8 @@ def _read(name: str, raw: str, tz: ZoneInfo):
         return _choice(name, raw, Channel) if raw else None
     if name == "direction":
         return _choice(name, raw, Direction) if raw else Direction.unknown
+    if name == "proof_kind":
+        return _choice(name, raw, ProofKind) if raw else None
     limit = MAX_TEXT_CHARS[name]
     if len(raw) > limit:
         raise DetailsError(name, _("at most %(limit)d characters", limit=limit))

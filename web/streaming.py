@@ -14,9 +14,10 @@ and by the JSON API):
   the reason). One refused file does not stop the others.
 - Text fields set details for the files that FOLLOW them: `occurred_at` (ISO 8601; local time
   in `tz` without an offset), `channel`, `direction`, `kind`, `counterpart_name`,
-  `counterpart_number`, `staff_number`, `subject`, `note`. An invalid value raises
-  `UploadRefused` before any later file is read (files before it stay stored). `staff_number` is
-  recorded right after intake as a metadata edit (intake has no field for it).
+  `counterpart_number`, `staff_number`, `proof_kind`, `subject`, `note`. An invalid value
+  raises `UploadRefused` before any later file is read (files before it stay stored).
+  `staff_number` and `proof_kind` (which proof a `hardship_proof` is) are recorded right after
+  intake as a metadata edit (intake has no field for them).
 - Fields that come AFTER the last file (a phone automation may not choose the order) are
   applied to every file this request stored, as one metadata edit each (in the custody log);
   `kind` and `subject` cannot be changed that way and are named in the results' messages.
@@ -52,7 +53,7 @@ from logger.config.sections import IntakeConfig
 from logger.errors import (DuplicateEvidence, FileTooLarge, IntakeError, LiuhenError,
                            TooManyMessages)
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
-from logger.record.evidence import edit_evidence
+from logger.record.evidence import METADATA_FIELDS, edit_evidence
 from storage.blobs.store import BlobStore
 from storage.models import Evidence, EvidenceKind, Negotiation, User
 from web.details import DetailsError, read_details
@@ -123,12 +124,12 @@ def ingest_multipart(request: Request, negotiation: Negotiation, actor: User | N
             if not csrf_ok:
                 raise CSRFError("The CSRF token is missing.")
             late = {}
-            details, staff_number = _details(fields, tz, event.filename or "")
+            details, metadata = _details(fields, tz, event.filename or "")
             stream = parts.file_stream()
             results.append(_ingest_one(
                 IncomingFile(stream, event.filename or "", _declared_type(event), source),
                 session=session, blobs=blobs, negotiation=negotiation, actor=actor,
-                max_bytes=max_bytes, tz=tz, details=details, staff_number=staff_number,
+                max_bytes=max_bytes, tz=tz, details=details, metadata=metadata,
                 max_messages=max_messages))
             stream.drain()
         elif isinstance(event, Field):
@@ -170,7 +171,7 @@ def _apply_late_fields(late: dict[str, str], results: list[UploadResult], *, ses
 
 def _ingest_one(source: IncomingFile, *, session: Session, blobs: BlobStore,
                 negotiation: Negotiation, actor: User | None, max_bytes: int, tz: ZoneInfo,
-                details: EvidenceDetails, staff_number: str | None,
+                details: EvidenceDetails, metadata: dict[str, str],
                 max_messages: int) -> UploadResult:
     name = source.filename or "unnamed"
     try:
@@ -188,14 +189,14 @@ def _ingest_one(source: IncomingFile, *, session: Session, blobs: BlobStore,
                             max_messages=e.limit)
     except IntakeError as e:
         return UploadResult(name, UploadStatus.refused, refusal_text(e))
-    if staff_number:
-        edit_evidence(session, evidence, actor=actor, changes={"staff_number": staff_number})
+    if metadata:
+        edit_evidence(session, evidence, actor=actor, changes=metadata)
     return UploadResult(evidence.original_filename, UploadStatus.stored,
                         f"stored as evidence #{evidence.id}", evidence=evidence)
 
 
 def _details(fields: dict[str, str], tz: ZoneInfo,
-             filename: str) -> tuple[EvidenceDetails, str | None]:
+             filename: str) -> tuple[EvidenceDetails, dict[str, str]]:
     try:
         values = read_details(fields, tz)
         kind = EvidenceKind(fields["kind"]) if fields.get("kind") else None
@@ -203,9 +204,10 @@ def _details(fields: dict[str, str], tz: ZoneInfo,
         raise UploadRefused(_("a field sent before “%(name)s” is wrong (%(problem)s); that "
                               "file and the ones after it were not stored", name=filename,
                               problem=str(e))) from None
-    staff_number = values.pop("staff_number", None)
+    metadata = {name: value for name in METADATA_FIELDS
+                if (value := values.pop(name, None)) is not None}
     subject = " ".join(fields.get("subject", "").split()) or None
-    return EvidenceDetails(kind=kind, subject=subject, **values), staff_number
+    return EvidenceDetails(kind=kind, subject=subject, **values), metadata
 
 
 def _boundary(request: Request) -> bytes:

@@ -6,6 +6,7 @@
     证据目录.pdf|.html|.csv  (English bundle: evidence-list.*)
     证据材料_打印版.pdf       court: list + exhibits, stamped, with running page numbers
     投诉信.txt|.pdf           complaint: the letter as the user edited it
+    投诉信_草稿.txt           complaint, when the user edited the letter: the draft it came from
     README.txt, verify.py    how to check the bundle; the checker (standard library only)
     manifest.json            every file's SHA-256 and size; each item's SHA-256 at intake,
                              intake time and custody events; creation time, app version,
@@ -49,7 +50,7 @@ from logger.bundles.calls import attach_calls
 from logger.bundles.chats import conversation_files
 from logger.bundles.items import (BundleError, BundleGroup, BundlePurpose, Exhibit, make_exhibits,
                                  written_date)
-from logger.bundles.letter import draft_letter
+from logger.bundles.letter import check_kind, letter_files
 from logger.bundles.listing import ListInfo, evidence_list_csv, evidence_list_html, list_title
 from logger.bundles.readme import readme_text
 from logger.bundles.signing import SigningKey, signing_key
@@ -70,7 +71,10 @@ FORMAT_VERSION = 1
 @dataclass
 class BundleRequest:
     """What to export. `party`: the name printed on the list and the letter. `letter`: the
-    complaint letter as the user edited it (None: the draft)."""
+    complaint letter as the user edited it (None: the draft). `letter_kind`: which letter
+    (logger.bundles.letter.LETTER_KINDS); `letter_picks`: the keys of the facts the user picked
+    for it (None: all confirmed ones). When `letter` differs from that draft, the bundle keeps
+    the draft too and the export's custody event says the user edited the letter."""
 
     negotiation: Negotiation
     purpose: BundlePurpose
@@ -79,6 +83,8 @@ class BundleRequest:
     party: str
     letter: str | None = None
     timestamp: bool = True
+    letter_kind: str = "generic"
+    letter_picks: list[str] | None = None
     # Every time in the bundle is local in this zone; None: the negotiation's
     # (logger.conduct.report.negotiation_zone: its own, else its owner's, else the config's).
     tz: ZoneInfo | None = None
@@ -151,6 +157,7 @@ class _Plan:
     key: SigningKey
     created: datetime
     head: CustodyEvent | None
+    letter: dict | None = None  # what the custody event says of the letter
 
 
 def build_bundle(*, session: Session, services: Services, request: BundleRequest, out: Path,
@@ -195,6 +202,7 @@ def spool_bundle(*, session: Session, services: Services, request: BundleRequest
 def _plan(session: Session, services: Services, request: BundleRequest) -> _Plan:
     if request.language not in ("zh", "en"):
         raise BundleError(f"the bundle language must be zh or en, not {request.language!r}")
+    check_kind(request.letter_kind)
     tz = request.tz or negotiation_zone(session, request.negotiation,
                                         default_zone=services.config.locale.zone)
     exhibits = make_exhibits(session, request.negotiation, request.groups,
@@ -218,8 +226,7 @@ def _write_zip(sink: BinaryIO, session: Session, services: Services, plan: _Plan
     request, tz, exhibits = plan.request, plan.tz, plan.exhibits
     with zipfile.ZipFile(sink, "w", allowZip64=True) as archive:
         bundle = _Zip(archive, plan.created.astimezone(tz).timetuple())
-        _write_contents(bundle, session, services, request, exhibits, tz, plan.created,
-                        plan.key.fingerprint)
+        _write_contents(bundle, session, services, plan)
         manifest = _manifest(session, request, exhibits, bundle.files, plan.key, plan.head,
                              plan.created, tz)
         manifest_sha = _write_signed_manifest(bundle, manifest, plan.key, request, services)
@@ -228,16 +235,15 @@ def _write_zip(sink: BinaryIO, session: Session, services: Services, plan: _Plan
 
 def _finish(session: Session, plan: _Plan, written: _Written, out: Path, size: int,
             actor: User | None) -> BundleResult:
-    event = _record_export(session, plan.request, plan.exhibits, out, written.manifest_sha,
-                           plan.key, plan.head, actor)
+    event = _record_export(session, plan, out, written.manifest_sha, actor)
     return BundleResult(out, written.manifest_sha, written.files, size, len(plan.exhibits),
                         plan.key.fingerprint, bool(written.manifest["timestamp"]["authority"]),
                         event.seq)
 
 
-def _write_contents(bundle: _Zip, session: Session, services: Services,
-                    request: BundleRequest, exhibits: list[Exhibit], tz: ZoneInfo,
-                    created: datetime, fingerprint: str) -> None:
+def _write_contents(bundle: _Zip, session: Session, services: Services, plan: _Plan) -> None:
+    request, exhibits, tz = plan.request, plan.exhibits, plan.tz
+    created, fingerprint = plan.created, plan.key.fingerprint
     language = request.language
     texts: dict[str, list[TextFile]] = {}
     for exhibit in exhibits:
@@ -267,23 +273,16 @@ def _write_contents(bundle: _Zip, session: Session, services: Services,
                      role="list")
     bundle.add_bytes(f"{list_name}.csv", evidence_list_csv(exhibits, info), role="list")
     if request.purpose == BundlePurpose.complaint:
-        _write_letter(bundle, session, request, tz)
+        files, plan.letter = letter_files(
+            session, request.negotiation, language=language, tz=tz, party=request.party,
+            today=created.astimezone(tz).date(), kind=request.letter_kind,
+            picks=request.letter_picks, edited=request.letter)
+        for path, data, role in files:
+            bundle.add_bytes(path, data, role=role)
     readme = readme_text(request.purpose, info.fingerprint)  # the key's fingerprint on top
     bundle.add_bytes("README.txt", readme.encode("utf-8"), role="readme")
     verifier = importlib.resources.files("logger.bundles").joinpath("verify.py").read_bytes()
     bundle.add_bytes("verify.py", verifier, role="verifier")
-
-
-def _write_letter(bundle: _Zip, session: Session, request: BundleRequest, tz: ZoneInfo
-                  ) -> None:
-    language = request.language
-    letter = request.letter if request.letter and request.letter.strip() else draft_letter(
-        session, request.negotiation, language=language, tz=tz, party=request.party)
-    name = translate(language, NC_("file name", "complaint-letter"))
-    bundle.add_bytes(f"{name}.txt", letter.encode("utf-8"), role="letter")
-    pdf = io.BytesIO()
-    bundle_pdf.write_letter_pdf(pdf, translate(language, "Complaint"), letter, language)
-    bundle.add_bytes(f"{name}.pdf", pdf.getvalue(), role="letter")
 
 
 def _list_info(request: BundleRequest, exhibits: list[Exhibit], local: datetime,
@@ -372,9 +371,10 @@ def _write_signed_manifest(bundle: _Zip, manifest: dict, key: SigningKey,
     return hashlib.sha256(data).hexdigest()
 
 
-def _record_export(session: Session, request: BundleRequest, exhibits: list[Exhibit],
-                   out: Path, manifest_sha: str, key: SigningKey, head: CustodyEvent | None,
+def _record_export(session: Session, plan: _Plan, out: Path, manifest_sha: str,
                    actor: User | None) -> CustodyEvent:
+    request, exhibits, key, head = plan.request, plan.exhibits, plan.key, plan.head
+    letter = {"letter": plan.letter} if plan.letter else {}
     custody.lock_chain(session)
     event = custody.append_event(
         session, action=CustodyAction.export, actor_id=actor.id if actor else None,
@@ -383,7 +383,7 @@ def _record_export(session: Session, request: BundleRequest, exhibits: list[Exhi
                  "file": out.name, "manifest_sha256": manifest_sha,
                  "items": {e.number: e.evidence.id for e in exhibits},
                  "chain_head_seq": head.seq if head else 0,
-                 "signing_key": key.fingerprint})
+                 "signing_key": key.fingerprint, **letter})
     session.commit()
     return event
 

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from logger.bundles.kinds import (CALL_FROM_THEM, EMAIL_RECEIVED, KIND_PURPOSES, KIND_WORDS,
+                                  LETTER_FROM_ME, LETTER_SENT, SOURCES)
 from logger.conduct.report import conduct_report
 from logger.errors import LiuhenError, NotFound
 from logger.i18n import N_, NC_, Text, translate
@@ -44,33 +46,6 @@ class BundleError(LiuhenError):
     """A bundle cannot be built as asked; the message says what to change."""
 
 
-# kind -> (its label, its word in a file name). The words of a bundle are formal (for a court),
-# so some differ from the web's ("bundle" context); a Chinese file name uses the label.
-KIND_WORDS = {
-    EvidenceKind.call: (NC_("bundle", "Call recording"), NC_("file name", "call-recording")),
-    EvidenceKind.chat: (NC_("bundle", "Chat screenshot"), NC_("file name", "chat")),
-    EvidenceKind.email: (NC_("bundle", "Email"), NC_("file name", "email")),
-    EvidenceKind.letter: (NC_("bundle", "Letter"), NC_("file name", "letter")),
-    EvidenceKind.document: (NC_("bundle", "Document"), NC_("file name", "document")),
-    EvidenceKind.sms: (NC_("bundle", "Text messages"), NC_("file name", "sms")),
-    EvidenceKind.note: (NC_("bundle", "Note"), NC_("file name", "note")),
-    EvidenceKind.payment_receipt: (NC_("bundle", "Payment receipt"),
-                                   NC_("file name", "payment-receipt")),
-}
-
-# kind -> the prefilled purpose when nothing more specific is known.
-KIND_PURPOSES = {
-    EvidenceKind.call: N_("Shows what was said in the calls about repayment"),
-    EvidenceKind.chat: N_("Shows the chat messages exchanged"),
-    EvidenceKind.email: N_("Shows the emails exchanged"),
-    EvidenceKind.letter: N_("Shows the letters sent to me"),
-    EvidenceKind.document: N_("Shows the content of the documents"),
-    EvidenceKind.sms: N_("Shows the collection text messages"),
-    EvidenceKind.note: N_("My own record of the negotiation"),
-    EvidenceKind.payment_receipt: N_("Shows the payments I made"),
-}
-CALL_FROM_THEM = N_("Shows when the collector called and what was said")
-
 # lexicon category -> the purpose of a finding of that category.
 LEXICON_PURPOSES = {
     "threat": N_("Shows the collector made threats"),
@@ -88,24 +63,14 @@ LEXICON_PURPOSES = {
 # item has, in this order, wins.
 PROMISE_PURPOSES = {
     "instalment_plan": N_("Shows the instalment plan that was agreed"),
+    "settlement": N_("Shows the creditor agreed to settle the debt for less"),
     "waiver": N_("Shows the creditor agreed to waive interest or fees"),
+    "extension": N_("Shows the creditor agreed to give more time to pay"),
     "stop_calls": N_("Shows the collector promised to stop calling"),
     "payment": N_("Shows the payment agreed and when it is due"),
     "other": N_("Shows what the two sides agreed"),
 }
 
-# kind -> where the file comes from (证据来源); an email from the other side was received.
-SOURCES = {
-    EvidenceKind.call: N_("Recorded on my phone"),
-    EvidenceKind.chat: N_("Screenshot taken on my phone"),
-    EvidenceKind.email: N_("Email from my mailbox"),
-    EvidenceKind.letter: N_("Letter I received (photo or scan)"),
-    EvidenceKind.sms: N_("Text messages on my phone"),
-    EvidenceKind.payment_receipt: N_("My payment record"),
-    EvidenceKind.note: N_("Written by me"),
-    EvidenceKind.document: N_("File I kept"),
-}
-EMAIL_RECEIVED = N_("Email received in my mailbox")
 
 
 @dataclass
@@ -229,6 +194,8 @@ def _promise_purposes(session: Session, negotiation: Negotiation, items: Sequenc
 def _kind_purpose(item: Evidence) -> tuple[str, Text]:
     if item.kind == EvidenceKind.call and item.direction == Direction.from_them:
         return "kind:call:from_them", Text(CALL_FROM_THEM)
+    if item.kind == EvidenceKind.letter and item.direction == Direction.from_me:
+        return "kind:letter:from_me", Text(LETTER_FROM_ME)
     return f"kind:{item.kind}", Text(KIND_PURPOSES[EvidenceKind(item.kind)])
 
 
@@ -337,7 +304,8 @@ def evidence_name(item: Evidence, language: str, tz: ZoneInfo) -> str:
 def evidence_source(item: Evidence, language: str) -> str:
     """证据来源: where the file comes from, and its name when it was stored."""
     received = item.kind == EvidenceKind.email and item.direction == Direction.from_them
-    where = translate(language, EMAIL_RECEIVED if received
+    sent = item.kind == EvidenceKind.letter and item.direction == Direction.from_me
+    where = translate(language, EMAIL_RECEIVED if received else LETTER_SENT if sent
                       else SOURCES[EvidenceKind(item.kind)])
     if item.parent_id is not None:
         where += translate(language, "; attachment of email (record %(id)s)",
@@ -349,7 +317,8 @@ def evidence_source(item: Evidence, language: str) -> str:
 def original_or_copy(item: Evidence, language: str) -> str:
     """A photographed paper letter or receipt is a copy of the paper; every other file is the
     electronic data itself (its original)."""
-    paper = item.kind in (EvidenceKind.letter, EvidenceKind.payment_receipt) \
+    paper = item.kind in (EvidenceKind.letter, EvidenceKind.payment_receipt,
+                          EvidenceKind.agreement) \
         and item.media_type.startswith("image/")
     if paper:
         return translate(language, "Copy (photo; I keep the paper)")

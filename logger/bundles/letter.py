@@ -1,211 +1,258 @@
-"""The draft complaint letter of a complaint bundle (zh or en), for the user to edit.
+"""The draft complaint letter of a complaint bundle, in one of several kinds, for the user to
+pick facts for and edit.
 
-It summarises the negotiation, lists the contacts on record in time order (evidence items, the
-calls of imported call logs and the contacts the user recorded by hand), what was promised, and
-the conduct findings (`logger.conduct`: the counted ones, each with its legal sources, document
-and provision, in the letter's language; dismissed ones, those about a contact whose direction is
-unknown and suggestions nobody confirmed are left out), then asks the regulator to act. A text or
-chat is a contact by its kind or its channel, whichever is set. Promises come
-from `logger.promises`: every confirmed promise still in force, with whether it was kept, missed
-or is still to come.
+Every kind is written from a letter plan (`logger.bundles.letters.plan`): it states only facts
+confirmed in the record, those the user picked (`picks`: the facts' keys; None: all), and never
+a note meant for the user (what is uncertain is shown on the page instead, and an empty section
+is left out). Kinds (`LETTER_KINDS`): `generic` (zh or en: to the regulator, summary, contacts
+in time order, promises, conduct findings with their legal sources, requests), `cbirc_12378`
+and `samr_12315` (zh: the structured complaint of the financial regulator's 12378 line and of
+the market regulator's 12315), `heimao` (zh: 黑猫投诉, within its length limits) and `cfpb`
+(en: a first-person narrative for the CFPB's complaint form).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, date, datetime
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from logger.bundles.calls import call_description
-from logger.bundles.items import kind_label, written_date
-from logger.conduct.calllog import list_call_log
-from logger.conduct.contact_entries import list_contact_entries
-from logger.conduct.inputs import is_message
-from logger.conduct.report import conduct_report
-from logger.conduct.ruleset import LegalSource
-from logger.i18n import NC_, in_language, translate
-from logger.promises.due import due_text
-from logger.promises.promises import ACTIVE_STATUSES, list_promises
-from logger.record.evidence import CONTACT_KINDS, list_evidence
-from logger.record.moments import human_time
-from storage.models import Direction, Negotiation
+from logger.bundles.items import BundleError
+from logger.bundles.letters import cfpb, heimao, regulator
+from logger.bundles.letters.plan import LetterPlan, Section, plan_letter
+from logger.bundles.letters.words import PROMISE_STATES, written_day, written_money
+from logger.i18n import NC_, translate
+from storage.models import Negotiation
 
 MAX_TIMELINE_LINES = 300
+LETTER_KINDS = {
+    "generic": NC_("letter kind", "A letter to the regulator"),
+    "cbirc_12378": NC_("letter kind", "Financial regulator, hotline 12378 (Chinese)"),
+    "samr_12315": NC_("letter kind", "Market regulator, 12315 (Chinese)"),
+    "heimao": NC_("letter kind", "Heimao Tousu, a public complaint platform (Chinese, short)"),
+    "cfpb": NC_("letter kind", "CFPB complaint narrative (English, for a US debt)"),
+}
+# The language a kind is written in, when it has only one.
+KIND_LANGUAGE = {"cbirc_12378": "zh", "samr_12315": "zh", "heimao": "zh", "cfpb": "en"}
+CHINESE_NUMBERS = "一二三四五六七八九十"
 
-DIRECTIONS = {Direction.from_them: NC_("bundle", "from them"),
-              Direction.from_me: NC_("bundle", "from me")}
-CHANNELS = {"call": NC_("bundle", "call"), "sms": NC_("bundle", "text message"),
-            "app_chat": NC_("bundle", "app chat"), "wechat": NC_("bundle", "WeChat"),
-            "email": NC_("bundle", "email"), "letter": NC_("bundle", "letter"),
-            "visit": NC_("bundle", "visit"), "other": NC_("bundle", "other")}
-CALL_LOG = NC_("bundle", "call log")
+
+@dataclass(frozen=True)
+class Draft:
+    """A drafted letter: its `title` (the PDF's), `text`, and what had to be left out to keep
+    within the kind's limits (`left_out`, for the page to say)."""
+
+    kind: str
+    language: str
+    title: str
+    text: str
+    left_out: tuple[str, ...] = ()
+
+
+def letter_language(kind: str, language: str) -> str:
+    """The language `kind` is written in: its own, else the bundle's."""
+    return KIND_LANGUAGE.get(kind, language if language in ("zh", "en") else "zh")
+
+
+def check_kind(kind: str | None) -> str:
+    """The kind, or "generic" for None. Raises BundleError naming the kinds for another."""
+    kind = kind or "generic"
+    if kind not in LETTER_KINDS:
+        raise BundleError(f"there is no letter kind {kind!r}; choose one of "
+                         f"{', '.join(LETTER_KINDS)}")
+    return kind
+
+
+def write_letter(plan: LetterPlan, *, kind: str, party: str, today: date,
+                 picks=None) -> Draft:
+    """The `kind` of letter from the facts of `plan` the user picked (None: all)."""
+    kind = check_kind(kind)
+    if kind in ("cbirc_12378", "samr_12315"):
+        title, text = regulator.write(plan, kind=kind, party=party, today=today, picks=picks)
+        return Draft(kind, "zh", title, text)
+    if kind == "heimao":
+        title, text, left_out = heimao.write(plan, party=party, picks=picks)
+        return Draft(kind, "zh", title, text, tuple(left_out))
+    if kind == "cfpb":
+        title, text = cfpb.write(plan, party=party, today=today, picks=picks)
+        return Draft(kind, "en", title, text)
+    return Draft(kind, plan.language, translate(plan.language, "Complaint"),
+                 _generic(plan, party, today, picks))
 
 
 def draft_letter(session: Session, negotiation: Negotiation, *, language: str, tz: ZoneInfo,
-                 party: str, today: date | None = None) -> str:
+                 party: str, today: date | None = None, kind: str = "generic",
+                 picks=None) -> str:
     """The letter's text; the user edits it before it goes into the bundle."""
+    return draft(session, negotiation, language=language, tz=tz, party=party, today=today,
+                 kind=kind, picks=picks)[1].text
+
+
+def draft(session: Session, negotiation: Negotiation, *, language: str, tz: ZoneInfo,
+          party: str, today: date | None = None, kind: str = "generic", picks=None
+          ) -> tuple[LetterPlan, Draft]:
+    """The plan (for the page: what may be picked, what is uncertain) and the draft."""
+    kind = check_kind(kind)
     today = today or datetime.now(UTC).astimezone(tz).date()
-    sections = [
-        _opening(negotiation, language, party),
-        _timeline(session, negotiation, language, tz),
-        _promises(session, negotiation, language, tz),
-        _findings(session, negotiation, language, tz),
-        _requests(negotiation, language),
-        _closing(language, party, today),
-    ]
-    return "\n\n".join("\n".join(lines) for lines in sections) + "\n"
+    plan = plan_letter(session, negotiation, language=letter_language(kind, language), tz=tz,
+                       now=datetime.combine(today, time(0, 0), tz))
+    return plan, write_letter(plan, kind=kind, party=party, today=today, picks=picks)
 
 
-def _money(amount, currency: str) -> str | None:
-    return f"{amount:,.2f} {currency}" if amount is not None else None
+# ----------------------------------------------------------------------------- generic
+
+def _generic(plan: LetterPlan, party: str, today: date, picks) -> str:
+    language = plan.language
+    sections = [_summary(plan, picks)]
+    for title, lines in ((NC_("letter", "Contacts on record, in time order"),
+                          _contacts(plan, picks)),
+                         (NC_("letter", "Promises made, kept and broken"),
+                          _promises(plan, picks)),
+                         (NC_("letter", "Collection conduct that breaks the rules"),
+                          _findings(plan, picks)),
+                         (NC_("letter", "What I ask"), _requests(plan, picks))):
+        if lines:  # an empty section is left out
+            sections.append([_heading(len(sections) + 1, title, language), *lines])
+    text = [_opening(plan, party), *sections, _closing(language, party, today)]
+    return "\n\n".join("\n".join(lines) for lines in text) + "\n"
 
 
-def _opening(n: Negotiation, language: str, party: str) -> list[str]:
+def _heading(number: int, title, language: str) -> str:
+    if language == "zh":
+        return f"{CHINESE_NUMBERS[number - 1]}、{translate(language, title)}"
+    return f"{number}. {translate(language, title)}"
+
+
+def _opening(plan: LetterPlan, party: str) -> list[str]:
+    n, language = plan.negotiation, plan.language
     facts = [
         (NC_("bundle", "Complaint against"), n.creditor),
         (NC_("bundle", "Collection agency"), n.collection_agency),
         (NC_("bundle", "Account / loan reference"), n.account_reference),
-        (NC_("bundle", "Principal"), _money(n.principal, n.currency)),
-        (NC_("bundle", "Outstanding"), _money(n.outstanding, n.currency)),
-        (NC_("bundle", "Overdue since"), n.overdue_since.isoformat() if n.overdue_since
-         else None),
+        (NC_("bundle", "Principal"), written_money(n.principal, n.currency, language)),
+        (NC_("bundle", "Outstanding"), written_money(n.outstanding, n.currency, language)),
+        (NC_("bundle", "Overdue since"),
+         written_day(n.overdue_since, language) if n.overdue_since else None),
     ]
     lines = [translate(language, "Complaint"), "",
              translate(language, "To: the financial regulator / consumer protection authority"),
              "", translate(language, "Complainant: %(party)s", party=party)]
     lines += [translate(language, "%(label)s: %(value)s", label=translate(language, label),
                         value=value) for label, value in facts if value]
-    lines += ["", translate(language, "1. Summary"), translate(
-        language, "My loan with %(creditor)s became overdue. Since then I have kept in contact "
-                  "with them and tried to agree a way to repay. During this time the collection "
-                  "was conducted as described below, and I ask you to look into it.",
-        creditor=n.creditor)]
     return lines
 
 
-def _timeline(session: Session, n: Negotiation, language: str, tz: ZoneInfo) -> list[str]:
-    # (moment, text[, precision]); an item of unknown time, or that is no contact (a document,
-    # a note, a receipt), is not listed: its upload is not a contact.
-    events: list[tuple] = []
-    for item in list_evidence(session, n.id):
-        if item.occurred_at is None or not (item.kind in CONTACT_KINDS or is_message(item)):
-            continue
-        text = kind_label(item, language) if item.kind in CONTACT_KINDS else translate(
-            language, CHANNELS[str(item.channel)])
-        detail = [translate(language, DIRECTIONS[item.direction])] \
-            if item.direction in DIRECTIONS else []
-        who = item.counterpart_number or item.counterpart_name
-        if who:
-            detail.append(who)
-        if detail:
-            text = translate(language, "%(kind)s (%(details)s)", kind=text,
-                             details=translate(language, NC_("list", ", ")).join(detail))
-        events.append((item.occurred_at, text, item.occurred_at_precision))
-    for row in list_call_log(session, n.id):  # the calls of an imported call log, each once
-        events.append((row.started_at, translate(
-            language, "%(label)s: %(value)s", label=translate(language, CALL_LOG),
-            value=call_description(row, language))))
-    for entry in list_contact_entries(session, n.id):
-        channel = CHANNELS.get(str(entry.channel), CHANNELS["other"])
-        events.append((entry.occurred_at, translate(
-            language, "%(label)s: %(value)s", label=translate(language, channel),
-            value=entry.description), entry.occurred_precision))
-    events.sort(key=lambda e: e[0])
-    lines = [translate(language, "2. Contacts on record, in time order")]
-    for number, (moment, text, *precision) in enumerate(events[:MAX_TIMELINE_LINES], start=1):
-        lines.append(f"{number}. {human_time(moment, tz, *precision)} {text}")
-    if len(events) > MAX_TIMELINE_LINES:
-        lines.append(translate(language, "… and %(more)s more, see the list of evidence.",
-                               more=len(events) - MAX_TIMELINE_LINES))
-    if not events:
-        lines.append(translate(language, "(none on record)"))
+def _summary(plan: LetterPlan, picks) -> list[str]:
+    language, creditor = plan.language, plan.negotiation.creditor
+    if plan.picked(Section.finding, picks):
+        text = translate(language, "My loan with %(creditor)s became overdue. Since then I have "
+                                   "kept in contact with them and tried to agree a way to "
+                                   "repay. During this time the collection was conducted as "
+                                   "described below, and I ask you to look into it.",
+                         creditor=creditor)
+    else:
+        text = translate(language, "My loan with %(creditor)s became overdue. Since then I have "
+                                   "kept in contact with them and tried to agree a way to "
+                                   "repay. I ask you to look into how the debt is being "
+                                   "collected.", creditor=creditor)
+    return [_heading(1, NC_("letter", "Summary"), language), text]
+
+
+def _contacts(plan: LetterPlan, picks) -> list[str]:
+    facts = plan.picked(Section.contact, picks)
+    lines = [f"{number}. {plan.when(fact)} {fact.text}"
+             for number, fact in enumerate(facts[:MAX_TIMELINE_LINES], start=1)]
+    if len(facts) > MAX_TIMELINE_LINES:
+        lines.append(translate(plan.language, "… and %(more)s more, see the list of evidence.",
+                               more=len(facts) - MAX_TIMELINE_LINES))
     return lines
 
 
-PARTIES = {"me": NC_("bundle", "I"), "them": NC_("bundle", "They")}
-PROMISE_KINDS = {"payment": NC_("bundle", "to pay"),
-                 "instalment_plan": NC_("bundle", "an instalment plan"),
-                 "waiver": NC_("bundle", "to waive interest or fees"),
-                 "stop_calls": NC_("bundle", "to stop calling"),
-                 "other": NC_("bundle", "something else")}
-PROMISE_STATES = {"pending": NC_("bundle", "not yet due"), "kept": NC_("bundle", "kept"),
-                  "missed": NC_("bundle", "broken")}
+def _promises(plan: LetterPlan, picks) -> list[str]:
+    return [f"{number}. {promise_line(plan, fact)}"
+            for number, fact in enumerate(plan.picked(Section.promise, picks), start=1)]
 
 
-def _promises(session: Session, n: Negotiation, language: str, tz: ZoneInfo) -> list[str]:
-    lines = [translate(language, "3. Promises made, kept and broken")]
-    for number, promise in enumerate(_active_promises(session, n), start=1):
-        lines.append(f"{number}. {_promise_line(promise, language, tz)}")
-    if len(lines) == 1:
-        lines.append(translate(language, "(No confirmed promises on record; write here what "
-                                         "each side promised and whether it was kept.)"))
+def promise_line(plan: LetterPlan, fact) -> str:
+    """"2025年1月15日 本人承诺还款 人民币 1,000.00 元——尚未到期"; a plan gives its count of
+    instalments instead of a state and a date."""
+    language, promise = plan.language, fact.detail["promise"]
+    if fact.detail.get("instalments"):
+        return translate(language, "%(text)s, in %(count)s instalments", text=fact.text,
+                         count=fact.detail["instalments"])
+    text = f"{plan.when(fact)} {fact.text}".strip() if promise.due_at else fact.text
+    state = PROMISE_STATES.get(fact.detail["state"] or "")
+    return translate(language, "%(text)s — %(state)s", text=text,
+                     state=translate(language, state)) if state else text
+
+
+def _findings(plan: LetterPlan, picks) -> list[str]:
+    language, lines = plan.language, []
+    for number, fact in enumerate(plan.picked(Section.finding, picks), start=1):
+        sources = translate(language, NC_("list", "; ")).join(fact.detail["sources"])
+        lines.append(f"{number}. " + translate(language, "%(when)s, %(what)s",
+                                                when=plan.when(fact), what=fact.text)
+                     + (translate(language, " (rule: %(source)s)", source=sources)
+                        if sources else ""))
     return lines
 
 
-def _active_promises(session: Session, n: Negotiation) -> list:
-    """Confirmed promises still in force (not cancelled or replaced), by due time."""
-    return [p for p in list_promises(session, n) if p.status in ACTIVE_STATUSES]
-
-
-def _promise_line(promise, language: str, tz: ZoneInfo) -> str:
-    amount = f" {_money(promise.amount, promise.currency)}" if promise.amount is not None else ""
-    part = translate(language, " (instalment %(number)s)", number=promise.instalment) \
-        if promise.instalment else ""
-    return translate(
-        language, "%(due)s %(who)s promised %(what)s%(amount)s%(part)s — %(state)s",
-        due=due_text(promise, tz) or translate(language, "no due date"),
-        who=translate(language, PARTIES[str(promise.party)]),
-        what=translate(language, PROMISE_KINDS[str(promise.kind)]), amount=amount, part=part,
-        state=translate(language, PROMISE_STATES[str(promise.status)]))
-
-
-def _findings(session: Session, n: Negotiation, language: str, tz: ZoneInfo) -> list[str]:
-    lines = [translate(language, "4. Collection conduct that breaks the rules")]
-    findings = _active_findings(session, n, tz)
-    for number, (reason, sources) in enumerate(findings, start=1):
-        lines.append(f"{number}. {in_language(reason, language)}"
-                     + (translate(language, " (rule: %(source)s)",
-                                  source=_citation(sources, language)) if sources else ""))
-    if not findings:
-        lines.append(translate(language, "(None found in the record; add any here.)"))
-    if any(not s.verified for _reason, sources in findings for s in sources):
-        lines.append(translate(language, "* Provision not yet checked against the published "
-                                         "text of the document; check it before sending."))
-    return lines
-
-
-def _citation(sources: Sequence[LegalSource], language: str) -> str:
-    """Each source in the letter's language, "*" after one not checked against its text."""
-    return translate(language, NC_("list", "; ")).join(
-        source.cite(language) + ("" if source.verified else "*") for source in sources)
-
-
-def _active_findings(session: Session, n: Negotiation, tz: ZoneInfo
-                     ) -> Sequence[tuple[dict[str, str], tuple[LegalSource, ...]]]:
-    """(reason by language, legal sources) of each active finding (its reason names its
-    time)."""
-    report = conduct_report(session, n, default_zone=tz)
-    return [(f.reason, f.legal_sources) for f in report.active()]
-
-
-def _requests(n: Negotiation, language: str) -> list[str]:
+def _requests(plan: LetterPlan, picks) -> list[str]:
+    n, language = plan.negotiation, plan.language
     who = n.creditor
     if n.collection_agency:
         who = translate(language, "%(creditor)s and %(agency)s", creditor=n.creditor,
                         agency=n.collection_agency)
-    return [translate(language, "5. What I ask"),
-            translate(language, "1. That %(who)s stop the collection conduct described above;",
-                      who=who),
-            translate(language, "2. That you investigate and act on it;"),
-            translate(language, "3. That they be required to agree a reasonable repayment plan "
-                                "with me."),
-            "",
-            translate(language, "Enclosed: the list of evidence and the evidence (in this "
+    asks = [translate(language, "That %(who)s stop the collection conduct described above;",
+                      who=who)] if plan.picked(Section.finding, picks) else []
+    asks += [translate(language, "That you investigate and act on it;"),
+             translate(language, "That they be required to agree a reasonable repayment plan "
+                                 "with me.")]
+    return [f"{number}. {ask}" for number, ask in enumerate(asks, start=1)] + [
+        "", translate(language, "Enclosed: the list of evidence and the evidence (in this "
                                 "bundle).")]
 
 
 def _closing(language: str, party: str, today: date) -> list[str]:
     return [translate(language, "Complainant: %(party)s", party=party),
-            translate(language, "Date: %(date)s", date=written_date(today, language))]
+            translate(language, "Date: %(date)s", date=written_day(today, language))]
+
+
+# ----------------------------------------------------------------------------- the files
+
+def letter_files(session: Session, negotiation: Negotiation, *, language: str, tz: ZoneInfo,
+                 party: str, today: date, kind: str, picks, edited: str | None
+                 ) -> tuple[list[tuple[str, bytes, str]], dict]:
+    """The letter's files for a bundle in `language`, as (path, data, role): the letter as the
+    user `edited` it (None or blank: the draft) in text and PDF, and the draft it came from when
+    they differ; and what the export's custody event records of the letter (its kind, its
+    SHA-256, and "letter edited by the user" with the draft's SHA-256)."""
+    from logger.bundles.pdf import write_letter_pdf  # reportlab, only when exporting
+
+    _plan, drafted = draft(session, negotiation, language=language, tz=tz, party=party,
+                           today=today, kind=kind, picks=picks)
+    letter = normal_text(edited) if edited and edited.strip() else drafted.text
+    changed = letter != drafted.text
+    name = translate(language, NC_("file name", "complaint-letter"))
+    files = [(f"{name}.txt", letter.encode("utf-8"), "letter")]
+    if changed:
+        draft_name = translate(language, NC_("file name", "complaint-letter-draft"))
+        files.append((f"{draft_name}.txt", drafted.text.encode("utf-8"), "letter-draft"))
+    pdf = io.BytesIO()
+    write_letter_pdf(pdf, drafted.title, letter, drafted.language)
+    files.append((f"{name}.pdf", pdf.getvalue(), "letter"))
+    record = {"kind": drafted.kind, "edited_by_user": changed,
+              "sha256": hashlib.sha256(files[0][1]).hexdigest()}
+    if changed:
+        record.update(event="letter edited by the user",
+                      draft_sha256=hashlib.sha256(drafted.text.encode("utf-8")).hexdigest())
+    return files, record
+
+
+def normal_text(text: str) -> str:
+    """A letter as a browser posts it (CRLF lines) or a file holds it: LF lines."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")

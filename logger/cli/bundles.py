@@ -57,7 +57,12 @@ def _group(value: str):
 @click.option("--letter", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="complaint: the letter as you edited it (default: the draft).")
 @click.option("--print-letter", is_flag=True,
-              help="Print the draft complaint letter (to edit, then pass with --letter).")
+              help="Print the draft complaint letter (to edit, then pass with --letter); what "
+                   "it leaves out as uncertain is listed on stderr.")
+@click.option("--letter-kind", default="generic", show_default=True,
+              type=click.Choice(["generic", "cbirc_12378", "samr_12315", "heimao", "cfpb"]),
+              help="complaint: the kind of letter (12378, 12315 and heimao are in Chinese, "
+                   "cfpb in English).")
 @click.option("--no-timestamp", is_flag=True, help="Do not ask `bundles.tsa_url` for a "
                                                    "time-stamp this time.")
 @click.option("--show-key", is_flag=True,
@@ -67,7 +72,8 @@ def _group(value: str):
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def export(obj, negotiation_id, purpose, language, out, items, since, until, channels, groups,
-           party, letter, print_letter, no_timestamp, show_key, user_name, as_json) -> None:
+           party, letter, print_letter, letter_kind, no_timestamp, show_key, user_name,
+           as_json) -> None:
     """Build an evidence bundle: originals, texts, the evidence list (PDF, HTML, CSV), a signed
     manifest and verify.py, in one ZIP."""
     services = obj.services()
@@ -85,9 +91,7 @@ def export(obj, negotiation_id, purpose, language, out, items, since, until, cha
         language = language or (target.language if target.language in ("zh", "en") else "zh")
         party = party or actor.name
         if print_letter:
-            from logger.bundles.letter import draft_letter
-            click.echo(draft_letter(session, target, language=language, tz=tz, party=party),
-                       nl=False)
+            _print_letter(session, target, language, tz, party, letter_kind)
             return
         if purpose is None or out is None:
             raise LiuhenError("say what the bundle is for with --purpose court|complaint|backup "
@@ -101,7 +105,7 @@ def export(obj, negotiation_id, purpose, language, out, items, since, until, cha
         rest = [e for e in chosen if e.id not in taken]
         all_groups = named + suggest_groups(session, target, rest, language=language, tz=tz)
         result = _build(session, services, target, BundlePurpose(purpose), language, all_groups,
-                        party, letter, not no_timestamp, out, actor)
+                        party, letter, letter_kind, not no_timestamp, out, actor)
     stamp = "; time-stamped" if result.timestamped else ""
     emit(result.as_dict(), as_json,
          f"wrote {result.path}: {result.exhibits} item(s), {result.files} files, "
@@ -109,12 +113,24 @@ def export(obj, negotiation_id, purpose, language, out, items, since, until, cha
          f"signed by key {result.fingerprint}")
 
 
+def _print_letter(session, target, language: str, tz, party: str, kind: str) -> None:
+    """The draft on stdout; on stderr, each fact left out as uncertain and why."""
+    from logger.bundles.letter import draft
+    plan, drafted = draft(session, target, language=language, tz=tz, party=party, kind=kind)
+    click.echo(drafted.text, nl=False)
+    for doubt in plan.uncertain:
+        click.echo(f"left out (uncertain): {doubt.what}: {doubt.why}", err=True)
+    for fact in drafted.left_out:
+        click.echo(f"left out (length limit): {fact}", err=True)
+
+
 def _build(session, services, target, purpose, language, groups, party, letter: Path | None,
-           timestamp: bool, out: Path, actor):
+           letter_kind: str, timestamp: bool, out: Path, actor):
     from logger.bundles.build import BundleRequest, build_bundle
     text = letter.read_text(encoding="utf-8") if letter else None
     request = BundleRequest(negotiation=target, purpose=purpose, language=language,
-                            groups=groups, party=party, letter=text, timestamp=timestamp)
+                            groups=groups, party=party, letter=text, timestamp=timestamp,
+                            letter_kind=letter_kind)
     return build_bundle(session=session, services=services, request=request, out=out,
                         actor=actor)
 

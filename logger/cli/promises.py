@@ -1,7 +1,8 @@
 """CLI commands about promises: the `promises` group. `suggest` reads text without storing
 anything; `list`, `add`, `suggestions`, `accept`, `dismiss`, `change`, `cancel`, `mark` work on
 the stored promises; `pay`, `payments`, `match` (logger.cli.payments) on payments. Registered on
-the `liuhen` group by logger.cli."""
+the `liuhen` group by logger.cli. `confirmation-request`, `link-writing`, `unlink-writing`
+(logger.cli.writing) are about promises in writing."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from logger.cli import payments as cli_payments
+from logger.cli import writing as cli_writing
 from logger.cli.options import actor_for, parse_amount, parse_when
 from logger.cli.output import emit, promise_line
 from logger.conduct.report import negotiation_zone
@@ -307,4 +309,5 @@ def _text(value) -> str | None:
 
 def register(cli: click.Group) -> None:
     cli_payments.register(promises)
+    cli_writing.register(promises)
     cli.add_command(promises)

@@ -156,7 +156,11 @@ def change_promise(session: Session, promise: Promise, *, actor: User | None,
     session.flush()
     after = _terms_dict(promise)
     if after != before:
-        _log(session, promise, actor, "changed", old=before, new=after)
+        # Changed terms are not what the writing says (logger.promises.writing): unlinked.
+        written, promise.written_evidence_id = promise.written_evidence_id, None
+        session.add(promise)
+        _log(session, promise, actor, "changed", old=before, new=after,
+             **({"written_unlinked": written} if written else {}))
     session.commit()
     return promise
 
@@ -288,6 +292,7 @@ def promise_dict(promise: Promise, tz: ZoneInfo | None = None) -> dict:
         "due_at": due_iso(promise, tz),
         "plan_id": promise.plan_id, "instalment": promise.instalment,
         "supersedes_id": promise.supersedes_id,
+        "written_evidence_id": promise.written_evidence_id,
         "source": {"evidence_id": promise.source_evidence_id, "text_id": promise.source_text_id,
                    "segment": promise.source_segment, "start": promise.source_start,
                    "quote": promise.source_quote} if promise.source_evidence_id else None,
@@ -328,8 +333,10 @@ def _new_promise(negotiation: Negotiation, actor: User | None, terms: PromiseTer
 def _supersede(session: Session, old: Promise, actor: User | None,
                terms: PromiseTerms) -> Promise:
     custody.lock_chain(session)
+    # The old promise's writing does not cover a new date (logger.promises.writing).
     new = Promise(**{**old.model_dump(exclude={"id", "status", "settled_at", "created_at",
-                                               "updated_at", "created_by", "supersedes_id"}),
+                                               "updated_at", "created_by", "supersedes_id",
+                                               "written_evidence_id"}),
                      "party": terms.party, "kind": terms.kind, "amount": terms.amount,
                      "currency": terms.currency, "due_at": terms.due_at,
                      "due_precision": TimePrecision(terms.due_precision),

@@ -26,6 +26,7 @@ from logger.errors import NotFound
 from logger.promises.due import date_only_due
 from logger.promises.promises import (InstalmentTerms, PromiseError, PromiseSource, PromiseTerms,
                              add_plan, add_promise)
+from logger.promises.writing import link_on_acceptance
 from logger.promises.text import (DEFAULT_ZONE, Suggestion, suggest_from_segments,
                                   suggest_from_stamped_text)
 from logger.record import custody
@@ -193,6 +194,8 @@ def accept_suggestion(session: Session, suggestion: PromiseSuggestion, *, actor:
         promise = add_promise(session, negotiation=negotiation, actor=actor, terms=terms, tz=tz,
                               source=source, event="accepted_edited" if edited else "accepted",
                               commit=False, note=note)
+    # Accepted from a written agreement's own text: it is in writing already.
+    link_on_acceptance(session, promise, evidence, actor=actor)
     _decide(suggestion, SuggestionStatus.accepted, actor, promise)
     session.add(suggestion)
     session.commit()

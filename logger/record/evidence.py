@@ -12,7 +12,7 @@ from logger.errors import NotFound
 from logger.record import custody, when
 from logger.record.moments import machine_time, parse_stored
 from storage.models import (Channel, CustodyAction, CustodyEvent, Direction, Evidence,
-                            EvidenceKind, ExtractedText, Job, Negotiation, User)
+                            EvidenceKind, ExtractedText, Job, Negotiation, ProofKind, User)
 from storage.models.types import TimePrecision
 
 # A recording's segments have start/end (and speaker: the stereo channel); an image's have box,
@@ -115,16 +115,17 @@ def _segment(segment: dict, tz: ZoneInfo | None) -> dict:
 
 
 # Kinds of item that are a contact between the two sides (what "last contact" and a letter's
-# list of contacts count): not a document, a note or a payment receipt.
+# list of contacts count): not a document, a note, a payment receipt or a hardship proof.
 CONTACT_KINDS = frozenset({EvidenceKind.call, EvidenceKind.chat, EvidenceKind.email,
                            EvidenceKind.sms, EvidenceKind.letter})
 
 # What a person may correct about an item, and where it is kept. The staff number of the person
 # on the other side has no column: it lives in `extracted_metadata["staff_number"]`, beside what
-# was read from the file, and is edited (and logged) like the columns.
+# was read from the file, and is edited (and logged) like the columns; so does which proof a
+# hardship proof is (`proof_kind`, a storage.models.hardship.ProofKind value).
 EDITABLE_FIELDS = ("occurred_at", "channel", "direction", "counterpart_name",
-                   "counterpart_number", "staff_number", "note")
-METADATA_FIELDS = ("staff_number",)
+                   "counterpart_number", "staff_number", "proof_kind", "note")
+METADATA_FIELDS = ("staff_number", "proof_kind")
 
 
 def editable_values(evidence: Evidence) -> dict:
@@ -193,6 +194,8 @@ def _normalised(name: str, value):
         return Channel(value)
     if name == "direction":
         return Direction(value or Direction.unknown)
+    if name == "proof_kind" and value is not None:
+        return str(ProofKind(value))
     return value
 
 

@@ -64,6 +64,12 @@ class EvidenceKind(StrEnum):
     sms = auto()
     note = auto()
     payment_receipt = auto()
+    # Income statement, medical record, termination letter, bank statement … for a hardship
+    # application (which one: storage.models.hardship.ProofKind in extracted_metadata).
+    hardship_proof = auto()
+    # A written agreement, or the other side's written confirmation of what was agreed
+    # (logger.promises.writing).
+    agreement = auto()
 
 
 class Channel(StrEnum):

@@ -7,6 +7,7 @@ Foreign keys and what a DELETE does:
 - promise, payment -> negotiation: refused while referenced (a person's record, like evidence).
 - promise.source_evidence_id, payment.receipt_evidence_id -> evidence: SET NULL (the promise
   stands without its source; its quote is kept in `source_quote`).
+- promise.written_evidence_id -> evidence: SET NULL (the promise stands, no longer in writing).
 - promise.plan_id -> promise (an instalment -> its plan): CASCADE; promise.supersedes_id: SET NULL.
 - promise_suggestion -> evidence, extracted_text: CASCADE (derived from them).
 - reminder -> promise, notification -> reminder / user, calendar_feed, reminder_preference ->
@@ -139,6 +140,10 @@ class Promise(SQLModel, table=True):
     source_segment: int | None = None
     source_start: float | None = None
     source_quote: str | None = Field(default=None, sa_type=sa.Text)
+    # The written agreement or confirmation that puts it in writing (logger.promises.writing);
+    # a plan's covers its instalments.
+    written_evidence_id: int | None = Field(default=None, foreign_key="evidence.id",
+                                            ondelete="SET NULL")
     settled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = _created_at()
     created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")

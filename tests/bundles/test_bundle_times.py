@@ -13,6 +13,7 @@ from pypdf import PdfWriter
 
 from logger.bundles.items import BundleGroup, make_exhibits
 from logger.bundles.letter import draft_letter
+from logger.bundles.letters.plan import plan_letter
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from logger.negotiations import negotiation_statuses
 from storage.models import EvidenceKind, TimeSource
@@ -67,10 +68,14 @@ def test_the_letter_lists_contacts_of_known_time_only(world):
                           party=PARTY, today=date(2024, 12, 20))
     section = letter.split("二、")[1].split("三、")[0]  # 联系经过
     contacts = [line for line in section.splitlines()
-                if re.match(r"\d+\. \d{4}-\d\d-\d\d", line)]
-    assert len(contacts) == 7  # the six of the world and the dated screenshot
-    assert not any("文件" in line or "2024-12-02" in line for line in contacts)
-    assert "2024-12-08 聊天记录截图" in contacts[-1] and "12:00" not in contacts[-1]
+                if re.match(r"\d+\. \d{4}年\d+月\d+日", line)]
+    # The world's three contacts of known direction (issue 16: the screenshots, of unknown
+    # direction, are shown on the page as uncertain and left out of the letter).
+    assert len(contacts) == 3
+    assert not any("文件" in line or "2024年12月2日" in line for line in contacts)
+    plan = plan_letter(world.session, world.negotiation, language="zh", tz=world.tz)
+    doubts = [d.what for d in plan.uncertain]
+    assert "2024年12月8日 聊天记录截图" in doubts and not any("12:00" in d for d in doubts)
 
 
 def test_the_last_contact_is_never_an_upload_nor_a_document(world):

@@ -142,7 +142,7 @@ def test_a_complaint_bundle_carries_the_draft_or_the_edited_letter(world, tmp_pa
     draft = members(world.export(tmp_path / "c1.zip", purpose="complaint").path)["投诉信.txt"]
     text = draft.decode()
     assert "投诉人：张三" in text and "被投诉机构：信用飞" in text
-    assert "2024-12-03 22:30 通话录音（对方发起，13800138000）" in text  # the timeline
+    assert "2024年12月3日 22:30 通话录音（对方发起，13800138000）" in text  # the timeline
     assert "08:00–22:00" in text  # the night-call finding, in the rule's words
     edited = "我修改过的投诉信。\n"
     files = members(world.export(tmp_path / "c2.zip", purpose="complaint", letter=edited).path)
@@ -288,6 +288,7 @@ def test_a_call_with_an_agreed_instalment_plan_is_prefilled_and_in_the_letter(wo
              source=PromiseSource(evidence_id=call.id, quote=DAY_CALL_LINES[1]))
     groups = world.groups()
     assert BundleGroup("证明双方达成分期还款约定", [call.id]) in groups
-    letter = draft_letter(world.session, world.negotiation, language="zh", tz=tz, party=PARTY)
-    assert "对方承诺分期还款方案 2,000.00 CNY——尚未到期" in letter
-    assert "2025-01-15 23:59 本人承诺还款 1,000.00 CNY（第1期）——尚未到期" in letter
+    letter = draft_letter(world.session, world.negotiation, language="zh", tz=tz, party=PARTY,
+                          today=date(2024, 12, 20))
+    assert "对方承诺分期还款方案 人民币 2,000.00 元，分 2 期" in letter  # no date, no state
+    assert "2025年1月15日 23:59 本人承诺还款 人民币 1,000.00 元（第1期）——尚未到期" in letter

@@ -78,5 +78,6 @@ def test_the_purpose_of_the_group_spans_the_calls_in_html(world, call_log, tmp_p
 def test_the_letter_lists_each_call_among_the_contacts(world, call_log):
     text = draft_letter(world.session, world.negotiation, language="zh", tz=world.tz,
                         party=PARTY)
-    assert "2024-12-02 09:00 通话记录：未接来电，95188（信用飞客服），时长0分00秒" in text
-    assert text.count("95188（信用飞客服）") == 2
+    assert "2024年12月2日 09:00 通话记录：未接来电，95188（信用飞客服），时长0分00秒" in text
+    contacts = text.split("二、")[1].split("三、")[0]
+    assert contacts.count("95188（信用飞客服）") == 2  # each call once (a finding names one too)

@@ -69,9 +69,9 @@ def test_items_channels_and_groups_choose_what_goes_in(imported, tmp_path):
 
 def test_the_complaint_letter_is_drafted_then_edited_then_exported(imported, tmp_path):
     draft = imported("export", "--negotiation", "1", "--print-letter")
-    assert draft.exit_code == 0 and "投诉信" in draft.output and "五、投诉请求" in draft.output
+    assert draft.exit_code == 0 and "投诉信" in draft.stdout and "、投诉请求" in draft.stdout
     letter = tmp_path / "letter.txt"
-    letter.write_text(draft.output.replace("投诉人：owner", "投诉人：张三"), encoding="utf-8")
+    letter.write_text(draft.stdout.replace("投诉人：owner", "投诉人：张三"), encoding="utf-8")
     out = tmp_path / "complaint.zip"
     result = imported("export", "--negotiation", "1", "--purpose", "complaint", "--out", out,
                       "--letter", letter)

@@ -110,6 +110,6 @@ def test_the_letter_writes_local_times_and_dates_without_a_clock(world, tmp_path
                       occurred_precision=TimePrecision.day, channel=Channel.visit,
                       description="两个人上门")
     letter = export(world, tmp_path, purpose="complaint")["投诉信.txt"].decode()
-    assert "2025-01-15 本人承诺还款 1,000.00 CNY" in letter        # not 23:59
-    assert "2024-12-08 上门：两个人上门" in letter                    # not 12:00
-    assert "2024-12-03 22:30 通话录音" in letter
+    assert "2025年1月15日 本人承诺还款 人民币 1,000.00 元" in letter   # not 23:59
+    assert "2024年12月8日 上门：两个人上门" in letter                  # not 12:00
+    assert "2024年12月3日 22:30 通话录音" in letter

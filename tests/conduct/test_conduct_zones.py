@@ -92,7 +92,7 @@ def test_the_letter_lists_a_chat_by_its_channel(services, session, negotiation, 
              channel=Channel.wechat, when=datetime(2024, 12, 3, 15, 0, tzinfo=SHANGHAI))
     text = draft_letter(session, negotiation, language="en", tz=SHANGHAI, party="张三")
     contacts = text.split("2. Contacts on record, in time order")[1].split("3. ")[0]
-    assert "2024-12-03 15:00 WeChat (from them)" in contacts
+    assert "December 3, 2024, 15:00 WeChat (from them)" in contacts
 
 
 # --- Zones ---------------------------------------------------------------------------------------

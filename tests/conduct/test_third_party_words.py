@@ -122,7 +122,7 @@ def test_confirming_records_the_contact_and_it_counts_once(session, negotiation,
         "cn.third_party", f"evidence:{call.id}", "active")
     assert "张伟的同事" in counted.reason["zh"]
     assert [d.contacts for d in state.per_day] == [1], "the call and its entry are one contact"
-    assert "张伟的同事 (colleague) by call instead of you" in letter(session, negotiation)
+    assert "张伟的同事 (colleague) by call instead of me" in letter(session, negotiation)
     [flag] = conduct_flags(session, negotiation, [call.id], default_zone=SHANGHAI)[call.id]
     assert (flag.rule.id, flag.suggested) == ("cn.third_party", False)
 

@@ -15,6 +15,7 @@ from flask import (abort, flash, jsonify, redirect, render_template, request,
 from flask_babel import format_datetime, format_decimal, gettext as _, lazy_gettext
 
 from logger.errors import LiuhenError, NotFound
+from logger.hardship.proofs import PROOF_KINDS
 from logger.jobs.queue import JobStateError, retry_job
 from logger.record.evidence import edit_evidence, editable_values
 from logger.record.text_edits import TextEditError, save_edited_text
@@ -207,6 +208,7 @@ FIELD_LABELS = {
     "direction": lazy_gettext("Direction"), "counterpart_name": lazy_gettext("Their name"),
     "counterpart_number": lazy_gettext("Their phone number"),
     "staff_number": lazy_gettext("Staff number"), "note": lazy_gettext("Note"),
+    "proof_kind": lazy_gettext("Which proof"),
     "occurred_at_source": lazy_gettext("Where the time came from"),
     "occurred_at_precision": lazy_gettext("How much of the time is known"),
     "left_channel": lazy_gettext("Whose voice the left channel is"),
@@ -272,6 +274,8 @@ def custody_value(name: str, value) -> str:
         return channel_label(value)
     if name == "direction":
         return direction_label(value)
+    if name == "proof_kind":
+        return _(PROOF_KINDS.get(value, value))
     return str(value)
 
 

@@ -104,6 +104,9 @@ function send({ file, row }) {
       resolve();
     });
     const body = new FormData();
+    // What the person said the files are (a written agreement…) goes before the file.
+    const kind = form.querySelector('select[name="kind"]');
+    if (kind && kind.value) body.append("kind", kind.value);
     body.append("file", file, file.name);
     xhr.send(body);
   });
