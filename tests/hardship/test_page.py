@@ -192,3 +192,16 @@ def test_a_bundle_names_a_proof_and_the_sent_application_truthfully(app, session
     assert evidence_source(proof, "en").startswith("Proof of my hardship that I kept")
     assert evidence_source(letter, "zh").startswith("本人发出函件的留存件")
     assert evidence_source(letter, "en").startswith("Copy of the letter I sent")
+
+
+def test_a_proof_can_also_be_uploaded_from_the_upload_page(client, session, case):
+    """Like any evidence: the upload page offers the kind; which proof it is is set on the
+    item's page afterwards."""
+    from tests.support.uploads import post_files
+    page = client.get(f"/negotiations/{case.id}/upload").get_data(as_text=True)
+    assert 'value="hardship_proof"' in page
+    reply = post_files(client, case.id, [("payslip.txt", "2024年11月工资 3200元".encode())],
+                       fields={"kind": "hardship_proof"})
+    result = reply.get_json()["results"][0]
+    assert result["status"] == "stored", result
+    assert session.get(Evidence, result["evidence_id"]).kind == EvidenceKind.hardship_proof
