@@ -169,3 +169,12 @@ def test_a_settlement_or_waiver_names_its_sum_in_the_words(kind, language, expec
     promise = SimpleNamespace(amount=Decimal(8000), currency="CNY", instalment=None, kind=kind,
                               party="them")
     assert _promise_text(promise, language) == expected
+
+
+def test_the_cfpb_narrative_tells_each_contact_as_a_sentence(world):
+    text = draft_letter(world.session, world.negotiation, language="en", tz=world.tz,
+                        party=PARTY, today=TODAY, kind="cfpb")
+    contacts = [line for line in text.splitlines()
+                if line.startswith("On ") and "goes against the rule" not in line]
+    assert contacts and not [line for line in contacts if ": Call recording (" in line], text
+    assert "I called them." in text or " called me." in text, text

@@ -8,6 +8,15 @@ from datetime import date
 from logger.bundles.letters.plan import Fact, LetterPlan, Section
 from logger.bundles.letters.words import written_day, written_money
 
+# An item's channel -> what they did, what I did: a contact told as a sentence.
+DID = {"call": ("called me", "I called them"),
+       "sms": ("sent me a text message", "I sent them a text message"),
+       "email": ("emailed me", "I emailed them"),
+       "app_chat": ("messaged me in their app", "I messaged them in their app"),
+       "chat": ("messaged me", "I messaged them"), "wechat": ("messaged me on WeChat",
+                                                           "I messaged them on WeChat"),
+       "letter": ("sent me a letter", "I sent them a letter"),
+       "visit": ("came to see me", "I went to see them")}
 STATES = {"kept": "and that promise was kept", "missed": "and that promise was not kept",
           "pending": "and that date has not come yet"}
 
@@ -15,7 +24,7 @@ STATES = {"kept": "and that promise was kept", "missed": "and that promise was n
 def write(plan: LetterPlan, *, party: str, today: date, picks) -> tuple[str, str]:
     """(title, text) of the narrative."""
     n = plan.negotiation
-    collector = n.collection_agency or n.creditor
+    collector = _collector(plan)
     title = f"Complaint about debt collection by {collector}"
     account = f" (account {n.account_reference})" if n.account_reference else ""
     opening = f"I have a debt with {n.creditor}{account}"
@@ -56,4 +65,17 @@ def _sentence(plan: LetterPlan, fact: Fact) -> str:
         state = STATES.get(fact.detail.get("state") or "")
         due = f"{fact.text}, due {when}" if fact.at else fact.text
         return f"{due}, {state}." if state else f"{due}."
+    # An evidence item is a contact here only with its direction known (plan.py leaves the
+    # others uncertain); a contact typed by hand keeps its own words.
+    did = DID.get(fact.detail.get("channel") or "")
+    if did is not None and fact.key.startswith("evidence:") and when:
+        if fact.detail["from_them"]:
+            who = f" ({fact.detail['who']})" if fact.detail.get("who") else ""
+            return f"On {when}, {_collector(plan)}{who} {did[0]}."
+        return f"On {when}, {did[1]}."
     return f"On {when}: {fact.text}."
+
+
+def _collector(plan: LetterPlan) -> str:
+    n = plan.negotiation
+    return n.collection_agency or n.creditor

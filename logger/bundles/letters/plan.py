@@ -156,7 +156,7 @@ def _contacts(session: Session, plan: LetterPlan) -> list[Fact]:
         facts.append(Fact(key, Section.contact, item.occurred_at,
                           str(item.occurred_at_precision or TimePrecision.minute), text,
                           {"from_them": item.direction == Direction.from_them,
-                           "channel": str(item.channel or item.kind)}))
+                           "channel": str(item.channel or item.kind), "who": who}))
     for row in list_call_log(session, n.id):  # the calls of an imported call log, each once
         facts.append(Fact(f"calllog:{row.id}", Section.contact, row.started_at, None, translate(
             language, "%(label)s: %(value)s", label=translate(language, CALL_LOG),
