@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-import time
 from datetime import timedelta
 
 from logger.errors import LiuhenError, PermanentJobError
@@ -117,14 +116,16 @@ def test_a_job_cancelled_while_running_stops_at_the_next_progress_report(service
         ctx.progress(0.1)                  # written; the next reports fall in the 1 s throttle,
         with ctx.services.session() as s:  # so only the lease thread can notice the cancel
             jobs.cancel_job(s, ctx.job_id)
-        try:
-            deadline = time.monotonic() + 60   # a generous bound: the cancel ends it first
-            while time.monotonic() < deadline:
+        def cancel_noticed() -> bool:
+            try:
                 ctx.progress(0.2)
-                time.sleep(0.05)
-        except JobCancelled as e:
-            seen.append(e)
-            raise
+            except JobCancelled as e:
+                seen.append(e)
+                return True
+            return False
+
+        wait_for(cancel_noticed, timeout=60, what="the lease thread noticing the cancel")
+        raise seen[-1]
 
     assert make_worker(services, handler, lease_s=0.3).run_once()
     assert len(seen) == 1
@@ -205,10 +206,10 @@ def test_run_forever_survives_a_blow_up_and_stopping_gives_the_running_job_back(
     def handler(ctx):
         if ctx.evidence_id == bad:
             raise KeyError("segments")
-        while ctx.evidence_id == slow:
+        if ctx.evidence_id == slow:
             running.set()
-            ctx.progress(0.5)
-            time.sleep(0.02)
+            # progress raises once the worker is told to stop
+            wait_for(lambda: bool(ctx.progress(0.5)), timeout=60, what="the stop")
 
     stop = threading.Event()
     thread = threading.Thread(target=make_worker(services, handler).run_forever, args=(stop,))

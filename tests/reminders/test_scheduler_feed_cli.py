@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -74,10 +73,13 @@ def test_the_background_scheduler_runs_with_apscheduler_and_a_second_waits(
     stop_first, stop_second = threading.Event(), threading.Event()
     first = start_background(services, stop_first, poll_s=0.2)
     wait_for(lambda: sent_offsets(session) == ["2h"])
-    second = start_background(other, stop_second, poll_s=0.2)
-    time.sleep(0.6)
     with services.session() as check:
-        holder_before = check.get(SchedulerLease, "scheduler").holder
+        lease = check.get(SchedulerLease, "scheduler")
+        holder_before, renewed_before = lease.holder, lease.expires_at
+    second = start_background(other, stop_second, poll_s=0.2)
+    # the first renews its lease while the second polls: the second keeps waiting
+    wait_for(lambda: _lease(services).expires_at != renewed_before)
+    assert _lease(services).holder == holder_before
     stop_first.set()
     first.join(10)
     wait_for(lambda: _holder(services) not in (None, holder_before))
@@ -85,6 +87,11 @@ def test_the_background_scheduler_runs_with_apscheduler_and_a_second_waits(
     second.join(10)
     other.close()
     assert sent_offsets(session) == ["2h"]
+
+
+def _lease(services) -> SchedulerLease:
+    with services.session() as session:
+        return session.get(SchedulerLease, "scheduler")
 
 
 def _holder(services) -> str | None:

@@ -19,7 +19,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -33,7 +32,7 @@ from logger.services import Services
 from storage.blobs.store import BlobCorrupt
 from storage.datadir import export_leftovers, unknown_entries
 from storage.models import CustodyAction, CustodyEvent
-from tests.support.common import CHEAP_KDF, PASSPHRASE
+from tests.support.common import CHEAP_KDF, PASSPHRASE, wait_for
 from tests.support.pausing_export import NO_TMPFILE, PAUSE_FILE
 from tests.support.web import post_form
 
@@ -74,15 +73,17 @@ def run_until_paused(args: list[str], env: dict[str, str], pause_file: Path
     """Start the helper and return once it says it is paused (it then waits to be killed)."""
     proc = subprocess.Popen([sys.executable, "-m", "tests.support.pausing_export", *args],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + PAUSE_TIMEOUT_S
-    while not pause_file.exists():
+    def paused() -> bool:
         if proc.poll() is not None:
             output = proc.stdout.read().decode(errors="replace")
             pytest.fail(f"the export ended ({proc.returncode}) before its pause:\n{output}")
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the export did not reach its pause in time")
-        time.sleep(0.05)
+        return pause_file.exists()
+
+    try:
+        wait_for(paused, timeout=PAUSE_TIMEOUT_S, what="the export's pause")
+    except AssertionError:
+        proc.kill()
+        raise
     return proc
 
 
