@@ -44,3 +44,20 @@ def store(session, services):
                       negotiation=negotiation, actor=actor, max_bytes=1 << 20,
                       tz=services.config.locale.zone, details=EvidenceDetails(note=note))
     return stored_item
+
+
+@pytest.fixture
+def english(session, owner):
+    """The evidence page tests read the English text; one test switches to Chinese."""
+    owner.locale = "en"
+    session.add(owner)
+    session.commit()
+
+
+@pytest.fixture
+def recorded_call(client, negotiation, testdata, tmp_path):
+    """A call recording named the way a phone's recorder names it."""
+    from tests.support.evidence_pages import upload_one
+    named = tmp_path / "通话录音 13800138000 20241203_153012.wav"
+    named.write_bytes((testdata / "audio/BAC009S0764W0121.wav").read_bytes())
+    return upload_one(client, negotiation, named)
