@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import os
 import threading
 from datetime import timedelta
 
 import pytest
-from alembic import command
 from sqlalchemy import event, text, update
 from sqlmodel import delete, select
 
@@ -20,10 +18,10 @@ from logger.errors import NotFound
 from logger.intake.ingest import IncomingFile, ingest
 from logger.jobs import queue as jobs
 from logger.services import Services
-from storage.db import alembic_config, make_engine, migrate
+from storage.db import migrate
 from storage.models import Job, JobKind, JobStatus, utcnow
 from tests.support.common import PASSPHRASE
-from tests.support.migrations import insert_old_rows
+from tests.support.migrations import downgrade, insert_old_rows, old_engine, upgrade
 from tests.support.common import make_negotiation_in
 
 T, OCR = JobKind.transcribe, JobKind.ocr
@@ -321,13 +319,9 @@ BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_migration_0002_fills_old_jobs_and_downgrades_cancelled_to_failed(request, tmp_path,
                                                                           backend):
-    url = request.getfixturevalue("postgres_db_url") if backend == "postgres" else ""
-    engine = make_engine(url, sqlite_path=tmp_path / "old.db", key=os.urandom(32))
-    config = alembic_config()
+    engine = old_engine(request, tmp_path, backend)
     try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0001")
+        upgrade(engine, "0001")
         with engine.begin() as connection:
             insert_old_rows(connection, "INSERT INTO job (id, kind, evidence_id, status, attempts, "
                             "progress, created_at, updated_at) VALUES "
@@ -338,9 +332,7 @@ def test_migration_0002_fills_old_jobs_and_downgrades_cancelled_to_failed(reques
         assert (row.options in ({}, "{}"), row.max_attempts) == (True, 3)
         with engine.begin() as connection:
             connection.execute(text("UPDATE job SET status = 'cancelled'"))
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0001")
+        downgrade(engine, "0001")
         with engine.connect() as connection:
             row = connection.execute(text("SELECT status, error FROM job")).one()
         assert (row.status, row.error) == ("failed", "cancelled by a person")

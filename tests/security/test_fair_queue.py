@@ -7,22 +7,19 @@ jobs waiting."""
 
 from __future__ import annotations
 
-import os
 import secrets
 import threading
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from sqlalchemy import text
 
 from logger.accounts import add_user
 from logger.jobs import queue as jobs
-from storage.db import alembic_config, make_engine
 from storage.models import Evidence, EvidenceKind, Job, JobKind, JobStatus, utcnow
 from tests.support.common import make_negotiation_in
-from tests.support.migrations import insert_old_rows
+from tests.support.migrations import downgrade, insert_old_rows, old_engine, upgrade
 
 PARSE = JobKind.parse_email
 KINDS = tuple(JobKind)
@@ -216,25 +213,18 @@ def test_the_claim_walks_an_index_with_ten_thousand_jobs_queued(world):
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_migration_0010_keeps_old_queued_jobs_first_and_downgrades(request, tmp_path, backend):
-    url = request.getfixturevalue("postgres_db_url") if backend == "postgres" else ""
-    engine = make_engine(url, sqlite_path=tmp_path / "old.db", key=os.urandom(32))
-    config = alembic_config()
+    engine = old_engine(request, tmp_path, backend)
     try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0009")
+        upgrade(engine, "0009")
         with engine.begin() as connection:
             insert_old_rows(connection, "INSERT INTO job (id, kind, evidence_id, status, attempts, "
                             "progress, options, max_attempts, created_at, updated_at) VALUES "
                             "(1, 'transcribe', 1, 'queued', 0, 0, '{}', 3, :t, :t)")
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0010")
+        upgrade(engine, "0010")
         with engine.connect() as connection:
             row = connection.execute(text("SELECT group_key, fair_seq FROM job")).one()
         assert tuple(row) == (None, 0)
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0009")
+        downgrade(engine, "0009")
         with engine.connect() as connection:
             columns = {c["name"] for c in sa.inspect(connection).get_columns("job")}
             indexes = {i["name"] for i in sa.inspect(connection).get_indexes("job")}

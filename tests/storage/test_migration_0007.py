@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 
-from storage.db import alembic_config, make_engine
+from storage.db import make_engine
+from tests.support.migrations import upgrade
 from storage.models.types import UTCDateTime
 
 T = datetime(2024, 12, 3, 7, 30, 12, tzinfo=UTC)  # 15:30:12 in Shanghai
@@ -65,13 +65,6 @@ def engine(request, tmp_path):
     built = make_engine(url, sqlite_path=tmp_path / "liuhen.db", key=os.urandom(32))
     yield built
     built.dispose()
-
-
-def upgrade(engine, revision: str) -> None:
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
 
 
 def test_existing_times_get_their_source_only_where_the_record_shows_it(engine):

@@ -1,10 +1,15 @@
-"""Rows for migration tests: what an old schema held, written with plain SQL (the models
-describe only the newest schema)."""
+"""Migration tests' parts: an empty database to move between revisions, and rows of what an old
+schema held, written with plain SQL (the models describe only the newest schema)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+import os
+from pathlib import Path
 
+from alembic import command
+from sqlalchemy import Connection, Engine, text
+
+from storage.db import alembic_config, make_engine
 from storage.models import utcnow
 
 ONE_ITEM = (
@@ -23,3 +28,26 @@ def insert_old_rows(connection: Connection, *statements: str) -> None:
     now = {"t": utcnow().replace(tzinfo=None)}
     for statement in (*ONE_ITEM, *statements):
         connection.execute(text(statement), now)
+
+
+def old_engine(request, tmp_path: Path, backend: str) -> Engine:
+    """An empty database for `backend` ("sqlite": an SQLCipher file under `tmp_path`,
+    "postgres": the test run's server), to be moved to an old revision."""
+    url = request.getfixturevalue("postgres_db_url") if backend == "postgres" else ""
+    return make_engine(url, sqlite_path=tmp_path / "old.db", key=os.urandom(32))
+
+
+def upgrade(engine: Engine, revision: str) -> None:
+    """`alembic upgrade` to `revision`, in one transaction."""
+    _alembic(engine, command.upgrade, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    _alembic(engine, command.downgrade, revision)
+
+
+def _alembic(engine: Engine, step, revision: str) -> None:
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        step(config, revision)
