@@ -11,17 +11,12 @@ import pytest
 
 from logger.promises.suggestions import open_suggestions, suggest_for_text
 from storage.models import CustodyAction, TextSource
-from tests.web.test_web_evidence import (add_text, csrf_form, custody,  # noqa: F401
-                                         recorded_call, upload_one)
+from tests.support.evidence_pages import add_text, csrf_form, custody, upload_one
 
 WHO = re.compile(r'data-testid="(?:bubble-who|segment-speaker)">([^<]+)<')
 
 
-@pytest.fixture(autouse=True)
-def english(session, owner):
-    owner.locale = "en"
-    session.add(owner)
-    session.commit()
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def test_a_chat_screenshot_says_who_wrote_each_message_and_keeps_the_title_apart(
