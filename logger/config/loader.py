@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from zoneinfo import ZoneInfoNotFoundError
 
-from logger.config.sections import (REMINDER_OFFSET, TRANSCRIPTION_COMPUTE_TYPES,
+from logger.config.sections import (BLOB_STORES, REMINDER_OFFSET, VAULT_LOCATIONS, TRANSCRIPTION_COMPUTE_TYPES,
                                     TRANSCRIPTION_DEVICES, TRANSCRIPTION_ENGINES, BundlesConfig,
-                                    Config, RemindersConfig, ServerConfig, TranscriptionConfig,
-                                    WorkerConfig, sections)
+                                    Config, RemindersConfig, ServerConfig, StorageConfig,
+                                    TranscriptionConfig, WorkerConfig, sections)
 from logger.errors import ConfigError
 
 ENV_PREFIX = "LIUHEN_"
@@ -28,6 +28,7 @@ ENV_ALIASES = {
     "LIUHEN_DATA_DIR": ("storage", "data_dir"),
     "LIUHEN_DATABASE_URL": ("storage", "database_url"),
     "LIUHEN_PASSPHRASE_FILE": ("storage", "passphrase_file"),
+    "LIUHEN_KEY_FILE": ("storage", "key_file"),
 }
 
 
@@ -167,10 +168,28 @@ def _validate(config: Config, where: str) -> None:
     _validate_intake_sources(config, where)
     _validate_reminders(config.reminders, where)
     _validate_bundles(config.bundles, where)
-    url = config.storage.database_url
+    _validate_storage(config.storage, where)
+
+
+def _validate_storage(storage: StorageConfig, where: str) -> None:
+    url = storage.database_url
     if url and not url.startswith(("postgresql://", "postgresql+psycopg://")):
         raise ConfigError(f"{where}: `storage.database_url` must be empty (the encrypted SQLite "
                           "file in the data dir) or a postgresql:// URL")
+    if storage.vault_in not in VAULT_LOCATIONS:
+        raise ConfigError(f"{where}: `storage.vault_in` must be \"file\" or \"database\", "
+                          f"got {storage.vault_in!r}")
+    if storage.vault_in == "database" and not url:
+        raise ConfigError(f"{where}: `storage.vault_in = \"database\"` needs a PostgreSQL "
+                          "`storage.database_url` (the SQLite file is encrypted with a key the "
+                          "vault holds, so its vault cannot live inside it)")
+    if storage.blob_store not in BLOB_STORES:
+        raise ConfigError(f"{where}: `storage.blob_store` must be \"local\" or \"s3\", "
+                          f"got {storage.blob_store!r}")
+    if storage.blob_store == "s3" and not storage.s3_bucket:
+        raise ConfigError(f"{where}: `storage.blob_store = \"s3\"` needs `storage.s3_bucket` "
+                          "(and usually `s3_endpoint`, `s3_access_key` and a secret key in "
+                          "`s3_secret_key_file` or LIUHEN_S3_SECRET_KEY)")
 
 
 def _validate_server(server: ServerConfig, where: str) -> None:

@@ -18,6 +18,20 @@ class StorageConfig:
     data_dir: Path = Path("data")
     database_url: str = ""
     passphrase_file: str = ""
+    # Service accounts: a file holding a random key that unlocks the vault like the passphrase.
+    key_file: str = ""
+    # Where the vault (the wrapped master key) is kept: "file" (vault.json in the data dir) or
+    # "database" (PostgreSQL only: every process with the passphrase or a key file unlocks it).
+    vault_in: str = "file"
+    # Where the encrypted originals are kept: "local" (data_dir/blobs) or "s3".
+    blob_store: str = "local"
+    s3_endpoint: str = ""
+    s3_region: str = ""
+    s3_bucket: str = ""
+    s3_prefix: str = ""
+    s3_access_key: str = ""
+    # A file whose first line is the S3 secret key (else LIUHEN_S3_SECRET_KEY).
+    s3_secret_key_file: str = ""
 
     @property
     def vault_path(self) -> Path:
@@ -30,6 +44,10 @@ class StorageConfig:
     @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
+
+
+VAULT_LOCATIONS = ("file", "database")
+BLOB_STORES = ("local", "s3")
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,7 @@ def ingest(*, session: Session, blobs: BlobStore, source: IncomingFile,
     file_type = sniff(head, filename)
     counter = _MessageCounter() if file_type.family == "mailbox" else None
 
-    with intake_lock(blobs.root):
+    with intake_lock(session.get_bind(), blobs.lock_dir):
         try:
             blob = blobs.write(_Prefixed(head, source.stream, counter), max_size=max_bytes)
         except BlobTooLarge:

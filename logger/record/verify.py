@@ -95,9 +95,8 @@ def verify(session: Session, blobs: BlobStore,
                                        f"blob {blob_id}: no evidence refers to it (orphan, "
                                        "left by an interrupted intake; `--repair` removes it)",
                                        blob_id=blob_id))
-    for path in blobs.temp_files():
-        report.problems.append(Problem("temp_file", f"{path}: temp file of an interrupted write "
-                                       "(`--repair` removes it)"))
+    for leftover in blobs.leftovers():
+        report.problems.append(Problem("temp_file", f"{leftover.name} (`--repair` removes it)"))
     data_dir = _data_dir(blobs, config)
     for path in export_leftovers(data_dir):
         report.problems.append(Problem("export_leftover", f"{path}: left by an interrupted "
@@ -115,21 +114,21 @@ def repair(session: Session, blobs: BlobStore, *, config: Config | None = None) 
     exclusively so that no in-flight intake's blob is taken for an orphan. Returns what was
     removed, one line each."""
     removed = []
-    with intake_lock(blobs.root, exclusive=True):
+    with intake_lock(session.get_bind(), blobs.lock_dir, exclusive=True):
         referenced = set(session.exec(select(Evidence.blob_id)))
         for blob_id in sorted(set(blobs.ids()) - referenced):
             blobs.delete(blob_id)
             removed.append(f"removed orphan blob {blob_id}")
-        for path in blobs.temp_files():
-            path.unlink(missing_ok=True)
-            removed.append(f"removed temp file {path}")
+        for leftover in blobs.leftovers():
+            leftover.remove()
+            removed.append(f"removed {leftover.name}")
     for path in remove_export_leftovers(_data_dir(blobs, config)):
         removed.append(f"removed export leftover {path}")
     return removed
 
 
 def _data_dir(blobs: BlobStore, config: Config | None) -> Path:
-    # The blob store is always `<data dir>/blobs` (StorageConfig.blob_dir).
+    # Without a configuration the store is the local folder `<data dir>/blobs`.
     return config.storage.data_dir if config is not None else blobs.root.parent
 
 

@@ -6,11 +6,11 @@ Both authenticate each 64 KiB chunk before any of its bytes leave (format: stora
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from storage.blobs.backend import CipherSource
 from storage.blobs.format import (
     CHUNK_SIZE,
     TAG_SIZE,
@@ -21,7 +21,7 @@ from storage.blobs.format import (
 )
 
 
-def iter_chunks(blob_id: str, f: io.FileIO, layout: Layout, aes: AESGCM) -> Iterator[bytes]:
+def iter_chunks(blob_id: str, f: io.RawIOBase, layout: Layout, aes: AESGCM) -> Iterator[bytes]:
     with f:
         for index in range(layout.chunks):
             ct_size = layout.ct_size(index)
@@ -36,14 +36,14 @@ class BlobReader(io.BufferedIOBase):
 
     Only the current chunk is kept (decrypted and authenticated); a chunk that fails
     authentication raises BlobCorrupt and none of its bytes are returned. A failed read
-    leaves the position unchanged. `fileno()` is unsupported on purpose: the descriptor
+    leaves the position unchanged. `fileno()` is unsupported on purpose: the source
     underneath holds ciphertext. One reader is for one thread at a time."""
 
-    def __init__(self, blob_id: str, fd: int, layout: Layout, aes: AESGCM):
+    def __init__(self, blob_id: str, source: CipherSource, layout: Layout, aes: AESGCM):
         super().__init__()
         self.blob_id = blob_id
         self.size = layout.plaintext_size
-        self._fd = fd
+        self._source = source
         self._layout = layout
         self._aes = aes
         self._pos = 0
@@ -73,7 +73,7 @@ class BlobReader(io.BufferedIOBase):
     def close(self) -> None:
         if not self.closed:
             try:
-                os.close(self._fd)
+                self._source.close()
             finally:
                 self._chunk[:] = bytes(len(self._chunk))
                 self._chunk_index = -1
@@ -103,7 +103,7 @@ class BlobReader(io.BufferedIOBase):
         if index != self._chunk_index:
             layout = self._layout
             ct_size = layout.ct_size(index)
-            ct = os.pread(self._fd, ct_size, layout.offset(index))
+            ct = self._source.pread(ct_size, layout.offset(index))
             if len(ct) != ct_size:
                 raise BlobCorrupt(self.blob_id, "the file shrank while it was read")
             self._chunk_index = -1

@@ -1,29 +1,28 @@
 """The encrypted blob store: evidence files, each encrypted under its own random key.
 
-Layout under `root`: `<id[:2]>/<id>` for each blob (mode 0600, folders 0700), `tmp/` for writes
-in progress and the leftovers of interrupted ones. The byte format of a blob file, with its
-version, is described in `storage.blobs.format`; how writing and verifying reach the speed of
-SHA-256 alone in a few MiB of memory, in `storage.blobs.stream`; the seekable reader is in
+`BlobStore` encrypts and decrypts; where the ciphertext lives is its backend
+(`storage.blobs.backend`: the local folder, the default; `storage.blobs.s3`: S3-compatible object
+storage), which only ever sees ciphertext. The byte format of a blob, with its version, is
+described in `storage.blobs.format`; how writing and verifying reach the speed of SHA-256 alone
+in a few MiB of memory, in `storage.blobs.stream`; the seekable reader is in
 `storage.blobs.reader`.
 
 Blob ids are random (`secrets.token_hex(16)`), never derived from a file name or content, and
 every method checks an id's form (32 lowercase hex characters; else InvalidBlobId, a
-ValueError) before it becomes a path, so no id can reach outside `root`.
+ValueError) before a backend sees it, so no id can reach outside the store.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import secrets
-import tempfile
-from collections.abc import Iterator
+import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from storage.blobs.backend import Backend, Leftover, LocalBackend, new_blob_id
 from storage.blobs.format import (
     HEADER_SIZE,
     BlobCorrupt,
@@ -31,21 +30,16 @@ from storage.blobs.format import (
     BlobMissing,
     BlobTooLarge,
     InvalidBlobId,
-    Layout,
     check_blob_id,
-    is_blob_id,
     layout_for,
     new_header,
     open_header,
 )
 from storage.blobs.reader import BlobReader, iter_chunks
 from storage.blobs.stream import BLOCK_SIZE, decrypt_stream, encrypt_stream, write_all
-from storage.fsutil import fsync_dir
 
 __all__ = ["BLOCK_SIZE", "BlobCorrupt", "BlobError", "BlobMissing", "BlobReader", "BlobStore",
            "BlobTooLarge", "InvalidBlobId", "StoredBlob"]
-
-_HEX = set("0123456789abcdef")
 
 
 @dataclass(frozen=True)
@@ -56,25 +50,37 @@ class StoredBlob:
 
 
 class BlobStore:
-    def __init__(self, root: Path, key: bytes):
+    def __init__(self, backend: Backend | Path, key: bytes, *, lock_dir: Path | None = None):
+        """`backend`: where the ciphertext lives (a path means the local folder there);
+        `lock_dir`: where the intake lock's file is when the database is SQLite
+        (`storage.blobs.lock`; the local folder itself by default)."""
         if len(key) != 32:
             raise ValueError("the blob store key must be 32 bytes (vault.subkey('blobs'))")
-        self.root = Path(root)
+        self.backend: Backend = (LocalBackend(backend) if isinstance(backend, (str, Path))
+                                 else backend)
+        self.lock_dir = lock_dir if lock_dir is not None else getattr(self.backend, "root", None)
         self._store = AESGCM(bytes(key))
 
     def __repr__(self) -> str:
-        return f"BlobStore(root={str(self.root)!r})"
+        return f"BlobStore({self.backend!r})"
+
+    # The local folder's own places (tests and the local-only tools look at files directly).
+    @property
+    def root(self) -> Path:
+        return self.backend.root
 
     @property
     def tmp_dir(self) -> Path:
-        return self.root / "tmp"
+        return self.backend.tmp_dir
 
     def path_for(self, blob_id: str) -> Path:
-        check_blob_id(blob_id)
-        return self.root / blob_id[:2] / blob_id
+        return self.backend.path_for(blob_id)
+
+    def temp_files(self) -> list[Path]:
+        return self.backend.temp_files()
 
     def exists(self, blob_id: str) -> bool:
-        return self.path_for(blob_id).is_file()
+        return self.backend.exists(check_blob_id(blob_id))
 
     # ----------------------------------------------------------------------------- writing
 
@@ -83,56 +89,33 @@ class BlobStore:
 
         Nothing remains on disk if this raises (BlobTooLarge once more than `max_size` bytes
         were read, or whatever the stream raises)."""
-        for directory in (self.root, self.tmp_dir):
-            if not directory.is_dir():
-                directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        blob_id = secrets.token_hex(16)
-        while self.path_for(blob_id).exists():  # 2**-128; cheap to rule out anyway
-            blob_id = secrets.token_hex(16)
-        fd, tmp_name = tempfile.mkstemp(prefix=f"{blob_id}.", suffix=".part", dir=self.tmp_dir)
-        try:
-            with open(fd, "wb", buffering=0) as out:
-                header, aes = new_header(self._store, blob_id)
-                write_all(out, memoryview(header))
-                size, sha256 = encrypt_stream(stream, aes, out, max_size)
-                os.fsync(out.fileno())
-            final = self.path_for(blob_id)
-            if not final.parent.is_dir():
-                final.parent.mkdir(mode=0o700, exist_ok=True)
-                fsync_dir(self.root)
-            os.replace(tmp_name, final)
-            fsync_dir(final.parent)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp_name)
-            raise
+        blob_id = new_blob_id(self.backend)
+        with self.backend.writer(blob_id) as out:
+            header, aes = new_header(self._store, blob_id)
+            write_all(out, memoryview(header))
+            size, sha256 = encrypt_stream(stream, aes, out, max_size)
         return StoredBlob(blob_id, size, sha256)
 
     # ----------------------------------------------------------------------------- reading
 
-    def _open_fd(self, blob_id: str) -> tuple[int, Layout, AESGCM]:
-        """An open descriptor positioned after the authenticated header, the layout and the
-        cipher of the blob key. The caller closes the descriptor."""
-        path = self.path_for(blob_id)
+    def _open_source(self, blob_id: str):
+        """The blob's ciphertext source, its layout and the cipher of the blob key (the header
+        authenticated). The caller closes the source."""
+        source = self.backend.source(check_blob_id(blob_id))
         try:
-            fd = os.open(path, os.O_RDONLY)
-        except (FileNotFoundError, NotADirectoryError):
-            raise BlobMissing(blob_id) from None
-        try:
-            size = os.fstat(fd).st_size
-            header = os.read(fd, HEADER_SIZE)
+            header = source.pread(HEADER_SIZE, 0)
             aes = open_header(self._store, blob_id, header)
-            return fd, layout_for(blob_id, size), aes
+            return source, layout_for(blob_id, source.size), aes
         except BaseException:
-            os.close(fd)
+            source.close()
             raise
 
     def open(self, blob_id: str) -> BlobReader:
         """A seekable reader of the plaintext. The final chunk is authenticated here, so the
         size (which parsers often seek to first) is known to be right, and so is the empty
         blob, whose reads would otherwise never touch its one chunk."""
-        fd, layout, aes = self._open_fd(blob_id)
-        reader = BlobReader(blob_id, fd, layout, aes)
+        source, layout, aes = self._open_source(blob_id)
+        reader = BlobReader(blob_id, source, layout, aes)
         try:
             reader._load(layout.chunks - 1)
         except BaseException:
@@ -141,8 +124,8 @@ class BlobStore:
         return reader
 
     def iter_plaintext(self, blob_id: str) -> Iterator[bytes]:
-        fd, layout, aes = self._open_fd(blob_id)  # errors now, not at the first next()
-        return iter_chunks(blob_id, open(fd, "rb", buffering=0), layout, aes)
+        source, layout, aes = self._open_source(blob_id)  # errors now, not at the first next()
+        return iter_chunks(blob_id, _after_header(blob_id, source), layout, aes)
 
     def copy_to(self, blob_id: str, dest: BinaryIO) -> StoredBlob:
         """Decrypt the blob into `dest`. If this raises BlobCorrupt, `dest` has received only
@@ -155,39 +138,57 @@ class BlobStore:
         return self._decrypt(blob_id, None)
 
     def _decrypt(self, blob_id: str, sink) -> tuple[int, str]:
-        fd, layout, aes = self._open_fd(blob_id)
-        with open(fd, "rb", buffering=0) as f:
+        source, layout, aes = self._open_source(blob_id)
+        with _after_header(blob_id, source) as f:
             return decrypt_stream(blob_id, f, layout, aes, sink)
 
     # ----------------------------------------------------------------------------- managing
 
     def delete(self, blob_id: str) -> None:
-        path = self.path_for(blob_id)
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            return
-        fsync_dir(path.parent)
+        self.backend.delete(check_blob_id(blob_id))
 
     def ids(self) -> Iterator[str]:
-        """Every stored blob id, in sorted order (temp files are not blobs)."""
-        try:
-            shards = sorted(e.name for e in os.scandir(self.root)
-                            if len(e.name) == 2 and set(e.name) <= _HEX and e.is_dir())
-        except FileNotFoundError:
-            return
-        for shard in shards:
-            try:
-                names = sorted(e.name for e in os.scandir(self.root / shard)
-                               if e.is_file(follow_symlinks=False))
-            except FileNotFoundError:
-                continue
-            yield from (name for name in names if is_blob_id(name) and name[:2] == shard)
+        """Every stored blob id, in sorted order (leftovers of writes are not blobs)."""
+        return self.backend.ids()
 
-    def temp_files(self) -> list[Path]:
-        """Leftovers of interrupted writes under root/tmp. A write in progress in another
-        process shows here too; remove these only when no write can be running."""
-        try:
-            return sorted(Path(e.path) for e in os.scandir(self.tmp_dir) if e.is_file())
-        except FileNotFoundError:
-            return []
+    def leftovers(self) -> list[Leftover]:
+        """What interrupted writes left; remove them only when no write can be running."""
+        return self.backend.leftovers()
+
+    # ------------------------------------------------------------- ciphertext, for backups
+
+    def raw_chunks(self, blob_id: str) -> Iterator[bytes]:
+        """The blob's ciphertext as stored (header included), in pieces of at most 1 MiB."""
+        source = self.backend.source(check_blob_id(blob_id))
+        with source.stream() as f:
+            while piece := f.read(BLOCK_SIZE):
+                yield piece
+
+    def write_raw(self, blob_id: str, pieces: Iterable[bytes]) -> None:
+        """Store ciphertext written by `raw_chunks` under its own id (a restore). Its header
+        must open under this store's key, so a blob of another vault is refused (BlobCorrupt);
+        `digest` authenticates the rest."""
+        pieces = iter(pieces)
+        head = bytearray()
+        for piece in pieces:
+            head += piece
+            if len(head) >= HEADER_SIZE:
+                break
+        open_header(self._store, check_blob_id(blob_id), bytes(head[:HEADER_SIZE]))
+        with self.backend.writer(blob_id) as out:
+            write_all(out, memoryview(head))
+            for piece in pieces:
+                write_all(out, memoryview(piece))
+
+
+def _after_header(blob_id: str, source) -> io.RawIOBase:
+    """The source's ciphertext as a stream positioned after the header (owns the source)."""
+    f = source.stream()
+    try:
+        skipped = f.read(HEADER_SIZE)
+        if len(skipped) != HEADER_SIZE:
+            raise BlobCorrupt(blob_id, "the file shrank while it was read")
+    except BaseException:
+        f.close()
+        raise
+    return f

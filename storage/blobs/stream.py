@@ -149,7 +149,7 @@ def write_all(out, data: memoryview) -> None:
         data = data[written:]
 
 
-def encrypt_stream(stream: BinaryIO, aes: AESGCM, out: io.FileIO,
+def encrypt_stream(stream: BinaryIO, aes: AESGCM, out,
                    max_size: int | None) -> tuple[int, str]:
     """Read `stream` to its end, writing its chunks to `out` (after the header already there);
     returns (plaintext size, sha256 hex). Raises BlobTooLarge once more than `max_size` bytes
@@ -172,7 +172,8 @@ def encrypt_stream(stream: BinaryIO, aes: AESGCM, out: io.FileIO,
 
     current = read_block(0)
     hasher = Hasher(threaded=len(current) == BLOCK_SIZE)  # a short first block is the only one
-    writeback = sync_file_range()
+    # Only a local file has a descriptor to start the kernel's writeback on.
+    writeback = sync_file_range() if hasattr(out, "fileno") else None
     written = synced = out.tell()
     try:
         hasher.acquire()
@@ -213,7 +214,7 @@ def _encrypt_block(aes: AESGCM, block: memoryview, counter: int, final: bool,
     return counter + count, dst
 
 
-def decrypt_stream(blob_id: str, f: io.FileIO, layout: Layout, aes: AESGCM,
+def decrypt_stream(blob_id: str, f: io.RawIOBase, layout: Layout, aes: AESGCM,
                    sink: Callable[[memoryview], object] | None) -> tuple[int, str]:
     """Authenticate and decrypt every chunk of the blob open as `f` (positioned after the
     header), passing authenticated plaintext blocks to `sink`; returns (size, sha256 hex)."""
