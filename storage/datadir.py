@@ -34,17 +34,21 @@ class Entry:
         return entry.is_dir() if self.kind == "dir" else entry.is_file()
 
 
-_TMP = r"\.[0-9a-f]{16}\.tmp"  # storage.vault and logger.bundles.signing write beside the name
+_TMP = r"\.[0-9a-f]{16}\.tmp"  # storage.vault.places and logger.bundles.signing write beside it
 
 DATA_DIR_ENTRIES: tuple[Entry, ...] = (
-    Entry(r"vault\.json", "file", "the vault: the master key wrapped under the passphrase"),
-    Entry(r"\.vault\.json" + _TMP, "file", "the vault being rewritten (a passphrase change)"),
+    Entry(r"vault\.json", "file", "the vault: the master key wrapped under the passphrase "
+                                 "and the key files (not there when `storage.vault_in` is "
+                                 "\"database\")"),
+    Entry(r"\.vault\.json" + _TMP, "file", "the vault being rewritten (a passphrase change, "
+                                           "a key file added or removed)"),
     Entry(r"liuhen\.db", "file", "the database (SQLCipher)"),
     Entry(r"liuhen\.db-(wal|shm|journal)", "file", "the database's write-ahead log and index"),
     Entry(r"blobs", "dir", "the encrypted originals (storage.blobs: blob files, tmp/, the "
                            "intake lock)"),
     Entry(r"signing-key\.enc", "file", "the bundle signing key, encrypted under the vault "
-                                       "(logger.bundles.signing)"),
+                                       "(logger.bundles.signing; in the database instead when "
+                                       "the vault is)"),
     Entry(r"\.signing-key\.enc" + _TMP, "file", "the signing key being written"),
     Entry(r"mailin-state\.json(\.tmp)?", "file", "the last IMAP message fetched "
                                                  "(logger.intake.mailin)"),

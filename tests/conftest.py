@@ -16,7 +16,7 @@ from logger.config import Config, VaultConfig, load_config
 from tests.support.common import CHEAP_KDF, PASSPHRASE
 
 pytest_plugins = ["tests.support.pg", "tests.support.blobs", "tests.support.web",
-                  "tests.support.browser", "tests.support.schema"]
+                  "tests.support.browser", "tests.support.schema", "tests.support.seaweed"]
 
 TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "testdata"
 

@@ -1,7 +1,8 @@
 """`liuhen serve`, offered to the CLI through the `liuhen.commands` entry point.
 
 Serve never asks on the terminal: with a passphrase source (`LIUHEN_PASSPHRASE` or
-`storage.passphrase_file`) it opens the data dir, creating it on first run; without one it
+`storage.passphrase_file`) it opens the data dir, creating it on first run; with a service
+account's key file (`storage.key_file`) it opens the vault made before; without either it
 starts locked, and the browser's first-run page (new data dir) or unlock page opens it.
 
 Besides the web app, serve starts the background services other packages offer through the
@@ -31,9 +32,8 @@ from flask import Flask
 from logger.cli.main import Context
 from logger.config import Config
 from logger.config.sections import ServerConfig
-from logger.services import Services, read_passphrase
+from logger.services import Services, read_passphrase, vault_exists
 from storage.datadir import remove_export_leftovers
-from storage.vault import Vault
 from web.app import create_app
 from web.state import EXTENSION, ON_UNLOCK
 
@@ -57,9 +57,9 @@ def _interrupt(signum: int, frame: object) -> None:
 @click.pass_obj
 def serve(obj: Context, host: str | None, port: int | None, no_worker: bool,
           no_scheduler: bool) -> None:
-    """Serve the web app, with a job worker unless told not to. Without LIUHEN_PASSPHRASE or
-    storage.passphrase_file the browser asks for the passphrase (or, on a data dir that does
-    not exist yet, creates it)."""
+    """Serve the web app, with a job worker unless told not to. Without LIUHEN_PASSPHRASE,
+    storage.passphrase_file or storage.key_file the browser asks for the passphrase (or, on a
+    data dir that does not exist yet, creates it)."""
     config = obj.config
     skip = {"worker"} if no_worker or not config.worker.embedded else set()
     if no_scheduler:
@@ -118,7 +118,7 @@ def build_app(obj: Context, stop: threading.Event, *, skip: Collection[str] = ()
         app = create_app(config=obj.config)
         app.extensions.setdefault(ON_UNLOCK, []).append(start)
         return app, threads
-    if Vault.exists(obj.config.storage.vault_path):
+    if vault_exists(obj.config):
         services = obj.services()
     else:
         # An unattended first start (a service with LIUHEN_PASSPHRASE): create the data dir
@@ -130,8 +130,10 @@ def build_app(obj: Context, stop: threading.Event, *, skip: Collection[str] = ()
 
 
 def passphrase_source_given(config: Config) -> bool:
-    """Whether the passphrase can come from somewhere other than a person at the browser."""
-    return bool(os.environ.get("LIUHEN_PASSPHRASE") or config.storage.passphrase_file)
+    """Whether the vault can be opened without a person at the browser: a passphrase in the
+    environment or a file, or a service account's key file."""
+    return bool(os.environ.get("LIUHEN_PASSPHRASE") or config.storage.passphrase_file
+                or config.storage.key_file)
 
 
 def start_background(services: Services, stop: threading.Event, *,

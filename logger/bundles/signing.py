@@ -1,4 +1,4 @@
-"""The bundle signing key: one Ed25519 key per data dir, made on first use, kept encrypted.
+"""The bundle signing key: one Ed25519 key per deployment, made on first use, kept encrypted.
 
 Bundles (`logger.bundles`) carry an Ed25519 signature of their manifest, so a recipient who
 learned the public key's fingerprint from the sender (the settings page, `liuhen export
@@ -7,6 +7,12 @@ learned the public key's fingerprint from the sender (the settings page, `liuhen
 32-byte private key encrypted with AES-256-GCM under the vault subkey "bundle-signing"; the
 associated data binds the format, version and public key, so swapping any of them is an error.
 The fingerprint is the SHA-256 of the raw 32-byte public key, in groups of four hex digits.
+
+When the vault lives in the database (`storage.vault_in = "database"`), the same document is a
+sealed secret beside it (`SECRET_NAME`, storage.vault.places.SealedSecrets) and nothing is
+written to the data dir: every web server of the deployment signs with the one key, and of two
+making it at once the first one written is kept by both. `liuhen vault move-to-database`
+copies the file there (`file_document`).
 """
 
 from __future__ import annotations
@@ -29,9 +35,10 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from logger.errors import LiuhenError
 from storage.fsutil import fsync_dir
-from storage.vault import Vault
+from storage.vault import SealedSecrets, Vault
 
 KEY_FILE_NAME = "signing-key.enc"
+SECRET_NAME = "bundle-signing-key"  # among the sealed secrets, when the vault is in the database
 FORMAT_NAME = "liuhen-signing-key"
 FORMAT_VERSION = 1
 SUBKEY_PURPOSE = "bundle-signing"
@@ -85,24 +92,32 @@ def key_path(data_dir: Path) -> Path:
 
 
 def signing_key(vault: Vault, data_dir: Path) -> SigningKey:
-    """This data dir's signing key, made (and stored) the first time it is asked for.
+    """This deployment's signing key, made (and stored) the first time it is asked for: in the
+    data dir, or beside a vault kept in the database (then `data_dir` is not used).
 
-    Raises SigningKeyError when the file exists but cannot be opened with this vault."""
+    Raises SigningKeyError when the stored key cannot be opened with this vault."""
+    if vault.secrets is not None:
+        return _from_database(vault, vault.secrets)
     path = key_path(data_dir)
     if not path.exists():
         _create(vault, path)
     return _load(vault, path)
 
 
-def local_fingerprint(data_dir: Path) -> str:
-    """The fingerprint of this data dir's key, read without the vault (the public key is
-    stored in the clear), so `liuhen verify-bundle` can tell its own bundles from others'
-    without a passphrase; "" when the data dir has no key yet.
+def local_fingerprint(data_dir: Path, sealed: SealedSecrets | None = None) -> str:
+    """The fingerprint of this data dir's key (or, given the database's `sealed` secrets, of
+    the one kept there), read without the vault (the public key is stored in the clear), so
+    `liuhen verify-bundle` can tell its own bundles from others' without a passphrase; "" when
+    there is no key yet.
 
-    Raises SigningKeyError when the file exists but holds no Ed25519 public key."""
-    path = key_path(data_dir)
+    Raises SigningKeyError when the key exists but holds no Ed25519 public key."""
+    path = key_path(data_dir) if sealed is None else f"{SECRET_NAME} in {sealed.where}"
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        text = key_path(data_dir).read_text("utf-8") if sealed is None \
+            else sealed.read(SECRET_NAME)
+        if text is None:
+            return ""
+        document = json.loads(text)
     except FileNotFoundError:
         return ""
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
@@ -120,8 +135,31 @@ def _aad(public_b64: str) -> bytes:
     return f"{FORMAT_NAME}/v{FORMAT_VERSION}|{ALGORITHM}|{public_b64}".encode()
 
 
+def file_document(vault: Vault, data_dir: Path) -> str | None:
+    """The data dir's key file as text, once it is known to open with `vault`; None when the
+    data dir has none. Raises SigningKeyError as signing_key."""
+    path = key_path(data_dir)
+    if not path.exists():
+        return None
+    _load(vault, path)
+    return path.read_text(encoding="utf-8")
+
+
+def _from_database(vault: Vault, sealed: SealedSecrets) -> SigningKey:
+    document = sealed.read(SECRET_NAME)
+    if document is None:
+        # Another web server may add its own first; then that one is read back and kept.
+        sealed.add(SECRET_NAME, _new_document(vault).decode("utf-8"))
+        document = sealed.read(SECRET_NAME) or ""
+    return _open(vault, document, f"{SECRET_NAME} in {sealed.where}", DATABASE_ADVICE)
+
+
 def _create(vault: Vault, path: Path) -> None:
     """Write a new key; if another process wrote one first, theirs is kept."""
+    _write_new(path, _new_document(vault))
+
+
+def _new_document(vault: Vault) -> bytes:
     private = Ed25519PrivateKey.generate()
     raw_private = private.private_bytes_raw()
     public_b64 = base64.b64encode(private.public_key().public_bytes(
@@ -135,7 +173,7 @@ def _create(vault: Vault, path: Path) -> None:
         "nonce": base64.b64encode(nonce).decode("ascii"),
         "ciphertext": base64.b64encode(sealed).decode("ascii"),
     }
-    _write_new(path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
+    return (json.dumps(document, indent=2) + "\n").encode("utf-8")
 
 
 def _write_new(path: Path, data: bytes) -> None:
@@ -156,16 +194,29 @@ def _write_new(path: Path, data: bytes) -> None:
             os.unlink(tmp)
 
 
+FILE_ADVICE = ("Restore it from a backup of this data dir, or move it away to make a new key "
+               "(recipients must then be given the new fingerprint)")
+DATABASE_ADVICE = ("Restore the database from a backup, or delete that row of sealed_secret to "
+                   "make a new key (recipients must then be given the new fingerprint)")
+
+
 def _load(vault: Vault, path: Path) -> SigningKey:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise SigningKeyError(f"the bundle signing key {path} cannot be used: it is not "
+                              f"readable ({e}). {FILE_ADVICE}") from None
+    return _open(vault, text, path, FILE_ADVICE)
+
+
+def _open(vault: Vault, text: str, where: Path | str, advice: str) -> SigningKey:
     def damaged(reason: str) -> SigningKeyError:
-        return SigningKeyError(
-            f"the bundle signing key {path} cannot be used: {reason}. Restore it from a backup "
-            "of this data dir, or move it away to make a new key (recipients must then be "
-            "given the new fingerprint)")
+        return SigningKeyError(f"the bundle signing key {where} cannot be used: {reason}. "
+                               f"{advice}")
 
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        document = json.loads(text)
+    except json.JSONDecodeError as e:
         raise damaged(f"it is not readable JSON ({e})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME \
             or document.get("version") != FORMAT_VERSION or document.get("algorithm") != ALGORITHM:

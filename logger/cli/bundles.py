@@ -175,11 +175,15 @@ def verify_bundle(obj, bundle: Path, key: str, tsa_ca: str | None, as_json: bool
 def _local_key(obj) -> str:
     """This data dir's signing key fingerprint ("" when it has none or it cannot be read)."""
     from logger.bundles.signing import SigningKeyError, local_fingerprint
+    from logger.services import vault_place
+    place = vault_place(obj.config)  # the key is beside the vault: the data dir or the database
     try:
-        return local_fingerprint(obj.config.storage.data_dir)
+        return local_fingerprint(obj.config.storage.data_dir, place.secrets)
     except SigningKeyError as e:
         click.echo(f"liuhen: {e}; the bundle is not compared with this Liuhen's key", err=True)
         return ""
+    finally:
+        place.close()
 
 
 def register(group: click.Group) -> None:

@@ -18,10 +18,11 @@ from logger import accounts
 from logger.cli.output import emit
 from logger.config import Config, load_config
 from logger.errors import LiuhenError
-from logger.services import PassphraseUnavailable, Services, kdf_from_config, read_passphrase
+from logger.services import (PassphraseUnavailable, Services, kdf_from_config, read_passphrase,
+                             read_unlock_key, vault_place)
 from storage.blobs.store import BlobError
 from storage.db import DatabaseKeyError
-from storage.vault import Vault, VaultError
+from storage.vault import KeyFile, Place, Vault, VaultError
 
 # The errors a person can act on; anything else is a bug and keeps its traceback.
 USER_ERRORS = (LiuhenError, VaultError, DatabaseKeyError, BlobError, ValueError)
@@ -31,14 +32,27 @@ USER_ERRORS = (LiuhenError, VaultError, DatabaseKeyError, BlobError, ValueError)
 class Context:
     config: Config
     _services: Services | None = field(default=None, repr=False)
+    _place: Place | None = field(default=None, repr=False)
 
     def services(self, *, tidy: bool = True) -> Services:
-        """Unlock the data dir on first use (passphrase from env, file, or a prompt); `tidy`:
-        see Services.open."""
+        """Unlock the data dir on first use (passphrase from env or file, a key file, or a
+        prompt); `tidy`: see Services.open."""
         if self._services is None:
-            passphrase = read_passphrase(self.config, prompt=prompt_if_terminal())
-            self._services = Services.open(self.config, passphrase, tidy=tidy)
+            self._services = Services.open(self.config, self.unlock_key(), tidy=tidy)
         return self._services
+
+    def vault(self, purpose: str = "Vault passphrase") -> Vault:
+        """The vault alone, unlocked as `services` does, for the commands that change it (the
+        database is neither migrated nor keyed)."""
+        if self._services is not None:
+            return self._services.vault
+        if self._place is None:
+            self._place = vault_place(self.config)
+        return Vault.unlock(self._place, self.unlock_key(purpose))
+
+    def unlock_key(self, purpose: str = "Vault passphrase") -> str | KeyFile:
+        """What opens the vault (services.read_unlock_key), with a prompt at a terminal."""
+        return read_unlock_key(self.config, prompt=prompt_if_terminal(), purpose=purpose)
 
     def create(self, passphrase: str) -> Services:
         """Create the data dir (vault and database) and keep it open."""
@@ -48,6 +62,8 @@ class Context:
     def close(self) -> None:
         if self._services is not None:
             self._services.close()
+        if self._place is not None:
+            self._place.close()
 
 
 def prompt_if_terminal(confirm: bool = False):
@@ -94,6 +110,8 @@ class LiuhenGroup(click.Group):
         cli_promises.register(self)
         from logger.cli import reminders as cli_reminders
         cli_reminders.register(self)
+        from logger.cli import vault as cli_vault
+        cli_vault.register(self)
         for entry in entry_points(group="liuhen.commands"):
             self.add_command(entry.load(), entry.name)
 
@@ -134,27 +152,33 @@ def cli(ctx: click.Context, data_dir: Path | None, config_path: Path | None) -> 
 def init(obj: Context, as_json: bool) -> None:
     """Create the data dir: vault (master key under your passphrase) and encrypted database."""
     config = obj.config
-    if Vault.exists(config.storage.vault_path):
-        raise LiuhenError(f"a vault already exists at {config.storage.vault_path}")
+    place = vault_place(config)
+    try:
+        if place.exists():
+            raise LiuhenError(f"a vault already exists at {place.where}")
+    finally:
+        place.close()
     passphrase = read_passphrase(config, prompt=prompt_if_terminal(confirm=True),
                                  purpose="New vault passphrase")
     with Services.create(config, passphrase) as services:
         data_dir, kdf = services.config.storage.data_dir, services.vault.kdf.name
-    emit({"data_dir": str(data_dir), "vault": str(config.storage.vault_path), "kdf": kdf},
-         as_json, f"created vault and database in {data_dir} (key derivation: {kdf})")
+        where = services.vault.path
+    emit({"data_dir": str(data_dir), "vault": str(where), "kdf": kdf},
+         as_json, f"created vault and database in {data_dir} (key derivation: {kdf}); "
+                  f"the vault is at {where}")
 
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def passwd(obj: Context, as_json: bool) -> None:
-    """Change the vault passphrase (the master key is rewrapped; nothing is re-encrypted).
+    """Change the vault passphrase (the master key is rewrapped; nothing is re-encrypted, and
+    the key files keep working). It is unlocked as every command is: with the current
+    passphrase, or a key file.
 
     The new passphrase comes from a prompt or LIUHEN_NEW_PASSPHRASE."""
     config = obj.config
-    vault = Vault.unlock(config.storage.vault_path,
-                         read_passphrase(config, prompt=prompt_if_terminal(),
-                                         purpose="Current passphrase"))
+    vault = obj.vault(purpose="Current passphrase")
     new = new_secret("LIUHEN_NEW_PASSPHRASE", "New passphrase", "the new passphrase",
                      PassphraseUnavailable)
     vault.change_passphrase(new, kdf=kdf_from_config(config))

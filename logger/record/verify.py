@@ -98,10 +98,10 @@ def verify(session: Session, blobs: BlobStore,
     for leftover in blobs.leftovers():
         report.problems.append(Problem("temp_file", f"{leftover.name} (`--repair` removes it)"))
     data_dir = _data_dir(blobs, config)
-    for path in export_leftovers(data_dir):
+    for path in export_leftovers(data_dir) if data_dir else ():
         report.problems.append(Problem("export_leftover", f"{path}: left by an interrupted "
                                        "bundle export (`--repair` removes it)"))
-    for path in unknown_entries(data_dir, _configured_paths(config)):
+    for path in unknown_entries(data_dir, _configured_paths(config)) if data_dir else ():
         report.problems.append(Problem("unknown_file", f"{path}: not something Liuhen keeps in "
                                        "the data dir; look at it and move or remove it by hand "
                                        "(`--repair` leaves it)"))
@@ -122,21 +122,27 @@ def repair(session: Session, blobs: BlobStore, *, config: Config | None = None) 
         for leftover in blobs.leftovers():
             leftover.remove()
             removed.append(f"removed {leftover.name}")
-    for path in remove_export_leftovers(_data_dir(blobs, config)):
+    data_dir = _data_dir(blobs, config)
+    for path in remove_export_leftovers(data_dir) if data_dir else ():
         removed.append(f"removed export leftover {path}")
     return removed
 
 
-def _data_dir(blobs: BlobStore, config: Config | None) -> Path:
-    # Without a configuration the store is the local folder `<data dir>/blobs`.
-    return config.storage.data_dir if config is not None else blobs.root.parent
+def _data_dir(blobs: BlobStore, config: Config | None) -> Path | None:
+    """The data dir to look at: the configuration's; without one, the folder above a local
+    store (`<data dir>/blobs`); None for an object store named by no configuration."""
+    if config is not None:
+        return config.storage.data_dir
+    root = getattr(blobs.backend, "root", None)
+    return root.parent if root is not None else None
 
 
 def _configured_paths(config: Config | None) -> Iterator[Path]:
     """Files and folders the configuration names, which a person may keep in the data dir."""
     if config is None:
         return
-    named = [config.storage.passphrase_file, config.transcription.model_dir,
+    named = [config.storage.passphrase_file, config.storage.s3_secret_key_file,
+             config.storage.key_file, config.transcription.model_dir,
              config.mailin.password_file, config.reminders.smtp_password_file,
              config.bundles.tsa_ca_file, *config.watch.dirs]
     yield from (Path(p).expanduser() for p in named if p)

@@ -10,7 +10,7 @@ import unicodedata
 
 import pytest
 
-from storage import vault as vault_module
+from storage.vault import kdf as vault_module
 from storage.vault import (
     KdfParams,
     Vault,
