@@ -6,7 +6,7 @@ the same functions serve the browser, the CLI and the workers.
 Inside, each capability may import only those below it (tests/test_layout.py keeps this):
 
     cli                                the `liuhen` command; nothing imports it
-    hardship                           the hardship application (减免申请书) and its plan
+    hardship | backup                  the hardship application (减免申请书); backups, restore
     bundles                            evidence bundles
     reminders | conduct | extract      independent of each other
     intake                             getting files in

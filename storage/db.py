@@ -55,22 +55,23 @@ def make_engine(database_url: str, *, sqlite_path: Path, key: bytes) -> Engine:
     return _postgres_engine(database_url)
 
 
-def migrate(engine: Engine) -> None:
-    """Run `alembic upgrade head` on this engine (the migrations ship inside the package).
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Run `alembic upgrade head` on this engine (the migrations ship inside the package); a
+    restore first upgrades to its backup's `revision`, fills the tables, then goes on to head.
 
     All pending revisions run in one transaction: a failure leaves the schema as it was. Two
     processes starting together (web and worker) are serialized; the second finds nothing to do.
     Raises RuntimeError if the migrated data breaks a foreign key (SQLite checks it afterwards).
     """
     if engine.dialect.name == "sqlite":
-        _migrate_sqlite(engine)
+        _migrate_sqlite(engine, revision)
         return
     config = alembic_config()
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_ID})")
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -84,7 +85,7 @@ def session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
 
 
-def _migrate_sqlite(engine: Engine) -> None:
+def _migrate_sqlite(engine: Engine, revision: str) -> None:
     # Batch migrations recreate tables (copy, DROP, rename); with foreign keys on, that DROP
     # would cascade into child tables. The pragma only takes effect outside a transaction, so
     # the connection runs in driver autocommit and the transaction is issued by hand; that also
@@ -98,7 +99,7 @@ def _migrate_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
             try:
                 config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+                command.upgrade(config, revision)
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
                     raise RuntimeError(

@@ -41,6 +41,7 @@ CAPABILITIES = {
     "extract": ("logger.extract",),
     "bundles": ("logger.bundles",),
     "hardship": ("logger.hardship",),
+    "backup": ("logger.backup",),
     "cli": ("logger.cli", "logger.__main__"),
 }
 # Lowest first. A capability may import those in the layers below its own; the capabilities of
@@ -56,7 +57,7 @@ LAYERS = [
     ("intake",),
     ("reminders", "conduct", "extract"),
     ("bundles",),
-    ("hardship",),
+    ("hardship", "backup"),
     ("cli",),
 ]
 # Named exceptions to the layering: module (or name prefix) -> capabilities it may read besides,

@@ -110,6 +110,8 @@ class LiuhenGroup(click.Group):
         cli_promises.register(self)
         from logger.cli import reminders as cli_reminders
         cli_reminders.register(self)
+        from logger.cli import backup as cli_backup
+        cli_backup.register(self)
         from logger.cli import vault as cli_vault
         cli_vault.register(self)
         for entry in entry_points(group="liuhen.commands"):

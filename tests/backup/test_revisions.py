@@ -1,0 +1,84 @@
+"""A backup made by an earlier version (its dump at an older database revision) is restored
+at that revision and migrated on to this version's; one made by a newer version is refused
+before anything is written."""
+
+import dataclasses
+
+import pytest
+
+from logger.backup.backup import make_backup
+from logger.backup.repository import BackupError
+from logger.backup.restore import restore
+from logger.services import Services
+from storage.db import current_revision, make_engine, migrate
+from tests.support.backups import chain, evidence_hashes, rewrite_dump, rows
+from tests.support.common import PASSPHRASE
+
+KEYS_TABLES = ("vault", "sealed_secret")  # made by 0013
+
+
+def as_of_0012(lines):
+    """The dump as the version before revision 0013 wrote it: no tables of keys."""
+    kept, skipping = [], False
+    for value in lines:
+        if isinstance(value, dict) and value.get("table") in KEYS_TABLES:
+            skipping = True
+        if not skipping:
+            kept.append(value)
+        if isinstance(value, dict) and value.get("end") in KEYS_TABLES:
+            skipping = False
+    kept[0]["revision"] = "0012"
+    return kept
+
+
+@pytest.fixture
+def old_snapshot(services, world, folder):
+    made = make_backup(services, folder)
+    rewrite_dump(folder, made.snapshot, PASSPHRASE, as_of_0012)
+    return made.snapshot, (rows(services), evidence_hashes(services), chain(services))
+
+
+def test_an_older_revision_is_restored_then_migrated(old_snapshot, folder, fresh):
+    _, before = old_snapshot
+    result = restore(fresh, folder, PASSPHRASE)
+    assert result.ok and result.rows == sum(1 for v in before[0] if isinstance(v, list))
+    with Services.open(fresh, PASSPHRASE) as again:
+        assert current_revision(again.engine) == "0013"
+        assert (rows(again), evidence_hashes(again), chain(again)) == before
+
+
+@pytest.mark.postgres
+def test_an_older_revision_goes_into_a_database_already_migrated(old_snapshot, folder, fresh,
+                                                                 postgres_db_url):
+    """A first start (`liuhen serve`) migrated the empty database before the restore."""
+    target = dataclasses.replace(fresh, storage=dataclasses.replace(
+        fresh.storage, database_url=postgres_db_url))
+    engine = make_engine(postgres_db_url, sqlite_path=fresh.storage.database_path, key=b"")
+    migrate(engine)
+    engine.dispose()
+    assert restore(target, folder, PASSPHRASE).ok
+    with Services.open(target, PASSPHRASE) as again:
+        assert (rows(again), evidence_hashes(again), chain(again)) == old_snapshot[1]
+
+
+def test_a_newer_revision_is_refused_and_nothing_written(services, world, folder, fresh):
+    made = make_backup(services, folder)
+
+    def from_the_future(lines):
+        lines[0]["revision"] = "0099_future"
+        return lines
+    rewrite_dump(folder, made.snapshot, PASSPHRASE, from_the_future)
+    with pytest.raises(BackupError,
+                       match=r"made by a newer Liuhen \(database revision 0099_future\)"):
+        restore(fresh, folder, PASSPHRASE)
+    assert not fresh.storage.data_dir.exists()
+
+
+def test_a_table_this_version_does_not_know_is_refused(services, world, folder, fresh):
+    made = make_backup(services, folder)
+    rewrite_dump(folder, made.snapshot, PASSPHRASE, lambda lines: [
+        *lines[:-1], {"table": "telepathy", "columns": ["id"]}, [1],
+        {"end": "telepathy", "rows": 1}, {"end_of_dump": lines[-1]["end_of_dump"] + 1}])
+    with pytest.raises(BackupError, match="table 'telepathy' this Liuhen does not know"):
+        restore(fresh, folder, PASSPHRASE)
+    assert not fresh.storage.data_dir.exists()
