@@ -3,7 +3,8 @@ settings, and the JSON API), the gate every request passes, and the security hea
 
 The gate: until the data dir exists only the first-run page answers; while it is locked only the
 unlock page; after that every page needs a signed-in account except the sign-in page itself. The
-API blueprint authenticates with bearer tokens instead and answers JSON.
+API blueprint authenticates with bearer tokens instead and answers JSON. The health endpoints
+(web.health: /healthz, /readyz) answer anyone at any time, and never touch the session.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from logger.config import Config
 from logger.services import Services
-from web import (api, auth, bundles, evidence, findings, hardship, negotiations, promises, search,
-                 settings, timeline)
+from web import (api, auth, bundles, evidence, findings, hardship, health, negotiations, promises,
+                 search, settings, timeline)
 from web.access import close_db
 from web.i18n import init_i18n
 from web.sessions import SessionInterface
@@ -72,10 +73,11 @@ def create_app(services: Services | None = None, *, config: Config | None = None
     app.extensions[EXTENSION] = AppState(app, config, services)
     init_i18n(app)
     csrf.init_app(app)
-    for module in (auth, negotiations, evidence, timeline, search, settings, findings, bundles,
-                   promises, hardship, api):
+    for module in (health, auth, negotiations, evidence, timeline, search, settings, findings,
+                   bundles, promises, hardship, api):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies: nothing for a forged request to ride on
+    csrf.exempt(health.bp)  # GET only, and no state to change
     app.before_request(gate)
     app.after_request(security_headers)
     app.teardown_appcontext(close_db)
@@ -85,8 +87,10 @@ def create_app(services: Services | None = None, *, config: Config | None = None
 
 def gate():
     endpoint = request.endpoint
-    if endpoint in (None, "static") or request.blueprint == api.bp.name:
-        return None  # 404 follows, a public file, or the API checks its own token
+    if endpoint in (None, "static") or request.blueprint in (api.bp.name, health.bp.name):
+        # 404 follows, a public file, the API checks its own token, or a probe: before the
+        # session is read, so a probe neither needs one nor gets a cookie.
+        return None
     state = app_state()
     if state.services is None:
         if endpoint in BEFORE_UNLOCK:
