@@ -47,6 +47,9 @@ class Deployment:
     lease_seconds: int = 6
     processes: dict[str, Process] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+
     @property
     def key_file(self) -> Path:
         return self.root / "admin" / "service.key"
