@@ -31,7 +31,8 @@ LANGUAGES = ("zh", "en")
 class AccountError(LiuhenError):
     """A user could not be added, changed or signed in; the message says why, `code` says it
     to programs ("bad_name", "short_password", "name_taken", "exists", "not_allowed",
-    "bad_language", "bad_timezone", "bad_login", "wrong_password", "throttled")."""
+    "bad_language", "bad_timezone", "bad_login", "wrong_password", "throttled", "disabled",
+    "removed")."""
 
     def __init__(self, message: str, *, code: str):
         super().__init__(message)
@@ -214,6 +215,9 @@ def authenticate(session: Session, name: str, password: str, *, address: str,
         _verify_decoy(password)
     elif check_password(user, password):
         throttle.clear(session, scopes[:1])  # the name's or the device's; never the address's
+        if user.disabled_at is not None:  # told only to whoever knows the password
+            raise AccountError(f"the account {user.name} is disabled; ask the owner of this "
+                               "Liuhen to enable it", code="disabled")
         if known is not None:
             throttle.touch_device(session, known, now=now)
             return SignedIn(user, device)
@@ -249,6 +253,7 @@ def change_password(session: Session, user: User, current: str, new: str, *,
         throttle.record_failure(session, scopes, now=now)
         _refuse_while_locked(session, scopes, now)
         raise AccountError("the current password is wrong", code="wrong_password")
+    user.must_change_password = False
     ended = set_password(session, user, new)
     throttle.clear(session, scopes)
     return ended

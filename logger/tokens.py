@@ -45,14 +45,16 @@ def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str
 
 
 def verify_token(session: Session, plaintext: str) -> User | None:
-    """The account a token belongs to, or None for an unknown, malformed or revoked token.
+    """The account a token belongs to, or None for an unknown, malformed or revoked token, or
+    one of a disabled account.
     Records when the token was last used."""
     if not plaintext.startswith(TOKEN_MARK) or len(plaintext) <= PREFIX_CHARS:
         return None
     token = find_by_secret(session, ApiToken, plaintext, prefix_chars=PREFIX_CHARS,
                            hash_field="token_hash", used_field="last_used_at",
                            resolution=LAST_USED_RESOLUTION)
-    return session.get(User, token.user_id) if token else None
+    user = session.get(User, token.user_id) if token else None
+    return user if user is not None and user.disabled_at is None else None
 
 
 def list_tokens(session: Session, user: User) -> list[ApiToken]:

@@ -1,8 +1,11 @@
-"""Who is asking, and the rule that every object belongs to one account.
+"""Who is asking, and the rule that every object belongs to one account, unless its owner shared
+it (logger.sharing: a viewer reads, an editor also adds; the rest stays the owner's).
 
-Every view that takes an id goes through `owned_negotiation` / `owned_evidence`, which answer 404
-(never 403: another account must not even learn that the id exists). tests/test_web_isolation.py
-walks every registered route with a second account to keep it that way.
+Every view that takes an id goes through `negotiation_for` / `evidence_for` with what it needs
+("view", "edit" or "own"; `owned_*` are the "own" ones). No access at all answers 404 (another
+account must not even learn that the id exists); a helper whose role is too low gets 403, since
+they know it exists already and deserve to hear why. tests/web/test_web_isolation.py walks every
+registered route with a foreign account, a viewer and an editor to keep it that way.
 """
 
 from __future__ import annotations
@@ -10,9 +13,8 @@ from __future__ import annotations
 from flask import abort, g
 from sqlmodel import Session
 
+from logger import sharing
 from logger.errors import NotFound
-from logger.negotiations import get_negotiation
-from logger.record.evidence import get_evidence
 from storage.models import Evidence, Negotiation, User
 from web.state import app_state
 
@@ -41,15 +43,31 @@ def current_user() -> User:
     return user
 
 
-def owned_negotiation(negotiation_id: int) -> Negotiation:
+def negotiation_for(negotiation_id: int, need: str = "view") -> Negotiation:
+    """The negotiation, if the signed-in account may `need` ("view", "edit", "own") it: else
+    404 (no access) or 403 (a helper asking for more than their role)."""
     try:
-        return get_negotiation(db(), negotiation_id, owner=current_user())
+        return sharing.negotiation_for(db(), negotiation_id, current_user(),
+                                       sharing.Access[need])
     except NotFound:
         abort(404)
+    except sharing.NotAllowed:
+        abort(403)
+
+
+def evidence_for(evidence_id: int, need: str = "view") -> Evidence:
+    """The item, if the signed-in account may `need` its negotiation; 404 / 403 as above."""
+    try:
+        return sharing.evidence_for(db(), evidence_id, current_user(), sharing.Access[need])
+    except NotFound:
+        abort(404)
+    except sharing.NotAllowed:
+        abort(403)
+
+
+def owned_negotiation(negotiation_id: int) -> Negotiation:
+    return negotiation_for(negotiation_id, "own")
 
 
 def owned_evidence(evidence_id: int) -> Evidence:
-    try:
-        return get_evidence(db(), evidence_id, owner=current_user())
-    except NotFound:
-        abort(404)
+    return evidence_for(evidence_id, "own")

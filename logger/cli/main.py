@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from logger import accounts
+from logger.cli.options import new_secret, prompt_if_terminal
 from logger.cli.output import emit
 from logger.config import Config, load_config
 from logger.errors import LiuhenError
@@ -66,25 +67,6 @@ class Context:
             self._place.close()
 
 
-def prompt_if_terminal(confirm: bool = False):
-    if not sys.stdin.isatty():
-        return None
-    return lambda label: click.prompt(label, hide_input=True, confirmation_prompt=confirm)
-
-
-def new_secret(variable: str, label: str, what: str, error: type[LiuhenError] = LiuhenError
-               ) -> str:
-    """A new password or passphrase: from the environment `variable`, else typed twice at a
-    terminal; `error` when neither is there."""
-    secret = os.environ.get(variable)
-    if secret:
-        return secret
-    prompt = prompt_if_terminal(confirm=True)
-    if prompt is None:
-        raise error(f"{what} is needed: run in a terminal or set {variable}")
-    return prompt(label)
-
-
 class LiuhenGroup(click.Group):
     """Adds, on first use, the evidence commands and those other packages offer through the
     `liuhen.commands` entry-point group (`web` adds `serve`), so the domain never imports the
@@ -114,6 +96,12 @@ class LiuhenGroup(click.Group):
         cli_backup.register(self)
         from logger.cli import vault as cli_vault
         cli_vault.register(self)
+        from logger.cli import tidy as cli_tidy
+        cli_tidy.register(self)
+        from logger.cli import sharing as cli_sharing
+        from logger.cli import users as cli_users
+        cli_sharing.register(self)
+        cli_users.register(self)
         for entry in entry_points(group="liuhen.commands"):
             self.add_command(entry.load(), entry.name)
 
@@ -205,6 +193,7 @@ def verify(obj: Context, repair: bool, as_json: bool) -> None:
     if as_json:
         emit({"ok": report.ok, "evidence_checked": report.evidence_checked,
               "bytes_checked": report.bytes_checked, "events_checked": report.events_checked,
+              "trashed": report.trashed, "purged": report.purged,
               "seconds": round(report.seconds, 3), "repaired": removed,
               "problems": [{"kind": p.kind, "message": p.message, "evidence_id": p.evidence_id,
                             "blob_id": p.blob_id} for p in report.problems]}, True)

@@ -1,9 +1,12 @@
 """Option values the command groups share, parsed in one place: a moment (`--at`, `--due`), an
-amount (`--amount`) and the account to act as (`--user`). Errors name the option. A bare date
+amount (`--amount`), the account to act as (`--user`) and a new password or passphrase (from
+the environment or typed twice). Errors name the option. A bare date
 stays a date: `parse_when` says so (`TimePrecision.day`) rather than invent a clock time."""
 
 from __future__ import annotations
 
+import os
+import sys
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -11,6 +14,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from logger import accounts
+from logger.errors import LiuhenError
 from logger.record.moments import MIDDAY
 from storage.models.types import TimePrecision
 
@@ -55,3 +59,22 @@ def actor_for(session, user_name: str | None):
     """The account named by `--user`, else the owner."""
     return accounts.find_user(session, user_name) if user_name else \
         accounts.default_user(session)
+
+
+def prompt_if_terminal(confirm: bool = False):
+    if not sys.stdin.isatty():
+        return None
+    return lambda label: click.prompt(label, hide_input=True, confirmation_prompt=confirm)
+
+
+def new_secret(variable: str, label: str, what: str, error: type[LiuhenError] = LiuhenError
+               ) -> str:
+    """A new password or passphrase: from the environment `variable`, else typed twice at a
+    terminal; `error` when neither is there."""
+    secret = os.environ.get(variable)
+    if secret:
+        return secret
+    prompt = prompt_if_terminal(confirm=True)
+    if prompt is None:
+        raise error(f"{what} is needed: run in a terminal or set {variable}")
+    return prompt(label)
