@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PORT ?= 8000
 
 .PHONY: run test bench clean
 
@@ -17,9 +18,9 @@ $(VENV)/.installed-test: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,openai-whisper]'
 	touch $@ $(VENV)/.installed-run
 
-# Serves http://127.0.0.1:8000; on the first visit the browser creates ./data (passphrase, account).
+# Serves http://127.0.0.1:8000 (another port: make run PORT=8080); on the first visit the browser creates ./data (passphrase, account).
 run: $(VENV)/.installed-run
-	$(BIN)/liuhen --data-dir data serve --host 127.0.0.1 --port 8000
+	$(BIN)/liuhen --data-dir data serve --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed-test
 	tools/system-packages.sh

@@ -11,7 +11,8 @@ Inside, each capability may import only those below it (tests/test_layout.py kee
     reminders | conduct | extract      independent of each other
     intake                             getting files in
     promises | tokens                  promises and payments; API tokens
-    record, negotiations               evidence, custody, transcripts, verify, search, timeline
+    record, negotiations               evidence, custody, transcripts, verify, search, timeline;
+      sharing, members                 who may see a negotiation (shared with a helper), members
     jobs                               the job queue and its worker
     errors, i18n, config, secrets, services, accounts (with browser_sessions, signin_throttle)
 

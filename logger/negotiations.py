@@ -18,9 +18,11 @@ from enum import StrEnum, auto
 
 from sqlmodel import Session, func, select
 
+from logger import sharing
 from logger.errors import LiuhenError, NotFound
 from logger.record import custody
 from logger.record.evidence import CONTACT_KINDS
+from logger.record.trash import live
 from storage.models import CustodyAction, Evidence, EvidenceKind, Negotiation, User
 from storage.models.promises import Promise
 from storage.models.types import TimePrecision
@@ -99,14 +101,15 @@ def get_negotiation(session: Session, negotiation_id: int, *, owner: User | None
 
 def list_negotiations(session: Session, *, owner: User | None = None
                       ) -> list[tuple[Negotiation, int]]:
-    """Negotiations (of `owner`, or all) with their evidence counts, newest first."""
+    """Negotiations (those `owner` owns or was shared, or all) with their evidence counts,
+    newest first."""
     counts = (select(Evidence.negotiation_id, func.count(Evidence.id).label("n"))
-              .group_by(Evidence.negotiation_id).subquery())
+              .where(live()).group_by(Evidence.negotiation_id).subquery())
     query = (select(Negotiation, func.coalesce(counts.c.n, 0))
              .join(counts, counts.c.negotiation_id == Negotiation.id, isouter=True)
              .order_by(Negotiation.id.desc()))
     if owner is not None:
-        query = query.where(Negotiation.owner_id == owner.id)
+        query = query.where(Negotiation.id.in_(sharing.visible_ids(owner)))
     return [(n, count) for n, count in session.exec(query)]
 
 
@@ -318,7 +321,7 @@ def negotiation_statuses(session: Session, negotiations: Iterable[Negotiation], 
     if ids:
         for negotiation_id, kind, count in session.exec(
                 select(Evidence.negotiation_id, Evidence.kind, func.count(Evidence.id))
-                .where(Evidence.negotiation_id.in_(ids))
+                .where(Evidence.negotiation_id.in_(ids), live())
                 .group_by(Evidence.negotiation_id, Evidence.kind)):
             counts[negotiation_id][EvidenceKind(kind)] = count
         last = _last_contacts(session, ids)
@@ -343,7 +346,7 @@ def _last_contacts(session: Session, ids: list[int]
     for negotiation_id in ids:
         rows = session.exec(
             select(Evidence.occurred_at, Evidence.occurred_at_precision)
-            .where(Evidence.negotiation_id == negotiation_id,
+            .where(Evidence.negotiation_id == negotiation_id, live(),
                    Evidence.kind.in_(list(CONTACT_KINDS)), Evidence.occurred_at.is_not(None))
             .order_by(Evidence.occurred_at.desc()).limit(_SAME_MOMENT)).all()
         if not rows:

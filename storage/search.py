@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from storage.models import Evidence, ExtractedText, Negotiation
+from storage.models import Evidence, ExtractedText, Negotiation, NegotiationShare
 
 # Names owned by revision 0001 (migrations/versions/0001_initial.py).
 SQLITE_FTS_TABLES = ("extracted_text_fts", "evidence_note_fts")
@@ -65,11 +65,12 @@ def search(session: Session, query: str, *, owner_id: int | None = None,
            ) -> list[SearchHit]:
     """Find evidence whose extracted text, note or metadata contains every word of `query`.
 
-    One hit per matching text, note or metadata, newest evidence first by when it happened; the
-    items whose time is unknown come first, as on the timeline (newest intake first), never
-    placed by their upload time among the dated ones. `offset` skips that many hits (for
-    pages). `owner_id` keeps to that account's negotiations; `negotiation_id` to one
-    negotiation. A blank query returns [].
+    One hit per matching item (the newest of its matching texts, else its note, else its
+    metadata), newest evidence first by when it happened; the items whose time is unknown come
+    first, as on the timeline (newest intake first), never placed by their upload time among
+    the dated ones. `offset` skips that many hits (for
+    pages). `owner_id` keeps to the negotiations that account owns or was shared;
+    `negotiation_id` to one negotiation. A blank query returns [].
     Raises ValueError if `limit` < 1 or `offset` < 0.
     """
     if limit < 1:
@@ -82,11 +83,18 @@ def search(session: Session, query: str, *, owner_id: int | None = None,
     fts = session.get_bind().dialect.name == "sqlite"
     branches = [_text_branch(terms, fts), _note_branch(terms, fts), _metadata_branch(terms, fts)]
     found = sa.union_all(*[_restrict(b, owner_id, negotiation_id) for b in branches]).subquery()
+    # One hit per item (a file whose name and text both match is one result, not two): its
+    # newest matching text, which can open the moment, else its note, else its details.
+    preference = sa.case((found.c.source == METADATA_SOURCE, 2),
+                         (found.c.source == NOTE_SOURCE, 1), else_=0)
+    ranked = sa.select(found, sa.func.row_number().over(
+        partition_by=found.c.evidence_id,
+        order_by=(preference, found.c.text_id.desc())).label("rank")).subquery()
     rows = session.execute(
-        sa.select(found.c.evidence_id, found.c.negotiation_id, found.c.source, found.c.body,
-                  found.c.text_id)
-        .order_by(found.c.undated.desc(), found.c.at.desc(), found.c.evidence_id.desc(),
-                  found.c.source, found.c.text_id)
+        sa.select(ranked.c.evidence_id, ranked.c.negotiation_id, ranked.c.source, ranked.c.body,
+                  ranked.c.text_id)
+        .where(ranked.c.rank == 1)
+        .order_by(ranked.c.undated.desc(), ranked.c.at.desc(), ranked.c.evidence_id.desc())
         .limit(limit).offset(offset)
     ).all()
     return [
@@ -257,13 +265,16 @@ def _like_all(select: sa.Select, body: sa.ColumnElement, terms: list[str], sqlit
 
 def _restrict(select: sa.Select, owner_id: int | None, negotiation_id: int | None) -> sa.Select:
     evidence = Evidence.__table__
+    # An item in the trash is out of the record (logger.record.trash).
+    select = select.where(evidence.c.trashed_at.is_(None))
     if negotiation_id is not None:
         select = select.where(evidence.c.negotiation_id == negotiation_id)
     if owner_id is not None:
-        negotiation = Negotiation.__table__
+        negotiation, shared = Negotiation.__table__, NegotiationShare.__table__
         select = select.where(
             evidence.c.negotiation_id.in_(
                 sa.select(negotiation.c.id).where(negotiation.c.owner_id == owner_id)
+                .union(sa.select(shared.c.negotiation_id).where(shared.c.user_id == owner_id))
             )
         )
     return select

@@ -32,7 +32,7 @@ CAPABILITIES = {
              "logger.services", "logger.accounts", "logger.browser_sessions",
              "logger.signin_throttle"),
     "jobs": ("logger.jobs",),
-    "record": ("logger.record", "logger.negotiations"),
+    "record": ("logger.record", "logger.negotiations", "logger.sharing", "logger.members"),
     "promises": ("logger.promises",),
     "tokens": ("logger.tokens",),
     "intake": ("logger.intake",),
@@ -47,7 +47,8 @@ CAPABILITIES = {
 # Lowest first. A capability may import those in the layers below its own; the capabilities of
 # one layer are independent of each other. The queue sits under the record because asking for a
 # new transcription (`logger.record.transcripts`) queues a job. A negotiation is the record's
-# root: its edits go to the custody log, and the record (search) checks whose it is. API tokens
+# root: its edits go to the custody log, and the record (search) checks who may see it (sharing:
+# a negotiation shared with a helper; members: accounts managed, their negotiations transferred). API tokens
 # read the record's formats, so they are not a base module.
 LAYERS = [
     ("base",),

@@ -34,10 +34,13 @@ from logger.record.search import PAGE_SIZE, Result, find_results
 from logger.record.timeline import (DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Cursor, ItemKind, Line,
                                     Order, TimelineItem, read_timeline)
 from logger.record.timeline_calls import CallLine
+from logger.record.trash import live
+from logger.sharing import shared_with
 from logger.tokens import verify_token
 from storage.models import Channel, Direction, Evidence, Negotiation
-from web.access import db, owned_evidence, owned_negotiation
+from web.access import db, evidence_for, negotiation_for
 from web.downloads import attachment_disposition, download_name
+from web.negotiations import problem_text
 from web.search import result_url
 from web.state import app_state
 from web.streaming import (UploadRefused, UploadResult, UploadStatus, ingest_multipart,
@@ -67,7 +70,7 @@ def api_error(error: ApiError):
 
 @bp.errorhandler(HTTPException)
 def http_error(error: HTTPException):
-    """The aborts of shared helpers (owned_negotiation's 404, say) as JSON too."""
+    """The aborts of shared helpers (negotiation_for's 404, say) as JSON too."""
     messages = {
         404: _("Not found: there is no such item in this account."),
         405: _("This address does not take that method."),
@@ -100,7 +103,17 @@ def authenticate() -> None:
 @bp.get("/negotiations")
 def negotiations():
     rows = list_negotiations(db(), owner=g.user)
-    return jsonify([negotiation_json(n, count) for n, count in rows])
+    shared = shared_with(db(), g.user)
+    return jsonify([{**negotiation_json(n, count), **_shared_json(shared.get(n.id))}
+                    for n, count in rows])
+
+
+def _shared_json(share) -> dict:
+    """A negotiation shared with the caller says by whom and as what; their own say nothing."""
+    if share is None:
+        return {}
+    role, owner = share
+    return {"shared_by": owner.name, "role": str(role)}
 
 
 @bp.post("/negotiations")
@@ -110,7 +123,7 @@ def create_negotiation():
     try:
         values = parse_fields(_submitted_fields(), today=datetime.now(_user_zone()).date())
     except NegotiationInvalid as e:
-        raise ApiError(400, "invalid", str(e), problems=e.problems) from None
+        raise ApiError(400, "invalid", problem_text(e), problems=e.problems) from None
     negotiation = add_negotiation(db(), owner=g.user, **values)
     reply = jsonify(negotiation_json(negotiation, 0))
     reply.headers["Location"] = url_for("api.negotiation", negotiation_id=negotiation.id)
@@ -119,10 +132,11 @@ def create_negotiation():
 
 @bp.get("/negotiations/<int:negotiation_id>")
 def negotiation(negotiation_id: int):
-    item = owned_negotiation(negotiation_id)
+    item = negotiation_for(negotiation_id, "view")
     count = db().exec(select(func.count(Evidence.id))
-                      .where(Evidence.negotiation_id == item.id)).one()
-    return jsonify(negotiation_json(item, count))
+                      .where(Evidence.negotiation_id == item.id, live())).one()
+    shared = shared_with(db(), g.user).get(item.id)
+    return jsonify({**negotiation_json(item, count), **_shared_json(shared)})
 
 
 def negotiation_json(n: Negotiation, evidence_count: int) -> dict:
@@ -135,6 +149,7 @@ def negotiation_json(n: Negotiation, evidence_count: int) -> dict:
         "currency": n.currency,
         "overdue_since": n.overdue_since.isoformat() if n.overdue_since else None,
         "status": str(n.status), "evidence_count": evidence_count,
+        "archived": n.archived_at is not None, "archive_reason": n.archive_reason,
     }
 
 
@@ -161,7 +176,7 @@ def upload(negotiation_id: int):
     """Store the file(s) of a multipart body (field `file`), streamed into intake. Fields
     before a file describe it: occurred_at, channel, direction, counterpart_name,
     counterpart_number, note. 201 when every file was stored."""
-    target = owned_negotiation(negotiation_id)
+    target = negotiation_for(negotiation_id, "edit")
     services = app_state().services
     try:
         results = ingest_multipart(
@@ -213,7 +228,7 @@ def _upload_reply(items: list[dict], results: list[UploadResult]):
 @bp.get("/evidence/<int:evidence_id>")
 def evidence(evidence_id: int):
     """The same JSON as `liuhen show ID --json`, with local times."""
-    item = owned_evidence(evidence_id)
+    item = evidence_for(evidence_id, "view")
     return jsonify(evidence_detail(db(), item, zone_of(db().get(Negotiation,
                                                                   item.negotiation_id))))
 
@@ -222,7 +237,7 @@ def evidence(evidence_id: int):
 def original(evidence_id: int) -> Response:
     """The original bytes, decrypted as they are sent; always a download, never rendered, under
     the page's safe name (`web.downloads`)."""
-    item = owned_evidence(evidence_id)
+    item = evidence_for(evidence_id, "view")
     reader = app_state().services.blobs.open(item.blob_id)
     reply = send_file(reader, mimetype="application/octet-stream", as_attachment=True,
                       download_name=download_name(item), conditional=False, etag=False,
@@ -242,7 +257,7 @@ def timeline(negotiation_id: int):
     (`type` promise, payment, reminder), each with its `flags`. Query: order=desc|asc, limit
     (1-200 evidence items), after=<next> or before=<previous> (tokens from the last reply),
     channel (repeatable), direction."""
-    target = owned_negotiation(negotiation_id)
+    target = negotiation_for(negotiation_id, "view")
     args = request.args
     try:
         found = read_timeline(
@@ -348,7 +363,7 @@ def search():
         raise ApiError(400, "invalid", _("limit must be 1–%(max)d and offset 0 or more.",
                                          max=MAX_SEARCH_LIMIT)) from None
     if negotiation_id is not None:
-        owned_negotiation(negotiation_id)
+        negotiation_for(negotiation_id, "view")
     page = find_results(db(), query, owner=g.user, negotiation_id=negotiation_id, limit=limit,
                         offset=offset)
     return jsonify(query=query, results=[_result_json(r) for r in page.results],

@@ -19,8 +19,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from logger.config import Config
 from logger.services import Services
 from web import (api, auth, bundles, evidence, findings, hardship, health, negotiations, promises,
-                 search, settings, timeline)
+                 search, settings, sharing, tidy, timeline)
 from web.access import close_db
+from web.errors import register_error_pages
 from web.i18n import init_i18n
 from web.sessions import SessionInterface
 from web.state import EXTENSION, AppState, app_state
@@ -32,6 +33,8 @@ BEFORE_UNLOCK = {"static", "auth.setup", "auth.unlock", "settings.language"}
 # The calendar feed is read by calendar apps, which cannot sign in: its secret address is the
 # credential (web.promises.notifications).
 BEFORE_SIGN_IN = BEFORE_UNLOCK | {"auth.login", "promises.calendar_feed"}
+# All a member whose password was reset may do before choosing a new one.
+NEW_PASSWORD_FIRST = BEFORE_SIGN_IN | {"settings.password", "settings.language", "auth.logout"}
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'none'",
@@ -74,7 +77,7 @@ def create_app(services: Services | None = None, *, config: Config | None = None
     init_i18n(app)
     csrf.init_app(app)
     for module in (health, auth, negotiations, evidence, timeline, search, settings, findings,
-                   bundles, promises, hardship, api):
+                   bundles, promises, hardship, sharing, tidy, api):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies: nothing for a forged request to ride on
     csrf.exempt(health.bp)  # GET only, and no state to change
@@ -82,6 +85,7 @@ def create_app(services: Services | None = None, *, config: Config | None = None
     app.after_request(security_headers)
     app.teardown_appcontext(close_db)
     app.register_error_handler(CSRFError, csrf_failed)
+    register_error_pages(app)
     return app
 
 
@@ -95,10 +99,14 @@ def gate():
     if state.services is None:
         if endpoint in BEFORE_UNLOCK:
             return None
-        return redirect(url_for("auth.unlock" if state.vault_exists else "auth.setup"))
+        if not state.vault_exists:
+            return redirect(url_for("auth.setup"))
+        return redirect(url_for("auth.unlock", next=auth.page_asked_for()))
     g.user = auth.signed_in_user()
     if g.user is None and endpoint not in BEFORE_SIGN_IN:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if g.user is not None and g.user.must_change_password and endpoint not in NEW_PASSWORD_FIRST:
+        return redirect(url_for("settings.password"))  # the owner or an admin reset it
     return None
 
 

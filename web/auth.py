@@ -40,6 +40,9 @@ ACCOUNT_MESSAGES = {
                                  "example Asia/Shanghai."),
     "bad_login": lazy_gettext("Wrong name or password."),
     "wrong_password": lazy_gettext("The current password is wrong."),
+    "disabled": lazy_gettext("This account is disabled. Ask the owner of this Liuhen to enable "
+                             "it under Settings → Members."),
+    "removed": lazy_gettext("This account was removed. Add it again instead."),
 }
 
 
@@ -93,6 +96,16 @@ def safe_next(target: str | None) -> str:
     return local_path(target) or url_for("negotiations.overview")
 
 
+def page_asked_for() -> str | None:
+    """The page this request asked for, to go on to once the vault is unlocked and the person
+    signed in: a page fetched by GET other than the overview (the default anyway) and the
+    pages before sign-in; else None."""
+    if request.method != "GET" or request.path == "/" or request.endpoint in (
+            "auth.login", "auth.setup", "auth.unlock"):
+        return None
+    return local_path(request.full_path.rstrip("?"))
+
+
 def _after_sign_in(user: User):
     response = redirect(safe_next(request.args.get("next")))
     if user.locale:
@@ -107,14 +120,16 @@ def setup():
         return redirect(url_for("auth.unlock"))
     if state.services is not None and accounts.any_user(db()):
         return redirect(url_for("auth.login"))
-    error = None
+    errors: list[str] = []
     if request.method == "POST":
+        errors = _setup_problems(needs_vault=state.services is None)
+    if request.method == "POST" and not errors:
         try:
             user = _create_first_account(needs_vault=state.services is None)
         except AccountError as e:
-            error = account_message(e)
+            errors = [account_message(e)]
         except _SetupRefused as e:
-            error = str(e)
+            errors = [str(e)]
         else:
             _start_session(user)
             flash(_("Welcome, %(name)s. Start by adding the debt you are negotiating.",
@@ -124,27 +139,45 @@ def setup():
             sessions.remember_device(response, signin_throttle.remember_device(
                 db(), user, now=sessions.now()))
             return response
-    return render_template("auth/setup.html", needs_vault=state.services is None, error=error,
+    return render_template("auth/setup.html", needs_vault=state.services is None, errors=errors,
                            min_passphrase=MIN_PASSPHRASE_CHARS,
-                           min_password=accounts.MIN_PASSWORD_CHARS), 200 if error is None else 400
+                           min_password=accounts.MIN_PASSWORD_CHARS), 400 if errors else 200
 
 
 class _SetupRefused(Exception):
     """The first-run form cannot be used as sent; the message is already translated."""
 
 
+def _setup_problems(*, needs_vault: bool) -> list[str]:
+    """Everything wrong with the first-run form, all at once, so one correction is enough;
+    [] when it can be used. The page keeps the name; passwords are typed again."""
+    form = request.form
+    password, problems = form.get("password", ""), []
+    try:
+        accounts.check_new_account(form.get("name", ""), password)
+    except AccountError as e:
+        problems.append(account_message(e))
+    short = str(ACCOUNT_MESSAGES["short_password"])
+    if len(password) < accounts.MIN_PASSWORD_CHARS and short not in problems:
+        problems.append(short)  # the account check stops at a bad name
+    if password != form.get("password_again"):
+        problems.append(_("The two passwords differ."))
+    if needs_vault:
+        passphrase = form.get("passphrase", "")
+        if len(passphrase) < MIN_PASSPHRASE_CHARS:
+            problems.append(_("The vault passphrase needs at least %(limit)d characters.",
+                              limit=MIN_PASSPHRASE_CHARS))
+        if passphrase != form.get("passphrase_again"):
+            problems.append(_("The two passphrases differ."))
+    return problems
+
+
 def _create_first_account(*, needs_vault: bool) -> User:
+    """The vault (when there is none yet) and the owner's account, from a form
+    `_setup_problems` found usable."""
     name, password = request.form.get("name", ""), request.form.get("password", "")
-    name = accounts.check_new_account(name, password)
-    if password != request.form.get("password_again"):
-        raise _SetupRefused(_("The two passwords differ."))
     if needs_vault:
         passphrase = request.form.get("passphrase", "")
-        if len(passphrase) < MIN_PASSPHRASE_CHARS:
-            raise _SetupRefused(_("The vault passphrase needs at least %(limit)d characters.",
-                                  limit=MIN_PASSPHRASE_CHARS))
-        if passphrase != request.form.get("passphrase_again"):
-            raise _SetupRefused(_("The two passphrases differ."))
         try:
             app_state().create(passphrase)
         except VaultExists:
@@ -167,7 +200,9 @@ def unlock():
         except (VaultError, DatabaseKeyError) as e:
             error = _unlock_message(e)
         else:
-            return redirect(url_for("auth.login"))
+            # On to the page that was asked for: the sign-in page goes there at once when this
+            # browser's session is still live, else after signing in.
+            return redirect(url_for("auth.login", next=local_path(request.args.get("next"))))
     return render_template("auth/unlock.html", error=error), 200 if error is None else 400
 
 

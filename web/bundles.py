@@ -27,7 +27,7 @@ from logger.errors import NotFound
 from logger.i18n import translate
 from logger.record.evidence import list_evidence
 from storage.models import Evidence, EvidenceKind, Negotiation
-from web.access import current_user, db, owned_negotiation
+from web.access import current_user, db, negotiation_for
 from web.i18n import refusal_text
 from web.state import app_state
 from web.zone import user_zone, zone_of
@@ -66,14 +66,14 @@ FACT_SECTIONS = ((Section.contact, _l("Contacts on record")),
 
 @bp.get("/negotiations/<int:negotiation_id>/bundle")
 def new(negotiation_id: int):
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "view")
     choice = _Choice.from_args(negotiation)
     return _page(negotiation, choice)
 
 
 @bp.post("/negotiations/<int:negotiation_id>/bundle")
 def export(negotiation_id: int):
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "view")
     choice = _Choice.from_form(negotiation)
     if choice.redraft:  # the letter written again from the kind and facts now picked
         choice.letter = None

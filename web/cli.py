@@ -19,8 +19,10 @@ its body while the full accept queue left it half-open, and resets it when it re
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
+import socket
 import threading
 from collections.abc import Collection
 from importlib.metadata import entry_points
@@ -73,16 +75,19 @@ def serve(obj: Context, host: str | None, port: int | None, no_worker: bool,
     app, threads = build_app(obj, stop, skip=skip)
     host, port = host or config.server.host, port or config.server.port
     locked = "" if app.extensions[EXTENSION].services else " (locked: open it in the browser)"
-    click.echo(f"Liuhen is serving {config.storage.data_dir} on http://{host}:{port}/{locked}")
-    server = make_server(app, config.server, host, port)
     previous = signal.signal(signal.SIGTERM, _interrupt)
+    server = None
     try:
+        server = make_server(app, config.server, host, port)  # a busy port: ClickException
+        click.echo(f"Liuhen is serving {config.storage.data_dir} on http://{host}:{port}/"
+                   f"{locked}")
         server.start()
     except KeyboardInterrupt:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
-        server.stop()
+        if server is not None:
+            server.stop()
         stop.set()
         for thread in list(threads):
             thread.join(STOP_GRACE_S)
@@ -91,7 +96,9 @@ def serve(obj: Context, host: str | None, port: int | None, no_worker: bool,
 
 def make_server(app: Flask, settings: ServerConfig, host: str, port: int) -> WSGIServer:
     """The cheroot server for `app` on host:port, sized by `settings` (see the module
-    docstring); `start()` binds and serves."""
+    docstring); `start()` binds and serves. A port another program holds raises
+    ClickException (`check_port`)."""
+    check_port(host, port)
     # cheroot hands the app the socket as wsgi.input, so an upload streams into the encrypted
     # store; waitress would first spool every body over 512 KiB to a plaintext temporary file
     # (and refuse bodies over 1 GiB). No body limit here: intake.max_file_mb is enforced while
@@ -102,6 +109,26 @@ def make_server(app: Flask, settings: ServerConfig, host: str, port: int) -> WSG
                         accepted_queue_timeout=settings.queue_timeout_seconds)
     server.max_request_body_size = 0
     return server
+
+
+def check_port(host: str, port: int) -> None:
+    """A port another program holds is one line that says how to choose another
+    (ClickException), not cheroot's traceback. Tried on a socket of our own, closed at once:
+    cheroot folds the errno into its message, and leaks the socket it failed to bind."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as cheroot binds
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno not in (errno.EADDRINUSE, errno.EACCES):
+                raise
+            reason = ("is already in use" if error.errno == errno.EADDRINUSE
+                      else "is not open to this user")
+            raise click.ClickException(
+                f"Port {port} on {host} {reason} (another Liuhen, or another program, may be "
+                f"using it). Choose another one: make run PORT=8080, or liuhen serve --port "
+                f"8080.") from None
 
 
 def build_app(obj: Context, stop: threading.Event, *, skip: Collection[str] = ()

@@ -7,8 +7,9 @@ When the app starts the catalogues are merged and compiled into one `messages.mo
 temporary directory (a few milliseconds), so no compiled file is committed or can go stale.
 
 Which language: the account's choice, else the `lang` cookie (set by the switcher before
-sign-in), else the browser's Accept-Language, else Chinese. Which time zone: the account's, else
-`locale.timezone` from the config.
+sign-in), else the browser's Accept-Language, else Chinese. The JSON API puts the request's
+Accept-Language first, so a client gets every answer, errors included, in the language it asks.
+Which time zone: the account's, else `locale.timezone` from the config.
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ def compile_catalogs(source: Path, target: Path) -> None:
 
 
 def select_locale() -> str:
+    if request.blueprint == "api" or request.path.startswith("/api/"):
+        # An API client says in each request what it reads; its answers, errors before and
+        # after the token is checked alike, follow that, else the token's account's choice.
+        asked = request.accept_languages.best_match(LANGUAGES)
+        if asked:
+            return asked
     user = g.get("user")
     if user is not None and user.locale in LANGUAGES:
         return user.locale

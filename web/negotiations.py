@@ -15,8 +15,9 @@ from sqlmodel import select
 from logger.negotiations import (COMMON_CREDITORS, NegotiationInvalid, NegotiationStatus,
                                  add_negotiation, edit_negotiation, negotiation_statuses,
                                  parse_fields)
+from logger.sharing import shared_with, visible_ids
 from storage.models import Negotiation
-from web.access import current_user, db, owned_negotiation
+from web.access import current_user, db, negotiation_for
 
 bp = Blueprint("negotiations", __name__)
 
@@ -66,10 +67,16 @@ def local_today() -> date:
 
 @bp.get("/")
 def overview():
-    negotiations = list(db().exec(select(Negotiation).where(
-        Negotiation.owner_id == current_user().id)))
+    # The active ones; `?archived=1` the archived ones (web.tidy archives and reopens).
+    archived = request.args.get("archived") == "1"
+    visible = select(Negotiation).where(Negotiation.id.in_(visible_ids(current_user())))
+    negotiations = list(db().exec(visible.where(
+        Negotiation.archived_at.is_not(None) if archived else Negotiation.archived_at.is_(None))))
+    archived_count = len(db().exec(visible.where(Negotiation.archived_at.is_not(None))).all())
     statuses = negotiation_statuses(db(), _by_urgency(negotiations), today=local_today())
-    return render_template("negotiations/overview.html", statuses=statuses)
+    return render_template("negotiations/overview.html", statuses=statuses,
+                           shared=shared_with(db(), current_user()), archived=archived,
+                           archived_count=archived_count)
 
 
 def _by_urgency(negotiations: list[Negotiation]) -> list[Negotiation]:
@@ -98,7 +105,7 @@ def create():
 
 @bp.route("/negotiations/<int:negotiation_id>/edit", methods=["GET", "POST"])
 def edit(negotiation_id: int):
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     form: Mapping[str, str] = request.form if request.method == "POST" else _as_form(negotiation)
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -125,6 +132,12 @@ def _render_form(template: str, form: Mapping[str, str], errors: dict[str, str],
 
 def _messages(error: NegotiationInvalid) -> dict[str, str]:
     return {name: str(PROBLEM_MESSAGES[code]) for name, code in error.problems.items()}
+
+
+def problem_text(error: NegotiationInvalid) -> str:
+    """Every problem of the fields, in the reader's language, as one line (the JSON API's
+    message; the domain's own message is English, for the CLI and logs)."""
+    return " ".join(_messages(error).values())
 
 
 def _as_form(negotiation: Negotiation) -> dict[str, str]:

@@ -15,7 +15,7 @@ from flask import Blueprint, render_template, request, url_for
 
 from logger.record.search import (MAX_QUERY_CHARS, PAGE_SIZE, Place, Result, find_results,
                                   group_by_negotiation)
-from web.access import current_user, db, owned_negotiation
+from web.access import current_user, db, negotiation_for
 
 bp = Blueprint("search", __name__)
 
@@ -25,7 +25,7 @@ def results():
     query = " ".join(request.args.get("q", "").split())[:MAX_QUERY_CHARS]
     page_number = max(request.args.get("page", 1, type=int), 1)
     negotiation_id = request.args.get("negotiation", type=int)
-    within = owned_negotiation(negotiation_id) if negotiation_id is not None else None
+    within = negotiation_for(negotiation_id, "view") if negotiation_id is not None else None
     page = None
     if query:
         page = find_results(db(), query, owner=current_user(), negotiation_id=negotiation_id,

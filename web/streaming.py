@@ -165,8 +165,8 @@ def _apply_late_fields(late: dict[str, str], results: list[UploadResult], *, ses
         if changes:
             edit_evidence(session, result.evidence, actor=actor, changes=changes)
         if fixed:
-            result.message += (f" ({', '.join(fixed)} must come before the file to count; "
-                               "it was ignored)")
+            result.message += " " + _("(%(fields)s must come before the file to count; it "
+                                      "was ignored)", fields=", ".join(fixed))
 
 
 def _ingest_one(source: IncomingFile, *, session: Session, blobs: BlobStore,

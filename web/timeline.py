@@ -15,7 +15,7 @@ from sqlmodel import select
 from logger.record.timeline import (DEFAULT_PAGE_SIZE, Cursor, ItemKind, Order,
                                     cursor_for_day, group_by_day, job_states, read_timeline)
 from storage.models import Channel, Direction, Evidence
-from web.access import db, owned_negotiation
+from web.access import db, negotiation_for
 from web.findings.view import default_zone, line_flags
 from web.jobstatus import job_json, job_label
 from web.zone import user_zone
@@ -27,7 +27,7 @@ MAX_POLLED_IDS = 200
 
 @bp.get("/negotiations/<int:negotiation_id>")
 def show(negotiation_id: int):
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "view")
     tz = user_zone()
     order = _order()
     channels = _channels()
@@ -71,7 +71,7 @@ def flag_label(flag: str) -> str:
 def jobs(negotiation_id: int):
     """The job state of the listed items (`ids=1,2,3`) of this negotiation, for the pages'
     live progress; items of other negotiations are ignored."""
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "view")
     try:
         wanted = [int(x) for x in request.args.get("ids", "").split(",") if x][:MAX_POLLED_IDS]
     except ValueError:

@@ -73,7 +73,7 @@ def negotiation_list(obj, user_name, as_json) -> None:
         data = [_negotiation_dict(n, count) for n, count in rows]
     lines = [f"#{d['id']:<4} {d['creditor']}  {d['evidence_count']} item(s)"
              + (f"  overdue since {d['overdue_since']}" if d["overdue_since"] else "")
-             for d in data]
+             + ("  (archived)" if d["archived"] else "") for d in data]
     emit(data, as_json, "\n".join(lines) if lines else "no negotiations yet")
 
 
@@ -86,6 +86,7 @@ def _negotiation_dict(n, evidence_count: int) -> dict:
         "currency": n.currency,
         "overdue_since": n.overdue_since.isoformat() if isinstance(n.overdue_since, date) else None,
         "status": str(n.status), "evidence_count": evidence_count,
+        "archived": n.archived_at is not None, "archive_reason": n.archive_reason,
     }
 
 

@@ -31,6 +31,7 @@ from logger.conduct.contact_entries import list_contact_entries
 from logger.i18n import N_, Text
 from logger.record.evidence import list_evidence
 from logger.record.sides import channel_sides, segment_side
+from logger.record.trash import live
 from storage.models import (CallLogEntry, CallType, Channel, ContactEntry, Direction, Evidence,
                             EvidenceKind, ExtractedText, TimeSource)
 from storage.models.types import TimePrecision
@@ -60,7 +61,10 @@ CALL_TYPE_WORDS = {
 
 def gather(session: Session, negotiation_id: int) -> tuple[list[Contact], list[Passage]]:
     """(contacts by the other side or of unknown direction, oldest first; passages)."""
-    rows = list_call_log(session, negotiation_id)
+    # The calls of a call log in the trash are out of the record with it.
+    kept = set(session.exec(select(Evidence.id).where(Evidence.negotiation_id == negotiation_id,
+                                                      live())))
+    rows = [row for row in list_call_log(session, negotiation_id) if row.evidence_id in kept]
     log_files = {row.evidence_id for row in rows}
     items = [e for e in list_evidence(session, negotiation_id)
              if e.id not in log_files and e.extracted_metadata.get("source") != "calllog"]

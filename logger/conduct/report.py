@@ -51,6 +51,7 @@ from logger.conduct.inputs import gather
 from logger.conduct.ruleset import Rule, RuleSet, default_rule_set, get_rule_set
 from logger.errors import LiuhenError, NotFound
 from logger.record import custody
+from logger.record.archive import is_archived
 from logger.record.moments import machine_time
 from storage.models import (Channel, ConductSetting, CustodyAction, FindingDismissal,
                             Negotiation, User)
@@ -220,7 +221,9 @@ def conduct_report(session: Session, negotiation: Negotiation, *, default_zone: 
     """Compute the negotiation's findings and contact counts (see the module docstring)."""
     choice = conduct_choice(session, negotiation, default_zone=default_zone)
     contacts, passages = gather(session, negotiation.id)
-    enabled = [r for r in choice.rule_set.rules if r.id not in choice.disabled]
+    # An archived negotiation is over: no checks run for it (its rules keep their settings).
+    enabled = [] if is_archived(negotiation) else [
+        r for r in choice.rule_set.rules if r.id not in choice.disabled]
     computed: dict[str, Finding] = {}
     for rule in enabled:
         for finding in CHECKS[rule.check](rule, contacts, passages, choice.zone):

@@ -177,6 +177,14 @@ class BundlesConfig:
 
 
 @dataclass(frozen=True)
+class TrashConfig:
+    """Items put in the trash (`logger.record.trash`): how many days they stay restorable
+    before emptying the trash may delete their originals."""
+
+    retention_days: int = 30
+
+
+@dataclass(frozen=True)
 class Config:
     storage: StorageConfig = field(default_factory=StorageConfig)
     vault: VaultConfig = field(default_factory=VaultConfig)
@@ -189,6 +197,7 @@ class Config:
     mailin: MailInConfig = field(default_factory=MailInConfig)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     bundles: BundlesConfig = field(default_factory=BundlesConfig)
+    trash: TrashConfig = field(default_factory=TrashConfig)
 
     def with_data_dir(self, data_dir: Path) -> Config:
         storage = dataclasses.replace(self.storage, data_dir=Path(data_dir))

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from logger.i18n import N_
+from logger.record.trash import live
 from storage.models import Evidence, EvidenceKind, Negotiation
 from storage.models.hardship import ProofKind
 
@@ -25,7 +26,7 @@ PROOF_KINDS = {
 def list_proofs(session: Session, negotiation: Negotiation) -> list[Evidence]:
     """The negotiation's hardship proofs, oldest first (undated ones last, by intake)."""
     items = session.exec(select(Evidence).where(
-        Evidence.negotiation_id == negotiation.id,
+        Evidence.negotiation_id == negotiation.id, live(),
         Evidence.kind == EvidenceKind.hardship_proof).order_by(Evidence.id)).all()
     return sorted(items, key=lambda e: (e.occurred_at is None, e.occurred_at or e.created_at))
 

@@ -149,6 +149,16 @@ def _record(*, session: Session, blobs: BlobStore, blob: StoredBlob, file_type: 
     custody.lock_chain(session)
     existing = session.exec(select(Evidence).where(
         Evidence.negotiation_id == negotiation.id, Evidence.sha256 == blob.sha256)).first()
+    if existing is not None and existing.purged_at is not None:
+        raise DuplicateEvidence(Text(
+            "“%(name)s” was evidence #%(id)s of this negotiation until the trash was emptied; "
+            "the record of it stays, so the same file cannot be added here again",
+            name=filename, id=existing.id), existing_id=existing.id)
+    if existing is not None and existing.trashed_at is not None:
+        raise DuplicateEvidence(Text(
+            "“%(name)s” is evidence #%(id)s of this negotiation, in the trash: restore it "
+            "from the trash instead of adding it again", name=filename, id=existing.id),
+            existing_id=existing.id)
     if existing is not None:
         raise DuplicateEvidence(Text(
             "“%(name)s” is already evidence #%(id)s in this negotiation (stored as "

@@ -18,6 +18,7 @@ from logger.errors import LiuhenError
 from logger.i18n import Text
 from logger.promises.promises import OPEN_STATUSES
 from logger.record import custody
+from logger.record.trash import live
 from storage.models import CustodyAction, Direction, Evidence, EvidenceKind, Negotiation, User
 from storage.models.promises import Promise
 
@@ -64,7 +65,7 @@ def linkable_items(session: Session, negotiation: Negotiation) -> list[Evidence]
     """The negotiation's items that may be linked as writing: of a written kind and not sent
     by the user, agreements first, then newest first."""
     rows = session.exec(select(Evidence).where(
-        Evidence.negotiation_id == negotiation.id, Evidence.kind.in_(WRITTEN_KINDS),
+        Evidence.negotiation_id == negotiation.id, Evidence.kind.in_(WRITTEN_KINDS), live(),
         Evidence.direction != Direction.from_me).order_by(Evidence.id.desc())).all()
     return sorted(rows, key=lambda e: e.kind != EvidenceKind.agreement)
 

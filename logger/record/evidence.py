@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from logger.errors import NotFound
 from logger.record import custody, when
 from logger.record.moments import machine_time, parse_stored
+from logger.record.trash import live
 from storage.models import (Channel, CustodyAction, CustodyEvent, Direction, Evidence,
                             EvidenceKind, ExtractedText, Job, Negotiation, ProofKind, User)
 from storage.models.types import TimePrecision
@@ -34,8 +35,9 @@ def get_evidence(session: Session, evidence_id: int, *, owner: User | None = Non
 
 
 def list_evidence(session: Session, negotiation_id: int) -> list[Evidence]:
-    """A negotiation's items in the order they happened (unknown times last, then by intake)."""
-    items = session.exec(select(Evidence).where(Evidence.negotiation_id == negotiation_id)
+    """A negotiation's items in the order they happened (unknown times last, then by intake);
+    not those in the trash."""
+    items = session.exec(select(Evidence).where(Evidence.negotiation_id == negotiation_id, live())
                          .order_by(Evidence.id)).all()
     far_future = datetime.max.replace(tzinfo=UTC)
     return sorted(items, key=lambda e: (e.occurred_at or far_future, e.id))
@@ -181,8 +183,9 @@ def evidence_history(session: Session, evidence: Evidence) -> list[CustodyEvent]
 
 
 def child_evidence(session: Session, evidence: Evidence) -> list[Evidence]:
-    """Items taken from this one (an email's attachments), in intake order."""
-    return list(session.exec(select(Evidence).where(Evidence.parent_id == evidence.id)
+    """Items taken from this one (an email's attachments), in intake order, not those in the
+    trash."""
+    return list(session.exec(select(Evidence).where(Evidence.parent_id == evidence.id, live())
                              .order_by(Evidence.id)).all())
 
 

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from sqlmodel import Session, func, select
 
-from logger.negotiations import get_negotiation
+from logger.sharing import negotiation_for
 from storage.models import Evidence, ExtractedText, Negotiation, TextSource, User
 from storage.search import METADATA_SOURCE, NOTE_SOURCE, SearchHit, locate_segment, query_terms
 from storage.search import search as search_index
@@ -80,12 +80,12 @@ def find_results(session: Session, query: str, *, owner: User | None,
                  negotiation_id: int | None = None, limit: int = PAGE_SIZE,
                  offset: int = 0) -> ResultPage:
     """One page of hits for every word of `query` (cut to MAX_QUERY_CHARS), newest first, each
-    with its item and moment. With an `owner`, only that account's negotiations are searched;
-    None searches all (the CLI, run by whoever holds the data dir). `negotiation_id` keeps to
-    one negotiation: NotFound when it is not `owner`'s. ValueError for a `limit` below 1 or a
-    negative `offset`."""
+    with its item and moment. With an `owner`, only the negotiations that account owns or was
+    shared are searched; None searches all (the CLI, run by whoever holds the data dir).
+    `negotiation_id` keeps to one negotiation: NotFound when `owner` may not see it.
+    ValueError for a `limit` below 1 or a negative `offset`."""
     if negotiation_id is not None and owner is not None:
-        get_negotiation(session, negotiation_id, owner=owner)
+        negotiation_for(session, negotiation_id, owner)
     query = query[:MAX_QUERY_CHARS]
     hits = search_index(session, query, owner_id=owner.id if owner is not None else None,
                         negotiation_id=negotiation_id, limit=limit + 1, offset=offset)

@@ -31,6 +31,7 @@ from sqlmodel import Session, select
 from logger.promises.ledger import LedgerItem, timeline_items
 from logger.record.timeline_calls import CallLine, call_lines, shown_channels
 from logger.record.timeline_flags import ConductFlag, line_flags
+from logger.record.trash import live
 from storage.models import (CallLogEntry, Channel, Direction, Evidence, EvidenceKind,
                             ExtractedText, Job, JobKind, JobStatus, Negotiation, TimeSource)
 from storage.models.types import TimePrecision
@@ -333,7 +334,7 @@ def _filtered(negotiation_id: int, channels: Collection[Channel] | None,
     # An exported call log is the source of its calls, which are lines of their own.
     call_log_file = sa.exists().where(CallLogEntry.evidence_id == Evidence.id)
     query = select(Evidence).where(Evidence.negotiation_id == negotiation_id,
-                                   Evidence.parent_id.is_(None), ~call_log_file)
+                                   Evidence.parent_id.is_(None), ~call_log_file, live())
     if channels:
         query = query.where(Evidence.channel.in_([Channel(c) for c in channels]))
     if direction is not None:

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from logger.record.timeline_flags import ConductFlag
+from logger.record.trash import live
 from storage.models import CallLogEntry, CallType, Channel, Direction, Evidence
 
 KIND = "call_log"
@@ -54,7 +55,7 @@ def call_lines(session: Session, negotiation_id: int, *, start: datetime | None 
     its log)."""
     query = (select(CallLogEntry, Evidence.original_filename)
              .join(Evidence, Evidence.id == CallLogEntry.evidence_id)
-             .where(CallLogEntry.negotiation_id == negotiation_id))
+             .where(CallLogEntry.negotiation_id == negotiation_id, live()))
     if start is not None:
         query = query.where(CallLogEntry.started_at >= start)
     if end is not None:

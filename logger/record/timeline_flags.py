@@ -35,6 +35,8 @@ from logger.conduct.inputs import (evidence_contact, log_contact, merge_contacts
                                    message_contacts, newest_texts, text_passages, with_entries)
 from logger.conduct.report import conduct_choice
 from logger.conduct.ruleset import Rule
+from logger.record.archive import is_archived
+from logger.record.trash import live
 from storage.models import (CallLogEntry, ContactEntry, Direction, Evidence, ExtractedText,
                             FindingDismissal, Negotiation)
 
@@ -79,7 +81,7 @@ def line_flags(session: Session, negotiation: Negotiation, evidence_ids: Collect
     ids, calls = set(evidence_ids), set(call_ids)
     choice = conduct_choice(session, negotiation, default_zone=default_zone)
     rules = [r for r in choice.rule_set.rules if r.id not in choice.disabled]
-    if not (ids or calls) or not rules:
+    if not (ids or calls) or not rules or is_archived(negotiation):
         return {}, {}
     contacts, passages = _gather_near(session, negotiation.id, ids, calls, rules)
     computed: dict[str, Finding] = {}
@@ -190,12 +192,13 @@ def _counted(item: Evidence, log_files: set[int]) -> bool:
 
 def _evidence(session: Session, negotiation_id: int, *where) -> list[Evidence]:
     return list(session.exec(select(Evidence).where(Evidence.negotiation_id == negotiation_id,
-                                                    *where)))
+                                                    live(), *where)))
 
 
 def _call_log(session: Session, negotiation_id: int, *where) -> list[CallLogEntry]:
-    return list(session.exec(select(CallLogEntry).where(
-        CallLogEntry.negotiation_id == negotiation_id, *where)))
+    return list(session.exec(select(CallLogEntry).join(
+        Evidence, Evidence.id == CallLogEntry.evidence_id).where(
+        CallLogEntry.negotiation_id == negotiation_id, live(), *where)))
 
 
 def _entries(session: Session, negotiation_id: int, *where) -> list[ContactEntry]:

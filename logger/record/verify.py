@@ -3,7 +3,11 @@ orphan and missing blobs, and look at the top of the data dir: what an interrupt
 left (`export_leftover`) and anything Liuhen did not put there (`unknown_file`: not one of
 `storage.datadir.DATA_DIR_ENTRIES` nor a file the configuration names). `repair` removes only
 what is provably not evidence: orphan blobs (no row refers to them), temp files left by an
-interrupted write and export leftovers; an unknown file is left for a person to look at."""
+interrupted write and export leftovers; an unknown file is left for a person to look at.
+
+An item in the trash is checked like any other (its original is still kept); a purged one's
+original was deleted on purpose when the trash was emptied, so its absence is no problem and a
+blob still stored under its id is an orphan."""
 
 from __future__ import annotations
 
@@ -42,6 +46,8 @@ class VerifyReport:
     evidence_checked: int = 0
     bytes_checked: int = 0
     events_checked: int = 0
+    trashed: int = 0
+    purged: int = 0
     seconds: float = 0.0
 
     @property
@@ -51,7 +57,9 @@ class VerifyReport:
     def summary(self) -> str:
         mb = self.bytes_checked / 1e6
         state = "all intact" if self.ok else f"{len(self.problems)} problem(s)"
-        return (f"verified {self.evidence_checked} item(s), {mb:.1f} MB and "
+        tidy = (f" ({self.trashed} in the trash, {self.purged} purged)"
+                if self.trashed or self.purged else "")
+        return (f"verified {self.evidence_checked} item(s){tidy}, {mb:.1f} MB and "
                 f"{self.events_checked} custody event(s) in {self.seconds:.1f} s: {state}")
 
 
@@ -64,8 +72,12 @@ def verify(session: Session, blobs: BlobStore,
     report = VerifyReport()
     referenced: set[str] = set()
     for evidence in session.exec(select(Evidence).order_by(Evidence.id)):
-        referenced.add(evidence.blob_id)
         report.evidence_checked += 1
+        if evidence.purged_at is not None:
+            report.purged += 1
+            continue
+        report.trashed += evidence.trashed_at is not None
+        referenced.add(evidence.blob_id)
         if progress:
             progress(evidence)
         label = f"evidence #{evidence.id} (“{evidence.original_filename}”, blob {evidence.blob_id})"
@@ -115,7 +127,8 @@ def repair(session: Session, blobs: BlobStore, *, config: Config | None = None) 
     removed, one line each."""
     removed = []
     with intake_lock(session.get_bind(), blobs.lock_dir, exclusive=True):
-        referenced = set(session.exec(select(Evidence.blob_id)))
+        referenced = set(session.exec(select(Evidence.blob_id)
+                                      .where(Evidence.purged_at.is_(None))))
         for blob_id in sorted(set(blobs.ids()) - referenced):
             blobs.delete(blob_id)
             removed.append(f"removed orphan blob {blob_id}")

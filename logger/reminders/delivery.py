@@ -52,8 +52,9 @@ class EmailSender:
 
     channel = ReminderChannel.email
 
-    def __init__(self, settings: RemindersConfig):
+    def __init__(self, settings: RemindersConfig, password: str | None = None):
         self.settings = settings
+        self.password = password  # saved on the settings page; else the password file
 
     def send(self, outgoing: Outgoing) -> None:
         if not outgoing.email:
@@ -72,7 +73,7 @@ class EmailSender:
                 if s.smtp_starttls:
                     smtp.starttls(context=ssl.create_default_context())
                 if s.smtp_user:
-                    smtp.login(s.smtp_user, _password(s))
+                    smtp.login(s.smtp_user, self.password or _password(s))
                 smtp.send_message(message)
         except smtplib.SMTPNotSupportedError:
             raise ReminderDeliveryError(
@@ -82,7 +83,8 @@ class EmailSender:
         except smtplib.SMTPAuthenticationError as e:
             raise ReminderDeliveryError(
                 f"the SMTP server refused the login of {s.smtp_user!r} ({e.smtp_code}); check "
-                "`reminders.smtp_user` and the password file") from None
+                "the user and password (settings page, Reminders; or `reminders.smtp_user` and "
+                "the password file)") from None
         except (smtplib.SMTPException, OSError) as e:
             raise ReminderDeliveryError(
                 f"sending the reminder email through {s.smtp_host}:{s.smtp_port} failed: "
@@ -114,12 +116,15 @@ class WebhookSender:
                                         f"{reason}") from None
 
 
-def build_senders(config: Config) -> dict[ReminderChannel, Sender]:
-    """The senders the configuration turns on (the app channel needs none)."""
+def build_senders(config: Config, *, smtp_password: str | None = None
+                  ) -> dict[ReminderChannel, Sender]:
+    """The senders the configuration turns on (the app channel needs none). `config.reminders`
+    is the section with the settings page's values over it (logger.reminders.mail_settings),
+    and `smtp_password` the password saved there."""
     settings = config.reminders
     senders: dict[ReminderChannel, Sender] = {}
     if settings.smtp_host:
-        senders[ReminderChannel.email] = EmailSender(settings)
+        senders[ReminderChannel.email] = EmailSender(settings, smtp_password)
     if settings.webhook_url:
         senders[ReminderChannel.webhook] = WebhookSender(settings.webhook_url)
     return senders

@@ -178,6 +178,7 @@ def _plan(session: Session, settings: ReminderSettings, emails: dict[int, str]) 
     rows = session.exec(
         select(Promise, Negotiation.owner_id).join(Negotiation).where(
             Promise.status == PromiseStatus.pending, Promise.party == PromiseParty.me,
+            Negotiation.archived_at.is_(None),
             Promise.due_at.is_not(None), Promise.kind != PromiseKind.instalment_plan)).all()
     existing = _rows_of(session, [p.id for p, _ in rows])
     for promise, owner_id in rows:
@@ -207,7 +208,9 @@ def _missed_without_notice(session: Session) -> list[Promise]:
                                         Reminder.offset.in_(NOTICES))
     return list(session.exec(select(Promise).where(
         Promise.status == PromiseStatus.missed, Promise.due_at.is_not(None),
-        Promise.kind != PromiseKind.instalment_plan, ~noticed.exists())
+        Promise.kind != PromiseKind.instalment_plan, ~noticed.exists(),
+        Promise.negotiation_id.not_in(select(Negotiation.id).where(
+            Negotiation.archived_at.is_not(None))))
         .order_by(Promise.due_at, Promise.id)).all())
 
 
@@ -248,7 +251,9 @@ def _claimable(now: datetime) -> sa.ColumnElement[bool]:
 
 
 def _claimable_rows(session: Session, now: datetime) -> list[tuple[Reminder, Promise]]:
-    return list(session.exec(select(Reminder, Promise).join(Promise).where(_claimable(now))
+    # An archived negotiation's reminders wait unsent (reopening it lets the due ones go).
+    return list(session.exec(select(Reminder, Promise).join(Promise).join(Negotiation)
+                             .where(_claimable(now), Negotiation.archived_at.is_(None))
                              .order_by(Reminder.send_at, Reminder.id)).all())
 
 
@@ -347,5 +352,5 @@ def _outgoing(session: Session, row: Reminder, late: bool) -> Outgoing:
     balance = balances_of(session, [promise])[promise.id]
     text = compose(promise=promise, negotiation=negotiation, offset=row.offset, late=late,
                    language=owner.locale, reminder_id=row.id, paid=balance.paid,
-                   shortfall=balance.shortfall)
+                   shortfall=balance.shortfall, send_at=row.send_at)
     return Outgoing(row.id, text, preference.email if preference else None)

@@ -11,6 +11,7 @@ so even two schedulers that both believed themselves active would not send a rem
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import socket
@@ -26,6 +27,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from logger.reminders.delivery import build_senders
+from logger.reminders.mail_settings import SUBKEY as MAIL_SUBKEY
+from logger.reminders.mail_settings import effective_reminders, settings_stamp
 from logger.reminders.reminders import ReminderSettings, Sent, send_due
 from logger.services import Services
 from storage.models.promises import SchedulerLease
@@ -37,6 +40,7 @@ LEASE_NAME = "scheduler"
 # Seconds between runs, and how long a run's lease lasts without renewal (three runs).
 POLL_S = 30
 LEASE_S = 90
+_NOT_READ = object()  # the mail settings before the first read
 
 
 def new_holder() -> str:
@@ -100,8 +104,23 @@ class ReminderScheduler:
         self.holder = holder or new_holder()
         self.clock = clock
         self.lease = lease
-        self.settings = ReminderSettings.from_config(services.config.reminders)
-        self.senders = build_senders(services.config)
+        self._mail_saved_at: object = _NOT_READ
+        with services.session() as session:
+            self._follow_mail_settings(session)
+
+    def _follow_mail_settings(self, session: Session) -> None:
+        """The channels and their senders from the configuration with the email server of the
+        settings page over it; read again only when the page saved it since."""
+        saved_at = settings_stamp(session)
+        if saved_at == self._mail_saved_at:
+            return
+        self._mail_saved_at = saved_at
+        config = self.services.config
+        reminders, password = effective_reminders(session, config.reminders,
+                                                  self.services.vault.subkey(MAIL_SUBKEY))
+        self.settings = ReminderSettings.from_config(reminders)
+        self.senders = build_senders(dataclasses.replace(config, reminders=reminders),
+                                     smtp_password=password)
 
     def run(self, now: datetime | None = None) -> Run:
         """Take or renew the lock, then settle and send what is due; idle without the lock."""
@@ -109,6 +128,7 @@ class ReminderScheduler:
         with self.services.session() as session:
             if not acquire_lease(session, holder=self.holder, now=now, lease=self.lease):
                 return Run(active=False)
+            self._follow_mail_settings(session)
         sent = send_due(self.services.session, self.settings, self.senders,
                         holder=self.holder, now=now)
         return Run(active=True, sent=sent)

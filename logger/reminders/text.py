@@ -21,6 +21,8 @@ from storage.models.promises import Promise, PromiseKind, PromiseParty, PromiseS
 from storage.models.types import TimePrecision
 
 MISSED, UNMET = "missed", "unmet"
+# Why a reminder went out late (late_reason).
+RECORDED_LATE, NOT_RUNNING = "recorded_late", "not_running"
 SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "HKD": "HK$", "JPY": "JP¥"}
 
 # event -> (the headline of a payment, of any other promise). The web's notice of the same
@@ -118,8 +120,9 @@ def details(promise: Promise, language: str | None) -> list[str]:
 
 def compose(*, promise: Promise, negotiation: Negotiation, offset: str, late: bool,
             language: str | None, reminder_id: int, paid: Decimal,
-            shortfall: Decimal | None) -> ReminderText:
-    """The reminder `offset` ("3d", or MISSED / UNMET) of `promise`, in `language`."""
+            shortfall: Decimal | None, send_at: datetime | None = None) -> ReminderText:
+    """The reminder `offset` ("3d", or MISSED / UNMET) of `promise`, in `language`; a `late`
+    one says why (`late_reason` of its `send_at`)."""
     event = offset if offset in (MISSED, UNMET) else "reminder"
     subject = headline(promise, negotiation, event, language)
     if event == "reminder":
@@ -131,8 +134,7 @@ def compose(*, promise: Promise, negotiation: Negotiation, offset: str, late: bo
                                shortfall=money(shortfall, promise.currency, language)))
     lines += details(promise, language)
     if late:
-        lines.append(translate(language, "(Sent late: the reminder service was not running at "
-                                         "the time.)"))
+        lines.append(late_note(late_reason(promise, send_at), offset, language))
     lines += ["", translate(language, "— Liuhen")]
     payload = {"event": event, "reminder_id": reminder_id, "offset": offset, "late": late,
                "subject": subject, "text": "\n".join(lines),
@@ -141,6 +143,26 @@ def compose(*, promise: Promise, negotiation: Negotiation, offset: str, late: bo
                                "collection_agency": negotiation.collection_agency},
                "shortfall": str(shortfall) if shortfall is not None else None}
     return ReminderText(subject, "\n".join(lines), payload)
+
+
+def late_reason(promise: Promise, send_at: datetime | None) -> str:
+    """Why a reminder went out after its time: RECORDED_LATE when the promise was recorded
+    only after that time (a due date already near or past when it was written down: nothing
+    could have sent it sooner), else NOT_RUNNING (no scheduler ran at the time)."""
+    if send_at is not None and promise.created_at is not None and promise.created_at >= send_at:
+        return RECORDED_LATE
+    return NOT_RUNNING
+
+
+def late_note(reason: str, offset: str, language: str | None) -> str:
+    """The line of a late reminder that says why it is late."""
+    if reason == RECORDED_LATE and offset in (MISSED, UNMET):
+        return translate(language, "(Sent late: the promise was recorded after its due date.)")
+    if reason == RECORDED_LATE:
+        return translate(language, "(Sent late: the promise was recorded after the time of "
+                                   "this reminder.)")
+    return translate(language, "(Sent late: the reminder service was not running at the "
+                               "time.)")
 
 
 def made_by(promise: Promise, language: str | None) -> str:

@@ -140,6 +140,20 @@ class CustodyAction(StrEnum):
     # A promise accepted, added, changed, kept, cancelled; a suggestion dismissed; a payment.
     promise = auto()
     payment = auto()
+    # A negotiation shared with a helper, its role changed, the share revoked; and a
+    # negotiation handed to another account when its owner's account was removed.
+    sharing = auto()
+    transfer = auto()
+    # Keeping the record tidy (logger.record.trash, logger.record.moving, logger.negotiations):
+    # an item put in the trash with a reason, taken back out, its original deleted when the
+    # trash is emptied (the row stays, marked purged); moved to another negotiation; a
+    # negotiation archived (settled, paid off, in court) or reopened.
+    trash = auto()
+    restore = auto()
+    purge = auto()
+    move = auto()
+    archive = auto()
+    reopen = auto()
 
 
 class NegotiationStatus(StrEnum):
@@ -167,6 +181,13 @@ class User(SQLModel, table=True):
     # The web app's language ("zh" or "en") and IANA time zone; None: from the browser / config.
     locale: str | None = Field(default=None, max_length=16)
     timezone: str | None = Field(default=None, max_length=64)
+    # Set when an owner or admin reset the password: the next sign-in asks for a new one.
+    must_change_password: bool = False
+    # A disabled account cannot sign in; a removed one is disabled for good and gave up its
+    # name, so it can be added again (logger.members). Accounts are never deleted: the custody
+    # log names them.
+    disabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Sign-in throttling and sessions live in their own tables (storage.models.signin).
     created_at: datetime = _created_at()
 
@@ -187,6 +208,10 @@ class Negotiation(SQLModel, table=True):
         default=NegotiationStatus.open, sa_type=str_enum(NegotiationStatus)
     )
     language: str | None = None
+    # Archived: off the active list, no reminders, no conduct checks; everything kept, and it
+    # can be reopened (logger.negotiations.archive_negotiation). The reason is the person's.
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    archive_reason: str | None = None
     created_at: datetime = _created_at()
     updated_at: datetime = _updated_at()
 
@@ -227,6 +252,14 @@ class Evidence(SQLModel, table=True):
                                                nullable=False)
     created_at: datetime = _created_at()
     created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    # In the trash (logger.record.trash): out of every list, its original still stored until
+    # the trash is emptied; then `purged_at` is set and the blob is gone, the row (with its
+    # SHA-256) kept as the record of what existed. No foreign key on trashed_by, as on the
+    # custody log's actor: the record of who did it must outlive the account.
+    trashed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    trashed_by: int | None = None
+    trash_reason: str | None = Field(default=None, sa_type=sa.Text)
+    purged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ExtractedText(SQLModel, table=True):

@@ -188,14 +188,20 @@ def test_metadata_is_searched_number_name_file_name_and_subject(world):
     assert hit.text_id is None
 
 
-def test_a_hit_in_a_text_and_in_its_metadata_are_two_hits(world):
-    item = world.evidence(counterpart_number="13900001111",
+def test_an_item_that_matches_in_its_texts_and_its_metadata_is_one_hit(world):
+    """One result per item (issue 20: the same file was listed twice): its newest matching
+    text, which can open the moment, rather than its metadata or an older version."""
+    item = world.evidence(counterpart_number="13900001111", note="明天回电 13900001111",
                           texts=[(TextSource.transcript, "请回电 13900001111 谢谢"),
                                  (TextSource.transcript, "重新转写：请回电 13900001111")])
+    other = world.evidence(counterpart_number="13900001111", day=2)
     hits = find(world, "13900001111")
-    assert [(h.evidence_id, h.source) for h in hits] == [
-        (item, "metadata"), (item, "transcript"), (item, "transcript")]
-    assert hits[1].text_id < hits[2].text_id  # the first transcript first: a stable order
+    assert [(h.evidence_id, h.source) for h in hits] == [(other, "metadata"),
+                                                         (item, "transcript")]
+    assert "重新转写" in hits[1].snippet  # the newer transcript
+    [note] = find(world, "明天 13900001111")  # in the note and the metadata, not the texts
+    assert (note.evidence_id, note.source) == (item, "note")
+    assert len(find(world, "13900001111", limit=1, offset=1)) == 1  # pages count items
 
 
 def test_fragments_keep_what_was_typed_apart_from_the_marks():

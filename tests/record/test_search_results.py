@@ -30,14 +30,16 @@ def test_each_hit_has_its_moment(session, owner, call):
     assert transcript.evidence.id == call.id
     assert transcript.moment == Moment(Place.text, text_id, True, 1, 3725.0)
     assert transcript.moment.clock == "1:02:05"
-    places = {r.hit.source: r.moment for r in find_results(session, "减免", owner=owner).results}
-    assert places["note"] == Moment(Place.note)
+    [note] = find_results(session, "答应", owner=owner).results
+    assert note.moment == Moment(Place.note)
+    [both] = find_results(session, "减免", owner=owner).results  # in the note and the transcript
+    assert both.moment == Moment(Place.text, text_id, True, 1, 3725.0)
     assert find_results(session, "13800138000", owner=owner).results[0].moment == Moment(
         Place.details)
 
     session.add(ExtractedText(evidence_id=call.id, source=TextSource.transcript,
-                              text="更正：下周五还款", segments=[{"start": 1.0,
-                                                             "text": "更正：下周五还款"}]))
+                              text="更正：下周五付清", segments=[{"start": 1.0,
+                                                             "text": "更正：下周五付清"}]))
     session.commit()
     older = next(r for r in find_results(session, "还款", owner=owner).results
                  if r.hit.text_id == text_id)

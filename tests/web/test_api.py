@@ -194,7 +194,7 @@ def test_fields_after_the_file_are_applied_and_logged(api, session, negotiation,
                b'name="subject"\r\n\r\nx\r\n--liuhen-test-7d1f--\r\n')
     body = body.removesuffix(b"--liuhen-test-7d1f--\r\n") + trailer
     reply = api("POST", f"/negotiations/{negotiation.id}/evidence", data=body,
-                content_type=content_type)
+                content_type=content_type, headers={"Accept-Language": "en"})
     assert reply.status_code == 201, reply.json
     [result] = reply.json["results"]
     assert "subject must come before the file" in result["message"]

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wsgi import FileWrapper
 
 from storage.models import Evidence
-from web.access import owned_evidence
+from web.access import evidence_for
 from web.downloads import attachment_disposition
 from web.evidence import bp
 from web.evidence.viewers import email_body_document, inline_media_type, read_email
@@ -32,7 +32,7 @@ EMAIL_FRAME_CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'
 def original(evidence_id: int):
     """The original file, byte for byte, as a download under its original name (made safe to
     save: `web.downloads`)."""
-    evidence = owned_evidence(evidence_id)
+    evidence = evidence_for(evidence_id, "view")
     response = _blob_response(evidence, "application/octet-stream")
     response.headers["Content-Disposition"] = attachment_disposition(evidence)
     return response
@@ -42,7 +42,7 @@ def original(evidence_id: int):
 def media(evidence_id: int):
     """A recording or a raster image, inline, for the page's <audio> / <img>. 404 for any
     other type: those are only downloaded."""
-    evidence = owned_evidence(evidence_id)
+    evidence = evidence_for(evidence_id, "view")
     media_type = inline_media_type(evidence)
     if media_type is None:
         abort(404)
@@ -55,7 +55,7 @@ def media(evidence_id: int):
 def email_body(evidence_id: int):
     """An email's body as a document for `<iframe sandbox>`, under its own strict CSP:
     `?body=text` (the default when the email has a text part) or `?body=html`."""
-    evidence = owned_evidence(evidence_id)
+    evidence = evidence_for(evidence_id, "view")
     parsed = read_email(app_state().services.blobs, evidence, user_zone())
     if parsed is None:
         abort(404)

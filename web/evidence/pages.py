@@ -21,9 +21,10 @@ from logger.record.evidence import edit_evidence, editable_values
 from logger.record.text_edits import TextEditError, save_edited_text
 from logger.record.transcripts import (TranscriptEditError, request_transcription,
                                 save_edited_transcript)
-from storage.models import Channel, Direction, Evidence, Job, TextSource, TimeSource
+from storage.models import (Channel, Direction, Evidence, EvidenceKind, Job, TextSource,
+                            TimeSource)
 from storage.models.types import TimePrecision
-from web.access import current_user, db, owned_evidence, owned_negotiation
+from web.access import current_user, db, evidence_for, negotiation_for
 from web.details import DetailsError, changed_only, form_value, read_details
 from web.evidence.viewers import (build_viewer, email_part, email_parts, history_with_actors,
                                   inline_media_type, is_chat, latest_job_states,
@@ -58,6 +59,24 @@ def channel_label(channel: Channel | str | None) -> str:
     return str(CHANNEL_LABELS.get(channel) or _("Channel not set"))
 
 
+# The same words as the bundle page's list of kinds (web.bundles).
+KIND_LABELS = {
+    EvidenceKind.call: lazy_gettext("Call recording"),
+    EvidenceKind.chat: lazy_gettext("Chat screenshot"), EvidenceKind.email: lazy_gettext("Email"),
+    EvidenceKind.letter: lazy_gettext("Letter"), EvidenceKind.document: lazy_gettext("Document"),
+    EvidenceKind.sms: lazy_gettext("Text messages"), EvidenceKind.note: lazy_gettext("Note"),
+    EvidenceKind.payment_receipt: lazy_gettext("Payment receipt"),
+    EvidenceKind.agreement: lazy_gettext("Written agreement"),
+    EvidenceKind.hardship_proof: lazy_gettext("Hardship proof"),
+}
+
+
+@bp.app_template_global()
+def evidence_kind_label(kind: EvidenceKind | str) -> str:
+    """What kind of evidence an item is, in words ("Document", "Letter")."""
+    return str(KIND_LABELS.get(kind) or kind)
+
+
 @bp.app_template_global()
 def direction_label(direction: Direction | str | None) -> str:
     return str(DIRECTION_LABELS.get(direction) or _("Direction unknown"))
@@ -67,7 +86,7 @@ def direction_label(direction: Direction | str | None) -> str:
 def upload(negotiation_id: int):
     """GET: the upload page. POST: store every file of the multipart body (streamed, never
     spooled); JSON for the page's script, the results page for a plain form post."""
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     services = app_state().services
     intake = services.config.intake
     max_mb = intake.max_file_mb
@@ -97,9 +116,9 @@ exempt_from_form_csrf(bp, upload)
 
 @bp.get("/evidence/<int:evidence_id>")
 def show(evidence_id: int):
-    evidence = owned_evidence(evidence_id)
+    evidence = evidence_for(evidence_id, "view")
     session, tz = db(), user_zone()
-    negotiation = owned_negotiation(evidence.negotiation_id)
+    negotiation = negotiation_for(evidence.negotiation_id, "view")
     viewer = build_viewer(session, app_state().services.blobs, evidence, tz)
     chat = is_chat(viewer.texts[-1] if viewer.texts else None)
     shots, conversation = merged_conversation(session, evidence) if chat else ([], [])
@@ -118,7 +137,7 @@ def show(evidence_id: int):
 @bp.post("/evidence/<int:evidence_id>/details")
 def edit(evidence_id: int):
     """Save a person's corrections of when/channel/direction/who/note (custody-logged)."""
-    evidence = owned_evidence(evidence_id)
+    evidence = evidence_for(evidence_id, "edit")
     submitted = changed_only(request.form, _form_values(evidence))
     try:
         changes = edit_evidence(db(), evidence, actor=current_user(),
@@ -140,7 +159,7 @@ def edit(evidence_id: int):
 @bp.post("/evidence/<int:evidence_id>/transcript")
 def edit_transcript(evidence_id: int):
     """Save corrected transcript lines as a new version; the machine's version stays."""
-    evidence = owned_evidence(evidence_id)
+    evidence = evidence_for(evidence_id, "edit")
     base_id = request.form.get("base_id", type=int)
     try:
         save_edited_transcript(db(), evidence, base_id=base_id or 0,
@@ -159,7 +178,7 @@ def edit_transcript(evidence_id: int):
 @bp.post("/evidence/<int:evidence_id>/text")
 def edit_text(evidence_id: int):
     """Save a corrected OCR or document text as a new version; the machine's text stays."""
-    evidence = owned_evidence(evidence_id)
+    evidence = evidence_for(evidence_id, "edit")
     base_id = request.form.get("base_id", type=int)
     back = url_for("evidence.show", evidence_id=evidence.id)
     try:
@@ -178,7 +197,7 @@ def edit_text(evidence_id: int):
 
 @bp.post("/evidence/<int:evidence_id>/retranscribe")
 def retranscribe(evidence_id: int):
-    evidence = owned_evidence(evidence_id)
+    evidence = evidence_for(evidence_id, "edit")
     try:
         request_transcription(db(), evidence)
     except (JobStateError, TranscriptEditError):
@@ -190,7 +209,7 @@ def retranscribe(evidence_id: int):
 
 @bp.post("/evidence/<int:evidence_id>/jobs/<int:job_id>/retry")
 def retry(evidence_id: int, job_id: int):
-    evidence = owned_evidence(evidence_id)
+    evidence = evidence_for(evidence_id, "edit")
     job = db().get(Job, job_id)
     if job is None or job.evidence_id != evidence.id:
         abort(404)

@@ -14,7 +14,7 @@ from flask_babel import gettext as _, pgettext
 from logger.promises.suggestions import resay_suggestions
 from logger.record.sides import (SIDES, channel_sides, chat_roles, segment_side,
                                  set_left_channel)
-from web.access import current_user, db, owned_evidence
+from web.access import current_user, db, evidence_for
 from web.evidence import bp
 
 @bp.app_template_global()
@@ -66,7 +66,7 @@ def _moment(value) -> datetime | str | None:
 @bp.post("/evidence/<int:evidence_id>/channels")
 def set_channels(evidence_id: int):
     """Save a person's word on which channel of a stereo call is their own voice."""
-    evidence = owned_evidence(evidence_id)
+    evidence = evidence_for(evidence_id, "edit")
     left = request.form.get("left", "").strip() or None
     if left is not None and left not in SIDES:
         abort(400)

@@ -24,6 +24,7 @@ from logger.record.evidence import child_evidence, evidence_history
 from logger.record.timeline import JobState
 from logger.record.timeline_calls import CallLine, calls_in_file
 from logger.record.transcripts import transcript_versions
+from logger.record.trash import live
 from storage.blobs.store import BlobStore
 from storage.models import CustodyEvent, Evidence, ExtractedText, Job, TextSource, User
 
@@ -146,7 +147,7 @@ def merged_conversation(session: Session, evidence: Evidence) -> tuple[list[int]
     time: (their ids in upload order, the merged messages with their sources); else ([], [])."""
     nearby = session.exec(
         select(Evidence).where(Evidence.negotiation_id == evidence.negotiation_id,
-                               Evidence.media_type.startswith("image/"),
+                               Evidence.media_type.startswith("image/"), live(),
                                Evidence.created_at >= evidence.created_at - SAME_UPLOAD,
                                Evidence.created_at <= evidence.created_at + SAME_UPLOAD)
         .order_by(Evidence.created_at, Evidence.id).limit(MAX_SCREENSHOTS)).all()

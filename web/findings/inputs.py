@@ -26,7 +26,7 @@ from logger.errors import LiuhenError, NotFound
 from logger.record.moments import day_moment
 from storage.models import Channel, Direction, Negotiation, ThirdParty
 from storage.models.types import TimePrecision
-from web.access import current_user, db, owned_negotiation
+from web.access import current_user, db, negotiation_for
 from web.findings import FINDINGS, bp
 from web.findings.view import default_zone
 from web.i18n import refusal_text
@@ -53,12 +53,12 @@ class FormProblem(Exception):
 @bp.get(f"{FINDINGS}/inputs")
 def inputs(negotiation_id: int):
     """The page with the call-log upload, the contact form and what was added so far."""
-    return _render(owned_negotiation(negotiation_id))
+    return _render(negotiation_for(negotiation_id, "view"))
 
 
 @bp.post(f"{FINDINGS}/calllog")
 def import_calls(negotiation_id: int):
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     upload = request.files.get("file")
     numbers = [n for n in NUMBER_SEPARATORS.split(request.form.get("numbers", "")) if n]
     all_numbers = request.form.get("all_numbers") == "1"
@@ -85,7 +85,7 @@ def import_calls(negotiation_id: int):
 
 @bp.post(f"{FINDINGS}/contacts")
 def add_contact(negotiation_id: int):
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     form = {name: request.form.get(name, "").strip() for name in CONTACT_FIELDS}
     try:
         values = _contact_values(form, _zone(negotiation))
@@ -102,7 +102,7 @@ def add_contact(negotiation_id: int):
 
 @bp.post(f"{FINDINGS}/contacts/remove")
 def remove_contact(negotiation_id: int):
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     entry_id = request.form.get("entry_id", type=int)
     reason = request.form.get("reason", "").strip()
     back = url_for("findings.inputs", negotiation_id=negotiation.id, _anchor="entries")

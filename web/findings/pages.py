@@ -25,7 +25,7 @@ from logger.conduct.report import (ConductError, ConductReport, RuleState, condu
 from logger.conduct.ruleset import Rule, rule_sets
 from logger.errors import NotFound
 from storage.models import Negotiation, ThirdParty
-from web.access import current_user, db, owned_negotiation
+from web.access import current_user, db, negotiation_for
 from web.findings.charts import day_chart, hour_chart
 from web.findings.view import (CALL_TYPE_LABELS, THIRD_PARTY_LABELS, Flag, calls_flags,
                                default_zone, evidence_flags, in_language, language,
@@ -51,7 +51,7 @@ class RuleGroup:
 
 @bp.get(FINDINGS)
 def show(negotiation_id: int):
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "view")
     report = report_for(negotiation)
     show_dismissed = request.args.get("dismissed") == "1"
     return render_template(
@@ -70,7 +70,7 @@ def show(negotiation_id: int):
 @bp.post(f"{FINDINGS}/dismiss")
 def dismiss(negotiation_id: int):
     """Dismiss one finding with the reason the user gives (kept in the custody log)."""
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     finding_id = request.form.get("finding_id", "").strip()
     reason = request.form.get("reason", "").strip()
     back = url_for("findings.show", negotiation_id=negotiation.id)
@@ -99,7 +99,7 @@ def dismiss(negotiation_id: int):
 def confirm(negotiation_id: int):
     """Confirm a suggestion read from the words: the contact with someone else is recorded
     (custody-logged) against its item, and counts from then on."""
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     finding_id = request.form.get("finding_id", "").strip()
     back = url_for("findings.show", negotiation_id=negotiation.id)
     if not FINDING_ID.fullmatch(finding_id):
@@ -129,7 +129,7 @@ def confirm(negotiation_id: int):
 @bp.post(f"{FINDINGS}/settings")
 def settings(negotiation_id: int):
     """Choose the rule set and the time zone the rules are judged in (custody-logged)."""
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     back = url_for("findings.show", negotiation_id=negotiation.id)
     rule_set = request.form.get("rule_set", "").strip() or None
     if rule_set is not None and rule_set not in rule_sets():
@@ -158,7 +158,7 @@ def settings(negotiation_id: int):
 @bp.post(f"{FINDINGS}/rules")
 def switch_rule(negotiation_id: int):
     """Switch one rule of the set in force off or on again (custody-logged)."""
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     rule_id = request.form.get("rule_id", "")
     enable = request.form.get("enabled") == "1"
     choice = conduct_choice(db(), negotiation, default_zone=default_zone())

@@ -23,8 +23,7 @@ from sqlmodel import func, select
 from logger.conduct.report import ConductReport, conduct_report, negotiation_zone
 from logger.conduct.ruleset import LegalSource, Rule
 from logger.errors import NotFound
-from logger.negotiations import get_negotiation
-from logger.record.evidence import get_evidence
+from logger.sharing import evidence_for, negotiation_for
 from logger.record.timeline_flags import ConductFlag, conduct_flags
 from logger.record.timeline_flags import line_flags as timeline_line_flags
 from storage.models import CallType, CustodyEvent, ExtractedText, Negotiation, ThirdParty
@@ -114,7 +113,7 @@ def report_for(negotiation: Negotiation) -> ConductReport:
 
 
 def owned_report(negotiation_id: int) -> ConductReport | None:
-    """The report of a negotiation of the signed-in account, else None (for the partials,
+    """The report of a negotiation the signed-in account may see, else None (for the partials,
     which must show nothing rather than fail a page)."""
     user = g.get("user")
     if user is None:
@@ -123,7 +122,7 @@ def owned_report(negotiation_id: int) -> ConductReport | None:
     if negotiation_id in cache:
         return cache[negotiation_id]
     try:
-        negotiation = get_negotiation(db(), negotiation_id, owner=user)
+        negotiation = negotiation_for(db(), negotiation_id, user)
     except NotFound:
         return None
     return report_for(negotiation)
@@ -181,12 +180,12 @@ def set_direction_url(negotiation_id: int, source: str, evidence_id: int | None)
 
 def calls_flags(evidence, calls) -> dict[int, list[Flag]]:
     """Call id -> the flags of each of these calls of an exported call log (anything with
-    `id`), computed for them on each request; {} when the file is not the signed-in reader's."""
+    `id`), computed for them on each request; {} when the reader may not see the file."""
     user = g.get("user")
     if user is None or not calls:
         return {}
     try:
-        item = get_evidence(db(), evidence.id, owner=user)
+        item = evidence_for(db(), evidence.id, user)
     except NotFound:
         return {}
     negotiation = db().get(Negotiation, item.negotiation_id)
@@ -202,7 +201,7 @@ def evidence_flags(evidence) -> list[Flag]:
     if user is None:
         return []
     try:
-        item = get_evidence(db(), evidence.id, owner=user)
+        item = evidence_for(db(), evidence.id, user)
     except NotFound:
         return []
     negotiation = db().get(Negotiation, item.negotiation_id)

@@ -25,7 +25,7 @@ from logger.hardship.sending import MEDIA_TYPES, list_sendings, mark_sent
 from logger.hardship.word import letter_docx
 from storage.models import Channel, Negotiation
 from storage.models.hardship import HardshipApplication
-from web.access import current_user, db, owned_negotiation
+from web.access import current_user, db, negotiation_for
 from web.hardship import bp
 from web.hardship.forms import FormProblems, read_circumstances, read_plan, read_sent
 from web.hardship.labels import (CAUSE_LABELS, PLAN_LABELS, PROOF_LABELS, REQUEST_LABELS,
@@ -44,12 +44,12 @@ def today() -> date:
 
 @bp.get("/negotiations/<int:negotiation_id>/hardship")
 def show(negotiation_id: int):
-    return _page(owned_negotiation(negotiation_id))
+    return _page(negotiation_for(negotiation_id, "view"))
 
 
 @bp.post("/negotiations/<int:negotiation_id>/hardship/circumstances")
 def circumstances(negotiation_id: int):
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     try:
         save_circumstances(db(), negotiation, read_circumstances(request.form), today=today())
     except FormProblems as e:
@@ -62,7 +62,7 @@ def circumstances(negotiation_id: int):
 
 @bp.post("/negotiations/<int:negotiation_id>/hardship/plan")
 def plan(negotiation_id: int):
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     session = db()
     application = get_application(session, negotiation) or HardshipApplication(
         negotiation_id=negotiation.id)
@@ -81,7 +81,7 @@ def plan(negotiation_id: int):
 def upload_proof(negotiation_id: int):
     """Store the proofs of a multipart form (streamed into intake, never spooled): the form
     sends `kind` and `proof_kind` before its file."""
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     services = app_state().services
     try:
         results = ingest_multipart(request, negotiation, current_user(), session=db(),
@@ -107,7 +107,7 @@ exempt_from_form_csrf(bp, upload_proof)
 @bp.get("/negotiations/<int:negotiation_id>/hardship/application")
 def download(negotiation_id: int):
     """The application as it stands: `format` pdf or docx, `lang` zh or en."""
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "view")
     language = request.args.get("lang", "zh")
     file_format = request.args.get("format", "pdf")
     if file_format not in MEDIA_TYPES or language not in ("zh", "en"):
@@ -126,7 +126,7 @@ def download(negotiation_id: int):
 @bp.post("/negotiations/<int:negotiation_id>/hardship/sent")
 def sent(negotiation_id: int):
     """Record the application as sent: the file, as it is now, becomes evidence."""
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     try:
         values = read_sent(request.form)
     except FormProblems as e:

@@ -6,6 +6,8 @@ the email address for reminders)."""
 
 from __future__ import annotations
 
+import ipaddress
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_currency, gettext as _
 
@@ -13,8 +15,9 @@ from logger.reminders.calendar_feed import active_feed, create_feed, render_cale
     user_for_secret
 from logger.reminders.notifications import (InvalidEmail, list_notifications, mark_read, reminder_email,
                                   set_reminder_email)
+from logger.reminders.mail_settings import mail_server
 from logger.reminders.reminders import ReminderSettings
-from logger.reminders.text import MISSED, UNMET
+from logger.reminders.text import MISSED, RECORDED_LATE, UNMET, late_reason
 from storage.models.promises import PromiseKind
 from web.access import current_user, db
 from web.promises import bp
@@ -36,7 +39,8 @@ def reminders_email() -> str | None:
 
 
 def email_reminders_configured() -> bool:
-    return bool(app_state().config.reminders.smtp_host)
+    """Whether an email server is set, on the settings page or in the configuration."""
+    return bool(mail_server(db(), app_state().config.reminders).host)
 
 
 @bp.record_once
@@ -44,7 +48,7 @@ def template_globals(state) -> None:
     state.app.jinja_env.globals.update(
         active_calendar_feed=active_calendar_feed, reminders_email=reminders_email,
         email_reminders_configured=email_reminders_configured,
-        notification_headline=notification_headline)
+        notification_headline=notification_headline, late_words=late_words)
 
 
 @bp.get("/notifications")
@@ -80,8 +84,27 @@ def calendar_feed(secret: str):
 def create_calendar_feed():
     """A new address (the old one stops working), shown once on the page that answers."""
     _feed, secret = create_feed(db(), current_user())
+    # The address the browser reached Liuhen by (request.host_url), which is what a phone
+    # needs too, unless that is this computer's own loopback name.
     url = url_for("promises.calendar_feed", secret=secret, _external=True)
-    return render_template("promises/calendar_created.html", url=url), 201
+    return render_template("promises/calendar_created.html", url=url,
+                           this_computer_only=is_loopback(request.host)), 201
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a Host header names this computer only (localhost, 127.x, ::1): an address a
+    phone cannot reach."""
+    if host.startswith("["):  # [::1]:8000
+        name = host[1:host.find("]")]
+    else:
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    name = name.lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 @bp.post("/settings/calendar/revoke")
@@ -123,6 +146,16 @@ def notification_headline(view) -> str:
                  amount=amount, creditor=negotiation.creditor, when=when)
     return _("Reminder: %(what)s (%(creditor)s) is due %(when)s",
              what=what, creditor=negotiation.creditor, when=when)
+
+
+def late_words(view) -> str:
+    """Why a notification came after its time: the promise was recorded late, or the
+    reminders were not running (logger.reminders.text.late_reason)."""
+    if late_reason(view.promise, view.reminder.send_at) == RECORDED_LATE:
+        if view.reminder.offset in (MISSED, UNMET):
+            return _("sent late: the promise was recorded after its due date")
+        return _("sent late: the promise was recorded after the time of this reminder")
+    return _("sent late: reminders were not running at the time")
 
 
 def _money(promise) -> str:

@@ -25,12 +25,13 @@ from logger.promises.promises import (OPEN_STATUSES, PromiseError, PromiseTerms,
 from logger.promises.suggestions import (accept_suggestion, dismiss_suggestion, get_suggestion,
                                         open_suggestions, suggested_instalments,
                                         suggested_terms)
+from logger.record.trash import live
 from logger.reminders.notifications import unread_count
 from storage.models import Evidence, Negotiation
 from storage.models.promises import (PaymentMethod, Promise, PromiseKind, PromiseParty,
                                      PromiseStatus, PromiseSuggestion, SuggestionStatus)
 from storage.models.types import utcnow
-from web.access import current_user, db, owned_evidence, owned_negotiation
+from web.access import current_user, db, evidence_for, negotiation_for
 from web.promises.basis import counted_from
 from web.promises.forms import (KIND_LABELS, FormProblems, read_payment, read_plan,
                                read_plan_rows, read_terms)
@@ -76,7 +77,7 @@ def unread_notifications() -> int:
 
 def promise_suggestions(evidence: Evidence) -> list[PromiseSuggestion]:
     """The item's open suggestions (promises/_suggestions.html; the item is already the
-    reader's: the evidence page loaded it through owned_evidence)."""
+    reader's: the evidence page loaded it through evidence_for)."""
     return open_suggestions(db(), evidence.id)
 
 
@@ -98,12 +99,12 @@ def template_globals(state) -> None:
 
 @bp.get("/negotiations/<int:negotiation_id>/promises")
 def show(negotiation_id: int):
-    return _render(owned_negotiation(negotiation_id))
+    return _render(negotiation_for(negotiation_id, "view"))
 
 
 @bp.post("/negotiations/<int:negotiation_id>/promises")
 def add(negotiation_id: int):
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     try:
         terms = read_terms(request.form, user_zone())
     except FormProblems as e:
@@ -116,7 +117,7 @@ def add(negotiation_id: int):
 
 @bp.post("/negotiations/<int:negotiation_id>/promises/plan")
 def add_instalment_plan(negotiation_id: int):
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     try:
         party, instalments, conditions = read_plan(request.form, user_zone())
     except FormProblems as e:
@@ -130,7 +131,7 @@ def add_instalment_plan(negotiation_id: int):
 
 @bp.post("/negotiations/<int:negotiation_id>/promises/change")
 def change(negotiation_id: int):
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     promise = _promise_in(negotiation, request.form.get("promise_id"))
     try:
         terms = read_terms(request.form, user_zone())
@@ -148,7 +149,7 @@ def change(negotiation_id: int):
 
 @bp.post("/negotiations/<int:negotiation_id>/promises/cancel")
 def cancel(negotiation_id: int):
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     promise = _promise_in(negotiation, request.form.get("promise_id"))
     try:
         cancel_promise(db(), promise, actor=current_user(),
@@ -162,7 +163,7 @@ def cancel(negotiation_id: int):
 
 @bp.post("/negotiations/<int:negotiation_id>/promises/mark")
 def mark(negotiation_id: int):
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     promise = _promise_in(negotiation, request.form.get("promise_id"))
     status = request.form.get("status")
     if status not in (PromiseStatus.kept, PromiseStatus.missed):
@@ -179,7 +180,7 @@ def mark(negotiation_id: int):
 
 @bp.post("/negotiations/<int:negotiation_id>/payments")
 def pay(negotiation_id: int):
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     try:
         values = read_payment(request.form, user_zone(), utcnow())
         receipt, promise = _receipt_and_promise(negotiation, values)
@@ -200,7 +201,7 @@ def pay(negotiation_id: int):
 
 @bp.post("/negotiations/<int:negotiation_id>/payments/match")
 def match(negotiation_id: int):
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     promise = _promise_in(negotiation, request.form.get("promise_id"))
     try:
         payment = get_payment(db(), _int(request.form.get("payment_id")),
@@ -217,7 +218,7 @@ def match(negotiation_id: int):
 
 @bp.post("/evidence/<int:evidence_id>/suggestions/accept")
 def accept(evidence_id: int):
-    evidence = owned_evidence(evidence_id)
+    evidence = evidence_for(evidence_id, "edit")
     suggestion = _suggestion_of(evidence)
     tz = user_zone()
     try:
@@ -245,7 +246,7 @@ def accept(evidence_id: int):
 
 @bp.post("/evidence/<int:evidence_id>/suggestions/dismiss")
 def dismiss(evidence_id: int):
-    evidence = owned_evidence(evidence_id)
+    evidence = evidence_for(evidence_id, "edit")
     try:
         dismiss_suggestion(db(), _suggestion_of(evidence), actor=current_user())
     except PromiseError:
@@ -264,10 +265,10 @@ def _render(negotiation: Negotiation, *, errors: dict[str, str] | None = None,
     ledger = _ledger(negotiation)
     payments = list_payments(session, negotiation)
     suggestions = session.exec(select(PromiseSuggestion, Evidence).join(Evidence).where(
-        Evidence.negotiation_id == negotiation.id,
+        Evidence.negotiation_id == negotiation.id, live(),
         PromiseSuggestion.status == SuggestionStatus.open)
         .order_by(PromiseSuggestion.id)).all()
-    receipts = session.exec(select(Evidence).where(Evidence.negotiation_id == negotiation.id)
+    receipts = session.exec(select(Evidence).where(Evidence.negotiation_id == negotiation.id, live())
                             .order_by(Evidence.id.desc()).limit(200)).all()
     payable = [p for p in list_promises(session, negotiation)
                if p.party == PromiseParty.me and p.kind == PromiseKind.payment

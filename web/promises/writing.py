@@ -21,7 +21,7 @@ from logger.promises.writing import (WritingError, link_written, linkable_items,
 from storage.models import Evidence, Negotiation
 from storage.models.promises import Promise
 from storage.models.types import utcnow
-from web.access import current_user, db, owned_negotiation
+from web.access import current_user, db, negotiation_for
 from web.i18n import reader_language, refusal_text
 from web.zone import user_zone
 
@@ -55,7 +55,7 @@ def writing_globals(state) -> None:
 
 @bp.post("/negotiations/<int:negotiation_id>/promises/writing")
 def link(negotiation_id: int):
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     promise = _promise_in(negotiation)
     raw = request.form.get("evidence_id", "")
     if not raw.isdigit():
@@ -76,7 +76,7 @@ def link(negotiation_id: int):
 
 @bp.post("/negotiations/<int:negotiation_id>/promises/writing/remove")
 def unlink(negotiation_id: int):
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "edit")
     promise = _promise_in(negotiation)
     unlink_written(db(), promise, actor=current_user())
     flash(_("Unlinked: this promise is not in writing any more."), "success")
@@ -85,7 +85,7 @@ def unlink(negotiation_id: int):
 
 @bp.get("/negotiations/<int:negotiation_id>/promises/confirmation-request")
 def confirmation(negotiation_id: int):
-    negotiation = owned_negotiation(negotiation_id)
+    negotiation = negotiation_for(negotiation_id, "view")
     language = request.args.get("lang") or reader_language()
     if language not in LANGUAGES:
         abort(404)

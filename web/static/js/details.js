@@ -1,11 +1,13 @@
-// The details form of an item (when, channel, direction, who, note): saved in place with
-// fetch, so a person can correct several freshly uploaded files without leaving the page.
-// Without JavaScript the same form posts and the page reloads.
+// The details form of an item (when, channel, direction, who, note) on the upload page
+// (`data-in-place`): saved in place with fetch, so a person can correct several freshly
+// uploaded files without leaving the page. On the item's own page the form posts and the page
+// comes back with the new values in its header, as it does without JavaScript.
 
 export function enhanceDetailsForms(root = document) {
   root.addEventListener("submit", async (event) => {
     const form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.classList.contains("details-form")) return;
+    if (!(form instanceof HTMLFormElement) || !form.classList.contains("details-form") ||
+        !("inPlace" in form.dataset)) return;
     event.preventDefault();
     const status = form.querySelector(".form-status");
     const button = form.querySelector("button[type=submit]");
@@ -20,7 +22,7 @@ export function enhanceDetailsForms(root = document) {
       status.dataset.state = reply.ok ? "ok" : "error";
       if (reply.ok) rememberShownValues(form);
     } catch {
-      status.textContent = form.dataset.failed || "✕";
+      status.textContent = form.dataset.failed || "";
       status.dataset.state = "error";
     } finally {
       button.disabled = false;
