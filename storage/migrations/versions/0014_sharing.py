@@ -50,9 +50,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("user") as batch:
-        batch.drop_column("removed_at")
-        batch.drop_column("disabled_at")
-        batch.drop_column("must_change_password")
+    columns = ("removed_at", "disabled_at", "must_change_password")
+    if op.get_bind().dialect.name == "sqlite":
+        # Native DROP COLUMN (SQLite 3.35+): batch mode would copy and drop the table, which
+        # the foreign keys of the rows that point at it refuse (see 0003_web).
+        for column in columns:
+            op.execute(f'ALTER TABLE "user" DROP COLUMN {column}')
+    else:
+        with op.batch_alter_table("user") as batch:
+            for column in columns:
+                batch.drop_column(column)
     op.drop_index("ix_negotiation_share_user_id", table_name="negotiation_share")
     op.drop_table("negotiation_share")

@@ -36,12 +36,19 @@ def upgrade() -> None:
         batch.add_column(sa.Column("archive_reason", sa.String(), nullable=True))
 
 
+DROPPED = {"negotiation": ("archive_reason", "archived_at"),
+           "evidence": ("purged_at", "trash_reason", "trashed_by", "trashed_at")}
+
+
 def downgrade() -> None:
-    with op.batch_alter_table("negotiation") as batch:
-        batch.drop_column("archive_reason")
-        batch.drop_column("archived_at")
-    with op.batch_alter_table("evidence") as batch:
-        batch.drop_column("purged_at")
-        batch.drop_column("trash_reason")
-        batch.drop_column("trashed_by")
-        batch.drop_column("trashed_at")
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for table, columns in DROPPED.items():
+        if sqlite:
+            # Native DROP COLUMN (SQLite 3.35+): batch mode would copy and drop the table, which
+            # the foreign keys of the rows that point at it refuse (see 0003_web).
+            for column in columns:
+                op.execute(f'ALTER TABLE "{table}" DROP COLUMN {column}')
+            continue
+        with op.batch_alter_table(table) as batch:
+            for column in columns:
+                batch.drop_column(column)
