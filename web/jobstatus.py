@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from flask_babel import gettext as _, lazy_gettext
 
+from logger.i18n import in_language
 from logger.record.timeline import JobState
+from web.i18n import reader_language
 from storage.models import JobKind, JobStatus
 
 # Only the label shown is translated (a timeline page asks for fifty).
@@ -31,11 +33,19 @@ def job_label(job: JobState) -> str:
         return str(RUNNING[job.kind]) % {"percent": round(job.progress * 100)}
     if job.status == JobStatus.queued:
         waiting = _("Queued: %(work)s", work=job_work(job.kind))
-        return f"{waiting} — {job.error}" if job.error else waiting
+        return f"{waiting} — {job_reason(job)}" if job.error else waiting
     if job.status == JobStatus.failed:
         return _("%(work)s failed: %(reason)s", work=job_work(job.kind).capitalize(),
-                 reason=job.error or _("no reason was given"))
+                 reason=job_reason(job) or _("no reason was given"))
     return _("Done") if job.status == JobStatus.done else _("Cancelled")
+
+
+def job_reason(job: JobState) -> str:
+    """Why the job failed, in the reader's language where the handler raised a translatable
+    reason, else as it was written (English)."""
+    if job.error_texts:
+        return in_language(job.error_texts, reader_language()) or (job.error or "")
+    return job.error or ""
 
 
 def job_work(kind: JobKind) -> str:

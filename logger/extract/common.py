@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, delete
 
 from logger.errors import DuplicateEvidence, IntakeError, PermanentJobError
+from logger.i18n import Text
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from logger.promises.suggestions import suggest_for_text
 from logger.record import custody, when
@@ -48,7 +49,7 @@ def load_evidence(services: Services, evidence_id: int) -> Evidence:
     with services.session() as session:
         evidence = session.get(Evidence, evidence_id)
         if evidence is None:
-            raise PermanentJobError(f"evidence #{evidence_id} no longer exists")
+            raise PermanentJobError(Text("evidence #%(id)s no longer exists", id=evidence_id))
         return evidence
 
 
@@ -100,7 +101,8 @@ def record_results(services: Services, evidence_id: int, *, source: TextSource,
         custody.lock_chain(session)
         evidence = session.get(Evidence, evidence_id)
         if evidence is None:
-            raise PermanentJobError(f"evidence #{evidence_id} was deleted while it was read")
+            raise PermanentJobError(Text("evidence #%(id)s was deleted while it was read",
+                                         id=evidence_id))
         stored = None
         if text is not None:
             session.execute(delete(ExtractedText).where(

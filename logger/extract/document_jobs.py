@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from logger.errors import PermanentJobError
+from logger.i18n import Text
 from logger.extract import office as office_text
 from logger.extract import sms_backup
 from logger.extract.common import load_evidence, read_blob, record_results
@@ -51,8 +52,9 @@ def extract_text_handler(ctx: JobContext) -> None:
     elif office_text.handles(evidence.media_type):
         text, warnings = office_text.extract(data, evidence.media_type)
     else:
-        raise PermanentJobError(f"evidence #{evidence.id} is {evidence.media_type}; "
-                                "there is no text to extract from that kind of file")
+        raise PermanentJobError(Text("evidence #%(id)s is %(type)s; there is no text to extract "
+                                     "from that kind of file", id=evidence.id,
+                                     type=evidence.media_type))
     record_results(ctx.services, evidence.id, source=TextSource.text, text=text, engine=ENGINE,
                    metadata={"parse_warnings": warnings}, fill=fill, job="extract_text")
 
@@ -74,8 +76,8 @@ def _xml_text(data: bytes) -> str:
     try:
         root = ET.fromstring(data)
     except ET.ParseError as e:
-        raise PermanentJobError(f"the XML is not well formed ({e}); the original is kept as "
-                                "it is") from None
+        raise PermanentJobError(Text("the XML is not well formed (%(detail)s); the original is "
+                                     "kept as it is", detail=str(e))) from None
     pieces = (" ".join(piece.split()) for piece in root.itertext())
     return "\n".join(piece for piece in pieces if piece)
 

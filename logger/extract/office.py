@@ -12,6 +12,7 @@ import zipfile
 import zlib
 
 from logger.errors import PermanentJobError
+from logger.i18n import Text
 from logger.intake.sniff.types import DOCX, XLSX
 
 MAX_PART_BYTES = 64 * 1024 * 1024
@@ -28,7 +29,8 @@ def extract(data: bytes, media_type: str) -> tuple[str, list[str]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as e:
-        raise PermanentJobError(f"the file is damaged ({e}); its text cannot be read") from None
+        raise PermanentJobError(Text("the file is damaged (%(detail)s); its text cannot be read",
+                                     detail=str(e))) from None
     with archive:
         if media_type == DOCX.media_type:
             return _docx(archive)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pypdf import PdfReader
 
 from logger.errors import PermanentJobError
+from logger.i18n import Text
 from logger.intake.filemeta.common import describe_error
 
 # Images smaller than this (in either side, pixels) are rules, bullets and logos, not scans.
@@ -54,13 +55,14 @@ def read_pdf_text(data: bytes, *,
         try:
             reader = PdfReader(io.BytesIO(data), strict=False)
             if reader.is_encrypted and not reader.decrypt(""):
-                raise PermanentJobError("the PDF is password-protected; its text cannot be read "
-                                        "(save an unlocked copy and import that)")
+                raise PermanentJobError(Text("the PDF is password-protected; its text cannot be "
+                                             "read (save an unlocked copy and import that)"))
             count = len(reader.pages)
         except PermanentJobError:
             raise
         except Exception as exc:
-            raise PermanentJobError(f"the PDF cannot be opened: {describe_error(exc)}") from None
+            raise PermanentJobError(Text("the PDF cannot be opened: %(detail)s",
+                                         detail=describe_error(exc))) from None
         result = PdfText(pages=[], warnings=[])
         for index in range(count):
             result.pages.append(_page(reader, index, result.warnings))

@@ -122,8 +122,9 @@ def finish_job(session: Session, job_id: int, *, worker_id: str,
 
 def fail_job(session: Session, job_id: int, *, worker_id: str, error: str,
              backoff_s: float = DEFAULT_BACKOFF_S, permanent: bool = False,
-             now: datetime | None = None) -> Job:
-    """Record that an attempt of our running job failed with `error` (plain words) and commit.
+             now: datetime | None = None, error_texts: dict[str, str] | None = None) -> Job:
+    """Record that an attempt of our running job failed with `error` (plain words; in each
+    language `error_texts` where it has them) and commit.
 
     With attempts left (and not `permanent`) the job goes back to queued, not claimable for
     `backoff_s * 4**(attempts-1)` seconds, the error kept for people to see; otherwise it is
@@ -142,7 +143,8 @@ def fail_job(session: Session, job_id: int, *, worker_id: str, error: str,
                        not_before=now + timedelta(seconds=delay))
     # attempts in the condition: the row read above is the row changed.
     if not _update_ours(session, job_id, worker_id,
-                        {"error": error, "lease_expires_at": None, **changes},
+                        {"error": error, "error_texts": error_texts, "lease_expires_at": None,
+                         **changes},
                         expect_attempts=job.attempts):
         raise _lost(session, job_id, worker_id)
     return _fresh(session, job_id)

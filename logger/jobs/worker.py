@@ -231,9 +231,12 @@ class Worker:
                 log.exception("job #%d (%s, evidence #%d) failed", job.id, job.kind,
                               job.evidence_id)
             error = str(exc) or type(exc).__name__
+            # A reason raised as a Text is kept in every language, for the reader's own.
+            texts = exc.text.in_each_language() if isinstance(exc, LiuhenError) and \
+                exc.text is not None else None
             permanent = isinstance(exc, PermanentJobError)
             self._settle(job, lambda session: jobs.fail_job(
-                session, job.id, worker_id=self.worker_id, error=error,
+                session, job.id, worker_id=self.worker_id, error=error, error_texts=texts,
                 backoff_s=self.retry_backoff_s, permanent=permanent, now=self.clock()))
         except BaseException:
             lease.close()

@@ -88,6 +88,7 @@ class JobState:
     status: JobStatus
     progress: float
     error: str | None
+    error_texts: dict[str, str] | None = None  # the error in each language, when known
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,8 @@ def job_states(session: Session, evidence_ids: Sequence[int]) -> dict[int, JobSt
             continue
         current = shown.get(evidence_id)
         if current is None or rank < _JOB_PRIORITY[current.status]:
-            shown[evidence_id] = JobState(job.id, job.kind, job.status, job.progress, job.error)
+            shown[evidence_id] = JobState(job.id, job.kind, job.status, job.progress, job.error,
+                                        job.error_texts)
     return shown
 
 

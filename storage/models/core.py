@@ -311,6 +311,9 @@ class Job(SQLModel, table=True):
     worker_id: str | None = None
     progress: float = 0.0
     error: str | None = Field(default=None, sa_type=sa.Text)
+    # The reason in every language ({"zh": ..., "en": ...}) when the handler raised it as a
+    # translatable message (revision 0017); `error` is its English.
+    error_texts: dict[str, str] | None = Field(default=None, sa_type=json_dict(), nullable=True)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = _created_at()

@@ -20,7 +20,8 @@ KEYS_TABLES = ("vault", "sealed_secret")  # made by 0013
 LATER_TABLES = (*KEYS_TABLES, "negotiation_share", "mail_settings")  # 0014, 0016
 LATER_COLUMNS = {"user": {"must_change_password", "disabled_at", "removed_at"},  # 0014
                  "evidence": {"trashed_at", "trashed_by", "trash_reason", "purged_at"},  # 0015
-                 "negotiation": {"archived_at", "archive_reason"}}  # 0015
+                 "negotiation": {"archived_at", "archive_reason"},  # 0015
+                 "job": {"error_texts"}}  # 0017
 
 
 def as_of_0012(lines):

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from logger.errors import PermanentJobError
+from logger.i18n import Text
 from logger.extract.common import fill_fields
 from logger.intake.filemeta.common import is_plausible
 from logger.promises.suggestions import suggest_for_text
@@ -44,7 +45,7 @@ def ocr_handler(ctx: JobContext) -> None:
     with services.session() as session:
         evidence = session.get(Evidence, ctx.evidence_id)
         if evidence is None:
-            raise PermanentJobError(f"evidence #{ctx.evidence_id} no longer exists")
+            raise PermanentJobError(Text("evidence #%(id)s no longer exists", id=ctx.evidence_id))
         blob_id, is_chat = evidence.blob_id, evidence.kind == EvidenceKind.chat
         taken = capture_time(evidence)
 
@@ -53,7 +54,7 @@ def ocr_handler(ctx: JobContext) -> None:
     try:
         image = decode_image(data)
     except ImageDecodeError as e:
-        raise PermanentJobError(f"OCR is not possible: {e}") from e
+        raise PermanentJobError(Text("OCR is not possible: %(detail)s", detail=str(e))) from e
     engine = OcrEngine()
     ctx.progress(0.05)
     lines = engine.read(image, progress=lambda done: ctx.progress(0.05 + 0.9 * done))

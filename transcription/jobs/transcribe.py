@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from logger.errors import PermanentJobError
+from logger.i18n import Text
 from logger.promises.suggestions import suggest_for_text
 from storage.models import Evidence, ExtractedText, Negotiation, TextSource
 from transcription.audio import AudioDecodeError, decode_audio, looks_like_two_party_stereo
@@ -27,7 +28,7 @@ def transcribe_handler(ctx: JobContext) -> None:
     with services.session() as session:
         evidence = session.get(Evidence, ctx.evidence_id)
         if evidence is None:
-            raise PermanentJobError(f"evidence #{ctx.evidence_id} no longer exists")
+            raise PermanentJobError(Text("evidence #%(id)s no longer exists", id=ctx.evidence_id))
         negotiation = session.get(Negotiation, evidence.negotiation_id)
         blob_id = evidence.blob_id
         language = ctx.options.get("language") or negotiation.language
@@ -43,7 +44,9 @@ def transcribe_handler(ctx: JobContext) -> None:
         try:
             audio = decode_audio(reader, split_channels=True)
         except AudioDecodeError as e:
-            raise PermanentJobError(str(e)) from e   # another attempt decodes no better
+            # another attempt decodes no better
+            raise PermanentJobError(Text("the recording cannot be decoded: %(detail)s",
+                                         detail=str(e))) from e
     two_party = len(audio.channels) == 2 and looks_like_two_party_stereo(audio)
     transcript = transcribe_channels(engine, audio.channels if two_party else [audio.mono],
                                      language=language, prompt=prompt, progress=ctx.progress)

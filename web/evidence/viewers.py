@@ -119,7 +119,8 @@ def latest_job_states(session: Session, evidence: Evidence) -> list[tuple[Job, J
     jobs = session.exec(select(Job).where(Job.evidence_id == evidence.id)
                         .order_by(Job.id.desc())
                         .execution_options(populate_existing=True)).all()
-    return [(j, JobState(j.id, j.kind, j.status, j.progress, j.error)) for j in jobs]
+    return [(j, JobState(j.id, j.kind, j.status, j.progress, j.error,
+                                j.error_texts)) for j in jobs]
 
 
 def history_with_actors(session: Session,
