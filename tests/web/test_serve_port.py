@@ -3,6 +3,7 @@ how to choose another port, instead of a traceback."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 from pathlib import Path
@@ -27,11 +28,17 @@ def test_a_busy_port_is_one_line_that_says_how_to_choose_another(cli, tmp_path):
     assert "Traceback" not in result.output and "is serving" not in result.output
 
 
+def make_run_plan(*args: str) -> str:
+    """The command `make run` would start (`make -n`), run as a make of its own even when the
+    tests run under `make test` (no MAKEFLAGS/MAKELEVEL, which add "Entering directory")."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    plan = subprocess.run(["make", "--no-print-directory", "-n", "run", *args], cwd=REPOSITORY,
+                          text=True, capture_output=True, check=True, env=env).stdout
+    [serve] = [line for line in plan.splitlines() if " serve " in line]
+    return serve
+
+
 def test_make_run_takes_the_port_from_PORT():
     port = str(free_port())
-    plan = subprocess.run(["make", "-n", "run", f"PORT={port}"], cwd=REPOSITORY, text=True,
-                          capture_output=True, check=True).stdout
-    assert f"--port {port}" in plan.splitlines()[-1]
-    default = subprocess.run(["make", "-n", "run"], cwd=REPOSITORY, text=True,
-                             capture_output=True, check=True).stdout
-    assert "--port 8000" in default.splitlines()[-1]
+    assert f"--port {port}" in make_run_plan(f"PORT={port}")
+    assert "--port 8000" in make_run_plan()
