@@ -32,7 +32,6 @@ import hmac
 import json
 import os
 import re
-import secrets
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ from pathlib import Path
 
 from logger.errors import LiuhenError
 from storage.blobs.backend import LocalBackend
-from storage.fsutil import fsync_dir
+from storage.fsutil import fsync_dir, write_private_file
 
 MARKER = "liuhen-backup.json"
 MARKER_FORMAT = "liuhen-backup"
@@ -250,24 +249,8 @@ def _canonical(document: dict) -> bytes:
 # --------------------------------------------------------------------------- files
 
 
-def write_file(path: Path, data: bytes, *, exclusive: bool = False) -> None:
-    """Write `data` to `path` (0600): a temp name, fsync, rename (with `exclusive` a hard link,
-    so an existing file is never replaced: FileExistsError), fsync the folder."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with open(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        if exclusive:
-            os.link(tmp, path)
-        else:
-            os.replace(tmp, path)
-        fsync_dir(path.parent)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+# A snapshot's files are written like every small file Liuhen keeps: 0600, atomically.
+write_file = write_private_file
 
 
 def hash_file(path: Path) -> FileEntry:

@@ -22,7 +22,6 @@ import binascii
 import contextlib
 import hashlib
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,7 +33,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from logger.errors import LiuhenError
-from storage.fsutil import fsync_dir
+from storage.fsutil import write_private_file
 from storage.vault import SealedSecrets, Vault
 
 KEY_FILE_NAME = "signing-key.enc"
@@ -177,21 +176,10 @@ def _new_document(vault: Vault) -> bytes:
 
 
 def _write_new(path: Path, data: bytes) -> None:
-    """Temp file (0600), fsync, hard link to the final name (never replacing one), fsync dir."""
+    """Write the key file (0600, atomically), never replacing one another process wrote first."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with open(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        with contextlib.suppress(FileExistsError):
-            os.link(tmp, path)
-        fsync_dir(path.parent)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+    with contextlib.suppress(FileExistsError):
+        write_private_file(path, data, exclusive=True)
 
 
 FILE_ADVICE = ("Restore it from a backup of this data dir, or move it away to make a new key "
