@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import uuid
-import json
 import statistics
 import sys
 import tempfile
@@ -26,10 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import av  # noqa: E402
-import psycopg  # noqa: E402
 
-from tests.support.deployment import PASSWORD, Api, Deployment  # noqa: E402
-from tests.support.pg import _Cluster, _find_bindir, _psycopg_dsn  # noqa: E402
+from tests.support.deployment import Api, Deployment, s3_environment  # noqa: E402
+from tests.support.pg import _Cluster, _find_bindir, fresh_database  # noqa: E402
 from tests.support.seaweed import running_seaweed  # noqa: E402
 
 TESTDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "testdata" / "audio"
@@ -73,9 +71,7 @@ def single_process(root: Path, files: list[Path]) -> dict:
     """The default: one `liuhen serve` (web + embedded worker) over SQLCipher."""
     d = Deployment(root, "", {})
     try:
-        d.admin("init")
-        d.admin("user", "add", "owner", LIUHEN_PASSWORD=PASSWORD)
-        token = json.loads(d.admin("user", "token", "owner", "--json").stdout)["token"]
+        token = d.set_up()
         web = d.start_web("web", worker=True)
         return run_clips(Api(web.url, token), files)
     finally:
@@ -83,28 +79,18 @@ def single_process(root: Path, files: list[Path]) -> dict:
 
 
 def shared(root: Path, files: list[Path], workers: int, pg_admin: str, seaweed) -> dict:
-    name = f"bench_{int(time.time() * 1000)}"
-    with psycopg.connect(_psycopg_dsn(pg_admin), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
     bucket = f"liuhen-bench-{uuid.uuid4().hex[:12]}"
     seaweed.client().create_bucket(Bucket=bucket)
-    url = pg_admin.rsplit("/", 1)[0] + "/" + name
-    s3 = {"LIUHEN_STORAGE_BLOB_STORE": "s3", "LIUHEN_STORAGE_S3_ENDPOINT": seaweed.endpoint,
-          "LIUHEN_STORAGE_S3_REGION": seaweed.region, "LIUHEN_STORAGE_S3_BUCKET": bucket,
-          "LIUHEN_STORAGE_S3_ACCESS_KEY": seaweed.access_key,
-          "LIUHEN_S3_SECRET_KEY": seaweed.secret_key}
-    d = Deployment(root, url, s3, lease_seconds=60)
-    try:
-        d.admin("init")
-        d.admin("vault", "add-key-file", str(d.key_file))
-        d.admin("user", "add", "owner", LIUHEN_PASSWORD=PASSWORD)
-        token = json.loads(d.admin("user", "token", "owner", "--json").stdout)["token"]
-        web = d.start_web("web")
-        for n in range(workers):
-            d.start(f"worker{n + 1}", "worker")
-        return run_clips(Api(web.url, token), files)
-    finally:
-        d.stop_all()
+    with fresh_database(pg_admin, "bench") as url:
+        d = Deployment(root, url, s3_environment(seaweed, bucket), lease_seconds=60)
+        try:
+            token = d.set_up()
+            web = d.start_web("web")
+            for n in range(workers):
+                d.start(f"worker{n + 1}", "worker")
+            return run_clips(Api(web.url, token), files)
+        finally:
+            d.stop_all()
 
 
 def main() -> None:

@@ -5,12 +5,9 @@ back. The rows, ids and id sequences, search, the custody chain and the signing 
 from __future__ import annotations
 
 import dataclasses
-import uuid
 
-import psycopg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from logger.backup.backup import make_backup
 from logger.backup.repository import BackupError
@@ -20,6 +17,7 @@ from logger.record.search import find_results
 from logger.services import Services, vault_exists
 from tests.support.backups import add_item, chain, evidence_hashes, fill, keys, rows, tree
 from tests.support.common import PASSPHRASE
+from tests.support.pg import fresh_database
 
 pytestmark = pytest.mark.postgres
 
@@ -27,16 +25,8 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def second_db_url(postgres_url):
     """A second fresh database on the same server: the new machine's."""
-    name = f"liuhen_restore_{uuid.uuid4().hex[:12]}"
-    admin = make_url(postgres_url).set(drivername="postgresql").render_as_string(
-        hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database(postgres_url, "liuhen_restore") as url:
+        yield url
 
 
 def on(config, data_dir, url: str = "", vault_in: str = "file"):

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from tests.support.common import wait_for
-from tests.support.deployment import PASSWORD, Api, Deployment
+from tests.support.deployment import PASSWORD, Api, Deployment, s3_environment
 from tests.support.pg import _psycopg_dsn
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -24,11 +24,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 @pytest.fixture
 def deployment(tmp_path, postgres_db_url, seaweed, s3_bucket):
-    s3 = {"LIUHEN_STORAGE_BLOB_STORE": "s3", "LIUHEN_STORAGE_S3_ENDPOINT": seaweed.endpoint,
-          "LIUHEN_STORAGE_S3_REGION": seaweed.region, "LIUHEN_STORAGE_S3_BUCKET": s3_bucket,
-          "LIUHEN_STORAGE_S3_ACCESS_KEY": seaweed.access_key,
-          "LIUHEN_S3_SECRET_KEY": seaweed.secret_key}
-    running = Deployment(tmp_path, postgres_db_url, s3)
+    running = Deployment(tmp_path, postgres_db_url, s3_environment(seaweed, s3_bucket))
     try:
         yield running
     finally:
@@ -53,11 +49,7 @@ def all_jobs_done(api: Api, ids: list[int]) -> bool:
 def test_two_web_servers_two_workers_and_a_scheduler_share_nothing_but_the_database_and_bucket(
         deployment, testdata, browser):
     d = deployment
-    d.admin("init")
-    d.admin("vault", "add-key-file", str(d.key_file))
-    d.admin("user", "add", "owner", LIUHEN_PASSWORD=PASSWORD)
-    token = json.loads(d.admin("user", "token", "owner", "--label", "test", "--json").stdout)
-    token = token["token"]
+    token = d.set_up()
 
     web1, web2 = d.start_web("web1"), d.start_web("web2")
     api1, api2 = Api(web1.url, token), Api(web2.url, token)

@@ -28,6 +28,14 @@ from tests.support.common import CHEAP_KDF, PASSPHRASE, wait_for
 PASSWORD = "a long password for the owner"
 
 
+def s3_environment(seaweed, bucket: str) -> dict[str, str]:
+    """The LIUHEN_* variables that put the blobs in `bucket` of the SeaweedFS `seaweed`."""
+    return {"LIUHEN_STORAGE_BLOB_STORE": "s3", "LIUHEN_STORAGE_S3_ENDPOINT": seaweed.endpoint,
+            "LIUHEN_STORAGE_S3_REGION": seaweed.region, "LIUHEN_STORAGE_S3_BUCKET": bucket,
+            "LIUHEN_STORAGE_S3_ACCESS_KEY": seaweed.access_key,
+            "LIUHEN_S3_SECRET_KEY": seaweed.secret_key}
+
+
 @dataclass
 class Process:
     name: str
@@ -84,6 +92,16 @@ class Deployment:
                 own_key.chmod(0o600)
             env["LIUHEN_KEY_FILE"] = str(own_key)
         return env
+
+    def set_up(self) -> str:
+        """First start, as docs/DEPLOY.md tells it: the vault, a key file for the services
+        (shared deployments), the owner's account; returns an API token of the owner's."""
+        self.admin("init")
+        if self.database_url:
+            self.admin("vault", "add-key-file", str(self.key_file))
+        self.admin("user", "add", "owner", LIUHEN_PASSWORD=PASSWORD)
+        created = self.admin("user", "token", "owner", "--label", "test", "--json")
+        return json.loads(created.stdout)["token"]
 
     def admin(self, *args: str, **extra: str) -> subprocess.CompletedProcess:
         """`liuhen ARGS` as the administrator; fails the test with its output if it fails."""

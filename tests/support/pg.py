@@ -10,6 +10,7 @@ the cluster runs as the `postgres` system user (initdb refuses root).
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -52,9 +53,10 @@ def postgres_url() -> Iterator[str]:
         cluster.stop()
 
 
-@pytest.fixture
-def postgres_db_url(postgres_url: str) -> Iterator[str]:
-    name = f"liuhen_test_{uuid.uuid4().hex[:12]}"
+@contextlib.contextmanager
+def fresh_database(postgres_url: str, prefix: str = "liuhen_test") -> Iterator[str]:
+    """A new, empty database on the server of `postgres_url` (its URL), dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = _psycopg_dsn(postgres_url)
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
@@ -64,6 +66,12 @@ def postgres_db_url(postgres_url: str) -> Iterator[str]:
         with psycopg.connect(admin, autocommit=True) as connection:
             # FORCE: a test that failed may still hold a connection open.
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_db_url(postgres_url: str) -> Iterator[str]:
+    with fresh_database(postgres_url) as url:
+        yield url
 
 
 def _psycopg_dsn(url: str) -> str:

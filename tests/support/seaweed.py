@@ -25,7 +25,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +32,7 @@ from pathlib import Path
 import pytest
 
 from logger.config import Config
+from tests.support.common import wait_for
 
 WEED = Path(sys.executable).parent / "weed"
 NOT_INSTALLED = (f"SeaweedFS is needed for the S3 tests and was not found at {WEED}: "
@@ -195,8 +195,11 @@ class _Server:
         from botocore.exceptions import BotoCoreError, ClientError
         client = s3.client(connect_timeout=2, read_timeout=10, retries={"max_attempts": 1})
         probe = f"liuhen-probe-{uuid.uuid4().hex[:12]}"
-        deadline = time.monotonic() + START_TIMEOUT
-        while self.process.poll() is None:
+        last_error: list[Exception] = []
+
+        def stores_or_exited() -> bool:
+            if self.process.poll() is not None:
+                return True
             try:
                 client.create_bucket(Bucket=probe)
                 client.put_object(Bucket=probe, Key="probe", Body=b"ready")
@@ -204,12 +207,16 @@ class _Server:
                 client.delete_bucket(Bucket=probe)
                 return True
             except (BotoCoreError, ClientError) as e:
-                if time.monotonic() > deadline:
-                    raise SeaweedUnavailable(f"SeaweedFS did not answer within "
-                                             f"{START_TIMEOUT:.0f} s ({e}): "
-                                             f"{self._log_tail()}") from None
-            time.sleep(0.1)
-        return False
+                last_error[:] = [e]
+                return False
+
+        try:
+            wait_for(stores_or_exited, START_TIMEOUT, "SeaweedFS to store an object")
+        except AssertionError:
+            raise SeaweedUnavailable(f"SeaweedFS did not answer within {START_TIMEOUT:.0f} s "
+                                     f"({last_error[0] if last_error else 'no reply'}): "
+                                     f"{self._log_tail()}") from None
+        return self.process.poll() is None
 
     def _kill(self) -> None:
         """Throwaway data, so no graceful shutdown (weed's takes several seconds)."""
