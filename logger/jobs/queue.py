@@ -1,12 +1,13 @@
 """The job queue: background work on evidence (transcribe, OCR, parse) kept as `Job` rows.
 
 A job is queued, claimed by one worker at a time under a lease it renews while working, then
-done, failed (with a message), or cancelled by a person. Jobs are taken in their fair place in
-line (`logger.jobs.fair`: one job of each import in turn, so a mailbox of thousands of messages
-does not hold back a file uploaded after it), then oldest first. A worker that dies simply stops
-renewing: once its lease has passed, another worker claims the job again (counting an
-attempt). Workers anywhere claim safely: PostgreSQL with `SELECT ... FOR UPDATE SKIP LOCKED`,
-SQLite with a compare-and-set UPDATE. No threads here; `logger.jobs.worker` runs jobs.
+done, failed (with a message), or cancelled by a person. Jobs are taken by class (a file a
+person uploaded before a mailbox's messages), then in their fair place in line
+(`logger.jobs.fair`: negotiations and kinds take turns), then oldest first. Queuing a job wakes
+idle workers (`logger.jobs.wakeup`). A worker that dies simply stops renewing: once its lease has
+passed, another worker claims the job again (counting an attempt). Workers anywhere claim
+safely: PostgreSQL with `SELECT ... FOR UPDATE SKIP LOCKED`, SQLite with a compare-and-set
+UPDATE. No threads here; `logger.jobs.worker` runs jobs.
 
 Every function that changes a job commits. Times are aware UTC and come from this machine's
 clock, so workers on several machines need their clocks in step (NTP) to within a small part of
@@ -23,7 +24,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from logger.errors import LiuhenError, NotFound
-from logger.jobs import fair
+from logger.jobs import fair, wakeup
 from storage.models import Evidence, Job, JobKind, JobStatus
 from storage.models.types import utcnow
 
@@ -44,29 +45,36 @@ class JobStateError(LiuhenError):
 
 
 def enqueue(session: Session, *, evidence_id: int, kind: JobKind, options: dict | None = None,
-            max_attempts: int = 3) -> Job:
-    """Queue a job on an evidence item and commit. Raises NotFound if there is no such item,
-    ValueError if max_attempts < 1."""
+            max_attempts: int = 3, bulk: bool | None = None) -> Job:
+    """Queue a job on an evidence item and commit (see `add_job`). Raises NotFound if there is
+    no such item, ValueError if max_attempts < 1."""
     evidence = session.get(Evidence, evidence_id)
     if evidence is None:
         raise NotFound(f"no evidence #{evidence_id} to queue a {kind} job for")
-    job = add_job(session, evidence, kind, options=options, max_attempts=max_attempts)
+    job = add_job(session, evidence, kind, options=options, max_attempts=max_attempts,
+                  bulk=bulk)
     session.commit()
     return job
 
 
 def add_job(session: Session, evidence: Evidence, kind: JobKind, *,
-            options: dict | None = None, max_attempts: int = 3) -> Job:
-    """Add a queued job on `evidence` (a row already flushed) to the session, in its import's
-    fair place in line; the caller commits (intake, with the item). Raises ValueError if
+            options: dict | None = None, max_attempts: int = 3,
+            bulk: bool | None = None) -> Job:
+    """Add a queued job on `evidence` (a row already flushed) to the session, in its class and
+    fair place in line (`bulk` given decides the class; else `logger.jobs.fair` does); the
+    caller commits (intake, with the item), which wakes idle workers. Raises ValueError if
     max_attempts < 1."""
     if max_attempts < 1:
         raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
-    group = fair.group_of(session, evidence)
-    job = Job(evidence_id=evidence.id, kind=JobKind(kind), options=dict(options or {}),
-              max_attempts=max_attempts, group_key=group,
-              fair_seq=fair.place_in_line(session, group))
+    kind = JobKind(kind)
+    priority = fair.priority_of(session, evidence, bulk=bulk)
+    flow = fair.flow_of(evidence, kind)
+    job = Job(evidence_id=evidence.id, kind=kind, options=dict(options or {}),
+              max_attempts=max_attempts, group_key=fair.group_of(session, evidence),
+              flow_key=flow, priority=priority,
+              fair_seq=fair.place_in_line(session, flow, priority))
     session.add(job)
+    wakeup.announce(session)
     return job
 
 
@@ -78,10 +86,10 @@ def claim_next_job(session: Session, *, worker_id: str, kinds: Collection[JobKin
 
     Claimable: queued with `not_before` passed or unset, or running with its lease expired (its
     worker died). Next: a job whose worker died first (it was taken before), then the queued
-    one lowest in line (`Job.fair_seq`), then the oldest. The claimed job is running with
-    `attempts` one higher, `started_at` now and a lease of `lease_s` seconds. A job with an
-    expired lease whose attempts are used up is marked failed (a worker stopped on it every
-    time) instead, and the search goes on.
+    one of the first class (`Job.priority`) lowest in line (`Job.fair_seq`), then the oldest.
+    The claimed job is running with `attempts` one higher, `started_at` now and a lease of
+    `lease_s` seconds. A job with an expired lease whose attempts are used up is marked failed
+    (a worker stopped on it every time) instead, and the search goes on.
     """
     if not kinds:
         return None
@@ -141,6 +149,7 @@ def fail_job(session: Session, job_id: int, *, worker_id: str, error: str,
         delay = backoff_s * BACKOFF_FACTOR ** max(0, job.attempts - 1)
         changes = dict(status=JobStatus.queued, worker_id=None,
                        not_before=now + timedelta(seconds=delay))
+        wakeup.announce(session)  # idle workers set their timers to the retry
     # attempts in the condition: the row read above is the row changed.
     if not _update_ours(session, job_id, worker_id,
                         {"error": error, "error_texts": error_texts, "lease_expires_at": None,
@@ -156,6 +165,7 @@ def release_job(session: Session, job_id: int, *, worker_id: str) -> bool:
     job = _fresh(session, job_id)
     if job is None or job.status != JobStatus.running or job.worker_id != worker_id:
         return False
+    wakeup.announce(session)
     return _update_ours(session, job_id, worker_id, {
         "status": JobStatus.queued, "attempts": max(0, job.attempts - 1), "worker_id": None,
         "lease_expires_at": None, "started_at": None, "progress": 0.0,
@@ -184,6 +194,7 @@ def cancel_job(session: Session, job_id: int, *, now: datetime | None = None) ->
 def retry_job(session: Session, job_id: int) -> Job:
     """Queue a failed or cancelled job again with its attempts reset, and commit. Raises
     NotFound, or JobStateError for a job that is queued, running or done."""
+    wakeup.announce(session)
     result = session.execute(
         sa.update(Job)
         .where(Job.id == job_id, Job.status.in_([JobStatus.failed, JobStatus.cancelled]))
@@ -216,6 +227,25 @@ def list_jobs(session: Session, *, kinds: Iterable[JobKind] | None = None,
     return list(session.exec(query.execution_options(populate_existing=True)).all())
 
 
+def next_due(session: Session, *, kinds: Collection[JobKind], evidence_id: int | None = None
+             ) -> datetime | None:
+    """When a job of `kinds` that is not claimable now may become so without anyone queuing
+    it: the earliest retry back-off to end or lease to run out; None when there is neither."""
+    if not kinds:
+        return None
+    scope = [Job.kind.in_([JobKind(k) for k in kinds])]
+    if evidence_id is not None:
+        scope.append(Job.evidence_id == evidence_id)
+    backoff = sa.select(sa.func.min(Job.not_before)).where(
+        Job.status == JobStatus.queued, Job.not_before.is_not(None), *scope)
+    lease = sa.select(sa.func.min(Job.lease_expires_at)).where(
+        Job.status == JobStatus.running, *scope)
+    times = [t for t in (session.execute(backoff).scalar(), session.execute(lease).scalar())
+             if t is not None]
+    session.commit()
+    return min(times, default=None)
+
+
 def _claimable(now: datetime) -> sa.ColumnElement[bool]:
     return sa.or_(
         sa.and_(Job.status == JobStatus.queued,
@@ -239,7 +269,7 @@ def _in_line(kinds: list[JobKind], evidence_id: int | None, now: datetime) -> li
         if evidence_id is not None:
             conditions = (*conditions, Job.evidence_id == evidence_id)
         return select(Job).where(Job.kind.in_(kinds), *conditions) \
-            .order_by(Job.fair_seq, Job.id).execution_options(populate_existing=True)
+            .order_by(Job.priority, Job.fair_seq, Job.id).execution_options(populate_existing=True)
     return [in_order(Job.status == JobStatus.running, Job.lease_expires_at < now),
             in_order(Job.status == JobStatus.queued,
                      sa.or_(Job.not_before.is_(None), Job.not_before <= now))]

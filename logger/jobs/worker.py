@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from logger.errors import LiuhenError, PermanentJobError
 from logger.jobs import queue as jobs
+from logger.jobs.wakeup import SAFETY_S, Wakeup
 from logger.services import Services
 from storage.models import Job, JobKind
 from storage.models.types import utcnow
@@ -39,6 +40,8 @@ HANDLER_GROUP = "liuhen.job_handlers"
 # Progress is written at most this often (seconds); a cancellation is still seen at once when
 # the lease thread has noticed it.
 PROGRESS_INTERVAL_S = 1.0
+# The shortest idle wait: a timer found already due means another worker was quicker.
+MIN_WAIT_S = 0.05
 
 
 class JobCancelled(Exception):
@@ -263,9 +266,11 @@ class Worker:
         return count
 
     def run_forever(self, stop: threading.Event) -> None:
-        """Process jobs, waiting `poll_s` between looks when idle, until `stop` is set. A job
-        running when it is set goes back to the queue at the handler's next progress report
-        (or finishes, if the handler reports none). Errors are logged; the loop goes on."""
+        """Process jobs until `stop` is set. When idle, wait until a job is queued (woken at
+        once: `logger.jobs.wakeup`), a retry's back-off or a lease ends, or at most `poll_s`
+        where no wake-up reaches this process. A job running when `stop` is set goes back to
+        the queue at the handler's next progress report (or finishes, if the handler reports
+        none). Errors are logged; the loop goes on."""
         self._stop = stop
         if not self.handlers:
             log.warning("worker %s: no job handlers are installed (entry-point group %s); "
@@ -274,15 +279,34 @@ class Worker:
             return
         log.info("worker %s: handling %s jobs", self.worker_id,
                  ", ".join(sorted(self.handlers)))
-        while not stop.is_set():
-            try:
-                processed = self.run_once()
-            except Exception:
-                log.exception("worker %s: could not claim a job; trying again in %s s",
-                              self.worker_id, self.poll_s)
-                processed = False
-            if not processed:
-                stop.wait(self.poll_s)
+        with Wakeup(self.services.engine, stop=stop) as wakeup:
+            while not stop.is_set():
+                wakeup.arm()
+                try:
+                    processed = self.run_once()
+                except Exception:
+                    log.exception("worker %s: could not claim a job; trying again in %s s",
+                                  self.worker_id, self.poll_s)
+                    stop.wait(self.poll_s)
+                    continue
+                if not processed:
+                    wakeup.wait(self.idle_wait_s(covered=wakeup.covered))
+
+    def idle_wait_s(self, *, covered: bool) -> float:
+        """Seconds to wait with nothing to claim: until the next retry or lease is due, at
+        most `poll_s`; when a queued job wakes the worker (`covered`), at most `SAFETY_S` or a
+        lease, whichever is shorter (a job claimed since is seen in time if its worker dies)."""
+        longest = max(self.poll_s, min(SAFETY_S, self.lease_s)) if covered else self.poll_s
+        try:
+            with self.services.session() as session:
+                due = jobs.next_due(session, kinds=self.handlers, evidence_id=self.evidence_id)
+        except Exception:
+            log.warning("worker %s: could not read when the next retry is due",
+                        self.worker_id, exc_info=True)
+            return longest
+        if due is None:
+            return longest
+        return min(longest, max(MIN_WAIT_S, (due - self.clock()).total_seconds()))
 
     def _release(self, session, job: Job) -> None:
         if jobs.release_job(session, job.id, worker_id=self.worker_id):

@@ -286,15 +286,21 @@ class Job(SQLModel, table=True):
     worker and may be claimed again. `options` holds what the handler should do differently
     (e.g. {"model": "small"} to re-transcribe with another model). `group_key` names the
     import a job came from (the item at the root of its evidence: a mailbox and every message
-    and attachment taken from it share one) and `fair_seq` its place in line among the groups
-    (`logger.jobs.fair`): workers take the lowest `fair_seq`, then the oldest."""
+    and attachment taken from it share one). `priority` is its class (0 interactive, 1 bulk),
+    `flow_key` the flow it takes turns in (its negotiation and kind) and `fair_seq` its place in
+    its class's line (`logger.jobs.fair`): workers take the lowest `priority`, then the lowest
+    `fair_seq`, then the oldest. A row written without `logger.jobs` is bulk."""
 
     __tablename__ = "job"
-    # ix_job_claim: the claim walks the queued (or running) jobs in line order; ix_job_group: a
-    # new job's group's place in line.
+    # ix_job_claim: the claim walks the queued (or running) jobs in line order; ix_job_flow: a
+    # new job's flow's place in line; ix_job_backoff (only rows waiting for a retry): when an
+    # idle worker should look again.
     __table_args__ = (sa.Index("ix_job_status_kind", "status", "kind"),
-                      sa.Index("ix_job_claim", "status", "fair_seq", "id"),
-                      sa.Index("ix_job_group", "group_key", "fair_seq"))
+                      sa.Index("ix_job_claim", "status", "priority", "fair_seq", "id"),
+                      sa.Index("ix_job_flow", "flow_key", "priority", "fair_seq"),
+                      sa.Index("ix_job_backoff", "status", "not_before",
+                               sqlite_where=sa.text("not_before IS NOT NULL"),
+                               postgresql_where=sa.text("not_before IS NOT NULL")))
 
     id: int | None = Field(default=None, primary_key=True)
     kind: JobKind = Field(sa_type=str_enum(JobKind))
@@ -303,6 +309,8 @@ class Job(SQLModel, table=True):
     options: dict[str, Any] = Field(default_factory=dict, sa_type=json_dict(), nullable=False)
     # None on a job queued before revision 0010 (it keeps its place: fair_seq 0).
     group_key: str | None = Field(default=None, max_length=64)
+    flow_key: str | None = Field(default=None, max_length=80)
+    priority: int = Field(default=1, sa_type=sa.SmallInteger)
     fair_seq: int = Field(default=0, sa_type=sa.BigInteger)
     attempts: int = 0
     max_attempts: int = 3

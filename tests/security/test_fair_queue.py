@@ -17,7 +17,8 @@ from sqlalchemy import text
 
 from logger.accounts import add_user
 from logger.jobs import queue as jobs
-from storage.models import Evidence, EvidenceKind, Job, JobKind, JobStatus, utcnow
+from storage.models import (Evidence, EvidenceKind, Job, JobKind, JobStatus, Negotiation,
+                            User, utcnow)
 from tests.support.common import make_negotiation_in
 from tests.support.migrations import downgrade, insert_old_rows, old_engine, upgrade
 
@@ -111,11 +112,14 @@ def test_an_upload_during_the_import_is_taken_after_the_job_being_worked_on(worl
 
 
 def test_two_imports_take_turns_and_each_keeps_its_order(world):
+    # In two negotiations: one negotiation's imports of one kind go in order (issue 17).
     services, negotiation, first_box = world
     with services.session() as session:
-        [second_box] = make_evidence(session, negotiation, 1)
+        owner = session.get(User, session.get(Negotiation, negotiation).owner_id)
+        other = make_negotiation_in(session, owner).id
+        [second_box] = make_evidence(session, other, 1)
     first = import_jobs(services, negotiation, first_box, 100)
-    second = import_jobs(services, negotiation, second_box, 100)
+    second = import_jobs(services, other, second_box, 100)
 
     taken = []
     for n in range(40):
