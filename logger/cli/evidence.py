@@ -13,8 +13,9 @@ from logger import accounts
 from logger.cli.options import actor_for, parse_amount, parse_when
 from logger.cli.output import emit
 from logger.conduct.report import negotiation_zone
-from logger.errors import DuplicateEvidence, IntakeError, LiuhenError
-from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
+from logger.errors import DuplicateEvidence, LiuhenError
+from logger.intake.incoming import items_in
+from logger.intake.ingest import EvidenceDetails, IncomingFile, IntakeBatch, Outcome
 from logger.negotiations import add_negotiation, get_negotiation, list_negotiations
 from logger.record.evidence import evidence_detail, evidence_summary, get_evidence, list_evidence
 from logger.record.moments import human_time, machine_time
@@ -101,15 +102,19 @@ def _negotiation_dict(n, evidence_count: int) -> dict:
 @click.option("--counterpart-name")
 @click.option("--counterpart-number")
 @click.option("--note")
+@click.option("--allow-many", is_flag=True,
+              help="Go ahead when the import adds more items than intake.confirm_items_over "
+                   "(files, and the messages of mailboxes) without asking.")
 @click.option("--json", "as_json", is_flag=True)
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_obj
 def import_files(obj, negotiation_id, user_name, kind, channel, direction, occurred_at,
-                 counterpart_name, counterpart_number, note, as_json, files) -> None:
-    """Store files as evidence. A refused file is reported; the others still import.
-    Exit 1 when any file was refused."""
+                 counterpart_name, counterpart_number, note, allow_many, as_json, files) -> None:
+    """Store files as evidence, a batch of them to a transaction. A refused file is reported;
+    the others still import. Exit 1 when any file was refused."""
     services = obj.services()
+    intake = services.config.intake
     tz = services.config.locale.zone
     when, precision = parse_when(occurred_at, tz, "--occurred-at")
     details = EvidenceDetails(
@@ -117,43 +122,99 @@ def import_files(obj, negotiation_id, user_name, kind, channel, direction, occur
         direction=Direction(direction) if direction else None,
         occurred_at=when, occurred_at_precision=precision,
         counterpart_name=counterpart_name, counterpart_number=counterpart_number, note=note)
-    results = []
+    mailboxes = _confirm_many(files, intake.confirm_items_over, allow_many,
+                              intake.max_messages_per_import)
+    results, waiting = [], []
+
+    def report() -> None:
+        for path, outcome in waiting:
+            result, line = _import_result(path, outcome, tz, zone)
+            results.append(result)
+            if not as_json:
+                click.echo(line)
+        waiting.clear()
+
     with services.session() as session:
         actor = actor_for(session, user_name)
         target = get_negotiation(session, negotiation_id, owner=actor)
         zone = negotiation_zone(session, target, default_zone=tz)
-        for path in files:
-            result = {"file": str(path)}
-            try:
-                with open(path, "rb") as stream:
-                    item = ingest(session=session, blobs=services.blobs,
-                                  source=IncomingFile(stream, path.name, source="cli"),
-                                  negotiation=target, actor=actor,
-                                  max_bytes=services.config.intake.max_file_bytes, tz=tz,
-                                  details=details,
-                                  max_messages=services.config.intake.max_messages_per_import)
-                result.update(status="stored", id=item.id, kind=str(item.kind),
-                              occurred_at=machine_time(item.occurred_at, zone, item.occurred_at_precision),
-                              sha256=item.sha256)
-                line = (f"stored     #{item.id}  {item.kind:<8} "
-                        f"{_local(item.occurred_at, tz, item.occurred_at_precision):<16}  "
-                        f"{path.name}")
-            except DuplicateEvidence as e:
-                result.update(status="duplicate", existing_id=e.existing_id, reason=str(e))
-                line = f"duplicate  {path.name}: {e}"
-            except (IntakeError, OSError) as e:
-                reason = str(e) if isinstance(e, IntakeError) else f"cannot read it: {e.strerror}"
-                result.update(status="refused", reason=reason)
-                line = f"refused    {path.name}: {reason}"
-            results.append(result)
-            if not as_json:
-                click.echo(line)
+        with IntakeBatch(session=session, blobs=services.blobs, negotiation=target, actor=actor,
+                         max_bytes=intake.max_file_bytes, tz=tz,
+                         max_messages=intake.max_messages_per_import) as batch:
+            for path in files:
+                try:
+                    with open(path, "rb") as stream:
+                        waiting.append((path, batch.add(
+                            IncomingFile(stream, path.name, source="cli"), details=details,
+                            job_options={"allow_many": True} if path in mailboxes else None)))
+                except OSError as e:
+                    waiting.append((path, f"cannot read it: {e.strerror}"))
+                if batch.full:
+                    batch.commit()
+                    report()
+            batch.commit()
+            report()
     refused = sum(r["status"] != "stored" for r in results)
     if as_json:
         emit(results, True)
     else:
         click.echo(f"{len(results) - refused} stored, {refused} refused", err=bool(refused))
     sys.exit(1 if refused else 0)
+
+
+def _confirm_many(files: tuple[Path, ...], limit: int, allowed: bool,
+                  max_messages: int) -> set[Path]:
+    """Count the items the import would add (each file, each message of a mailbox); past
+    `limit` go on only with `allowed`, or when a person at the terminal says so. Returns the
+    mailboxes whose splitting was so allowed (their parse job may split past the limit)."""
+    counts: dict[Path, int] = {}
+    for path in files:
+        try:
+            with open(path, "rb") as stream:
+                counts[path] = items_in(stream, path.name)
+        except OSError:
+            counts[path] = 1  # the import itself reports it
+        if counts[path] > 1 + max_messages:
+            counts[path] = 1  # refused whole by intake, which says why
+    total = sum(counts.values())
+    if total > limit and not allowed:
+        messages = total - len(files)
+        what = (f"{total:,} items ({len(files):,} file(s)"
+                + (f" and the {messages:,} messages of the mailboxes among them)" if messages
+                   else ")"))
+        question = (f"This import would add {what}, more than the {limit:,} one import adds "
+                    "without confirmation (config key `intake.confirm_items_over`).")
+        if not _at_terminal():
+            raise LiuhenError(f"{question} Nothing was stored: run it again with --allow-many "
+                              "to go ahead, or import fewer files at a time.")
+        if not click.confirm(f"{question} Go ahead?", default=False):
+            raise LiuhenError("nothing was stored (not confirmed)")
+    return {path for path, count in counts.items() if count > 1}
+
+
+def _at_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _import_result(path: Path, outcome: Outcome | str, tz, zone) -> tuple[dict, str]:
+    """One file's result (for --json) and its line."""
+    result = {"file": str(path)}
+    if isinstance(outcome, str):
+        result.update(status="refused", reason=outcome)
+        return result, f"refused    {path.name}: {outcome}"
+    item, error = outcome.evidence, outcome.error
+    if isinstance(error, DuplicateEvidence):
+        result.update(status="duplicate", existing_id=error.existing_id, reason=str(error))
+        return result, f"duplicate  {path.name}: {error}"
+    if error is not None:
+        result.update(status="refused", reason=str(error))
+        return result, f"refused    {path.name}: {error}"
+    result.update(status="stored", id=item.id, kind=str(item.kind),
+                  occurred_at=machine_time(item.occurred_at, zone, item.occurred_at_precision),
+                  sha256=item.sha256)
+    return result, (f"stored     #{item.id}  {item.kind:<8} "
+                    f"{_local(item.occurred_at, tz, item.occurred_at_precision):<16}  "
+                    f"{path.name}")
 
 
 @click.group("evidence")

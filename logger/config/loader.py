@@ -162,6 +162,8 @@ def _validate(config: Config, where: str) -> None:
         raise ConfigError(f"{where}: `intake.max_file_mb` must be at least 1")
     if config.intake.max_messages_per_import < 1:
         raise ConfigError(f"{where}: `intake.max_messages_per_import` must be at least 1")
+    if config.intake.confirm_items_over < 1:
+        raise ConfigError(f"{where}: `intake.confirm_items_over` must be at least 1")
     if config.trash.retention_days < 0:
         raise ConfigError(f"{where}: `trash.retention_days` must be 0 or more (days an item "
                           "stays restorable in the trash before emptying may delete it)")

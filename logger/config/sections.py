@@ -64,6 +64,8 @@ class IntakeConfig:
     my_addresses: list[str] = field(default_factory=list)
     # Items one mailbox import may be split into (its messages); a larger one is refused.
     max_messages_per_import: int = 5000
+    # Items one import may add without being confirmed (`liuhen import --allow-many`).
+    confirm_items_over: int = 1000
 
     @property
     def max_file_bytes(self) -> int:

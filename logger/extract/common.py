@@ -1,21 +1,21 @@
 """What the text-extraction job handlers share (these in `logger.extract` and transcription's):
-reading the item's blob into memory (never as plaintext on disk), storing a derived file as a
-child item through intake, and recording the text, the warnings and any filled-in fields of the
-item. The handlers themselves take the worker's `logger.jobs.worker.JobContext`.
+reading the item's blob into memory (never as plaintext on disk), storing derived files as
+child items through intake (`child_batch`, `child_outcome`), and recording the text, the
+warnings and any filled-in fields of the item. The handlers themselves take the worker's
+`logger.jobs.worker.JobContext`.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, delete
 
-from logger.errors import DuplicateEvidence, IntakeError, PermanentJobError
+from logger.errors import DuplicateEvidence, PermanentJobError
 from logger.i18n import Text
-from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
+from logger.intake.ingest import IntakeBatch, OnStored, Outcome
 from logger.promises.suggestions import suggest_for_text
 from logger.record import custody, when
 from logger.record.when import TimeReading
@@ -59,33 +59,33 @@ def read_blob(services: Services, blob_id: str) -> bytes:
         return reader.read()
 
 
-def store_child(services: Services, session: Session, *, parent: Evidence, data: bytes,
-                filename: str, details: EvidenceDetails | None = None) -> ChildOutcome:
-    """Store `data` as evidence whose parent is `parent`, through intake like any upload.
-
-    A duplicate is not an error: it is reported as such, pointing at the item already there
-    (the same child of `parent` under the same name, stored by an earlier run, counts as
-    stored). A refusal (type not accepted, too large) is reported with intake's reason.
-    Commits.
-    """
-    negotiation = session.get(Negotiation, parent.negotiation_id)
-    actor = session.get(User, parent.created_by) if parent.created_by else None
-    try:
-        child = ingest(session=session, blobs=services.blobs,
-                       source=IncomingFile(io.BytesIO(data), filename, source="extracted"),
-                       negotiation=negotiation, actor=actor,
+def child_batch(services: Services, session: Session, parent: Evidence, *,
+                on_stored: OnStored | None = None) -> IntakeBatch:
+    """An intake batch for files found inside `parent`: its negotiation, by whoever stored it
+    (`add` each with `parent=parent`)."""
+    return IntakeBatch(session=session, blobs=services.blobs, on_stored=on_stored,
+                       negotiation=session.get(Negotiation, parent.negotiation_id),
+                       actor=session.get(User, parent.created_by) if parent.created_by else None,
                        max_bytes=services.config.intake.max_file_bytes,
-                       tz=services.config.locale.zone, details=details, parent=parent,
+                       tz=services.config.locale.zone,
                        max_messages=services.config.intake.max_messages_per_import)
-    except DuplicateEvidence as e:
-        existing = session.get(Evidence, e.existing_id)
-        again = existing is not None and existing.parent_id == parent.id and \
-            existing.original_filename == filename
-        return ChildOutcome(filename, "stored" if again else "duplicate", e.existing_id,
-                            None if again else str(e))
-    except IntakeError as e:
-        return ChildOutcome(filename, "refused", reason=str(e))
-    return ChildOutcome(filename, "stored", child.id)
+
+
+def child_outcome(session: Session, outcome: Outcome, parent_id: int) -> ChildOutcome:
+    """What became of a file found inside item `parent_id` and put through intake. A duplicate
+    is not an error: it is reported as such, pointing at the item already there (the same
+    child of the same parent under the same name, stored by an earlier run, counts as stored).
+    A refusal (type not accepted, too large) is reported with intake's reason."""
+    if outcome.evidence is not None:
+        return ChildOutcome(outcome.filename, "stored", outcome.evidence.id)
+    error = outcome.error
+    if isinstance(error, DuplicateEvidence):
+        existing = session.get(Evidence, error.existing_id)
+        again = existing is not None and existing.parent_id == parent_id and \
+            existing.original_filename == outcome.filename
+        return ChildOutcome(outcome.filename, "stored" if again else "duplicate",
+                            error.existing_id, None if again else str(error))
+    return ChildOutcome(outcome.filename, "refused", reason=str(error))
 
 
 def record_results(services: Services, evidence_id: int, *, source: TextSource,

@@ -6,10 +6,16 @@
   and attached message becomes a child evidence item through intake (an attached message is
   then parsed by its own job); the direction and counterpart are worked out from
   `intake.my_addresses`; what could not be read is kept in `extracted_metadata.parse_warnings`.
-- A mailbox (.mbox): each message becomes a child email item (parsed by its own job); the
-  mailbox stays as the original evidence, with a summary of stored / duplicate / refused. One
-  job splits at most SPLIT_BATCH messages and queues a job for the rest (option
-  `from_message`), so a long mailbox never holds the worker for long at a time.
+- A mailbox (.mbox): each message becomes a child email item with its own hash and custody
+  event, parsed as it is split: its text, direction, counterpart and promise suggestions are
+  stored with it (read before the write lock is taken), and so are its attachments, as items
+  under it, a batch of messages to a transaction (`logger.intake.ingest.IntakeBatch`): no job
+  of its own (an attachment gets the jobs its type calls for). The mailbox stays as the original evidence, with a
+  summary of stored / duplicate / refused. One job splits at most SPLIT_BATCH messages and
+  queues a job for the rest (options `from_message`, `from_byte`: where that message starts),
+  so a long mailbox never holds the worker for long at a time. A mailbox of more messages
+  than `intake.confirm_items_over` is not split unless the job's option `allow_many` says so:
+  the job fails before splitting anything, saying how to allow it.
   Intake refuses a mailbox of more than `intake.max_messages_per_import` messages; one stored
   before that limit (or before it was lowered) is split up to it, and the summary and a warning
   say how many of how many (the rest stay in the original). An email's attachments past the
@@ -20,20 +26,29 @@ Running the job again changes nothing that was stored: children already there co
 
 from __future__ import annotations
 
+import io
 import logging
 import re
+from dataclasses import dataclass, field
 
-from logger.extract.common import (ChildOutcome, load_evidence, read_blob, record_results,
-                                   store_child)
+from sqlmodel import Session
+
+from logger.errors import PermanentJobError
+from logger.extract.common import (ChildOutcome, child_batch, child_outcome, load_evidence,
+                                   read_blob, record_results)
 from logger.extract.email_msg import parse_msg
-from logger.extract.emails import ParsedEmail, parse_email
-from logger.extract.mailbox import MboxStats, iter_mbox
-from logger.intake.ingest import EvidenceDetails
+from logger.extract.emails import Attachment, ParsedEmail, parse_email
+from logger.extract.mailbox import MboxMessage, MboxStats, iter_mbox
+from logger.i18n import Text
+from logger.intake.incoming import MessageCounter
+from logger.intake.ingest import EvidenceDetails, IncomingFile, IntakeBatch, Outcome
 from logger.intake.sniff.types import MBOX, MSG
 from logger.jobs.queue import enqueue
 from logger.jobs.worker import JobContext
+from logger.promises.suggestions import add_found, find_in_text, owner_zone
 from logger.record.when import TimeReading
-from storage.models import Channel, Direction, Evidence, JobKind, TextSource, TimeSource
+from storage.models import (Channel, Direction, Evidence, ExtractedText, JobKind, TextSource,
+                            TimeSource)
 from storage.models.types import TimePrecision
 
 log = logging.getLogger(__name__)
@@ -42,7 +57,7 @@ ENGINE = "liuhen-email"
 # Refused and duplicate messages of a mailbox are listed one by one up to this many.
 MAX_LISTED = 200
 # Messages of a mailbox one job splits; a job for the next ones is queued after them.
-SPLIT_BATCH = 100
+SPLIT_BATCH = 500
 
 
 def parse_email_handler(ctx: JobContext) -> None:
@@ -111,25 +126,35 @@ def _store_attachments(ctx: JobContext, parent: Evidence,
                               or TimePrecision.minute,
                               direction=parent.direction,
                               counterpart_name=parent.counterpart_name)
-    outcomes = []
     limit = ctx.services.config.intake.max_messages_per_import
+    found: list[ChildOutcome | Outcome] = []
     with ctx.services.session() as session:
-        for number, attachment in enumerate(parsed.attachments, 1):
-            ctx.progress(number / (len(parsed.attachments) + 1))
-            if number > limit:
-                outcome = ChildOutcome(attachment.filename, "refused", reason=_past_limit(limit))
-            elif not attachment.data:
-                outcome = ChildOutcome(attachment.filename, "refused",
-                                       reason="the attachment is empty")
-            else:
-                outcome = store_child(ctx.services, session, parent=parent,
-                                      data=attachment.data, filename=attachment.filename,
-                                      details=details)
-            outcomes.append({**outcome.as_dict(), "content_type": attachment.content_type,
-                             "size": len(attachment.data), "inline": attachment.inline,
-                             **({"content_id": attachment.content_id}
-                                if attachment.content_id else {})})
-    return outcomes
+        with child_batch(ctx.services, session, parent) as batch:
+            for number, attachment in enumerate(parsed.attachments, 1):
+                ctx.progress(number / (len(parsed.attachments) + 1))
+                if number > limit:
+                    found.append(ChildOutcome(attachment.filename, "refused",
+                                              reason=_past_limit(limit)))
+                elif not attachment.data:
+                    found.append(ChildOutcome(attachment.filename, "refused",
+                                              reason="the attachment is empty"))
+                else:
+                    found.append(batch.add(IncomingFile(io.BytesIO(attachment.data),
+                                                        attachment.filename, source="extracted"),
+                                           details=details, parent=parent))
+                if batch.full:
+                    batch.commit()
+            batch.commit()
+        outcomes = [o if isinstance(o, ChildOutcome) else child_outcome(session, o, parent.id)
+                    for o in found]
+    return [_attachment_entry(outcome, attachment)
+            for outcome, attachment in zip(outcomes, parsed.attachments)]
+
+
+def _attachment_entry(outcome: ChildOutcome, attachment: Attachment) -> dict:
+    return {**outcome.as_dict(), "content_type": attachment.content_type,
+            "size": len(attachment.data), "inline": attachment.inline,
+            **({"content_id": attachment.content_id} if attachment.content_id else {})}
 
 
 def _past_limit(limit: int) -> str:
@@ -138,46 +163,57 @@ def _past_limit(limit: int) -> str:
 
 
 def _split_mailbox(ctx: JobContext, mailbox: Evidence) -> None:
-    """Split up to SPLIT_BATCH messages from `from_message` (an option; 1 when not given), then
-    queue a job for the rest: the worker takes other imports' jobs in between (the job lands
-    after this batch's messages, in the mailbox's fair place in line)."""
+    """Split up to SPLIT_BATCH messages from `from_message` (an option; 1 when not given, read
+    from the byte `from_byte`), then queue a job for the rest: the worker takes other imports'
+    jobs in between (the job lands after this batch's messages, in the mailbox's fair place in
+    line). A mailbox of more messages than `intake.confirm_items_over` is split only when the
+    job's option `allow_many` says so (`liuhen import` sets it once it is confirmed)."""
     first = int(ctx.options.get("from_message", 1))
+    offset = int(ctx.options.get("from_byte", 0))
     so_far = mailbox.extracted_metadata.get("mailbox", {}) if first > 1 else {}
-    counts = {key: int(so_far.get(key, 0)) for key in ("stored", "duplicate", "refused")}
-    listed: list[dict] = list(so_far.get("not_stored", []))
-    most = ctx.services.config.intake.max_messages_per_import
+    tally = _Tally({key: int(so_far.get(key, 0)) for key in ("stored", "duplicate", "refused")},
+                   list(so_far.get("not_stored", [])), mailbox.id)
+    intake = ctx.services.config.intake
+    if first == 1 and not ctx.options.get("allow_many"):
+        _refuse_unconfirmed(ctx.services, mailbox, intake.confirm_items_over)
+    most = intake.max_messages_per_import
     not_split, rest = 0, None
     stats = MboxStats()
     stem = mailbox.original_filename.rsplit(".", 1)[0] or "mailbox"
-    limit = ctx.services.config.intake.max_file_bytes
+    limit = intake.max_file_bytes
     with ctx.services.session() as session, ctx.services.blobs.open(mailbox.blob_id) as reader:
-        for message in iter_mbox(reader, max_message_bytes=limit, stats=stats):
-            if message.number < first:
-                continue
-            ctx.progress(stats.bytes_read / max(1, mailbox.size))
-            if message.number > most:
-                not_split += 1  # only counted: the worker is not held by one import
-                continue
-            if message.number >= first + SPLIT_BATCH:
-                rest = message.number
-                break
-            name = f"{stem} {message.number:05d}.eml"
-            if message.too_large:
-                outcome = ChildOutcome(name, "refused", reason=f"the message is larger than "
-                                       f"the limit of {limit // 2**20} MB (`intake.max_file_mb`)")
-            else:
-                outcome = store_child(ctx.services, session, parent=mailbox, data=message.data,
-                                      filename=name)
-            counts[outcome.status] += 1
-            if outcome.status != "stored" and len(listed) < MAX_LISTED:
-                listed.append({**outcome.as_dict(), "envelope": message.envelope})
+        reader.seek(offset)
+        reading = _MessageReading(ctx, session, mailbox)
+        with reading.batch() as batch:
+            for message in iter_mbox(reader, max_message_bytes=limit, stats=stats,
+                                     first_number=first):
+                ctx.progress((offset + stats.bytes_read) / max(1, mailbox.size))
+                if message.number > most:
+                    not_split += 1  # only counted: the worker is not held by one import
+                    continue
+                if message.number >= first + SPLIT_BATCH:
+                    rest = message
+                    break
+                name = f"{stem} {message.number:05d}.eml"
+                if message.too_large:
+                    tally.count(session, ChildOutcome(name, "refused", reason=(
+                        f"the message is larger than the limit of {limit // 2**20} MB "
+                        "(`intake.max_file_mb`)")), message.envelope)
+                    continue
+                reading.add(batch, message, name)
+                if batch.full:
+                    tally.outcomes(session, batch.commit())
+            tally.outcomes(session, batch.commit())
         if rest is not None:
-            summary = {**counts, "not_stored": listed, "split_until": rest - 1}
+            summary = {**tally.counts, "not_stored": tally.listed,
+                       "split_until": rest.number - 1}
             record_results(ctx.services, mailbox.id, source=TextSource.email, text=None,
                            engine=ENGINE, metadata={"mailbox": summary}, job="parse_email")
             enqueue(session, evidence_id=mailbox.id, kind=JobKind.parse_email,
-                    options={**ctx.options, "from_message": rest})
+                    options={**ctx.options, "from_message": rest.number,
+                             "from_byte": offset + rest.offset})
             return
+    counts, listed = tally.counts, tally.listed
     warnings = []
     if stats.leading_garbage:
         warnings.append(f"{stats.leading_garbage} bytes before the first message (no “From ” "
@@ -195,3 +231,125 @@ def _split_mailbox(ctx: JobContext, mailbox: Evidence) -> None:
              summary["messages"], counts["stored"], counts["duplicate"], counts["refused"])
     record_results(ctx.services, mailbox.id, source=TextSource.email, text=None, engine=ENGINE,
                    metadata={"mailbox": summary, "parse_warnings": warnings}, job="parse_email")
+
+
+def _refuse_unconfirmed(services, mailbox: Evidence, limit: int) -> None:
+    """Raise PermanentJobError, before anything is split, when the mailbox holds more messages
+    than `limit` (counted at intake; an older item's are counted now)."""
+    count = mailbox.extracted_metadata.get("message_count")
+    if count is None:
+        counter = MessageCounter()
+        for piece in services.blobs.iter_plaintext(mailbox.blob_id):
+            counter.feed(piece)
+        count = counter.messages
+    if count > limit:
+        raise PermanentJobError(Text(
+            "This mailbox holds %(count)s messages: split, they would add more items than the "
+            "%(limit)s one import adds without being confirmed (setting "
+            "intake.confirm_items_over). Nothing was split; the mailbox is kept whole. To "
+            "split it, raise the setting to at least %(count)s and retry this job, or import "
+            "the file with `liuhen import --allow-many`.",
+            count=f"{count:,}", limit=f"{limit:,}"))
+
+
+@dataclass
+class _Tally:
+    """What became of a mailbox's messages: counts by status, and those not stored listed
+    (up to MAX_LISTED) with their envelope lines."""
+
+    counts: dict[str, int]
+    listed: list[dict]
+    mailbox_id: int
+
+    def outcomes(self, session: Session, outcomes: list[Outcome]) -> None:
+        for outcome in outcomes:
+            if isinstance(outcome.payload, _Read):  # a message (not one of its attachments)
+                self.count(session, child_outcome(session, outcome, self.mailbox_id),
+                           outcome.payload.envelope)
+
+    def count(self, session: Session, outcome: ChildOutcome, envelope: str) -> None:
+        self.counts[outcome.status] += 1
+        if outcome.status != "stored" and len(self.listed) < MAX_LISTED:
+            self.listed.append({**outcome.as_dict(), "envelope": envelope})
+
+
+@dataclass
+class _Read:
+    """A message parsed before the batch's transaction, the promises found in it, and its
+    attachments' outcomes in the same batch."""
+
+    envelope: str
+    parsed: ParsedEmail
+    found: list
+    attachments: list = field(default_factory=list)
+
+
+class _MessageReading:
+    """Each message of a mailbox as an item of its own, with its text and promise
+    suggestions, and each of its attachments as an item under it: parsed and read as it is
+    added to the batch, stored with it in one commit."""
+
+    def __init__(self, ctx: JobContext, session: Session, mailbox: Evidence) -> None:
+        self.ctx, self.session, self.mailbox = ctx, session, mailbox
+        config = ctx.services.config
+        self.tz = config.locale.zone
+        self.owner_tz = owner_zone(session, mailbox, self.tz)
+        self.my_addresses = config.intake.my_addresses
+        self.most = config.intake.max_messages_per_import
+
+    def batch(self) -> IntakeBatch:
+        return child_batch(self.ctx.services, self.session, self.mailbox,
+                           on_stored=self._store_texts)
+
+    def add(self, batch: IntakeBatch, message: MboxMessage, name: str) -> None:
+        parsed = parse_email(message.data, tz=self.tz)
+        direction, counterpart = email_direction(parsed, self.my_addresses)
+        found = find_in_text(parsed.searchable_text(), at=parsed.date, tz=self.owner_tz)
+        read = _Read(message.envelope, parsed, found)
+        stored = batch.add(
+            IncomingFile(io.BytesIO(message.data), name, source="extracted"),
+            parent=self.mailbox,
+            details=EvidenceDetails(direction=direction, counterpart_name=counterpart),
+            jobs=(), extra=_email_metadata(parsed), payload=read, email_headers=parsed.headers)
+        if stored.error is not None:
+            return
+        # Dated and addressed like the message they came with.
+        details = EvidenceDetails(channel=Channel.email, occurred_at=parsed.date,
+                                  occurred_at_source=TimeSource.parent,
+                                  direction=direction, counterpart_name=counterpart)
+        for number, attachment in enumerate(parsed.attachments, 1):
+            if number > self.most:
+                read.attachments.append(ChildOutcome(attachment.filename, "refused",
+                                                     reason=_past_limit(self.most)))
+            elif not attachment.data:
+                read.attachments.append(ChildOutcome(attachment.filename, "refused",
+                                                     reason="the attachment is empty"))
+            else:
+                read.attachments.append(batch.add(
+                    IncomingFile(io.BytesIO(attachment.data), attachment.filename,
+                                 source="extracted"), details=details, parent=stored))
+
+    def _store_texts(self, session: Session, stored: list[Outcome]) -> None:
+        messages = [o for o in stored if isinstance(o.payload, _Read)]
+        texts = [ExtractedText(evidence_id=outcome.evidence.id, source=TextSource.email,
+                               text=outcome.payload.parsed.searchable_text(),
+                               segments=_html_segment(outcome.payload.parsed), engine=ENGINE)
+                 for outcome in messages]
+        session.add_all(texts)
+        session.flush()
+        for text, outcome in zip(texts, messages):
+            add_found(session, text, outcome.payload.found, tz=self.owner_tz)
+            if outcome.payload.attachments:
+                item = outcome.evidence
+                item.extracted_metadata = {**item.extracted_metadata, "attachments": _listed(
+                    session, outcome.payload, item.id)}
+                session.add(item)
+        session.flush()
+
+
+def _listed(session: Session, read: _Read, message_id: int) -> list[dict]:
+    """What became of a message's attachments, as the parse job lists an email's."""
+    outcomes = [o if isinstance(o, ChildOutcome) else child_outcome(session, o, message_id)
+                for o in read.attachments]
+    return [_attachment_entry(outcome, attachment)
+            for outcome, attachment in zip(outcomes, read.parsed.attachments)]

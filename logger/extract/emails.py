@@ -88,6 +88,8 @@ class ParsedEmail:
     html: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # The headers as intake's metadata reader reads them (a mailbox's split passes them on).
+    headers: FileMetadata = field(default_factory=FileMetadata)
 
     def searchable_text(self) -> str:
         """The headers people search by, then the body: what goes into the search index."""
@@ -109,7 +111,7 @@ def parse_email(data: bytes, *, tz: ZoneInfo) -> ParsedEmail:
         subject=meta.subject, sender=meta.extra.get("from"),
         from_address=meta.extra.get("from_address"), to=meta.extra.get("to"),
         cc=meta.extra.get("cc"), date=meta.occurred_at, date_header=meta.extra.get("date_header"),
-        message_id=meta.extra.get("message_id"), warnings=list(meta.problems))
+        message_id=meta.extra.get("message_id"), warnings=list(meta.problems), headers=meta)
     walker = _Walker(parsed)
     try:
         walker.visit(email.parser.BytesParser(policy=email.policy.compat32).parsebytes(data),

@@ -17,13 +17,15 @@ _SEPARATOR = b"From "
 
 @dataclass
 class MboxMessage:
-    """One message: its number (from 1), the envelope line ("From sender date"), its bytes, and
-    `too_large` when it exceeded the limit (then `data` is empty)."""
+    """One message: its number (from 1), the envelope line ("From sender date"), its bytes,
+    `too_large` when it exceeded the limit (then `data` is empty), and `offset`: where its
+    "From " line starts, counted from where the reading started."""
 
     number: int
     envelope: str
     data: bytes
     too_large: bool = False
+    offset: int = 0
 
 
 @dataclass
@@ -34,33 +36,38 @@ class MboxStats:
     leading_garbage: int = 0
 
 
-def iter_mbox(stream: BinaryIO, *, max_message_bytes: int,
-              stats: MboxStats | None = None) -> Iterator[MboxMessage]:
+def iter_mbox(stream: BinaryIO, *, max_message_bytes: int, stats: MboxStats | None = None,
+              first_number: int = 1) -> Iterator[MboxMessage]:
     """Yield the messages of the mbox in `stream`, holding one message in memory at a time (a
-    message over `max_message_bytes` is yielded empty with `too_large` set)."""
+    message over `max_message_bytes` is yielded empty with `too_large` set). A stream placed
+    at a message's "From " line (an earlier message's `offset`) goes on from there, numbering
+    from `first_number`."""
     stats = stats or MboxStats()
     envelope: bytes | None = None
     lines: list[bytes] = []
-    size, number = 0, 0
+    size, number, start = 0, first_number - 1, 0
     while line := stream.readline():
-        stats.bytes_read += len(line)
         if line.startswith(_SEPARATOR):
             if envelope is not None:
                 number += 1
-                yield _message(number, envelope, lines, size > max_message_bytes)
-            envelope, lines, size = line, [], 0
-        elif envelope is None:
+                yield _message(number, envelope, lines, size > max_message_bytes, start)
+            envelope, lines, size, start = line, [], 0, stats.bytes_read
+            stats.bytes_read += len(line)
+            continue
+        stats.bytes_read += len(line)
+        if envelope is None:
             stats.leading_garbage += len(line.strip())
         else:
             size += len(line)
             if size <= max_message_bytes:
                 lines.append(line)
     if envelope is not None:
-        yield _message(number + 1, envelope, lines, size > max_message_bytes)
+        yield _message(number + 1, envelope, lines, size > max_message_bytes, start)
 
 
-def _message(number: int, envelope: bytes, lines: list[bytes], too_large: bool) -> MboxMessage:
+def _message(number: int, envelope: bytes, lines: list[bytes], too_large: bool,
+             offset: int) -> MboxMessage:
     if lines and lines[-1] in (b"\n", b"\r\n"):
         lines = lines[:-1]  # the blank line before the next "From " belongs to the mailbox
     label = envelope.decode("utf-8", "replace").strip()[:200]
-    return MboxMessage(number, label, b"" if too_large else b"".join(lines), too_large)
+    return MboxMessage(number, label, b"" if too_large else b"".join(lines), too_large, offset)

@@ -1,73 +1,54 @@
-"""Intake: the one function every source (browser, API, CLI import, watched folder) uses to turn
-a file into evidence.
+"""Intake: the one path every source (browser, API, CLI import, watched folder, a mailbox's
+split) takes to turn files into evidence.
 
-`ingest` sniffs the real type from the content, encrypts and hashes the bytes into the blob store
-in one pass, refuses exact duplicates, reads the metadata the file carries, writes the `Evidence`
-row, its custody event and its jobs (each in its import's fair place in line), and commits once.
-A mailbox holding more messages than one import may split into items
-(`intake.max_messages_per_import`, counted while it streams in) is refused whole. A failure at
-any step leaves no row and no blob; a crash between the blob's rename and the commit leaves at
-most an orphan blob, which `liuhen verify` reports and `verify --repair` removes.
+For each file, `IntakeBatch.add` sniffs the real type from the content, encrypts and hashes the
+bytes into the blob store in one pass and reads the metadata the file carries; `commit` then
+refuses exact duplicates and writes every item's `Evidence` row, custody event and jobs (each
+in its import's fair place in line) in one transaction: one commit, one read of the custody
+chain's head, for the whole batch. `ingest` is a batch of one. A mailbox holding more messages
+than one import may split into items (`intake.max_messages_per_import`, counted while it
+streams in) is refused whole.
+
+Crash safety follows from the order: every blob of a batch is durable (fsynced and renamed)
+before the transaction that refers to it commits. A failure leaves no row and no blob; a crash
+before the commit leaves only orphan blobs, which `liuhen verify` reports and `verify --repair`
+removes, and an import run again stores what was not committed and finds the rest duplicates.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import BinaryIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
 from logger.config.sections import IntakeConfig
-from logger.errors import DuplicateEvidence, FileTooLarge, TooManyMessages, UnsupportedFile
+from logger.errors import FileTooLarge, IntakeError, UnsupportedFile
 from logger.i18n import Text
 from logger.intake.filemeta import extract_metadata
 from logger.intake.filemeta.common import FileMetadata
-from logger.intake.sniff import HEAD_SIZE, FileType, sniff
+from logger.intake.incoming import (EvidenceDetails, IncomingFile, MessageCounter, Prefixed,
+                                    clean_filename, read_head)
+from logger.intake.refusals import duplicate, too_many
+from logger.intake.sniff import FileType, sniff
 from logger.jobs.queue import add_job
 from logger.record import custody
 from logger.record.when import TimeReading, best
 from storage.blobs.lock import intake_lock
 from storage.blobs.store import BlobStore, BlobTooLarge, StoredBlob
 from storage.models import (Channel, CustodyAction, Direction, Evidence, EvidenceKind, JobKind,
-                            Negotiation, TimeSource, User)
-from storage.models.types import TimePrecision
+                            Negotiation, User)
 
-MAX_FILENAME_CHARS = 255
-# A message of a mailbox starts at a line beginning with "From " (`logger.extract.mailbox`).
-_MESSAGE_START = b"\nFrom "
+__all__ = ["Classification", "EvidenceDetails", "IncomingFile", "IntakeBatch", "Outcome",
+           "classify", "ingest"]
 
-
-@dataclass
-class IncomingFile:
-    """A file arriving from any source. `declared_type` (a browser's Content-Type, say) is
-    recorded but never trusted."""
-
-    stream: BinaryIO
-    filename: str
-    declared_type: str | None = None
-    source: str = "cli"
-
-
-@dataclass
-class EvidenceDetails:
-    """What a person says about the file that the file cannot tell. Each given field wins over
-    what is extracted from the file. A given `occurred_at` is a person's unless
-    `occurred_at_source` says otherwise (an email's attachment: `parent`); `day` precision
-    means only its date is known (`logger.record.when.on_day`)."""
-
-    kind: EvidenceKind | None = None
-    channel: Channel | None = None
-    direction: Direction | None = None
-    occurred_at: datetime | None = None
-    occurred_at_source: TimeSource = TimeSource.person
-    occurred_at_precision: TimePrecision = TimePrecision.minute
-    counterpart_name: str | None = None
-    counterpart_number: str | None = None
-    subject: str | None = None
-    note: str | None = None
+# A batch commits once it holds this many files or bytes (`IntakeBatch.full`).
+BATCH_ITEMS = 100
+BATCH_BYTES = 256 << 20
 
 
 @dataclass(frozen=True)
@@ -98,6 +79,279 @@ def classify(file_type: FileType, metadata: FileMetadata) -> Classification:
     return Classification(EvidenceKind.document, None, (JobKind.extract_text,))
 
 
+@dataclass
+class Outcome:
+    """One file of a batch: `evidence` once committed, or `error` (a refusal or a duplicate,
+    nothing of it stored). `payload` is what the caller attached to it."""
+
+    filename: str
+    evidence: Evidence | None = None
+    error: IntakeError | None = None
+    payload: Any = None
+
+
+@dataclass
+class _Staged:
+    outcome: Outcome
+    source: IncomingFile
+    blob: StoredBlob
+    file_type: FileType
+    metadata: FileMetadata
+    details: EvidenceDetails
+    parent: Evidence | Outcome | None
+    jobs: tuple[JobKind, ...] | None
+    job_options: dict
+    extra: dict
+
+
+# Called once per commit with each stored item and its outcome, after the rows are flushed
+# and before the commit: what the caller stores with its items lands with them.
+OnStored = Callable[[Session, list[Outcome]], None]
+
+
+class IntakeBatch:
+    """Files of one negotiation stored a batch to a transaction. Use as a context manager;
+    `add` each file, `commit` when `full` and at the end (the intake lock is held from a
+    batch's first file to its commit). Leaving the block without committing discards what was
+    added (rows rolled back, blobs deleted)."""
+
+    def __init__(self, *, session: Session, blobs: BlobStore, negotiation: Negotiation,
+                 actor: User | None, max_bytes: int, tz: ZoneInfo,
+                 max_messages: int = IntakeConfig.max_messages_per_import,
+                 on_stored: OnStored | None = None) -> None:
+        self.session, self.blobs, self.negotiation, self.actor = session, blobs, negotiation, actor
+        self.max_bytes, self.tz, self.max_messages = max_bytes, tz, max_messages
+        self._on_stored = on_stored
+        self._staged: list[_Staged] = []
+        self._outcomes: list[Outcome] = []
+        self._bytes = 0
+        self._pending = blobs.pending()
+        self._held: ExitStack | None = None
+
+    def __enter__(self) -> IntakeBatch:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if self._staged:
+                self._discard()
+        finally:
+            self._release()
+
+    @property
+    def full(self) -> bool:
+        return len(self._staged) >= BATCH_ITEMS or self._bytes >= BATCH_BYTES
+
+    def add(self, source: IncomingFile, *, details: EvidenceDetails | None = None,
+            parent: Evidence | Outcome | None = None,
+            jobs: tuple[JobKind, ...] | None = None,
+            job_options: dict | None = None, extra: dict | None = None,
+            payload: Any = None, email_headers: FileMetadata | None = None) -> Outcome:
+        """Write one file's blob and read its metadata (no row yet). A refusal (empty, type
+        not accepted, too large, too many messages) is the outcome's `error`, with nothing
+        kept; what reading the stream raises (OSError) is raised, with nothing kept and
+        nothing added to the batch. `parent` may be another file's outcome in this batch (an
+        attachment of a mailbox's message): the file is stored under it, or not at all when
+        it is not stored. `jobs` replaces the jobs its type calls for, `extra` is
+        merged into its `extracted_metadata`; `email_headers`, what its headers were already
+        read as (a mailbox's message), stands for its metadata when it is an email."""
+        if isinstance(parent, Outcome) and not _placed(parent) and \
+                all(o is not parent for o in self._outcomes):
+            raise ValueError("a parent outcome must be of a file added to this batch")
+        filename = clean_filename(source.filename)
+        outcome = Outcome(filename, payload=payload)
+        self._hold()
+        try:
+            blob, file_type, metadata, counter = self._store(source, filename, email_headers)
+        except IntakeError as e:
+            outcome.error = e
+            self._outcomes.append(outcome)
+            return outcome
+        self._outcomes.append(outcome)
+        extra = dict(extra or {})
+        if counter is not None:
+            extra["message_count"] = counter.messages
+        self._staged.append(_Staged(outcome, source, blob, file_type, metadata,
+                                    details or EvidenceDetails(), parent, jobs,
+                                    dict(job_options or {}), extra))
+        self._bytes += blob.size
+        return outcome
+
+    def commit(self) -> list[Outcome]:
+        """Refuse duplicates, write the rows of every file added since the last commit and
+        commit them together. Returns those files' outcomes (refusals included), in order."""
+        staged, outcomes = self._staged, self._outcomes
+        try:
+            if staged:
+                # Every blob durable before the transaction that refers to it, the fsyncs
+                # before the database's write lock is taken.
+                self._settle()
+                self._write_rows(staged)
+                self.session.commit()
+        except BaseException:
+            self._discard()
+            raise
+        self._staged, self._outcomes, self._bytes = [], [], 0
+        for item in staged:
+            if item.outcome.error is not None:  # a duplicate: its blob is nobody's
+                self.blobs.delete(item.blob.blob_id)
+        self._release()
+        return outcomes
+
+    def _store(self, source: IncomingFile, filename: str, email_headers: FileMetadata | None):
+        head = read_head(source.stream)
+        if not head:
+            raise UnsupportedFile(Text("“%(name)s” is empty; there is nothing to keep",
+                                       name=filename))
+        file_type = sniff(head, filename)
+        counter = MessageCounter() if file_type.family == "mailbox" else None
+        reading = Prefixed(head, source.stream, counter)
+        try:
+            blob = self.blobs.write(reading, max_size=self.max_bytes, pending=self._pending)
+        except BlobTooLarge:
+            raise FileTooLarge(Text(
+                "“%(name)s” is larger than the limit of %(mb)s MB (config key "
+                "`intake.max_file_mb`)", name=filename,
+                mb=self.max_bytes // (1024 * 1024))) from None
+        try:
+            if counter is not None and counter.messages > self.max_messages:
+                raise too_many(filename, counter.messages, self.max_messages)
+            metadata = email_headers if email_headers is not None and \
+                file_type.family == "email" else \
+                self._metadata(file_type, blob, reading.kept(), filename)
+        except BaseException:
+            self._drop(blob.blob_id)
+            raise
+        return blob, file_type, metadata, counter
+
+    def _metadata(self, file_type: FileType, blob: StoredBlob, kept: bytes | None,
+                  filename: str) -> FileMetadata:
+        # Parsing a large file can take a while: it is done before the database's write lock.
+        if kept is not None:
+            return extract_metadata(file_type, io.BytesIO(kept), filename, tz=self.tz)
+        self._settle()  # a large file is read back from its blob
+        with self.blobs.open(blob.blob_id) as reader:
+            return extract_metadata(file_type, reader, filename, tz=self.tz)
+
+    def _write_rows(self, staged: list[_Staged]) -> None:
+        session = self.session
+        custody.lock_chain(session)
+        shas = {item.blob.sha256 for item in staged}
+        existing = {e.sha256: e for e in session.exec(select(Evidence).where(
+            Evidence.negotiation_id == self.negotiation.id, Evidence.sha256.in_(shas)))}
+        kept: dict[str, _Staged] = {}
+        waiting, stored = list(staged), []
+        while waiting:  # items first, then those found inside them (their parent is in here)
+            ready = [item for item in waiting if _placed(item.parent)]
+            waiting = [item for item in waiting if not _placed(item.parent)]
+            rows = []
+            for item in ready:
+                if isinstance(item.parent, Outcome) and item.parent.evidence is None:
+                    item.outcome.error = IntakeError(Text(
+                        "“%(name)s” was not stored: the file it came in, “%(parent)s”, was "
+                        "not stored", name=item.outcome.filename,
+                        parent=item.parent.filename))
+                elif item.blob.sha256 in existing:
+                    item.outcome.error = duplicate(item.outcome.filename,
+                                                    existing[item.blob.sha256])
+                elif item.blob.sha256 not in kept:
+                    kept[item.blob.sha256] = item
+                    item.outcome.evidence = self._row(item)
+                    rows.append(item)
+            session.add_all([item.outcome.evidence for item in rows])
+            session.flush()
+            stored += rows
+            for item in ready:
+                if item.outcome.evidence is None and item.outcome.error is None:
+                    item.outcome.error = duplicate(item.outcome.filename,
+                                                    kept[item.blob.sha256].outcome.evidence)
+        custody.append_events(session, [self._intake_event(item) for item in stored])
+        with session.no_autoflush:  # the jobs are flushed together
+            for item in stored:
+                kinds = item.jobs if item.jobs is not None else \
+                    classify(item.file_type, item.metadata).jobs
+                for kind in kinds:
+                    add_job(session, item.outcome.evidence, kind, options=item.job_options)
+        if self._on_stored is not None:
+            self._on_stored(session, [item.outcome for item in stored])
+
+    def _row(self, item: _Staged) -> Evidence:
+        details, metadata, blob = item.details, item.metadata, item.blob
+        guess = classify(item.file_type, metadata)
+        given = _time(details)
+        time = best([given, *metadata.times] if given else metadata.times)
+        extracted = {
+            **metadata.extra,
+            # Every time the file carried, with its source, whichever won.
+            "times": [reading.as_json() for reading in metadata.times],
+            "duration_s": metadata.duration_s,
+            "problems": metadata.problems,
+            "declared_type": item.source.declared_type,
+            "source": item.source.source,
+            **item.extra,
+        }
+        return Evidence(
+            negotiation_id=self.negotiation.id,
+            kind=details.kind or guess.kind,
+            channel=details.channel or guess.channel,
+            direction=details.direction or Direction.unknown,
+            counterpart_name=details.counterpart_name or metadata.counterpart_name,
+            counterpart_number=details.counterpart_number or metadata.counterpart_number,
+            occurred_at=time.at if time else None,
+            occurred_at_source=time.source if time else None,
+            occurred_at_precision=time.precision if time else None,
+            original_filename=item.outcome.filename,
+            media_type=item.file_type.media_type,
+            size=blob.size,
+            sha256=blob.sha256,
+            blob_id=blob.blob_id,
+            parent_id=_parent_id(item.parent),
+            note=details.note,
+            subject=details.subject or metadata.subject,
+            extracted_metadata={k: v for k, v in extracted.items() if v not in (None, [], {})},
+            created_by=self.actor.id if self.actor else None,
+        )
+
+    def _intake_event(self, item: _Staged) -> custody.EventSpec:
+        evidence, blob = item.outcome.evidence, item.blob
+        return custody.EventSpec(
+            CustodyAction.intake, self.actor.id if self.actor else None, self.negotiation.id,
+            evidence.id, {"sha256": blob.sha256, "size": blob.size, "blob_id": blob.blob_id,
+                          "original_filename": item.outcome.filename,
+                          "media_type": item.file_type.media_type,
+                          "source": item.source.source, "parent_id": evidence.parent_id})
+
+    def _hold(self) -> None:
+        """Take the intake lock (shared) until the commit: `verify --repair` waits for it, so
+        it never takes a blob written for this batch for an orphan."""
+        if self._held is None:
+            held = ExitStack()
+            held.enter_context(intake_lock(self.session.get_bind(), self.blobs.lock_dir))
+            self._held = held
+
+    def _release(self) -> None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            held.close()
+
+    def _settle(self) -> None:
+        if self._pending is not None:
+            self._pending.settle()
+
+    def _drop(self, blob_id: str) -> None:
+        if self._pending is not None and blob_id in self._pending.files:
+            self._pending.discard(blob_id)
+        else:
+            self.blobs.delete(blob_id)
+
+    def _discard(self) -> None:
+        self.session.rollback()
+        for item in self._staged:
+            item.outcome.evidence = None
+            self._drop(item.blob.blob_id)
+        self._staged, self._outcomes, self._bytes = [], [], 0
+
+
 def ingest(*, session: Session, blobs: BlobStore, source: IncomingFile,
            negotiation: Negotiation, actor: User | None, max_bytes: int, tz: ZoneInfo,
            details: EvidenceDetails | None = None, parent: Evidence | None = None,
@@ -109,115 +363,26 @@ def ingest(*, session: Session, blobs: BlobStore, source: IncomingFile,
     evidence here; `.existing_id` names it). On any error nothing is stored and the session is
     rolled back.
     """
-    details = details or EvidenceDetails()
-    filename = _clean_filename(source.filename)
-    head = _read_head(source.stream)
-    if not head:
-        raise UnsupportedFile(Text("“%(name)s” is empty; there is nothing to keep",
-                                   name=filename))
-    file_type = sniff(head, filename)
-    counter = _MessageCounter() if file_type.family == "mailbox" else None
-
-    with intake_lock(session.get_bind(), blobs.lock_dir):
-        try:
-            blob = blobs.write(_Prefixed(head, source.stream, counter), max_size=max_bytes)
-        except BlobTooLarge:
-            raise FileTooLarge(Text(
-                "“%(name)s” is larger than the limit of %(mb)s MB (config key "
-                "`intake.max_file_mb`)", name=filename, mb=max_bytes // (1024 * 1024))) from None
-        try:
-            if counter is not None and counter.messages > max_messages:
-                raise _too_many(filename, counter.messages, max_messages)
-            evidence = _record(session=session, blobs=blobs, blob=blob, file_type=file_type,
-                               filename=filename, source=source, negotiation=negotiation,
-                               actor=actor, tz=tz, details=details, parent=parent)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            blobs.delete(blob.blob_id)
-            raise
-    return evidence
+    with IntakeBatch(session=session, blobs=blobs, negotiation=negotiation, actor=actor,
+                     max_bytes=max_bytes, tz=tz, max_messages=max_messages) as batch:
+        batch.add(source, details=details, parent=parent)
+        [outcome] = batch.commit()
+    if outcome.error is not None:
+        session.rollback()
+        raise outcome.error
+    return outcome.evidence
 
 
-def _record(*, session: Session, blobs: BlobStore, blob: StoredBlob, file_type: FileType,
-            filename: str, source: IncomingFile, negotiation: Negotiation, actor: User | None,
-            tz: ZoneInfo, details: EvidenceDetails, parent: Evidence | None) -> Evidence:
-    # Parsing a large file can take a while: do it before taking the database's write lock.
-    with blobs.open(blob.blob_id) as reader:
-        metadata = extract_metadata(file_type, reader, filename, tz=tz)
-
-    custody.lock_chain(session)
-    existing = session.exec(select(Evidence).where(
-        Evidence.negotiation_id == negotiation.id, Evidence.sha256 == blob.sha256)).first()
-    if existing is not None and existing.purged_at is not None:
-        raise DuplicateEvidence(Text(
-            "“%(name)s” was evidence #%(id)s of this negotiation until the trash was emptied; "
-            "the record of it stays, so the same file cannot be added here again",
-            name=filename, id=existing.id), existing_id=existing.id)
-    if existing is not None and existing.trashed_at is not None:
-        raise DuplicateEvidence(Text(
-            "“%(name)s” is evidence #%(id)s of this negotiation, in the trash: restore it "
-            "from the trash instead of adding it again", name=filename, id=existing.id),
-            existing_id=existing.id)
-    if existing is not None:
-        raise DuplicateEvidence(Text(
-            "“%(name)s” is already evidence #%(id)s in this negotiation (stored as "
-            "“%(stored)s”)", name=filename, id=existing.id, stored=existing.original_filename),
-            existing_id=existing.id)
-    guess = classify(file_type, metadata)
-    given = _time(details)
-    time = best([given, *metadata.times] if given else metadata.times)
-    extracted = {
-        **metadata.extra,
-        # Every time the file carried, with its source, whichever won.
-        "times": [reading.as_json() for reading in metadata.times],
-        "duration_s": metadata.duration_s,
-        "problems": metadata.problems,
-        "declared_type": source.declared_type,
-        "source": source.source,
-    }
-    evidence = Evidence(
-        negotiation_id=negotiation.id,
-        kind=details.kind or guess.kind,
-        channel=details.channel or guess.channel,
-        direction=details.direction or Direction.unknown,
-        counterpart_name=details.counterpart_name or metadata.counterpart_name,
-        counterpart_number=details.counterpart_number or metadata.counterpart_number,
-        occurred_at=time.at if time else None,
-        occurred_at_source=time.source if time else None,
-        occurred_at_precision=time.precision if time else None,
-        original_filename=filename,
-        media_type=file_type.media_type,
-        size=blob.size,
-        sha256=blob.sha256,
-        blob_id=blob.blob_id,
-        parent_id=parent.id if parent else None,
-        note=details.note,
-        subject=details.subject or metadata.subject,
-        extracted_metadata={k: v for k, v in extracted.items() if v not in (None, [], {})},
-        created_by=actor.id if actor else None,
-    )
-    session.add(evidence)
-    session.flush()
-    custody.append_event(
-        session, action=CustodyAction.intake, actor_id=actor.id if actor else None,
-        negotiation_id=negotiation.id, evidence_id=evidence.id,
-        details={"sha256": blob.sha256, "size": blob.size, "blob_id": blob.blob_id,
-                 "original_filename": filename, "media_type": file_type.media_type,
-                 "source": source.source, "parent_id": evidence.parent_id})
-    for kind in guess.jobs:
-        add_job(session, evidence, kind)
-    return evidence
+def _placed(parent: Evidence | Outcome | None) -> bool:
+    """Whether an item of `parent` can be written: its parent has its row, or never will."""
+    return not isinstance(parent, Outcome) or parent.evidence is not None or \
+        parent.error is not None
 
 
-def _too_many(filename: str, count: int, limit: int) -> TooManyMessages:
-    return TooManyMessages(Text(
-        "“%(name)s” holds %(count)s messages, more than the %(limit)s one import may split "
-        "into items (config key `intake.max_messages_per_import`, or "
-        "LIUHEN_INTAKE_MAX_MESSAGES_PER_IMPORT). Nothing was stored: split the mailbox into "
-        "smaller files (by year, say, in your mail program) or raise the limit, then import it "
-        "again.", name=filename, count=f"{count:,}", limit=f"{limit:,}"),
-        count=count, limit=limit)
+def _parent_id(parent: Evidence | Outcome | None) -> int | None:
+    if isinstance(parent, Outcome):
+        return parent.evidence.id
+    return parent.id if parent is not None else None
 
 
 def _time(details: EvidenceDetails) -> TimeReading | None:
@@ -225,64 +390,3 @@ def _time(details: EvidenceDetails) -> TimeReading | None:
         return None
     return TimeReading(details.occurred_at, details.occurred_at_source,
                        details.occurred_at_precision)
-
-
-def _clean_filename(name: str) -> str:
-    """Keep the user's name for display only (it never names a file on disk): drop any path,
-    control characters and absurd length."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    base = "".join(ch for ch in base if ch.isprintable()).strip()
-    return base[:MAX_FILENAME_CHARS] or "unnamed"
-
-
-def _read_head(stream: BinaryIO) -> bytes:
-    parts, got = [], 0
-    while got < HEAD_SIZE:
-        piece = stream.read(HEAD_SIZE - got)
-        if not piece:
-            break
-        parts.append(piece)
-        got += len(piece)
-    return b"".join(parts)
-
-
-class _MessageCounter:
-    """Counts the messages of a mailbox in the bytes fed to it, as `logger.extract.mailbox`
-    splits them: one per line that begins with "From ", the first line included."""
-
-    def __init__(self) -> None:
-        self.messages = 0
-        self._tail = b"\n"  # the file's first line counts as if a line ended before it
-
-    def feed(self, data: bytes) -> None:
-        if data:
-            # The tail is shorter than the separator, so no match lies wholly inside it.
-            seen = self._tail + data
-            self.messages += seen.count(_MESSAGE_START)
-            self._tail = seen[-(len(_MESSAGE_START) - 1):]
-
-
-class _Prefixed(io.RawIOBase):
-    """The bytes already read for sniffing, then the rest of the stream (fed to `counter` as
-    they pass)."""
-
-    def __init__(self, head: bytes, rest: BinaryIO, counter: _MessageCounter | None = None):
-        self._head = memoryview(head)
-        self._rest = rest
-        self._counter = counter
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        if self._head:
-            n = min(len(buffer), len(self._head))
-            data = self._head[:n].tobytes()
-            self._head = self._head[n:]
-        else:
-            data = self._rest.read(len(buffer))
-            n = len(data)
-        buffer[:n] = data
-        if self._counter is not None:
-            self._counter.feed(data)
-        return n

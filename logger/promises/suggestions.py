@@ -41,12 +41,22 @@ _NOT_WORDS = re.compile(r"[\W_]+")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
+def find_in_text(text: str, *, at: datetime | None, tz: ZoneInfo,
+                 precision: TimePrecision = TimePrecision.minute,
+                 language: str | None = None) -> list[Suggestion]:
+    """What `suggest_for_text` finds in a text without segments (an email's) said at `at`,
+    without the database: a job reads it before it takes the write lock, then passes it on."""
+    return one_per_promise(suggest_from_stamped_text(text, at=at, tz=tz, language=language,
+                                                     precision=precision))
+
+
 def suggest_for_text(session: Session, text: ExtractedText, *,
-                     default_tz: ZoneInfo = DEFAULT_ZONE) -> list[PromiseSuggestion]:
+                     default_tz: ZoneInfo = DEFAULT_ZONE,
+                     found: list[Suggestion] | None = None) -> list[PromiseSuggestion]:
     """Find the promise-like statements in a stored text (segment by segment when it has
     segments) and add them as open suggestions of its item, flushed, not committed. Days are
-    read in the item owner's time zone (else `default_tz`) from the moment the item happened.
-    Returns the suggestions added."""
+    read in the item owner's time zone (else `default_tz`) from the moment the item happened;
+    `found` is what `find_in_text` already read from it. Returns the suggestions added."""
     evidence = session.get(Evidence, text.evidence_id)
     if evidence is None:
         raise NotFound(f"no evidence #{text.evidence_id} for text #{text.id}")
@@ -60,23 +70,34 @@ def suggest_for_text(session: Session, text: ExtractedText, *,
     spoken = any((s.get("text") or "").strip() for s in text.segments)
     # Each line with the side that said it (a chat bubble's, a stereo channel's once a person
     # said whose it is): a suggestion's "who" is that side when it is known.
-    found = (suggest_from_segments(said_segments(text.segments, evidence), at=at, tz=tz, language=language,
-                                   precision=precision) if spoken
-             else suggest_from_stamped_text(text.text, at=at, tz=tz, language=language,
-                                            precision=precision))
-    found = one_per_promise(found)
+    if found is None:
+        found = one_per_promise(
+            suggest_from_segments(said_segments(text.segments, evidence), at=at, tz=tz,
+                                  language=language, precision=precision) if spoken
+            else suggest_from_stamped_text(text.text, at=at, tz=tz, language=language,
+                                           precision=precision))
     seen = {(s.kind, _words(s.quote)) for s in session.exec(select(PromiseSuggestion).where(
         PromiseSuggestion.evidence_id == evidence.id))}
+    added = add_found(session, text, found, tz=tz, seen=seen)
+    session.flush()
+    return added
+
+
+def add_found(session: Session, text: ExtractedText, found: list[Suggestion], *, tz: ZoneInfo,
+              seen: set | None = None) -> list[PromiseSuggestion]:
+    """Add `found` (read from `text`, flushed) as open suggestions of its item, not flushed,
+    each statement once and none already `seen` (kind, words): a batch of new items, which
+    have no suggestions yet, adds all of theirs and flushes once. `tz`: the item owner's."""
+    seen = set() if seen is None else seen
     added = []
     for position, suggestion in enumerate(found):
         key = (PromiseKind(str(suggestion.kind)), _words(suggestion.quote))
         if key in seen:
             continue
         seen.add(key)
-        row = _row(suggestion, evidence.id, text.id, position, tz)
+        row = _row(suggestion, text.evidence_id, text.id, position, tz)
         session.add(row)
         added.append(row)
-    session.flush()
     return added
 
 

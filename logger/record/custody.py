@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import text
@@ -68,24 +68,45 @@ def append_event(session: Session, *, action: CustodyAction, actor_id: int | Non
                  details: dict | None = None, at: datetime | None = None) -> CustodyEvent:
     """Add the next event to the chain (flushed, not committed: it commits with the change it
     records). `details` must be JSON-serialisable; it is stored as given."""
-    head = session.exec(select(CustodyEvent).order_by(CustodyEvent.seq.desc()).limit(1)).first()
-    at = (at or datetime.now(UTC)).astimezone(UTC)
-    # Microseconds survive every backend; anything finer would make the hash irreproducible.
-    event = CustodyEvent(
-        seq=(head.seq + 1) if head else 1,
-        at=at,
-        actor_id=actor_id,
-        action=action,
-        negotiation_id=negotiation_id,
-        evidence_id=evidence_id,
-        details=json.loads(json.dumps(details or {}, ensure_ascii=False)),
-        prev_hash=head.hash if head else GENESIS_HASH,
-        hash="",
-    )
-    event.hash = event_hash(event)
-    session.add(event)
-    session.flush()
+    [event] = append_events(session, [EventSpec(action, actor_id, negotiation_id, evidence_id,
+                                                details or {}, at)])
     return event
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One event to append: what `append_event` takes."""
+
+    action: CustodyAction
+    actor_id: int | None
+    negotiation_id: int | None = None
+    evidence_id: int | None = None
+    details: dict = field(default_factory=dict)
+    at: datetime | None = None
+
+
+def append_events(session: Session, specs: list[EventSpec]) -> list[CustodyEvent]:
+    """Add `specs` as the next events of the chain, in order, reading its head once (a batch
+    of intakes); flushed, not committed. Each is linked and hashed exactly as `append_event`
+    links and hashes one, so the chain reads the same however it was written."""
+    head = session.exec(select(CustodyEvent).order_by(CustodyEvent.seq.desc()).limit(1)).first()
+    seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    now = datetime.now(UTC)
+    events = []
+    for spec in specs:
+        seq += 1
+        # Microseconds survive every backend; anything finer would make the hash irreproducible.
+        event = CustodyEvent(
+            seq=seq, at=(spec.at or now).astimezone(UTC), actor_id=spec.actor_id,
+            action=spec.action, negotiation_id=spec.negotiation_id,
+            evidence_id=spec.evidence_id,
+            details=json.loads(json.dumps(spec.details, ensure_ascii=False)),
+            prev_hash=prev_hash, hash="")
+        event.hash = prev_hash = event_hash(event)
+        events.append(event)
+    session.add_all(events)
+    session.flush()
+    return events
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,52 @@ def new_blob_id(backend: Backend) -> str:
 # --------------------------------------------------------------------------- the local folder
 
 
+class PendingWrites:
+    """Blobs of the local folder written under temp names, made blobs together by `settle`:
+    each file fsynced, then renamed, then the folder they went into fsynced once. A crash
+    before that leaves temp files, after a rename an orphan blob: never an incomplete blob.
+    Their ids (`new_id`) are as random as any, except that those settled together share their
+    first byte, so they go into one folder and one folder fsync covers them all."""
+
+    def __init__(self, backend: LocalBackend) -> None:
+        self.backend = backend
+        self.files: dict[str, Path] = {}
+        self._shard = secrets.token_hex(1)
+
+    def new_id(self) -> str:
+        blob_id = self._shard + secrets.token_hex(15)
+        while self.backend.exists(blob_id) or blob_id in self.files:
+            blob_id = self._shard + secrets.token_hex(15)
+        return blob_id
+
+    def settle(self) -> None:
+        for tmp_name in self.files.values():
+            fd = os.open(tmp_name, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        folders = set()
+        for blob_id, tmp_name in self.files.items():
+            final = self.backend.path_for(blob_id)
+            if not final.parent.is_dir():
+                final.parent.mkdir(mode=0o700, exist_ok=True)
+                folders.add(self.backend.root)
+            os.replace(tmp_name, final)
+            folders.add(final.parent)
+        for folder in folders:
+            fsync_dir(folder)
+        self.files.clear()
+        self._shard = secrets.token_hex(1)
+
+    def discard(self, blob_id: str | None = None) -> None:
+        """Remove one pending file (`blob_id`), or all of them."""
+        for name in [blob_id] if blob_id is not None else list(self.files):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.files.pop(name))
+
+
+
 class _FileSource:
     def __init__(self, fd: int):
         self._fd = fd
@@ -150,6 +196,24 @@ class LocalBackend:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_name)
             raise
+
+    @contextlib.contextmanager
+    def deferred_writer(self, blob_id: str, pending: PendingWrites) -> Iterator[CipherWriter]:
+        """Like `writer`, but the file stays under its temp name, not yet fsynced, until
+        `pending.settle()` makes it a blob with the others (their fsyncs then cost about one);
+        `pending.discard()` removes it instead."""
+        for directory in (self.root, self.tmp_dir):
+            if not directory.is_dir():
+                directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f"{blob_id}.", suffix=".part", dir=self.tmp_dir)
+        try:
+            with open(fd, "wb", buffering=0) as out:
+                yield out
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp_name)
+            raise
+        pending.files[blob_id] = Path(tmp_name)
 
     def source(self, blob_id: str) -> _FileSource:
         try:

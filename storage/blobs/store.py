@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from storage.blobs.backend import Backend, Leftover, LocalBackend, new_blob_id
+from storage.blobs.backend import Backend, Leftover, LocalBackend, PendingWrites, new_blob_id
 from storage.blobs.format import (
     HEADER_SIZE,
     BlobCorrupt,
@@ -39,7 +39,7 @@ from storage.blobs.reader import BlobReader, iter_chunks
 from storage.blobs.stream import BLOCK_SIZE, decrypt_stream, encrypt_stream, write_all
 
 __all__ = ["BLOCK_SIZE", "BlobCorrupt", "BlobError", "BlobMissing", "BlobReader", "BlobStore",
-           "BlobTooLarge", "InvalidBlobId", "StoredBlob"]
+           "BlobTooLarge", "InvalidBlobId", "PendingWrites", "StoredBlob"]
 
 
 @dataclass(frozen=True)
@@ -84,13 +84,22 @@ class BlobStore:
 
     # ----------------------------------------------------------------------------- writing
 
-    def write(self, stream: BinaryIO, *, max_size: int | None = None) -> StoredBlob:
+    def pending(self) -> PendingWrites | None:
+        """Where `write` may leave blobs to be made durable together (`PendingWrites.settle`,
+        before anything refers to them); None for a backend that writes each one whole."""
+        return PendingWrites(self.backend) if isinstance(self.backend, LocalBackend) else None
+
+    def write(self, stream: BinaryIO, *, max_size: int | None = None,
+              pending: PendingWrites | None = None) -> StoredBlob:
         """Encrypt everything `stream` yields into a new blob; returns its id, size and sha256.
+        With `pending`, the blob exists only once it is settled.
 
         Nothing remains on disk if this raises (BlobTooLarge once more than `max_size` bytes
         were read, or whatever the stream raises)."""
-        blob_id = new_blob_id(self.backend)
-        with self.backend.writer(blob_id) as out:
+        blob_id = pending.new_id() if pending is not None else new_blob_id(self.backend)
+        writer = (self.backend.deferred_writer(blob_id, pending) if pending is not None
+                  else self.backend.writer(blob_id))
+        with writer as out:
             header, aes = new_header(self._store, blob_id)
             write_all(out, memoryview(header))
             size, sha256 = encrypt_stream(stream, aes, out, max_size)

@@ -121,7 +121,7 @@ def test_failure_after_the_blob_is_written_leaves_nothing(services, session, neg
                                                          owner, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
-    monkeypatch.setattr(intake_module.custody, "append_event", broken)
+    monkeypatch.setattr(intake_module.custody, "append_events", broken)
     with pytest.raises(RuntimeError, match="disk on fire"):
         store(services, session, negotiation, owner, b"some text\n", name="a.txt")
     assert nothing_stored(services, session)

@@ -316,6 +316,7 @@ def _result_view(result: UploadResult) -> dict:
     if result.status == UploadStatus.stored:
         view["message"] = _("Stored as evidence #%(id)s.", id=result.evidence.id)
         view["form"] = _form_values(result.evidence)
+        view["detail"] = _unconfirmed_split(result.evidence)
     elif result.status == UploadStatus.duplicate:
         view["message"] = _("Already kept as evidence #%(id)s; nothing new was stored.",
                             id=result.existing_id)
@@ -328,6 +329,20 @@ def _result_view(result: UploadResult) -> dict:
         view["message"] = _("Refused: Liuhen does not keep this file. Nothing was stored.")
         view["detail"] = result.message
     return view
+
+
+def _unconfirmed_split(evidence: Evidence) -> str | None:
+    """For a mailbox of more messages than one import adds without being confirmed: that it is
+    kept whole and not split until that is allowed (its parse job says so too)."""
+    count = evidence.extracted_metadata.get("message_count")
+    limit = app_state().services.config.intake.confirm_items_over
+    if count is None or count <= limit:
+        return None
+    return _("This mailbox holds %(count)s messages, more than the %(limit)s items one import "
+             "adds without being confirmed (setting intake.confirm_items_over): it is kept "
+             "whole and will not be split into items. To split it, raise the setting to at "
+             "least %(count)s, then retry its parse job on the item's page.",
+             count=format_decimal(count), limit=format_decimal(limit))
 
 
 def _result_json(result: UploadResult) -> dict:
