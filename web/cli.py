@@ -15,6 +15,9 @@ them wait, first among the `queue_size` taken and waiting for a thread, then in 
 listen `backlog`. The backlog must hold a burst: cheroot's default of 5 made 24 of 50 parallel
 uploads fail with "connection reset" after about a second (Linux drops a connection that sent
 its body while the full accept queue left it half-open, and resets it when it retries).
+
+`liuhen` loads this module to list `serve` in its help, so Flask, cheroot and the app are
+imported when serve runs, not here.
 """
 
 from __future__ import annotations
@@ -26,18 +29,19 @@ import socket
 import threading
 from collections.abc import Collection
 from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
 
 import click
-from cheroot.wsgi import Server as WSGIServer
-from flask import Flask
 
 from logger.cli.main import Context
 from logger.config import Config
 from logger.config.sections import ServerConfig
-from logger.services import Services, read_passphrase, vault_exists
-from storage.datadir import remove_export_leftovers
-from web.app import create_app
-from web.state import EXTENSION, ON_UNLOCK
+
+if TYPE_CHECKING:
+    from cheroot.wsgi import Server as WSGIServer
+    from flask import Flask
+
+    from logger.services import Services
 
 BACKGROUND_GROUP = "liuhen.background"
 # Seconds serve waits at exit for background threads to give their work back.
@@ -62,6 +66,8 @@ def serve(obj: Context, host: str | None, port: int | None, no_worker: bool,
     """Serve the web app, with a job worker unless told not to. Without LIUHEN_PASSPHRASE,
     storage.passphrase_file or storage.key_file the browser asks for the passphrase (or, on a
     data dir that does not exist yet, creates it)."""
+    from storage.datadir import remove_export_leftovers
+    from web.state import EXTENSION
     config = obj.config
     skip = {"worker"} if no_worker or not config.worker.embedded else set()
     if no_scheduler:
@@ -98,6 +104,7 @@ def make_server(app: Flask, settings: ServerConfig, host: str, port: int) -> WSG
     """The cheroot server for `app` on host:port, sized by `settings` (see the module
     docstring); `start()` binds and serves. A port another program holds raises
     ClickException (`check_port`)."""
+    from cheroot.wsgi import Server as WSGIServer
     check_port(host, port)
     # cheroot hands the app the socket as wsgi.input, so an upload streams into the encrypted
     # store; waitress would first spool every body over 512 KiB to a plaintext temporary file
@@ -136,6 +143,9 @@ def build_app(obj: Context, stop: threading.Event, *, skip: Collection[str] = ()
     """The app over obj's data dir, unlocked when a passphrase source is given, else locked.
     The background services start when the data dir is open (at once, or when the unlock or
     first-run page opens it); their threads are appended to the returned list."""
+    from logger.services import read_passphrase, vault_exists
+    from web.app import create_app
+    from web.state import ON_UNLOCK
     threads: list[threading.Thread] = []
 
     def start(services: Services) -> None:

@@ -8,9 +8,6 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from logger.promises.due import due_text
-from logger.promises.text.amounts import format_amount
-
 
 def emit(data: object, as_json: bool, text: str | None = None) -> None:
     """Print `data` as JSON (UTF-8, not escaped), or `text` for people."""
@@ -22,6 +19,8 @@ def emit(data: object, as_json: bool, text: str | None = None) -> None:
 
 def promise_line(promise, balance=None, tz: ZoneInfo | None = None) -> str:
     """One promise for people: id, who, what, how much, when, status (and what is missing)."""
+    from logger.promises.due import due_text  # the promise text parsers: only when needed
+    from logger.promises.text.amounts import format_amount
     parts = [f"#{promise.id:<4}", f"{promise.party:<4}",
              f"{promise.kind}" + (f" {promise.instalment}" if promise.instalment else "")]
     if promise.amount is not None:

@@ -1,5 +1,6 @@
-"""`liuhen user list|reset-password|disable|enable|remove`: managing the members of this
-Liuhen (logger.members). The CLI holds the data dir and acts as the owner."""
+"""`liuhen user`: accounts (add, password, API tokens) and managing the members of this
+Liuhen (list|reset-password|disable|enable|remove, logger.members). The CLI holds the data dir
+and acts as the owner."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import click
 from logger import accounts, members
 from logger.cli.options import new_secret
 from logger.cli.output import emit
+from logger.tokens import create_token, list_tokens, revoke_token, token_dict
 
 
 def _user_dict(user) -> dict:
@@ -21,7 +23,82 @@ def _status(d: dict) -> str:
             else "must change password" if d["must_change_password"] else "active")
 
 
-@click.command("list")
+@click.group()
+def user() -> None:
+    """Accounts."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--admin", is_flag=True, help="May add and manage members.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def user_add(obj, name: str, admin: bool, as_json: bool) -> None:
+    """Add an account (the first one is the owner). Password from a prompt or LIUHEN_PASSWORD."""
+    password = new_secret("LIUHEN_PASSWORD", f"Password for {name}", "the password")
+    with obj.services().session() as session:
+        account = accounts.add_user(session, name, password, admin=admin)
+        emit({"id": account.id, "name": account.name, "role": str(account.role)}, as_json,
+             f"added user #{account.id} {account.name} ({account.role})")
+
+
+@user.command("password")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def user_password(obj, name: str, as_json: bool) -> None:
+    """Set account NAME's password and sign out every browser signed in to it. The password
+    comes from a prompt (typed twice) or LIUHEN_NEW_PASSWORD."""
+    password = new_secret("LIUHEN_NEW_PASSWORD", f"New password for {name}", "the new password")
+    with obj.services().session() as session:
+        account = accounts.find_user(session, name)
+        ended = accounts.set_password(session, account, password)
+        emit({"id": account.id, "name": account.name, "sessions_ended": ended}, as_json,
+             f"password changed for {account.name}; {ended} browser session(s) signed out")
+
+
+@user.command("token")
+@click.argument("name")
+@click.option("--label", default="cli", show_default=True,
+              help="What the token is for, e.g. phone (shown in the token list).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def user_token(obj, name: str, label: str, as_json: bool) -> None:
+    """Create an API token for account NAME. It is printed once; only its hash is kept."""
+    with obj.services().session() as session:
+        token, plaintext = create_token(session, accounts.find_user(session, name), label)
+        emit({**token_dict(token), "token": plaintext}, as_json,
+             f"API token #{token.id} “{token.name}” for {name} (shown once, keep it safe):\n"
+             f"{plaintext}")
+
+
+@user.command("tokens")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def user_tokens(obj, name: str, as_json: bool) -> None:
+    """List account NAME's API tokens (their prefixes, never the tokens)."""
+    with obj.services().session() as session:
+        data = [token_dict(t) for t in list_tokens(session, accounts.find_user(session, name))]
+    lines = [f"#{t['id']:<4} {t['prefix']}…  {t['name']}  created {t['created_at']}"
+             + (f"  revoked {t['revoked_at']}" if t["revoked_at"] else "")
+             + (f"  last used {t['last_used_at']}" if t["last_used_at"] else "")
+             for t in data]
+    emit(data, as_json, "\n".join(lines) if lines else f"{name} has no API tokens")
+
+
+@user.command("revoke-token")
+@click.argument("token_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def user_revoke_token(obj, token_id: int, as_json: bool) -> None:
+    """Revoke API token ID: requests with it are refused from now on."""
+    with obj.services().session() as session:
+        token = revoke_token(session, token_id)
+        emit(token_dict(token), as_json, f"revoked API token #{token.id} “{token.name}”")
+
+
+@user.command("list")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def user_list(obj, as_json: bool) -> None:
@@ -32,7 +109,7 @@ def user_list(obj, as_json: bool) -> None:
     emit(data, as_json, "\n".join(lines) if lines else "no accounts yet")
 
 
-@click.command("reset-password")
+@user.command("reset-password")
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
@@ -50,7 +127,7 @@ def user_reset_password(obj, name: str, as_json: bool) -> None:
              f"({ended} browser session(s) signed out)")
 
 
-@click.command("disable")
+@user.command("disable")
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
@@ -64,7 +141,7 @@ def user_disable(obj, name: str, as_json: bool) -> None:
              f"`liuhen user enable {member.name}` undoes it")
 
 
-@click.command("enable")
+@user.command("enable")
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
@@ -76,7 +153,7 @@ def user_enable(obj, name: str, as_json: bool) -> None:
         emit(_user_dict(member), as_json, f"{member.name} can sign in again")
 
 
-@click.command("remove")
+@user.command("remove")
 @click.argument("name")
 @click.option("--transfer-to", "transfer_to", metavar="OWNER",
               help="Move the account's negotiations to the owner (named here, as a check); "
@@ -100,7 +177,4 @@ def user_remove(obj, name: str, transfer_to: str | None, as_json: bool) -> None:
 
 
 def register(cli: click.Group) -> None:
-    """Adds the commands to the `user` group of logger.cli.main."""
-    group = cli.commands["user"]
-    for command in (user_list, user_reset_password, user_disable, user_enable, user_remove):
-        group.add_command(command)
+    cli.add_command(user)
