@@ -1,9 +1,21 @@
-"""Server time of the timeline page for a negotiation with 10,000 items, on a real encrypted data
-dir (SQLCipher): p50 and p95 of the first page and of a page deep in the middle, plus the JSON
-job poll. Goal: p95 < 150 ms. Requests go through the whole Flask app in-process (routing, the
-sign-in gate, the query, rendering), so the figures are what the server spends per page.
+"""Server time of a negotiation's pages at 10,000 items plus a 10,000-message mailbox, on a real
+encrypted data dir (SQLCipher), with the load average. Requests go through the whole Flask app
+in-process (routing, the sign-in gate, the queries, rendering), so the figures are what the
+server spends per page.
 
-    .venv/bin/python bench/timeline.py [--items 10000] [--calls 1000] [--requests 60]
+- The timeline: p50 / p95 of the first, a middle (jump to a date) and the last page, the next
+  page, a filtered page and the JSON job poll. Goal: p95 <= 150 ms for any page. The mailbox
+  is one item whose messages are child items, as the mailbox split leaves them (each an email
+  with its text and HTML part, dated by its Date header), crowding the days of the middle
+  pages (`--mailbox-days`): the case where a page read every message around it.
+- The conduct report on the first view after a change (a new transcript of one item): the
+  findings page, and `conduct_report` alone, beside the full rebuild (`rebuild=True`, every
+  text read) measured in the same run. Goal: updated per changed text, not rebuilt.
+- The bundle page: time and bytes of its first page beside the same page listing every item
+  (the page before it was paged). Goal: never a 10 MB page.
+
+    .venv/bin/python bench/timeline.py [--items 10000] [--messages 10000] [--mailbox-days 10]
+                                       [--calls 1000] [--requests 60] [--changes 10]
 """
 
 import argparse
@@ -21,11 +33,13 @@ import sqlalchemy as sa
 from logger.accounts import add_user
 from logger.config import VaultConfig, load_config
 from logger.negotiations import add_negotiation
-from logger.record.timeline import Cursor, timeline_page
+from logger.conduct.report import conduct_report
+from logger.record.timeline import Cursor, Order, timeline_page
 from logger.services import Services
 from storage.models import (CallLogEntry, CallType, Channel, Direction, Evidence, EvidenceKind,
-                            ExtractedText, Job, JobKind, JobStatus, TextSource)
-from web import create_app
+                            ExtractedText, Job, JobKind, JobStatus, Negotiation, TextSource,
+                            TimeSource)
+from web import bundles, create_app
 
 PASSPHRASE = "bench passphrase"
 CHANNELS = [Channel.call, Channel.wechat, Channel.sms, Channel.email, Channel.app_chat]
@@ -81,6 +95,48 @@ def fill(services: Services, items: int, calls: int = 0) -> int:
         return negotiation.id
 
 
+def fill_mailbox(services: Services, negotiation_id: int, items: int, messages: int,
+                 days: float) -> int:
+    """One mailbox item in the middle of the timeline, and its `messages` messages as child
+    items, as the mailbox split and each message's parse_email job leave them: an email dated
+    by its Date header (spread over `days` days around the middle), from the collector (every
+    other one of unknown direction), with its text and its HTML part. Returns its id."""
+    start = datetime(2023, 1, 1, tzinfo=UTC)
+    first = start + timedelta(minutes=97 * items // 2) - timedelta(days=days / 2)
+    mailbox_id = items + 2
+    evidence = [dict(
+        id=mailbox_id, negotiation_id=negotiation_id, kind=EvidenceKind.email,
+        channel=Channel.email, direction=Direction.unknown,
+        occurred_at=start + timedelta(minutes=97 * items // 2 + 3),
+        occurred_at_source=TimeSource.metadata, original_filename="催收邮件.mbox",
+        media_type="application/mbox", size=messages * 3000, sha256=secrets.token_hex(32),
+        blob_id=secrets.token_hex(16),
+        extracted_metadata={"mailbox": {"messages": messages, "stored": messages}},
+        created_at=start)]
+    texts = []
+    for n in range(1, messages + 1):
+        child = mailbox_id + n
+        evidence.append(dict(
+            id=child, negotiation_id=negotiation_id, kind=EvidenceKind.email,
+            channel=Channel.email, direction=Direction.from_them if n % 2 else Direction.unknown,
+            occurred_at=first + timedelta(days=days) * n / messages,
+            occurred_at_source=TimeSource.metadata, counterpart_name="催收部 <cs@example.com>",
+            subject=f"逾期通知 {n}", original_filename=f"催收邮件 {n:05d}.eml",
+            media_type="message/rfc822", size=3000, sha256=secrets.token_hex(32),
+            blob_id=secrets.token_hex(16), parent_id=mailbox_id,
+            extracted_metadata={"from": "cs@example.com", "parse_warnings": []},
+            created_at=start))
+        texts.append(dict(evidence_id=child, source=TextSource.email,
+                          text=f"Subject: 逾期通知 {n}\n\n" + LINE * 4,
+                          segments=[{"part": "html", "html": f"<p>{LINE * 4}</p>"}],
+                          edited=False, created_at=start))
+    with services.session() as session:
+        session.execute(sa.insert(Evidence.__table__), evidence)
+        session.execute(sa.insert(ExtractedText.__table__), texts)
+        session.commit()
+    return mailbox_id
+
+
 def measure(client, url: str, requests: int) -> tuple[list[float], str]:
     times, body = [], ""
     for _ in range(requests):
@@ -106,17 +162,72 @@ def measure_domain(services: Services, negotiation_id: int, middle: datetime,
     return first, deep
 
 
+def measure_changes(services: Services, client, negotiation_id: int, changes: int
+                    ) -> tuple[list[float], list[float], list[float]]:
+    """`changes` times: one item gets a new transcript (a job finished), then the findings page
+    is asked for (the first view after the change), then `conduct_report` alone, kept per
+    text as the page keeps it, and rebuilt from scratch (the baseline). Returns the three
+    lists of times."""
+    page, kept, rebuilt = [], [], []
+    zone = load_config(env={}).locale.zone
+    for n in range(changes):
+        with services.session() as session:
+            session.add(ExtractedText(evidence_id=7 + 97 * n, source=TextSource.transcript,
+                                      text=f"{LINE} 第{n}次更正。", segments=[]))
+            session.commit()
+        page += measure(client, f"/negotiations/{negotiation_id}/findings", 1)[0]
+        with services.session() as session:
+            session.add(ExtractedText(evidence_id=11 + 97 * n, source=TextSource.transcript,
+                                      text=f"{LINE} 又一次更正 {n}。", segments=[]))
+            session.commit()
+            negotiation = session.get(Negotiation, negotiation_id)
+            for times, how in ((kept, {"keep": True}), (rebuilt, {"rebuild": True})):
+                started = time.perf_counter()
+                conduct_report(session, negotiation, default_zone=zone, **how)
+                times.append((time.perf_counter() - started) * 1000)
+            session.rollback()
+    return page, kept, rebuilt
+
+
+def measure_bundle(client, negotiation_id: int, requests: int
+                   ) -> tuple[list[float], int, list[float], int]:
+    """The bundle page as it is (paged), and the same page listing every item (the page as it
+    was before it was paged): times and the size of the last reply of each."""
+    url = f"/negotiations/{negotiation_id}/bundle"
+    paged, body = measure(client, url, requests)
+    whole_page = bundles.PAGE_ITEMS
+    bundles.PAGE_ITEMS = 10**9
+    try:
+        whole, whole_body = measure(client, url, max(1, requests // 10))
+    finally:
+        bundles.PAGE_ITEMS = whole_page
+    return paged, len(body.encode()), whole, len(whole_body.encode())
+
+
+def last_page_url(services: Services, base: str, negotiation_id: int) -> str:
+    """The last page, newest first: the items after the 51st oldest."""
+    with services.session() as session:
+        oldest = timeline_page(session, negotiation_id, order=Order.oldest_first, limit=51)
+    return f"{base}?after={oldest.items[-1].cursor.token()}"
+
+
 def report(name: str, times: list[float]) -> None:
     times = sorted(times)
     p95 = times[max(0, round(len(times) * 0.95) - 1)]
-    print(f"{name:<28} p50 {statistics.median(times):6.1f} ms   p95 {p95:6.1f} ms   "
+    print(f"{name:<40} p50 {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms   "
           f"(n={len(times)}, max {times[-1]:.1f} ms)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--messages", type=int, default=10_000,
+                        help="messages of one mailbox, child items of it")
+    parser.add_argument("--mailbox-days", type=float, default=10,
+                        help="days the mailbox's messages spread over, around the middle")
     parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--changes", type=int, default=10,
+                        help="changes, each followed by a first view of the report")
     parser.add_argument("--calls", type=int, default=1000,
                         help="imported calls spread over the same time (call-log lines)")
     args = parser.parse_args()
@@ -126,8 +237,11 @@ def main() -> None:
         with Services.create(config, PASSPHRASE) as services:
             started = time.perf_counter()
             negotiation_id = fill(services, args.items, args.calls)
-            print(f"created {args.items} items and {args.calls} imported calls in "
-                  f"{time.perf_counter() - started:.1f} s")
+            if args.messages:
+                fill_mailbox(services, negotiation_id, args.items, args.messages,
+                             args.mailbox_days)
+            print(f"created {args.items} items, a mailbox of {args.messages} messages and "
+                  f"{args.calls} imported calls in {time.perf_counter() - started:.1f} s")
             app = create_app(services)
             client = app.test_client()
             page = client.get("/login").get_data(as_text=True)
@@ -135,6 +249,9 @@ def main() -> None:
             client.post("/login", data={"name": "bench", "password": "bench-password",
                                         "csrf_token": token})
             base = f"/negotiations/{negotiation_id}"
+            started = time.perf_counter()
+            measure(client, base, 1)  # the report's first reading: every text, kept
+            cold = (time.perf_counter() - started) * 1000
             measure(client, base, 3)  # warm: templates compiled, caches filled
             first, body = measure(client, base, args.requests)
             assert body.count('data-testid="timeline-item"') == 50
@@ -144,22 +261,42 @@ def main() -> None:
             assert body.count('data-testid="timeline-item"') == 50
             later = re.search(r'href="([^"]+)" data-testid="page-later"', body).group(1)
             paged, _ = measure(client, later.replace("&amp;", "&"), args.requests)
+            last, body_last = measure(client, last_page_url(services, base, negotiation_id),
+                                      args.requests)
+            assert body_last.count('data-testid="timeline-item"') == 50
             filtered, _ = measure(client, f"{base}?channel=wechat&direction=from_me",
                                   args.requests)
             ids = ",".join(re.findall(r'data-id="(\d+)"', body))
             polled, _ = measure(client, f"{base}/jobs?ids={ids}", args.requests)
             domain_first, domain_deep = measure_domain(services, negotiation_id, middle,
                                                        args.requests)
-    print(f"timeline of {args.items} items and {args.calls} imported calls, 50 items per page, "
-          "SQLCipher, in-process Flask")
+            changed, kept, rebuilt = measure_changes(services, client, negotiation_id,
+                                                     args.changes)
+            bundle, bundle_bytes, whole, whole_bytes = measure_bundle(client, negotiation_id,
+                                                                      args.requests // 3)
+            load = Path("/proc/loadavg").read_text().split()[:3]
+    print(f"timeline of {args.items} items, a mailbox of {args.messages} messages (child "
+          f"items, over {args.mailbox_days:g} days around the middle) and {args.calls} imported "
+          f"calls, 50 items per page, SQLCipher, in-process Flask; load average "
+          f"{' '.join(load)}")
     report("first page", first)
     report("jump to the middle (date)", deep)
     report("next page from the middle", paged)
+    report("last page", last)
     report("filtered (channel+direction)", filtered)
     report("job poll JSON (50 ids)", polled)
     print("logger.record.timeline.timeline_page alone (the query part of the page):")
     report("  first page", domain_first)
     report("  page in the middle", domain_deep)
+    print(f"conduct report: first page view with nothing kept yet (every text read and kept): "
+          f"{cold:.0f} ms")
+    print("conduct report, first view after a change (one new transcript each):")
+    report("  findings page", changed)
+    report("  conduct_report, kept per text", kept)
+    report("  conduct_report rebuilt (baseline)", rebuilt)
+    print("bundle page:")
+    report(f"  paged ({bundle_bytes / 1e6:.2f} MB)", bundle)
+    report(f"  every item listed, baseline ({whole_bytes / 1e6:.2f} MB)", whole)
 
 
 if __name__ == "__main__":

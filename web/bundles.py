@@ -1,5 +1,8 @@
 """The evidence bundle page of one negotiation: choose the items (all, a date range, channels,
-or by hand), group them and write what each group proves (prefilled by `logger.bundles.items`),
+or by hand), group them and write what each group proves (prefilled by `logger.bundles.items`;
+each group counted per kind, its items listed PAGE_ITEMS at a time: a choice made by hand on
+one page keeps the filters' choice on every other page, so a mailbox of 10,000 messages is no
+10 MB page; the letter's facts and doubts are listed up to LISTED_FACTS a section and counted),
 choose the purpose and language, the kind of complaint letter and the facts it states (what is
 uncertain is listed apart, with where to settle it, and never goes into the letter), edit the
 letter (the redraft button writes it again from the picks), and download the ZIP. The bundle is
@@ -11,21 +14,25 @@ bundles."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import get_locale, lazy_gettext as _l
+from sqlmodel import select
 
 from logger.bundles.build import BundleRequest, spool_bundle
 from logger.bundles.items import (BundleError, BundleGroup, BundlePurpose, channel_choices,
                                  prefilled_purposes, select_items, suggest_groups)
-from logger.bundles.letter import LETTER_KINDS, draft
+from logger.bundles.letter import LETTER_KINDS, Draft, draft, write_letter
 from logger.bundles.letters.heimao import BODY_LIMIT, TITLE_LIMIT, body_of
-from logger.bundles.letters.plan import Section, plan_letter
+from logger.bundles.letters.plan import LetterPlan, Section, plan_letter
 from logger.bundles.signing import signing_key
 from logger.errors import NotFound
 from logger.i18n import translate
 from logger.record.evidence import list_evidence
+from logger.record.trash import live
 from storage.models import Evidence, EvidenceKind, Negotiation
 from web.access import current_user, db, negotiation_for
 from web.i18n import refusal_text
@@ -35,6 +42,12 @@ from web.zone import user_zone, zone_of
 bp = Blueprint("bundles", __name__)
 
 SPARE_GROUPS = 2  # empty groups offered, so items can be moved into new groups without script
+# Items listed per page; each group shows its count per kind whatever the page (a negotiation
+# may hold tens of thousands of items: a mailbox's messages are items).
+PAGE_ITEMS = 100
+# Facts of each section of the letter, and doubts, listed on the page; the others are counted
+# (and stay picked).
+LISTED_FACTS = 50
 PURPOSE_LABELS = {
     BundlePurpose.court: (_l("Court"), _l("The evidence list with a signature line, and a "
                                           "print version stamped and numbered page by page.")),
@@ -79,6 +92,8 @@ def export(negotiation_id: int):
         choice.letter = None
         return _page(negotiation, choice)
     try:
+        if choice.unpicked:
+            choice.resolve_picks(_plan(negotiation, choice)[0])
         groups = _posted_groups(negotiation, choice)
         return _download(negotiation, choice, groups)
     except (BundleError, NotFound) as e:
@@ -102,9 +117,18 @@ class _Choice:
         self.timestamp = values.get("timestamp") == "on" if posted else True
         kind = values.get("letter_kind") or "generic"
         self.kind = kind if kind in LETTER_KINDS else "generic"
-        # The facts picked for the letter; None (the page not yet posted): all of them.
-        self.picks = values.getlist("fact") if values.get("facts_shown") else None
+        # The facts picked for the letter; None (the page not yet posted): all of them. A page
+        # lists only the first facts of each section (`fact_listed`): every fact is picked but
+        # those it listed unticked (`resolve_picks`).
+        ticked, listed = values.getlist("fact"), values.getlist("fact_listed")
+        self.unpicked = set(listed) - set(ticked)
+        self.picks = ticked if values.get("facts_shown") and not self.unpicked else None
         self.redraft = posted and "redraft" in values
+
+    def resolve_picks(self, plan: LetterPlan) -> None:
+        """The picks as keys of `plan`'s facts, once it is known, where some were unticked."""
+        if self.unpicked:
+            self.picks = [key for key in plan.keys() if key not in self.unpicked]
 
     @classmethod
     def from_args(cls, negotiation: Negotiation) -> _Choice:
@@ -125,23 +149,27 @@ def _day(value: str | None) -> date | None:
 def _page(negotiation: Negotiation, choice: _Choice, *, error: str | None = None) -> str:
     session, tz = db(), zone_of(negotiation)
     items = list_evidence(session, negotiation.id)
-    chosen = {e.id for e in select_items(session, negotiation, tz=tz, since=choice.since,
-                                         until=choice.until, channels=choice.channels or None)}
-    if request.method == "POST":
-        chosen = set(request.form.getlist("item", type=int))
     groups = suggest_groups(session, negotiation, items, language=choice.language, tz=tz)
-    plan, drafted = draft(session, negotiation, language=choice.language, tz=tz,
-                          party=choice.party, kind=choice.kind, picks=choice.picks)
+    chosen = _chosen(negotiation, choice) if request.method == "POST" else _filtered(
+        negotiation, choice)
+    by_id = {e.id: e for e in items}
+    page = _page_number(request.values.get("page"))
+    on_page = _on_page([g.evidence_ids for g in groups], page)
+    plan, drafted = _plan(negotiation, choice)
     if choice.letter is None:
         choice.letter = drafted.text
     page_language = "en" if get_locale().language == "en" else "zh"
     shown = plan if plan.language == page_language else plan_letter(  # in the page's words
         session, negotiation, language=page_language, tz=tz)
     services = app_state().services
-    by_id = {e.id: e for e in items}
+    pages = max(1, -(-len(items) // PAGE_ITEMS))
     return render_template(
         "bundles/new.html", negotiation=negotiation, choice=choice, error=error,
-        groups=[(g, [by_id[i] for i in g.evidence_ids]) for g in groups],
+        groups=[(g, [by_id[i] for i in g.evidence_ids if i in on_page],
+                 _kind_counts(by_id[i] for i in g.evidence_ids),
+                 sum(i in chosen for i in g.evidence_ids)) for g in groups],
+        page=min(page, pages), pages=pages, page_size=PAGE_ITEMS, item_count=len(items),
+        chosen_count=len(chosen & set(by_id)), page_url=_page_url(negotiation, choice),
         spare=range(len(groups) + 1, len(groups) + 1 + SPARE_GROUPS),
         group_count=len(groups) + SPARE_GROUPS, chosen=chosen,
         purposes=PURPOSE_LABELS, kinds=KIND_LABELS, channel_filters=CHANNEL_FILTER_LABELS,
@@ -150,7 +178,19 @@ def _page(negotiation: Negotiation, choice: _Choice, *, error: str | None = None
         shown=shown, drafted=drafted, fact_sections=FACT_SECTIONS,
         body_chars=len(body_of(drafted.text)) if drafted.kind == "heimao" else 0,
         picked=set(plan.keys() if choice.picks is None else choice.picks),
-        settle_url=_settle_url, heimao_limits=(TITLE_LIMIT, BODY_LIMIT))
+        settle_url=_settle_url, heimao_limits=(TITLE_LIMIT, BODY_LIMIT), listed=LISTED_FACTS)
+
+
+def _plan(negotiation: Negotiation, choice: _Choice) -> tuple[LetterPlan, Draft]:
+    """The letter's plan and its draft from the facts picked (see `_Choice.resolve_picks`)."""
+    tz = zone_of(negotiation)
+    plan, drafted = draft(db(), negotiation, language=choice.language, tz=tz,
+                          party=choice.party, kind=choice.kind, picks=choice.picks)
+    if choice.unpicked:
+        choice.resolve_picks(plan)
+        drafted = write_letter(plan, kind=choice.kind, party=choice.party,
+                               today=datetime.now(tz).date(), picks=choice.picks)
+    return plan, drafted
 
 
 def _settle_url(negotiation: Negotiation, settle: tuple[str, int | None]) -> str:
@@ -163,18 +203,75 @@ def _settle_url(negotiation: Negotiation, settle: tuple[str, int | None]) -> str
     return url_for("findings.show", negotiation_id=negotiation.id)
 
 
-def _posted_groups(negotiation: Negotiation, choice: _Choice) -> list[BundleGroup]:
-    """The ticked items, in the groups the form put them in (in time order), each with the
-    purpose written for its group, or its first item's prefilled purpose when left blank."""
-    session, tz = db(), zone_of(negotiation)
+def _filtered(negotiation: Negotiation, choice: _Choice) -> set[int]:
+    """The items the date range and channels tick (all of them without either)."""
+    if not (choice.since or choice.until or choice.channels):
+        return set(db().exec(select(Evidence.id).where(
+            Evidence.negotiation_id == negotiation.id, live())))
+    return {e.id for e in select_items(db(), negotiation, tz=zone_of(negotiation),
+                                       since=choice.since, until=choice.until,
+                                       channels=choice.channels or None)}
+
+
+def _chosen(negotiation: Negotiation, choice: _Choice) -> set[int]:
+    """The posted choice: the ticked items of the page shown, and on every other page the
+    items the filters tick (the form names the page's items in `shown`); without `shown`
+    (a form that lists every item), the ticked items alone."""
     ticked = set(request.form.getlist("item", type=int))
-    items = [e for e in list_evidence(session, negotiation.id) if e.id in ticked]
+    if "shown" not in request.form:
+        return ticked
+    shown = set(request.form.getlist("shown", type=int))
+    return (_filtered(negotiation, choice) - shown) | ticked
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1
+
+
+def _on_page(groups: list[list[int]], page: int) -> set[int]:
+    """The items of `page`: PAGE_ITEMS at a time, in the order the groups list them (the
+    last page when `page` is past it)."""
+    ordered = [i for ids in groups for i in ids]
+    last = max(1, -(-len(ordered) // PAGE_ITEMS))
+    start = (min(page, last) - 1) * PAGE_ITEMS
+    return set(ordered[start:start + PAGE_ITEMS])
+
+
+def _kind_counts(items: Iterable[Evidence]) -> list[tuple[EvidenceKind, int]]:
+    """How many items of each kind, the most common first."""
+    return Counter(EvidenceKind(e.kind) for e in items).most_common()
+
+
+def _page_url(negotiation: Negotiation, choice: _Choice) -> Callable[[int], str]:
+    """page number -> the page's address, with the choice's filters, purpose and language."""
+    args = {"purpose": choice.purpose.value, "lang": choice.language, "channel": choice.channels,
+            **{name: getattr(choice, name).isoformat() for name in ("since", "until")
+               if getattr(choice, name)}}
+    return lambda number: url_for("bundles.new", negotiation_id=negotiation.id, page=number,
+                                  **args)
+
+
+def _posted_groups(negotiation: Negotiation, choice: _Choice) -> list[BundleGroup]:
+    """The chosen items (`_chosen`), in the groups the form put them in (in time order; an
+    item not on the page shown stays in its suggested group), each with the purpose written
+    for its group, or its first item's prefilled purpose when left blank."""
+    session, tz = db(), zone_of(negotiation)
+    ticked = _chosen(negotiation, choice)
+    everything = list_evidence(session, negotiation.id)
+    items = [e for e in everything if e.id in ticked]
     if len(items) != len(ticked):
         raise NotFound("some chosen items are not evidence of this negotiation")
+    suggested = {} if "shown" not in request.form else {
+        i: number for number, group in enumerate(suggest_groups(
+            session, negotiation, everything, language=choice.language, tz=tz), start=1)
+        for i in group.evidence_ids}
     prefilled = prefilled_purposes(session, negotiation, items, tz=tz)
     members: dict[int, list[Evidence]] = {}
     for item in items:
-        number = request.form.get(f"group-{item.id}", type=int) or 1
+        number = request.form.get(f"group-{item.id}", type=int) or suggested.get(item.id, 1)
         members.setdefault(number, []).append(item)
     groups = []
     for number in sorted(members):

@@ -91,6 +91,16 @@ class Passage:
     # A message of unknown direction whose segment does not say who wrote it either: it may be
     # the borrower's own words.
     author_unknown: bool = False
+    # The lexicon's matches in `text` for every category, when already found (a passage kept by
+    # logger.conduct.contributions, whose `text` is then ""); None: search `text`.
+    matches: tuple[Match, ...] | None = None
+
+    def matches_of(self, wanted: frozenset[str]) -> list[Match]:
+        """The matches of the `wanted` categories, as `find_matches(text, wanted)` gives them
+        (a category's matches do not depend on which other categories are searched)."""
+        if self.matches is None:
+            return find_matches(self.text, wanted)
+        return [match for match in self.matches if match.category in wanted]
 
 
 @dataclass(frozen=True)
@@ -235,7 +245,7 @@ def check_third_party(rule: Rule, contacts: list[Contact], passages: list[Passag
     for passage in passages:
         if passage.evidence_id not in recorded:
             found += [_words_finding(rule, passage, match, zone, suggested=True)
-                      for match in find_matches(passage.text, frozenset(rule.categories))]
+                      for match in passage.matches_of(frozenset(rule.categories))]
     for contact in contacts:
         if contact.third_party is None:
             continue
@@ -254,7 +264,7 @@ def check_lexicon(rule: Rule, contacts: list[Contact], passages: list[Passage],
                   zone: ZoneInfo) -> list[Finding]:
     wanted = frozenset(rule.categories)
     return [_words_finding(rule, passage, match, zone)
-            for passage in passages for match in find_matches(passage.text, wanted)]
+            for passage in passages for match in passage.matches_of(wanted)]
 
 
 def _words_finding(rule: Rule, passage: Passage, match: Match, zone: ZoneInfo, *,

@@ -20,15 +20,17 @@ when the message came: it counts for its day, not by its hour (`Contact.day_only
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlmodel import Session, select
 
 from logger.conduct.calllog import list_call_log, normalise_number, same_number
 from logger.conduct.checks import CHANNEL_WORDS, Contact, Passage
 from logger.conduct.contact_entries import list_contact_entries
-from logger.i18n import N_, Text
+from logger.i18n import N_, Text, translate
 from logger.record.evidence import list_evidence
 from logger.record.sides import channel_sides, segment_side
 from logger.record.trash import live
@@ -100,17 +102,16 @@ def evidence_contact(item: Evidence) -> Contact | None:
     if item.occurred_at is None or channel_of is None or item.direction == Direction.from_me:
         return None
     number = normalise_number(item.counterpart_number) or None
-    channel = Text(CHANNEL_WORDS[channel_of])
     if number:
-        what = Text("%(channel)s (evidence #%(id)s, %(number)s)", channel=channel, id=item.id,
-                    number=number)
+        what = _written_in_both("%(channel)s (evidence #%(id)s, %(number)s)", channel_of,
+                                id=item.id, number=number)
     else:
-        what = Text("%(channel)s (evidence #%(id)s)", channel=channel, id=item.id)
+        what = _written_in_both("%(channel)s (evidence #%(id)s)", channel_of, id=item.id)
     file_time = item.kind in KIND_CHANNELS and item.occurred_at_source in FILE_TIMES
     return Contact(
         key=f"evidence:{item.id}", at=item.occurred_at, channel=channel_of,
         from_them=True if item.direction == Direction.from_them else None,
-        what=_in_both(what), evidence_id=item.id,
+        what=what, evidence_id=item.id,
         answered=True if channel_of == Channel.call else None, number=number,
         day_only=item.occurred_at_precision == TimePrecision.day or file_time)
 
@@ -166,9 +167,16 @@ def with_entries(contacts: list[Contact], entries: list[ContactEntry]) -> list[C
 def merge_contacts(recorded: list[Contact], logged: list[Contact]) -> list[Contact]:
     """Recorded contacts, each call merged with its log row, then the log rows left over."""
     unused = {c.key: c for c in logged}
+    by_time = sorted(logged, key=lambda c: (c.at, c.key))
+    times = [c.at for c in by_time]
     merged = []
     for contact in recorded:
-        row = _log_row_for(contact, unused.values()) if contact.channel == Channel.call else None
+        row = None
+        if contact.channel == Channel.call:
+            # Only the rows within SAME_CALL_WITHIN can match: a slice of the sorted rows.
+            near = by_time[bisect_left(times, contact.at - SAME_CALL_WITHIN):
+                           bisect_right(times, contact.at + SAME_CALL_WITHIN)]
+            row = _log_row_for(contact, [r for r in near if r.key in unused])
         if row is None:
             merged.append(contact)
             continue
@@ -224,6 +232,20 @@ def message_contacts(item: Evidence, text: ExtractedText) -> list[Contact]:
             from_them={"from_them": True, "from_me": False}.get(direction),
             what=_in_both(what), evidence_id=item.id, number=number))
     return contacts
+
+
+def _written_in_both(message: str, channel: Channel, **values: object) -> tuple[str, str]:
+    """`_in_both(Text(message, channel=Text(CHANNEL_WORDS[channel]), **values))`, with the
+    message and the channel's word translated once for all the contacts that use them."""
+    return tuple(template % {"channel": word, **values}
+                 for template, word in _templates(message, channel))
+
+
+@cache
+def _templates(message: str, channel: Channel) -> tuple[tuple[str, str], ...]:
+    """(the message, the channel's word) in zh, then in en, as `Text.to` writes them."""
+    return tuple((translate(language, message), translate(language, CHANNEL_WORDS[channel]))
+                 for language in ("zh", "en"))
 
 
 def _in_both(what: Text) -> tuple[str, str]:

@@ -1,5 +1,8 @@
 """Collection-conduct findings: which contacts and words on record look like breaches of the
-collection rules, computed on demand from what is stored, never stored themselves.
+collection rules, computed on demand from what is stored, never stored themselves. What each
+text contributes (its messages, its passages with the lexicon's matches) is kept, so a report
+reads again only the texts that changed (`logger.conduct.contributions`); the findings come
+from the checks each time, and equal a rebuild from every text (`rebuild=True`).
 
 Rule sets are data (`logger/conduct/rules/*.toml`, read by `logger.conduct.ruleset`); the
 checks are in `logger.conduct.checks`, their inputs come from `logger.conduct.inputs`. Each
@@ -47,6 +50,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from logger.conduct.checks import CHECKS, Contact, Dismissal, Finding, allowed_at
+from logger.conduct.contributions import gather_kept
 from logger.conduct.inputs import gather
 from logger.conduct.ruleset import Rule, RuleSet, default_rule_set, get_rule_set
 from logger.errors import LiuhenError, NotFound
@@ -216,11 +220,16 @@ def configure_conduct(session: Session, negotiation: Negotiation, *, actor: User
     return conduct_choice(session, negotiation, default_zone=default_zone)
 
 
-def conduct_report(session: Session, negotiation: Negotiation, *, default_zone: ZoneInfo
-                   ) -> ConductReport:
-    """Compute the negotiation's findings and contact counts (see the module docstring)."""
+def conduct_report(session: Session, negotiation: Negotiation, *, default_zone: ZoneInfo,
+                   keep: bool = False, rebuild: bool = False) -> ConductReport:
+    """Compute the negotiation's findings and contact counts (see the module docstring).
+
+    Each text is read again only when it changed since its contribution was kept
+    (`logger.conduct.contributions`); `keep`: keep what was read again, in `session`, flushed
+    (the caller commits). `rebuild`: read every text, keeping nothing (the same report)."""
     choice = conduct_choice(session, negotiation, default_zone=default_zone)
-    contacts, passages = gather(session, negotiation.id)
+    contacts, passages = gather(session, negotiation.id) if rebuild else \
+        gather_kept(session, negotiation.id, keep=keep)
     # An archived negotiation is over: no checks run for it (its rules keep their settings).
     enabled = [] if is_archived(negotiation) else [
         r for r in choice.rule_set.rules if r.id not in choice.disabled]

@@ -1,15 +1,19 @@
 """The conduct findings about the lines of one timeline page: for each item and each imported
 call, the findings `logger.conduct.report.conduct_report(...).on_lines()` gives its line (active,
 or waiting for a person to set a direction), computed from only what they can depend on. The
-whole report reads every item and text of the negotiation (seconds at 10,000 items); a page
-reads its own items and the contacts of a few days around them.
+whole report reads every item of the negotiation and every text that changed since it was kept
+(logger.conduct.contributions: seconds at 10,000 items after a change); a page reads its own
+items and the contacts of a few days around them.
 
 A finding about an item depends on the item's own texts (the lexicon rules), on its own contacts
 (the item itself, the messages it holds, the call-log rows it holds, the contacts recorded by hand
 against it), each merged with the call-log row of the same call, and, for the counting rules, on
 the calls of the same local day (unanswered calls per day) or of the days before (attempts
 within N days). So the contacts are gathered, as `logger.conduct.inputs.gather` does, from the
-page's own sources and from everything dated within that reach of them, plus a day on each side.
+page's own sources and from everything dated within that reach of them, plus a day on each side;
+of the items around them only those whose channel is a call, since the counting rules count
+calls only and only a call is merged with a log row (a mailbox's thousands of messages in the
+same days are not read).
 
 Not read, and so not counted, are two cases no real record holds: a chain of calls a few minutes
 apart for a whole day (which could change how a call is merged with its log row), and a message
@@ -37,8 +41,8 @@ from logger.conduct.report import conduct_choice
 from logger.conduct.ruleset import Rule
 from logger.record.archive import is_archived
 from logger.record.trash import live
-from storage.models import (CallLogEntry, ContactEntry, Direction, Evidence, ExtractedText,
-                            FindingDismissal, Negotiation)
+from storage.models import (CallLogEntry, Channel, ContactEntry, Direction, Evidence,
+                            ExtractedText, FindingDismissal, Negotiation)
 
 # Around the page's contacts, beyond the reach of the rules: room for a call and its log row
 # on either side of the edge, and for a local day against UTC.
@@ -132,8 +136,11 @@ def _gather_near(session: Session, negotiation_id: int, ids: set[int], calls: se
         before, after = span
         start = min(c.at for c in own) - before - SLACK
         end = max(c.at for c in own) + after + SLACK
+        # Only calls are counted, and only a call is merged with a log row: an item around
+        # the page matters only if it can be a call (its channel; its messages take it too).
         items = _union(items, _evidence(session, negotiation_id,
-                                        Evidence.occurred_at.between(start, end)))
+                                        Evidence.occurred_at.between(start, end),
+                                        Evidence.channel == Channel.call))
         rows = _union(rows, _call_log(session, negotiation_id,
                                       CallLogEntry.started_at.between(start, end)))
         entries = _union(entries, _entries(session, negotiation_id,

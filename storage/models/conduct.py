@@ -1,5 +1,6 @@
 """The tables of collection conduct (`logger.conduct`): the phone's call log, contacts a person
-entered, dismissed findings and each negotiation's rule settings."""
+entered, dismissed findings, each negotiation's rule settings, and what each text contributes to
+the report (kept so the report reads again only the texts that changed)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from sqlmodel import Field, SQLModel
 from storage.models.core import Channel, Direction, _created_at, _updated_at
 from storage.models.types import TimePrecision, UTCDateTime, json_list, str_enum
 
-__all__ = ["CallLogEntry", "CallType", "ConductSetting", "ContactEntry", "FindingDismissal",
-           "ThirdParty"]
+__all__ = ["CallLogEntry", "CallType", "ConductSetting", "ConductText", "ContactEntry",
+           "FindingDismissal", "ThirdParty"]
+
 
 class CallType(StrEnum):
     """Android's call-log types (CallLog.Calls.TYPE): only `incoming` and `outgoing` were
@@ -115,3 +117,20 @@ class ConductSetting(SQLModel, table=True):
     disabled_rules: list[str] = Field(default_factory=list, sa_type=json_list(), nullable=False)
     updated_at: datetime = _updated_at()
 
+
+
+class ConductText(SQLModel, table=True):
+    """What one extracted text contributes to its negotiation's conduct report, as
+    `logger.conduct.contributions` read it: the messages it holds (contacts with their own
+    times) and its passages with the lexicon's matches (every category; a rule keeps its own).
+    `state` is a digest of everything the reading depended on (the text's row, the fields of
+    its item that are read with it, the lexicon, the reading's format): a row whose state
+    differs is read again. Deleted with its text (a re-transcription, the trash emptied)."""
+
+    __tablename__ = "conduct_text"
+
+    text_id: int = Field(primary_key=True, foreign_key="extracted_text.id", ondelete="CASCADE",
+                         sa_column_kwargs={"autoincrement": False})
+    state: str = Field(max_length=64)
+    messages: list[dict] = Field(default_factory=list, sa_type=json_list(), nullable=False)
+    passages: list[dict] = Field(default_factory=list, sa_type=json_list(), nullable=False)

@@ -17,11 +17,16 @@ from tests.support.common import PASSPHRASE
 
 KEYS_TABLES = ("vault", "sealed_secret")  # made by 0013
 # Made by the revisions after 0012: tables, and columns of older tables.
-LATER_TABLES = (*KEYS_TABLES, "negotiation_share", "mail_settings")  # 0014, 0016
+LATER_TABLES = (*KEYS_TABLES, "negotiation_share", "mail_settings",  # 0014, 0016
+                "conduct_text")  # 0019
 LATER_COLUMNS = {"user": {"must_change_password", "disabled_at", "removed_at"},  # 0014
                  "evidence": {"trashed_at", "trashed_by", "trash_reason", "purged_at"},  # 0015
                  "negotiation": {"archived_at", "archive_reason"},  # 0015
-                 "job": {"error_texts"}}  # 0017
+                 "job": {"error_texts", "flow_key", "priority"}}  # 0017, 0020
+# Later columns a migration fills by its own rule rather than with a default, so a restored old
+# backup need not hold what this version would have written: each job's class and flow (0020:
+# a job then counts as bulk only when its item has a parent).
+DERIVED_COLUMNS = {"job": {"flow_key", "priority"}}
 
 
 def as_of_0012(lines):
@@ -47,11 +52,28 @@ def as_of_0012(lines):
     return kept
 
 
+def without_derived(lines):
+    """The dump's rows without DERIVED_COLUMNS."""
+    kept, dropped = [], []
+    for value in lines:
+        if isinstance(value, dict) and "columns" in value:
+            derived = DERIVED_COLUMNS.get(value["table"], set())
+            dropped = [i for i, name in enumerate(value["columns"]) if name in derived]
+            value = {**value, "columns": [n for n in value["columns"] if n not in derived]}
+        elif isinstance(value, list) and dropped:
+            value = [v for i, v in enumerate(value) if i not in dropped]
+        elif isinstance(value, dict) and "end" in value:
+            dropped = []
+        kept.append(value)
+    return kept
+
+
 @pytest.fixture
 def old_snapshot(services, world, folder):
     made = make_backup(services, folder)
     rewrite_dump(folder, made.snapshot, PASSPHRASE, as_of_0012)
-    return made.snapshot, (rows(services), evidence_hashes(services), chain(services))
+    return made.snapshot, (without_derived(rows(services)), evidence_hashes(services),
+                           chain(services))
 
 
 def test_an_older_revision_is_restored_then_migrated(old_snapshot, folder, fresh):
@@ -61,7 +83,7 @@ def test_an_older_revision_is_restored_then_migrated(old_snapshot, folder, fresh
     with Services.open(fresh, PASSPHRASE) as again:
         head = ScriptDirectory.from_config(alembic_config()).get_current_head()
         assert current_revision(again.engine) == head   # migrated on, to this version's head
-        assert (rows(again), evidence_hashes(again), chain(again)) == before
+        assert (without_derived(rows(again)), evidence_hashes(again), chain(again)) == before
 
 
 @pytest.mark.postgres
@@ -75,7 +97,8 @@ def test_an_older_revision_goes_into_a_database_already_migrated(old_snapshot, f
     engine.dispose()
     assert restore(target, folder, PASSPHRASE).ok
     with Services.open(target, PASSPHRASE) as again:
-        assert (rows(again), evidence_hashes(again), chain(again)) == old_snapshot[1]
+        assert ((without_derived(rows(again)), evidence_hashes(again), chain(again))
+                == old_snapshot[1])
 
 
 def test_a_newer_revision_is_refused_and_nothing_written(services, world, folder, fresh):

@@ -1,5 +1,6 @@
 """What the findings pages and the findings partials on other pages share: the negotiation's
-conduct report (computed once per state of the record, however many pages and partials ask),
+conduct report (computed once per state of the record, however many pages and partials ask,
+reading again only the texts that changed: logger.conduct.contributions),
 the flags of one line (the findings about one item, computed for that item alone on each
 request), the words for rules and the people a collector may have contacted instead of the
 borrower, and times shown in the negotiation's own zone (the zone the rules are judged in, which
@@ -18,6 +19,7 @@ from babel.dates import format_date as babel_date
 from babel.dates import format_datetime as babel_datetime
 from flask import g, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import func, select
 
 from logger.conduct.report import ConductReport, conduct_report, negotiation_zone
@@ -103,13 +105,42 @@ def report_for(negotiation: Negotiation) -> ConductReport:
         with _REPORTS_LOCK:
             report = _REPORTS.get(key)
         if report is None:
-            report = conduct_report(db(), negotiation, default_zone=default_zone())
+            report = _kept_report(negotiation.id, keep=not _holds_writes())
             with _REPORTS_LOCK:
                 _REPORTS[key] = report
                 while len(_REPORTS) > _REPORTS_KEPT:
                     _REPORTS.popitem(last=False)
         cache[negotiation.id] = report
     return cache[negotiation.id]
+
+
+def _kept_report(negotiation_id: int, *, keep: bool) -> ConductReport:
+    """The report, computed in a session of its own that keeps what it read again (the texts
+    that changed since the last report), with `keep`, and commits only that: the request's
+    session may hold changes of its own, which are not this function's to commit."""
+    with app_state().services.session() as session:
+        negotiation = session.get(Negotiation, negotiation_id)
+        try:
+            report = conduct_report(session, negotiation, default_zone=default_zone(),
+                                    keep=keep)
+            session.commit()
+        except (IntegrityError, OperationalError):
+            # Another request kept the same texts first (or SQLite's snapshot moved on):
+            # this one's report stands, without keeping anything.
+            session.rollback()
+            report = conduct_report(session, negotiation, default_zone=default_zone())
+    return report
+
+
+def _holds_writes() -> bool:
+    """Whether the request's session has written without committing yet. On SQLite another
+    connection's write would then wait for this request to end: the report is not kept."""
+    session = g.get("db")
+    if session is None or not session.in_transaction():
+        return False
+    # pysqlite opens a transaction for writes only; PostgreSQL's locks are per row.
+    return bool(getattr(session.connection().connection.dbapi_connection, "in_transaction",
+                        False))
 
 
 def owned_report(negotiation_id: int) -> ConductReport | None:
