@@ -1,5 +1,6 @@
 """`liuhen` starts without importing what its other commands need: `--help` lists every command
-from the summaries in logger.cli.main.COMMANDS, and a command imports only its own modules.
+from the summaries in logger.cli.main.COMMANDS, a command imports only its own modules, its
+`--help` none of the database layer, and reading a data dir at head no migration tool.
 (How fast that is: bench/cli_startup.py; a test does not time it.)"""
 
 import importlib
@@ -27,6 +28,18 @@ HEAVY = ("flask", "werkzeug", "jinja2", "cheroot", "sqlalchemy", "sqlmodel", "py
 NOT_FOR_JOBS = ("flask", "cheroot", "reportlab", "PIL", "pypdf", "docx", "extract_msg", "cn2an",
                 "faster_whisper", "ctranslate2", "web.app", "logger.bundles", "logger.intake",
                 "logger.cli.evidence", "logger.cli.bundles")
+# What no command's `--help` needs: logger.cli modules import the database layer, the web app,
+# PDF and Whisper inside the commands.
+NOT_FOR_HELP = ("sqlalchemy", "sqlmodel", "alembic", "flask", "reportlab", "pypdf",
+                "faster_whisper")
+# The helps that list choices read from the domain, and what reading them loads: `export` its
+# purposes and channels, from logger.bundles.items (which reads the conduct report, whose
+# intake imports pypdf). Those two in a module of their own, as storage.kinds holds the kinds,
+# channels and directions `import --help` lists, would take it off this list.
+HELP_NEEDS = {"export": ("pypdf", "sqlalchemy", "sqlmodel")}
+# Not needed to read a data dir already at the newest revision (nor by `jobs list`, `search`).
+NOT_FOR_READING = ("alembic", "flask", "reportlab", "pypdf", "faster_whisper", "logger.intake",
+                   "logger.bundles")
 # Their register() adds commands to the `promises` group, not to `liuhen`.
 SUBGROUP_MODULES = {"payments", "writing"}
 
@@ -69,6 +82,31 @@ def test_a_command_imports_its_own_modules_only(cli_env, tmp_path):
     assert "retry" in output
     assert "logger.cli.jobs" in modules
     assert loaded(modules, NOT_FOR_JOBS) == []
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_a_commands_help_loads_no_database_web_or_pdf_module(command, cli_env, tmp_path):
+    output, modules = run_liuhen(command, "--help", cli_env=cli_env, cwd=tmp_path)
+    assert output.startswith(f"Usage: liuhen {command} ")
+    assert loaded(modules, NOT_FOR_HELP) == sorted(HELP_NEEDS.get(command, ()))
+
+
+@pytest.mark.parametrize("command, answer", [(("jobs", "list"), "0 job(s)"),
+                                             (("search", "x"), "nothing found for “x”")])
+def test_a_read_command_opens_a_data_dir_at_head_without_migrating_it(command, answer, cli_env,
+                                                                     tmp_path):
+    run_liuhen("init", cli_env=cli_env, cwd=tmp_path)
+    output, modules = run_liuhen(*command, cli_env=cli_env, cwd=tmp_path)
+    assert output.strip() == answer
+    assert "storage.db" in modules  # it did open the database
+    assert loaded(modules, NOT_FOR_READING) == []
+
+
+def test_the_scheduler_help_states_its_default_poll():
+    from logger.reminders.scheduler import POLL_S
+    ctx = click.Context(cli)
+    option = next(p for p in cli.get_command(ctx, "scheduler").params if p.name == "poll_s")
+    assert option.help.endswith(f"(default: {POLL_S}).")  # written there, not imported
 
 
 def every_command_registered() -> click.Group:

@@ -11,12 +11,12 @@ from pathlib import Path
 import click
 
 from logger.cli.output import emit
-from logger.services import read_unlock_key
 
 
 def _unlock_key(obj, purpose: str):
     """What opens the backup's vault, read as for every command (LIUHEN_PASSPHRASE, the
     configured passphrase or key file, else a prompt at a terminal)."""
+    from logger.services import read_unlock_key
     prompt = (lambda label: click.prompt(label, hide_input=True)) if sys.stdin.isatty() else None
     return read_unlock_key(obj.config, prompt=prompt, purpose=purpose)
 

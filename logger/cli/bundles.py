@@ -1,6 +1,7 @@
 """CLI commands about evidence bundles: `export` (and `export --show-key`) and `verify-bundle`.
 Registered on the `liuhen` group by logger.cli. `logger.bundles` (reportlab, the time-stamp
-client) is imported inside the commands, so other commands start without it."""
+client) is imported inside the commands, so other commands start without it, and the choices
+of `export --purpose` and `--channel` are read from it when they are first needed."""
 
 from __future__ import annotations
 
@@ -9,13 +10,9 @@ from pathlib import Path
 
 import click
 
-from logger.bundles.items import (BundleGroup, BundlePurpose, channel_choices, select_items,
-                                 suggest_groups)
-from logger.cli.options import actor_for
+from logger.cli.options import LazyChoice, actor_for
 from logger.cli.output import emit
-from logger.conduct.report import negotiation_zone
 from logger.errors import LiuhenError
-from logger.negotiations import get_negotiation
 
 
 def _ids(value: str, option: str) -> list[int]:
@@ -28,6 +25,7 @@ def _ids(value: str, option: str) -> list[int]:
 
 def _group(value: str):
     """--group "3,4=证明催收方在22:00后致电": items 3 and 4, with that purpose."""
+    from logger.bundles.items import BundleGroup
     ids, sep, purpose = value.partition("=")
     if not sep or not purpose.strip():
         raise click.BadParameter(f"{value!r} should look like 3,4=证明催收方在22:00后致电 (item "
@@ -37,7 +35,7 @@ def _group(value: str):
 
 @click.command("export")
 @click.option("--negotiation", "negotiation_id", type=int, help="The negotiation's number.")
-@click.option("--purpose", type=click.Choice([p.value for p in BundlePurpose]),
+@click.option("--purpose", type=LazyChoice("logger.bundles.items:BundlePurpose"),
               help="court: print version and signature line; complaint: with the letter; "
                    "backup: for your own archive.")
 @click.option("--lang", "language", type=click.Choice(["zh", "en"]),
@@ -47,7 +45,8 @@ def _group(value: str):
 @click.option("--items", help="Only these items, e.g. 3,4,7 (default: all).")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only items from this day.")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Only items up to this day.")
-@click.option("--channel", "channels", multiple=True, type=click.Choice(channel_choices()),
+@click.option("--channel", "channels", multiple=True,
+              type=LazyChoice("logger.bundles.items:channel_choices"),
               help="Only items of this channel (repeat for several).")
 @click.option("--group", "groups", multiple=True,
               help='A group and what it proves, e.g. "3,4=证明催收方在22:00后致电" (repeat; '
@@ -76,6 +75,9 @@ def export(obj, negotiation_id, purpose, language, out, items, since, until, cha
            as_json) -> None:
     """Build an evidence bundle: originals, texts, the evidence list (PDF, HTML, CSV), a signed
     manifest and verify.py, in one ZIP."""
+    from logger.bundles.items import BundlePurpose, select_items, suggest_groups
+    from logger.conduct.report import negotiation_zone
+    from logger.negotiations import get_negotiation
     services = obj.services()
     if show_key:
         _show_key(services, as_json)

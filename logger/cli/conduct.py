@@ -6,23 +6,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
 
-from logger.cli.options import actor_for, parse_when
+from logger.cli.options import LazyChoice, actor_for, parse_when
 from logger.cli.output import emit
-from logger.conduct.calllog import (FORMAT_NAMES, MAX_CALL_LOG_BYTES, CallLogError, import_call_log,
-                                    list_call_log)
-from logger.conduct.checks import Finding
-from logger.conduct.contact_entries import (add_contact_entry, entry_dict, list_contact_entries,
-                                            remove_contact_entry)
-from logger.conduct.report import (KEEP, conduct_report, configure_conduct, dismiss_finding,
-                                   finding_dict, negotiation_zone, parse_zone)
-from logger.negotiations import get_negotiation
-from logger.record.evidence import iso
-from logger.record.moments import human_time
-from storage.models import Channel, Direction, ThirdParty
+
+if TYPE_CHECKING:
+    from logger.conduct.checks import Finding
 
 NEGOTIATION = click.option("--negotiation", "negotiation_id", type=int, required=True)
 USER = click.option("--user", "user_name", help="Act as this account (default: the owner).")
@@ -55,6 +48,11 @@ def calllog_import(obj, negotiation_id, numbers, all_numbers, timezone, user_nam
                    file) -> None:
     """Import FILE: the simple CSV (number,name,start,duration_seconds,type) or an
     SMS Backup & Restore calls-*.xml. The file is stored as evidence too."""
+    from logger.conduct.calllog import (FORMAT_NAMES, MAX_CALL_LOG_BYTES, CallLogError,
+                                        import_call_log)
+    from logger.conduct.report import negotiation_zone, parse_zone
+    from logger.negotiations import get_negotiation
+    from logger.record.evidence import iso
     if numbers and all_numbers:
         raise click.UsageError("give --number or --all-numbers, not both")
     if file.stat().st_size > MAX_CALL_LOG_BYTES:
@@ -88,6 +86,10 @@ def calllog_import(obj, negotiation_id, numbers, all_numbers, timezone, user_nam
 @click.pass_obj
 def calllog_list(obj, negotiation_id, as_json) -> None:
     """The imported calls, oldest first."""
+    from logger.conduct.calllog import list_call_log
+    from logger.conduct.report import negotiation_zone
+    from logger.negotiations import get_negotiation
+    from logger.record.evidence import iso
     services = obj.services()
     with services.session() as session:
         target = get_negotiation(session, negotiation_id)
@@ -115,11 +117,11 @@ def contact_group() -> None:
               help="When, e.g. 2024-12-03T22:30 (the negotiation's local time), or the date "
                    "alone when the time is not known: it then counts for its day, not its "
                    "hour.")
-@click.option("--channel", required=True, type=click.Choice([c.value for c in Channel]))
+@click.option("--channel", required=True, type=LazyChoice("storage.kinds:Channel"))
 @click.option("--what", "description", required=True, help="What happened, in your words.")
-@click.option("--direction", type=click.Choice([d.value for d in Direction]),
-              default=Direction.from_them.value, show_default=True)
-@click.option("--third-party", type=click.Choice([t.value for t in ThirdParty]),
+@click.option("--direction", type=LazyChoice("storage.kinds:Direction"),
+              default="from_them", show_default=True)
+@click.option("--third-party", type=LazyChoice("storage.models:ThirdParty"),
               help="They contacted someone else instead of you: who that was to you.")
 @click.option("--who", "third_party_name", help="The person contacted, e.g. “my mother”.")
 @click.option("--name", "counterpart_name", help="The collector's name or staff number.")
@@ -132,6 +134,11 @@ def contact_add(obj, negotiation_id, at_text, channel, description, direction, t
                 third_party_name, counterpart_name, counterpart_number, evidence_id, user_name,
                 as_json) -> None:
     """Record a contact (kept in the custody log)."""
+    from logger.conduct.contact_entries import add_contact_entry, entry_dict
+    from logger.conduct.report import negotiation_zone
+    from logger.negotiations import get_negotiation
+    from logger.record.moments import human_time
+    from storage.models import Channel, Direction, ThirdParty
     services = obj.services()
     with services.session() as session:
         actor = actor_for(session, user_name)
@@ -158,6 +165,10 @@ def contact_add(obj, negotiation_id, at_text, channel, description, direction, t
 @click.pass_obj
 def contact_list(obj, negotiation_id, as_json) -> None:
     """The contacts recorded by hand, in the order they happened."""
+    from logger.conduct.contact_entries import entry_dict, list_contact_entries
+    from logger.conduct.report import negotiation_zone
+    from logger.negotiations import get_negotiation
+    from logger.record.moments import human_time
     services = obj.services()
     with services.session() as session:
         target = get_negotiation(session, negotiation_id)
@@ -181,6 +192,8 @@ def contact_list(obj, negotiation_id, as_json) -> None:
 @click.pass_obj
 def contact_remove(obj, entry_id, negotiation_id, reason, user_name, as_json) -> None:
     """Remove a contact recorded by mistake (the custody log keeps it and the reason)."""
+    from logger.conduct.contact_entries import remove_contact_entry
+    from logger.negotiations import get_negotiation
     with obj.services().session() as session:
         actor = actor_for(session, user_name)
         target = get_negotiation(session, negotiation_id, owner=actor)
@@ -205,6 +218,8 @@ def findings_group(ctx, negotiation_id, show_all, as_json) -> None:
         return
     if negotiation_id is None:
         raise click.UsageError("name the negotiation: liuhen findings --negotiation ID")
+    from logger.conduct.report import conduct_report, finding_dict
+    from logger.negotiations import get_negotiation
     services = ctx.obj.services()
     with services.session() as session:
         report = conduct_report(session, get_negotiation(session, negotiation_id),
@@ -243,6 +258,8 @@ def _finding_line(finding: Finding) -> str:
 @click.pass_obj
 def findings_dismiss(obj, finding_id, negotiation_id, reason, user_name, as_json) -> None:
     """Dismiss a finding; it stays listable with `--all`, with the reason."""
+    from logger.conduct.report import dismiss_finding, finding_dict, negotiation_zone
+    from logger.negotiations import get_negotiation
     services = obj.services()
     with services.session() as session:
         actor = actor_for(session, user_name)
@@ -266,6 +283,8 @@ def conduct_group() -> None:
 @click.pass_obj
 def conduct_rules(obj, negotiation_id, as_json) -> None:
     """The rule set in force, each rule on or off, with its source."""
+    from logger.conduct.report import conduct_report
+    from logger.negotiations import get_negotiation
     services = obj.services()
     with services.session() as session:
         report = conduct_report(session, get_negotiation(session, negotiation_id),
@@ -292,6 +311,8 @@ def conduct_rules(obj, negotiation_id, as_json) -> None:
 def conduct_set(obj, negotiation_id, rule_set, timezone, disable, enable, user_name,
                 as_json) -> None:
     """Choose the rule set and time zone, switch rules off or on (kept in the custody log)."""
+    from logger.conduct.report import configure_conduct
+    from logger.negotiations import get_negotiation
     services = obj.services()
     with services.session() as session:
         actor = actor_for(session, user_name)
@@ -313,6 +334,8 @@ def conduct_set(obj, negotiation_id, rule_set, timezone, disable, enable, user_n
 @click.pass_obj
 def conduct_report_command(obj, negotiation_id, as_json) -> None:
     """Findings with contacts per day and per hour (what the findings page shows)."""
+    from logger.conduct.report import conduct_report
+    from logger.negotiations import get_negotiation
     services = obj.services()
     with services.session() as session:
         report = conduct_report(session, get_negotiation(session, negotiation_id),
@@ -326,6 +349,7 @@ def conduct_report_command(obj, negotiation_id, as_json) -> None:
 
 
 def _setting(value: str | None) -> object:
+    from logger.conduct.report import KEEP
     if value is None:
         return KEEP
     return None if value.strip().lower() == "default" else value.strip()

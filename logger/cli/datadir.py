@@ -9,8 +9,6 @@ import click
 from logger.cli.options import new_secret, prompt_if_terminal
 from logger.cli.output import emit
 from logger.errors import LiuhenError
-from logger.services import (PassphraseUnavailable, Services, kdf_from_config, read_passphrase,
-                             vault_place)
 
 
 @click.command()
@@ -18,6 +16,7 @@ from logger.services import (PassphraseUnavailable, Services, kdf_from_config, r
 @click.pass_obj
 def init(obj, as_json: bool) -> None:
     """Create the data dir: vault (master key under your passphrase) and encrypted database."""
+    from logger.services import Services, read_passphrase, vault_place
     config = obj.config
     place = vault_place(config)
     try:
@@ -44,6 +43,7 @@ def passwd(obj, as_json: bool) -> None:
     passphrase, or a key file.
 
     The new passphrase comes from a prompt or LIUHEN_NEW_PASSPHRASE."""
+    from logger.services import PassphraseUnavailable, kdf_from_config
     config = obj.config
     vault = obj.vault(purpose="Current passphrase")
     new = new_secret("LIUHEN_NEW_PASSPHRASE", "New passphrase", "the new passphrase",

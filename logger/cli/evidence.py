@@ -6,21 +6,16 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from logger import accounts
-from logger.cli.options import actor_for, parse_amount, parse_when
+from logger.cli.options import LazyChoice, actor_for, parse_amount, parse_when
 from logger.cli.output import emit
-from logger.conduct.report import negotiation_zone
 from logger.errors import DuplicateEvidence, LiuhenError
-from logger.intake.incoming import items_in
-from logger.intake.ingest import EvidenceDetails, IncomingFile, IntakeBatch, Outcome
-from logger.negotiations import add_negotiation, get_negotiation, list_negotiations
-from logger.record.evidence import evidence_detail, evidence_summary, get_evidence, list_evidence
-from logger.record.moments import human_time, machine_time
-from logger.record.search import find_results
-from storage.models import Channel, Direction, EvidenceKind
+
+if TYPE_CHECKING:
+    from logger.intake.ingest import Outcome
 
 SEARCH_LIMIT = 50  # hits `liuhen search` prints (of every account: the CLI holds the data dir)
 
@@ -28,6 +23,7 @@ SEARCH_LIMIT = 50  # hits `liuhen search` prints (of every account: the CLI hold
 def _local(moment: datetime | None, tz, precision=None) -> str:
     """A stored UTC time as people read it: in the configured time zone (the date alone when
     only that is known)."""
+    from logger.record.moments import human_time
     return human_time(moment, tz, precision) or "time unknown"
 
 
@@ -51,6 +47,7 @@ def negotiation() -> None:
 def negotiation_add(obj, creditor, user_name, agency, reference, principal, outstanding,
                     currency, overdue_since, language, as_json) -> None:
     """Start a negotiation."""
+    from logger.negotiations import add_negotiation
     with obj.services().session() as session:
         owner = actor_for(session, user_name)
         item = add_negotiation(
@@ -68,6 +65,8 @@ def negotiation_add(obj, creditor, user_name, agency, reference, principal, outs
 @click.pass_obj
 def negotiation_list(obj, user_name, as_json) -> None:
     """List negotiations with their evidence counts."""
+    from logger import accounts
+    from logger.negotiations import list_negotiations
     with obj.services().session() as session:
         owner = accounts.find_user(session, user_name) if user_name else None
         rows = list_negotiations(session, owner=owner)
@@ -94,9 +93,9 @@ def _negotiation_dict(n, evidence_count: int) -> dict:
 @click.command("import")
 @click.option("--negotiation", "negotiation_id", type=int, required=True)
 @click.option("--user", "user_name", help="Act as this account (default: the owner).")
-@click.option("--kind", type=click.Choice([k.value for k in EvidenceKind]))
-@click.option("--channel", type=click.Choice([c.value for c in Channel]))
-@click.option("--direction", type=click.Choice([d.value for d in Direction]))
+@click.option("--kind", type=LazyChoice("storage.kinds:EvidenceKind"))
+@click.option("--channel", type=LazyChoice("storage.kinds:Channel"))
+@click.option("--direction", type=LazyChoice("storage.kinds:Direction"))
 @click.option("--occurred-at", help="When it happened, e.g. 2024-12-03T15:30 (local time), or "
                                     "2024-12-03 when only the date is known.")
 @click.option("--counterpart-name")
@@ -113,6 +112,10 @@ def import_files(obj, negotiation_id, user_name, kind, channel, direction, occur
                  counterpart_name, counterpart_number, note, allow_many, as_json, files) -> None:
     """Store files as evidence, a batch of them to a transaction. A refused file is reported;
     the others still import. Exit 1 when any file was refused."""
+    from logger.conduct.report import negotiation_zone
+    from logger.intake.ingest import EvidenceDetails, IncomingFile, IntakeBatch
+    from logger.negotiations import get_negotiation
+    from storage.models import Channel, Direction, EvidenceKind
     services = obj.services()
     intake = services.config.intake
     tz = services.config.locale.zone
@@ -167,6 +170,7 @@ def _confirm_many(files: tuple[Path, ...], limit: int, allowed: bool,
     """Count the items the import would add (each file, each message of a mailbox); past
     `limit` go on only with `allowed`, or when a person at the terminal says so. Returns the
     mailboxes whose splitting was so allowed (their parse job may split past the limit)."""
+    from logger.intake.incoming import items_in
     counts: dict[Path, int] = {}
     for path in files:
         try:
@@ -198,6 +202,7 @@ def _at_terminal() -> bool:
 
 def _import_result(path: Path, outcome: Outcome | str, tz, zone) -> tuple[dict, str]:
     """One file's result (for --json) and its line."""
+    from logger.record.moments import machine_time
     result = {"file": str(path)}
     if isinstance(outcome, str):
         result.update(status="refused", reason=outcome)
@@ -228,6 +233,9 @@ def evidence_group() -> None:
 @click.pass_obj
 def evidence_list(obj, negotiation_id, as_json) -> None:
     """A negotiation's evidence in the order it happened."""
+    from logger.conduct.report import negotiation_zone
+    from logger.negotiations import get_negotiation
+    from logger.record.evidence import evidence_summary, list_evidence
     services = obj.services()
     with services.session() as session:
         tz = negotiation_zone(session, get_negotiation(session, negotiation_id),
@@ -246,6 +254,9 @@ def evidence_list(obj, negotiation_id, as_json) -> None:
 @click.pass_obj
 def show(obj, evidence_id, as_json) -> None:
     """One item: metadata, extracted texts, jobs."""
+    from logger.conduct.report import negotiation_zone
+    from logger.negotiations import get_negotiation
+    from logger.record.evidence import evidence_detail, get_evidence
     services = obj.services()
     with services.session() as session:
         evidence = get_evidence(session, evidence_id)
@@ -268,6 +279,7 @@ def search(obj, query, negotiation_id, as_json) -> None:
     """Search transcripts, OCR text, emails and notes."""
     if not query.strip():
         raise LiuhenError("the search query is empty")
+    from logger.record.search import find_results
     with obj.services().session() as session:
         page = find_results(session, query, owner=None, negotiation_id=negotiation_id,
                             limit=SEARCH_LIMIT)

@@ -14,21 +14,23 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 
+from logger.cli.options import LazyChoice
 from logger.cli.output import emit
 from logger.errors import LiuhenError
-from logger.jobs import queue as jobs
-from logger.jobs import worker as worker_module
-from logger.record.evidence import get_evidence, iso
-from storage.models import EvidenceKind, Job, JobKind, JobStatus
+
+if TYPE_CHECKING:
+    from storage.models import Job
 
 log = logging.getLogger(__name__)
 
 
 def job_dict(job: Job) -> dict:
     """A job as `--json` prints it (the field names are a contract)."""
+    from logger.record.evidence import iso
     return {"id": job.id, "evidence_id": job.evidence_id, "kind": str(job.kind),
             "status": str(job.status), "attempts": job.attempts,
             "max_attempts": job.max_attempts, "progress": round(job.progress, 3),
@@ -37,6 +39,7 @@ def job_dict(job: Job) -> dict:
 
 def job_line(job: Job, tz) -> str:
     """A job in one line for people; times in the configured time zone."""
+    from storage.models import JobStatus
     head = f"job #{job.id} {job.kind}, evidence #{job.evidence_id}:"
     if job.status == JobStatus.queued and job.error:
         when = job.not_before.astimezone(tz).strftime("%H:%M:%S") if job.not_before else "now"
@@ -57,14 +60,18 @@ def jobs_group() -> None:
 @jobs_group.command("list")
 @click.option("--evidence", "evidence_id", type=int, help="Only this evidence item's jobs.")
 @click.option("--status", "statuses", multiple=True,
-              type=click.Choice([s.value for s in JobStatus]),
+              type=LazyChoice("storage.models:JobStatus"),
               help="Only jobs in this state (repeatable).")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice([k.value for k in JobKind]))
+@click.option("--kind", "kinds", multiple=True,
+              type=LazyChoice("storage.models:JobKind"))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def list_command(obj, evidence_id: int | None, statuses: tuple[str, ...],
                  kinds: tuple[str, ...], as_json: bool) -> None:
     """Jobs, oldest first."""
+    from logger.jobs import queue as jobs
+    from logger.record.evidence import get_evidence
+    from storage.models import JobKind, JobStatus
     services = obj.services()
     with services.session() as session:
         if evidence_id is not None:
@@ -83,6 +90,7 @@ def list_command(obj, evidence_id: int | None, statuses: tuple[str, ...],
 @click.pass_obj
 def cancel_command(obj, job_id: int, as_json: bool) -> None:
     """Cancel a queued or running job (a running one stops at its next progress report)."""
+    from logger.jobs import queue as jobs
     services = obj.services()
     with services.session() as session:
         job = jobs.cancel_job(session, job_id)
@@ -95,6 +103,7 @@ def cancel_command(obj, job_id: int, as_json: bool) -> None:
 @click.pass_obj
 def retry_command(obj, job_id: int, as_json: bool) -> None:
     """Queue a failed or cancelled job again, with its attempts reset."""
+    from logger.jobs import queue as jobs
     services = obj.services()
     with services.session() as session:
         job = jobs.retry_job(session, job_id)
@@ -113,6 +122,7 @@ def worker(obj) -> None:
     Ctrl-C or SIGTERM stops after giving the current job back to the queue (press Ctrl-C again
     to stop at once). Several workers may run at once, on any machine that reaches the database
     and the blobs; lease and polling times are in the [worker] config section."""
+    from logger.jobs import worker as worker_module
     services = obj.services()
     found = worker_module.handlers()
     if not found:
@@ -146,6 +156,10 @@ def transcribe(obj, wait: bool, evidence_id: int | None, again: bool,
 
     `--evidence ID --again [--model small]` queues a new transcription of a recording, e.g. with
     a larger model; both transcripts are kept."""
+    from logger.jobs import queue as jobs
+    from logger.jobs import worker as worker_module
+    from logger.record.evidence import get_evidence
+    from storage.models import EvidenceKind, JobKind, JobStatus
     services = obj.services()
     found = worker_module.handlers()
     if not found:

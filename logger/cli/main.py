@@ -14,7 +14,6 @@ import functools
 import importlib
 import os
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -24,6 +23,8 @@ from logger.config import Config, load_config
 from logger.errors import LiuhenError
 
 if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
     from logger.services import Services
     from storage.vault import KeyFile, Place, Vault
 
@@ -155,6 +156,7 @@ class LiuhenGroup(click.Group):
 
     @functools.cached_property
     def _plugins(self) -> dict[str, EntryPoint]:
+        from importlib.metadata import entry_points  # ~25 ms: only for a plugin or the list
         return {entry.name: entry for entry in entry_points(group="liuhen.commands")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -1,30 +1,60 @@
 """Option values the command groups share, parsed in one place: a moment (`--at`, `--due`), an
-amount (`--amount`), the account to act as (`--user`) and a new password or passphrase (from
-the environment or typed twice). Errors name the option. A bare date
-stays a date: `parse_when` says so (`TimePrecision.day`) rather than invent a clock time."""
+amount (`--amount`), the account to act as (`--user`), a new password or passphrase (from
+the environment or typed twice) and a choice among values found late (`LazyChoice`). Errors name
+the option. A bare date stays a date: `parse_when` says so (`TimePrecision.day`) rather than
+invent a clock time.
+
+Like every module of logger.cli, it imports the storage and domain layers where they are used,
+not at the top: a command's module is loaded for its `--help`, which needs none of them."""
 
 from __future__ import annotations
 
+import enum
+import functools
+import importlib
 import os
 import sys
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
 
-from logger import accounts
 from logger.errors import LiuhenError
-from logger.record.moments import MIDDAY
-from storage.models.types import TimePrecision
+
+if TYPE_CHECKING:
+    from storage.models.types import TimePrecision
 
 END_OF_DAY = time(23, 59)
 
 
-def parse_when(value: str | None, tz: ZoneInfo, option: str, *, stand_in: time = MIDDAY
+class LazyChoice(click.Choice):
+    """A choice among the values of `source`, "module:name": an enum's values, or what a
+    function returns (`only`: some of them), imported when the choices are first needed, to
+    parse the option or show its help. The enums live beside the tables (storage.models) or in
+    the domain, which a command's module does not load."""
+
+    def __init__(self, source: str, *, only: tuple[str, ...] = ()) -> None:
+        self.source, self.only = source, only
+        self.case_sensitive = True
+
+    @functools.cached_property
+    def choices(self) -> tuple[str, ...]:
+        module, name = self.source.split(":")
+        found = getattr(importlib.import_module(module), name)
+        values = [m.value for m in found] if isinstance(found, enum.EnumType) else found()
+        return tuple(v for v in values if not self.only or v in self.only)
+
+
+def parse_when(value: str | None, tz: ZoneInfo, option: str, *, stand_in: time | None = None
                ) -> tuple[datetime | None, TimePrecision]:
     """An ISO date and time (local in `tz` unless it has an offset) with `minute` precision,
-    or a bare date with `day` precision: that date at `stand_in` (a time never shown)."""
+    or a bare date with `day` precision: that date at `stand_in` (a time never shown; midday
+    unless given)."""
+    from logger.record.moments import MIDDAY
+    from storage.models.types import TimePrecision
+    stand_in = MIDDAY if stand_in is None else stand_in
     if value is None:
         return None, TimePrecision.minute
     text = value.strip()
@@ -57,6 +87,7 @@ def parse_amount(value: str | None, option: str) -> Decimal | None:
 
 def actor_for(session, user_name: str | None):
     """The account named by `--user`, else the owner."""
+    from logger import accounts
     return accounts.find_user(session, user_name) if user_name else \
         accounts.default_user(session)
 

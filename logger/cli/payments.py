@@ -5,17 +5,8 @@ from __future__ import annotations
 
 import click
 
-from logger.cli.options import actor_for, parse_amount, parse_when
+from logger.cli.options import LazyChoice, actor_for, parse_amount, parse_when
 from logger.cli.output import emit, promise_line
-from logger.conduct.report import negotiation_zone
-from logger.negotiations import get_negotiation
-from logger.promises.payments import (get_payment, list_payments, match_payment, payment_dict,
-                                      record_payment, suggest_match)
-from logger.promises.promises import get_promise, promise_dict
-from logger.promises.text.amounts import format_amount
-from logger.record.evidence import get_evidence
-from logger.record.moments import human_time
-from storage.models.promises import PaymentMethod
 
 
 @click.command("pay")
@@ -24,7 +15,8 @@ from storage.models.promises import PaymentMethod
 @click.option("--at", "paid_at", required=True,
               help="When, e.g. 2024-12-12T10:30 (local time unless it has an offset), or the "
                    "date alone, 2024-12-12, when the time is not known (kept as a date).")
-@click.option("--method", type=click.Choice([m.value for m in PaymentMethod]), required=True,
+@click.option("--method", type=LazyChoice("storage.models.promises:PaymentMethod"),
+              required=True,
               help="bank_transfer, alipay (支付宝), wechat (微信), app (the lender's app), other.")
 @click.option("--reference", help="The transfer's reference number.")
 @click.option("--receipt", "receipt_id", type=int,
@@ -38,6 +30,13 @@ from storage.models.promises import PaymentMethod
 def pay(obj, negotiation_id, amount, paid_at, method, reference, receipt_id, promise_id,
         currency, user_name, as_json) -> None:
     """Record a payment you made."""
+    from logger.conduct.report import negotiation_zone
+    from logger.negotiations import get_negotiation
+    from logger.promises.payments import payment_dict, record_payment, suggest_match
+    from logger.promises.promises import get_promise, promise_dict
+    from logger.promises.text.amounts import format_amount
+    from logger.record.evidence import get_evidence
+    from storage.models.promises import PaymentMethod
     services = obj.services()
     with services.session() as session:
         negotiation = get_negotiation(session, negotiation_id)
@@ -69,6 +68,11 @@ def pay(obj, negotiation_id, amount, paid_at, method, reference, receipt_id, pro
 @click.pass_obj
 def payments(obj, negotiation_id: int, as_json: bool) -> None:
     """A negotiation's payments, newest first."""
+    from logger.conduct.report import negotiation_zone
+    from logger.negotiations import get_negotiation
+    from logger.promises.payments import list_payments, payment_dict
+    from logger.promises.text.amounts import format_amount
+    from logger.record.moments import human_time
     services = obj.services()
     with services.session() as session:
         negotiation = get_negotiation(session, negotiation_id)
@@ -91,6 +95,10 @@ def payments(obj, negotiation_id: int, as_json: bool) -> None:
 @click.pass_obj
 def match(obj, payment_id: int, promise_id: int, user_name: str | None, as_json: bool) -> None:
     """Confirm that payment PAYMENT_ID pays promise PROMISE_ID."""
+    from logger.conduct.report import negotiation_zone
+    from logger.negotiations import get_negotiation
+    from logger.promises.payments import get_payment, match_payment, payment_dict
+    from logger.promises.promises import get_promise
     services = obj.services()
     with services.session() as session:
         promise = get_promise(session, promise_id)

@@ -7,34 +7,24 @@ the `liuhen` group by logger.cli. `confirmation-request`, `link-writing`, `unlin
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
 
 from logger.cli import payments as cli_payments
 from logger.cli import writing as cli_writing
-from logger.cli.options import actor_for, parse_amount, parse_when
+from logger.cli.options import LazyChoice, actor_for, parse_amount, parse_when
 from logger.cli.output import emit, promise_line
-from logger.conduct.report import negotiation_zone
 from logger.errors import LiuhenError
-from logger.negotiations import get_negotiation
-from logger.promises.due import DATE_ONLY_DUE
-from logger.promises.payments import balances_of, totals
-from logger.promises.promises import (InstalmentTerms, PromiseTerms, add_plan, add_promise,
-                                      cancel_promise, change_promise, get_promise, list_promises,
-                                      mark_promise, promise_dict)
-from logger.promises.suggestions import (accept_suggestion, dismiss_suggestion, open_suggestions,
-                                         suggested_terms, suggestion_dict)
-from logger.promises.text import Suggestion, suggest_from_stamped_text, suggest_promises
-from logger.promises.text.amounts import format_amount
-from logger.promises.text.anchors import Anchor
-from logger.record.evidence import get_evidence
-from storage.models.promises import (PromiseKind, PromiseParty, PromiseStatus,
-                                     PromiseSuggestion)
-from storage.models.types import TimePrecision
 
-KINDS = [k.value for k in PromiseKind]
-PARTIES = [p.value for p in PromiseParty]
+if TYPE_CHECKING:
+    from logger.promises.promises import InstalmentTerms
+    from logger.promises.text import Suggestion
+    from storage.models.promises import PromiseSuggestion
+
+KINDS = LazyChoice("storage.models.promises:PromiseKind")
+PARTIES = LazyChoice("storage.models.promises:PromiseParty")
 
 
 @click.group("promises")
@@ -61,6 +51,8 @@ def suggest(obj, text: str, at: str | None, lang: str | None, side: str | None,
     a promise is only recorded once a person confirms it)."""
     if not text.strip():
         raise LiuhenError("the text is empty: pass the words to read with --text")
+    from logger.promises.text import suggest_from_stamped_text, suggest_promises
+    from logger.promises.text.anchors import Anchor
     tz = obj.config.locale.zone
     moment, precision = parse_when(at, tz, "--at")
     if side:
@@ -77,6 +69,8 @@ def suggest(obj, text: str, at: str | None, lang: str | None, side: str | None,
 def _line(s: Suggestion) -> str:
     """One suggestion for people: who, what, how much, when, the quote; a plan's instalments
     indented under it."""
+    from logger.promises.text.amounts import format_amount
+    from storage.models.types import TimePrecision
     parts = [f"{s.who:<7}", f"{s.kind:<15}"]
     if s.amount is not None:
         parts.append(f"{format_amount(s.amount)} {s.currency}")
@@ -104,6 +98,10 @@ def _line(s: Suggestion) -> str:
 @click.pass_obj
 def list_command(obj, negotiation_id: int, as_json: bool) -> None:
     """A negotiation's promises by due time, with what was paid and the totals."""
+    from logger.negotiations import get_negotiation
+    from logger.promises.payments import balances_of, totals
+    from logger.promises.promises import list_promises, promise_dict
+    from logger.promises.text.amounts import format_amount
     services = obj.services()
     with services.session() as session:
         negotiation = get_negotiation(session, negotiation_id)
@@ -122,9 +120,9 @@ def list_command(obj, negotiation_id: int, as_json: bool) -> None:
 
 @promises.command("add")
 @click.option("--negotiation", "negotiation_id", type=int, required=True)
-@click.option("--party", type=click.Choice(PARTIES), default="me", show_default=True,
+@click.option("--party", type=PARTIES, default="me", show_default=True,
               help="Who promised: me (the debtor) or them (the creditor or its agency).")
-@click.option("--kind", type=click.Choice(KINDS), default="payment", show_default=True)
+@click.option("--kind", type=KINDS, default="payment", show_default=True)
 @click.option("--amount", help="How much, e.g. 3000.")
 @click.option("--currency", help="Default: the negotiation's.")
 @click.option("--due", help="When it falls due, e.g. 2024-12-13T18:00 (local time), or a bare "
@@ -139,6 +137,10 @@ def list_command(obj, negotiation_id: int, as_json: bool) -> None:
 def add_command(obj, negotiation_id, party, kind, amount, currency, due, instalments,
                 conditions, description, user_name, as_json) -> None:
     """Record a promise by hand (an instalment plan with one --instalment per payment)."""
+    from logger.conduct.report import negotiation_zone
+    from logger.negotiations import get_negotiation
+    from logger.promises.promises import PromiseTerms, add_plan, add_promise, promise_dict
+    from storage.models.promises import PromiseKind, PromiseParty
     services = obj.services()
     with services.session() as session:
         negotiation = get_negotiation(session, negotiation_id)
@@ -169,6 +171,8 @@ def add_command(obj, negotiation_id, party, kind, amount, currency, due, instalm
 def suggestions_command(obj, evidence_id: int, as_json: bool) -> None:
     """The promise-like statements found in an item's text, waiting to be accepted or
     dismissed."""
+    from logger.promises.suggestions import open_suggestions, suggestion_dict
+    from logger.record.evidence import get_evidence
     with obj.services().session() as session:
         found = open_suggestions(session, get_evidence(session, evidence_id).id)
         data = [suggestion_dict(s) for s in found]
@@ -180,8 +184,8 @@ def suggestions_command(obj, evidence_id: int, as_json: bool) -> None:
 
 @promises.command("accept")
 @click.argument("suggestion_id", type=int)
-@click.option("--party", type=click.Choice(PARTIES), help="Correct who promised.")
-@click.option("--kind", type=click.Choice(KINDS), help="Correct what was promised.")
+@click.option("--party", type=PARTIES, help="Correct who promised.")
+@click.option("--kind", type=KINDS, help="Correct what was promised.")
 @click.option("--amount", help="Correct the amount.")
 @click.option("--due", help="Correct the due time (local).")
 @click.option("--conditions", help="Correct the conditions.")
@@ -192,6 +196,9 @@ def accept_command(obj, suggestion_id, party, kind, amount, due, conditions, use
                    as_json) -> None:
     """Confirm a suggestion as a promise (a plan becomes its dated instalments), with any
     corrections given."""
+    from logger.promises.promises import PromiseTerms, promise_dict
+    from logger.promises.suggestions import accept_suggestion, suggested_terms
+    from storage.models.promises import PromiseKind, PromiseParty
     services = obj.services()
     tz = services.config.locale.zone
     with services.session() as session:
@@ -216,6 +223,7 @@ def accept_command(obj, suggestion_id, party, kind, amount, due, conditions, use
 @click.pass_obj
 def dismiss_command(obj, suggestion_id: int, user_name: str | None, as_json: bool) -> None:
     """Record that a suggestion is not a promise."""
+    from logger.promises.suggestions import dismiss_suggestion, suggestion_dict
     with obj.services().session() as session:
         suggestion = dismiss_suggestion(session, _suggestion(session, suggestion_id),
                                         actor=actor_for(session, user_name))
@@ -232,6 +240,7 @@ def dismiss_command(obj, suggestion_id: int, user_name: str | None, as_json: boo
 @click.pass_obj
 def change_command(obj, promise_id, amount, due, conditions, user_name, as_json) -> None:
     """Change a pending promise; its reminders follow."""
+    from logger.promises.promises import PromiseTerms, change_promise, get_promise, promise_dict
     services = obj.services()
     with services.session() as session:
         promise = get_promise(session, promise_id)
@@ -256,6 +265,7 @@ def change_command(obj, promise_id, amount, due, conditions, user_name, as_json)
 @click.pass_obj
 def cancel_command(obj, promise_id, reason, user_name, as_json) -> None:
     """Withdraw a promise (a plan with its open instalments); its reminders are cancelled."""
+    from logger.promises.promises import cancel_promise, get_promise, promise_dict
     with obj.services().session() as session:
         promise = cancel_promise(session, get_promise(session, promise_id),
                                  actor=actor_for(session, user_name), reason=reason)
@@ -264,12 +274,15 @@ def cancel_command(obj, promise_id, reason, user_name, as_json) -> None:
 
 @promises.command("mark")
 @click.argument("promise_id", type=int)
-@click.argument("status", type=click.Choice([PromiseStatus.kept, PromiseStatus.missed]))
+@click.argument("status", type=LazyChoice("storage.models.promises:PromiseStatus",
+                                          only=("kept", "missed")))
 @click.option("--user", "user_name", help="Act as this account (default: the owner).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def mark_command(obj, promise_id, status, user_name, as_json) -> None:
     """Say a promise was kept (the waiver did appear) or missed."""
+    from logger.promises.promises import get_promise, mark_promise, promise_dict
+    from storage.models.promises import PromiseStatus
     with obj.services().session() as session:
         promise = mark_promise(session, get_promise(session, promise_id),
                                actor=actor_for(session, user_name),
@@ -278,6 +291,7 @@ def mark_command(obj, promise_id, status, user_name, as_json) -> None:
 
 
 def _instalment(value: str, tz: ZoneInfo) -> InstalmentTerms:
+    from logger.promises.promises import InstalmentTerms
     due, sep, amount = value.partition("=")
     if not sep:
         raise click.BadParameter(f"{value!r} is not DUE=AMOUNT like 2024-12-15=1000",
@@ -288,14 +302,17 @@ def _instalment(value: str, tz: ZoneInfo) -> InstalmentTerms:
 
 def _due(value: str | None, tz: ZoneInfo, option: str):
     """A due date (`day` precision, due by the end of it) or a due date and time."""
+    from logger.promises.due import DATE_ONLY_DUE
     return parse_when(value, tz, option, stand_in=DATE_ONLY_DUE)
 
 
 def _day_or_time(moment: datetime, precision: str) -> str:
+    from storage.models.types import TimePrecision
     return f"{moment:%Y-%m-%d}" if precision == TimePrecision.day else f"{moment:%Y-%m-%d %H:%M}"
 
 
 def _suggestion(session, suggestion_id: int) -> PromiseSuggestion:
+    from storage.models.promises import PromiseSuggestion
     suggestion = session.get(PromiseSuggestion, suggestion_id)
     if suggestion is None:
         raise LiuhenError(f"no suggestion #{suggestion_id} (see `liuhen promises suggestions "

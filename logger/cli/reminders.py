@@ -12,8 +12,6 @@ import click
 
 from logger.cli.options import parse_moment
 from logger.cli.output import emit
-from logger.reminders.reminders import ReminderSettings, due_reminders
-from logger.reminders.scheduler import POLL_S, start_background
 
 
 @click.group("reminders")
@@ -30,6 +28,7 @@ def reminders() -> None:
 def due(obj, at: str, as_json: bool) -> None:
     """List what a scheduler running at AT would send (late ones included), without sending
     or storing anything: for checking a schedule."""
+    from logger.reminders.reminders import ReminderSettings, due_reminders
     services = obj.services()
     tz = services.config.locale.zone
     moment = parse_moment(at, tz, "--at")
@@ -43,12 +42,13 @@ def due(obj, at: str, as_json: bool) -> None:
 
 
 @click.command("scheduler")
-@click.option("--poll", "poll_s", type=float, default=POLL_S, show_default=True,
-              help="Seconds between runs.")
+@click.option("--poll", "poll_s", type=float, help="Seconds between runs (default: 30).")
 @click.pass_obj
-def scheduler(obj, poll_s: float) -> None:
+def scheduler(obj, poll_s: float | None) -> None:
     """Run the reminder scheduler until interrupted. Only one is active per deployment; a
     second one waits and takes over if the first stops."""
+    from logger.reminders.scheduler import POLL_S, start_background
+    poll_s = POLL_S if poll_s is None else poll_s
     services = obj.services()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -4,13 +4,16 @@ custody log names the owner as the one who shared."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from logger import accounts, sharing
 from logger.cli.evidence import negotiation
+from logger.cli.options import LazyChoice
 from logger.cli.output import emit
-from logger.negotiations import get_negotiation
-from storage.models import ShareRole, User
+
+if TYPE_CHECKING:
+    from storage.models import User
 
 
 def _share_dict(share, helper: User) -> dict:
@@ -21,13 +24,16 @@ def _share_dict(share, helper: User) -> dict:
 @negotiation.command("share")
 @click.argument("negotiation_id", type=int)
 @click.argument("name")
-@click.option("--role", type=click.Choice([r.value for r in ShareRole]), default="viewer",
+@click.option("--role", type=LazyChoice("storage.models:ShareRole"), default="viewer",
               show_default=True, help="viewer: read, search, export bundles; editor: also "
                                       "upload, edit details, accept promises, record payments.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def share(obj, negotiation_id: int, name: str, role: str, as_json: bool) -> None:
     """Share negotiation ID with account NAME (or change their role)."""
+    from logger import accounts, sharing
+    from logger.negotiations import get_negotiation
+    from storage.models import User
     with obj.services().session() as session:
         item = get_negotiation(session, negotiation_id)
         helper = accounts.find_user(session, accounts.normalize_name(name))
@@ -44,6 +50,9 @@ def share(obj, negotiation_id: int, name: str, role: str, as_json: bool) -> None
 @click.pass_obj
 def unshare(obj, negotiation_id: int, name: str, as_json: bool) -> None:
     """Stop sharing negotiation ID with account NAME."""
+    from logger import accounts, sharing
+    from logger.negotiations import get_negotiation
+    from storage.models import User
     with obj.services().session() as session:
         item = get_negotiation(session, negotiation_id)
         helper = accounts.find_user(session, accounts.normalize_name(name))
@@ -58,6 +67,8 @@ def unshare(obj, negotiation_id: int, name: str, as_json: bool) -> None:
 @click.pass_obj
 def shares(obj, negotiation_id: int, as_json: bool) -> None:
     """Who negotiation ID is shared with, and as what."""
+    from logger import sharing
+    from logger.negotiations import get_negotiation
     with obj.services().session() as session:
         item = get_negotiation(session, negotiation_id)
         data = [_share_dict(s, u) for s, u in sharing.list_shares(session, item)]

@@ -11,10 +11,6 @@ import click
 from logger.cli.evidence import evidence_group, negotiation
 from logger.cli.options import actor_for
 from logger.cli.output import emit
-from logger.negotiations import get_negotiation
-from logger.record import archive, moving, trash
-from logger.record.evidence import get_evidence
-from logger.record.trash import custody_time, purge_after
 
 USER_OPTION = click.option("--user", "user_name",
                            help="Act as this account (default: the owner).")
@@ -22,6 +18,7 @@ USER_OPTION = click.option("--user", "user_name",
 
 def _owned_item(session, evidence_id: int, actor):
     """The item, if the acting account owns its negotiation (the same rule as the web app)."""
+    from logger.record.evidence import get_evidence
     return get_evidence(session, evidence_id, owner=actor)
 
 
@@ -34,6 +31,7 @@ def _owned_item(session, evidence_id: int, actor):
 def evidence_trash(obj, evidence_id, reason, user_name, as_json) -> None:
     """Put an item (and what was taken from it) in the trash; its original is kept until the
     trash is emptied, and `liuhen evidence restore` brings it back."""
+    from logger.record import trash
     with obj.services().session() as session:
         actor = actor_for(session, user_name)
         items = trash.trash(session, _owned_item(session, evidence_id, actor), actor=actor,
@@ -51,6 +49,7 @@ def evidence_trash(obj, evidence_id, reason, user_name, as_json) -> None:
 @click.pass_obj
 def evidence_restore(obj, evidence_id, user_name, as_json) -> None:
     """Take an item (and what went to the trash with it) back out of the trash."""
+    from logger.record import trash
     with obj.services().session() as session:
         actor = actor_for(session, user_name)
         items = trash.restore(session, _owned_item(session, evidence_id, actor), actor=actor)
@@ -67,6 +66,8 @@ def evidence_restore(obj, evidence_id, user_name, as_json) -> None:
 @click.pass_obj
 def evidence_move(obj, evidence_id, target_id, user_name, as_json) -> None:
     """Move an item uploaded to the wrong negotiation (with what was taken from it)."""
+    from logger.negotiations import get_negotiation
+    from logger.record import moving
     with obj.services().session() as session:
         actor = actor_for(session, user_name)
         item = _owned_item(session, evidence_id, actor)
@@ -88,6 +89,8 @@ def trash_group() -> None:
 @click.pass_obj
 def trash_list(obj, negotiation_id, user_name, as_json) -> None:
     """What is in the trash, newest first, and from when emptying may purge each item."""
+    from logger.record import trash
+    from logger.record.trash import custody_time, purge_after
     services = obj.services()
     days = services.config.trash.retention_days
     with services.session() as session:
@@ -111,6 +114,8 @@ def trash_list(obj, negotiation_id, user_name, as_json) -> None:
 def trash_empty(obj, negotiation_id, user_name, as_json) -> None:
     """Delete the originals of items trashed longer ago than `trash.retention_days` (their
     rows, SHA-256 and custody history stay). Only the owner's own negotiations."""
+    from logger.negotiations import get_negotiation
+    from logger.record import trash
     services = obj.services()
     days = services.config.trash.retention_days
     with services.session() as session:
@@ -136,6 +141,8 @@ def trash_empty(obj, negotiation_id, user_name, as_json) -> None:
 @click.pass_obj
 def negotiation_archive(obj, negotiation_id, reason, user_name) -> None:
     """Archive a negotiation: off the active list, no reminders or conduct checks; kept whole."""
+    from logger.negotiations import get_negotiation
+    from logger.record import archive
     with obj.services().session() as session:
         actor = actor_for(session, user_name)
         archive.archive(session, get_negotiation(session, negotiation_id, owner=actor),
@@ -149,6 +156,8 @@ def negotiation_archive(obj, negotiation_id, reason, user_name) -> None:
 @click.pass_obj
 def negotiation_reopen(obj, negotiation_id, user_name) -> None:
     """Put an archived negotiation back on the active list."""
+    from logger.negotiations import get_negotiation
+    from logger.record import archive
     with obj.services().session() as session:
         actor = actor_for(session, user_name)
         archive.reopen(session, get_negotiation(session, negotiation_id, owner=actor),

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import click
 
-from logger import accounts, members
 from logger.cli.options import new_secret
 from logger.cli.output import emit
-from logger.tokens import create_token, list_tokens, revoke_token, token_dict
 
 
 def _user_dict(user) -> dict:
@@ -35,6 +33,7 @@ def user() -> None:
 @click.pass_obj
 def user_add(obj, name: str, admin: bool, as_json: bool) -> None:
     """Add an account (the first one is the owner). Password from a prompt or LIUHEN_PASSWORD."""
+    from logger import accounts
     password = new_secret("LIUHEN_PASSWORD", f"Password for {name}", "the password")
     with obj.services().session() as session:
         account = accounts.add_user(session, name, password, admin=admin)
@@ -49,6 +48,7 @@ def user_add(obj, name: str, admin: bool, as_json: bool) -> None:
 def user_password(obj, name: str, as_json: bool) -> None:
     """Set account NAME's password and sign out every browser signed in to it. The password
     comes from a prompt (typed twice) or LIUHEN_NEW_PASSWORD."""
+    from logger import accounts
     password = new_secret("LIUHEN_NEW_PASSWORD", f"New password for {name}", "the new password")
     with obj.services().session() as session:
         account = accounts.find_user(session, name)
@@ -65,6 +65,8 @@ def user_password(obj, name: str, as_json: bool) -> None:
 @click.pass_obj
 def user_token(obj, name: str, label: str, as_json: bool) -> None:
     """Create an API token for account NAME. It is printed once; only its hash is kept."""
+    from logger import accounts
+    from logger.tokens import create_token, token_dict
     with obj.services().session() as session:
         token, plaintext = create_token(session, accounts.find_user(session, name), label)
         emit({**token_dict(token), "token": plaintext}, as_json,
@@ -78,6 +80,8 @@ def user_token(obj, name: str, label: str, as_json: bool) -> None:
 @click.pass_obj
 def user_tokens(obj, name: str, as_json: bool) -> None:
     """List account NAME's API tokens (their prefixes, never the tokens)."""
+    from logger import accounts
+    from logger.tokens import list_tokens, token_dict
     with obj.services().session() as session:
         data = [token_dict(t) for t in list_tokens(session, accounts.find_user(session, name))]
     lines = [f"#{t['id']:<4} {t['prefix']}…  {t['name']}  created {t['created_at']}"
@@ -93,6 +97,7 @@ def user_tokens(obj, name: str, as_json: bool) -> None:
 @click.pass_obj
 def user_revoke_token(obj, token_id: int, as_json: bool) -> None:
     """Revoke API token ID: requests with it are refused from now on."""
+    from logger.tokens import revoke_token, token_dict
     with obj.services().session() as session:
         token = revoke_token(session, token_id)
         emit(token_dict(token), as_json, f"revoked API token #{token.id} “{token.name}”")
@@ -103,6 +108,7 @@ def user_revoke_token(obj, token_id: int, as_json: bool) -> None:
 @click.pass_obj
 def user_list(obj, as_json: bool) -> None:
     """The accounts, with their role and whether they can sign in."""
+    from logger import accounts
     with obj.services().session() as session:
         data = [_user_dict(u) for u in accounts.list_users(session)]
     lines = [f"#{d['id']:<4} {d['name']:<20} {d['role']:<7} {_status(d)}" for d in data]
@@ -117,6 +123,7 @@ def user_reset_password(obj, name: str, as_json: bool) -> None:
     """Give account NAME a new password that they must replace when they next sign in, and
     sign out their browsers. The password comes from a prompt (typed twice) or
     LIUHEN_NEW_PASSWORD."""
+    from logger import accounts, members
     password = new_secret("LIUHEN_NEW_PASSWORD", f"New password for {name}", "the new password")
     with obj.services().session() as session:
         member = accounts.find_user(session, name)
@@ -133,6 +140,7 @@ def user_reset_password(obj, name: str, as_json: bool) -> None:
 @click.pass_obj
 def user_disable(obj, name: str, as_json: bool) -> None:
     """Account NAME can no longer sign in or use its API tokens; its browsers are signed out."""
+    from logger import accounts, members
     with obj.services().session() as session:
         member = accounts.find_user(session, name)
         ended = members.disable(session, by=accounts.default_user(session), member=member)
@@ -147,6 +155,7 @@ def user_disable(obj, name: str, as_json: bool) -> None:
 @click.pass_obj
 def user_enable(obj, name: str, as_json: bool) -> None:
     """Account NAME, disabled, may sign in again."""
+    from logger import accounts, members
     with obj.services().session() as session:
         member = accounts.find_user(session, name)
         members.enable(session, by=accounts.default_user(session), member=member)
@@ -163,6 +172,7 @@ def user_enable(obj, name: str, as_json: bool) -> None:
 def user_remove(obj, name: str, transfer_to: str | None, as_json: bool) -> None:
     """Remove account NAME: its browsers are signed out, what was shared with it is taken back
     and its name is free again. Nothing it recorded is deleted."""
+    from logger import accounts, members
     with obj.services().session() as session:
         owner = accounts.default_user(session)
         if transfer_to is not None and accounts.normalize_name(transfer_to) != owner.name:

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from logger.bundles import signing
 from logger.cli.output import emit
 from logger.errors import LiuhenError
-from logger.services import vault_place
-from storage.db import migrate
-from storage.vault import KeySlot, Vault, VaultFile
+
+if TYPE_CHECKING:
+    from storage.vault import KeySlot
 
 
 @click.group()
@@ -82,6 +82,10 @@ def move_to_database(obj, as_json: bool) -> None:
     """Copy this data dir's vault.json and bundle signing key into the PostgreSQL database, so
     that every process can set `storage.vault_in = "database"`. Refused when the database
     holds a vault already; the files are left where they are."""
+    from logger.bundles import signing
+    from logger.services import vault_place
+    from storage.db import migrate
+    from storage.vault import Vault, VaultFile
     config = obj.config
     if not config.storage.database_url:
         raise LiuhenError("the vault can move only into a PostgreSQL database "

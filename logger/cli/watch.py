@@ -9,13 +9,14 @@ import json
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from logger.cli.output import emit
-from logger.intake.mailin import fetch_new_mail
-from logger.intake.watch import FolderWatcher, WatchOutcome
-from logger.negotiations import get_negotiation
+
+if TYPE_CHECKING:
+    from logger.intake.watch import WatchOutcome
 
 
 @click.command()
@@ -35,6 +36,8 @@ def watch(obj, folders, negotiation_id, settle_s, poll_s, once, as_json) -> None
     """Store each new file put in FOLDERS as evidence, then move it to done/ (or refused/,
     with a .reason.txt). Runs until Ctrl-C; a file still being written is left until it has
     not changed for --settle seconds. Exit 1 with --once when any file was refused."""
+    from logger.intake.watch import FolderWatcher
+    from logger.negotiations import get_negotiation
     services = obj.services()
     settings = services.config.watch
     with services.session() as session:
@@ -73,6 +76,7 @@ def _report(outcome: WatchOutcome, as_json: bool) -> None:
 def mail_in(obj, as_json) -> None:
     """Fetch the new messages of the [mailin] IMAP folder once and store each as an email.
     Messages are left unread on the server; each is taken only once."""
+    from logger.intake.mailin import fetch_new_mail
     outcomes = fetch_new_mail(obj.services())
     lines = [f"{o.status:<10} UID {o.uid}" + (f"  #{o.evidence_id}" if o.evidence_id else "")
              + (f": {o.reason}" if o.status == "refused" else "") for o in outcomes]

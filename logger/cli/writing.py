@@ -10,12 +10,6 @@ import click
 
 from logger.cli.options import actor_for
 from logger.cli.output import emit
-from logger.conduct.report import negotiation_zone
-from logger.negotiations import get_negotiation
-from logger.promises.confirmation import confirmation_request
-from logger.promises.promises import get_promise, promise_dict
-from logger.promises.writing import link_written, unlink_written
-from logger.record.evidence import get_evidence
 
 
 @click.command("confirmation-request")
@@ -31,6 +25,9 @@ def confirmation_command(obj, negotiation_id: int, lang: str, evidence_id: int |
                          short: bool, as_json: bool) -> None:
     """Draft the request for written confirmation of the promises of NEGOTIATION not yet in
     writing, to paste into the lender's app, a text message or an email."""
+    from logger.conduct.report import negotiation_zone
+    from logger.negotiations import get_negotiation
+    from logger.promises.confirmation import confirmation_request
     services = obj.services()
     with services.session() as session:
         negotiation = get_negotiation(session, negotiation_id)
@@ -58,6 +55,9 @@ def link_command(obj, promise_id: int, evidence_id: int, user_name: str | None,
                  as_json: bool) -> None:
     """Link evidence item EVIDENCE_ID (a written agreement, or their written confirmation) to
     promise or plan PROMISE_ID: it is then in writing."""
+    from logger.promises.promises import get_promise, promise_dict
+    from logger.promises.writing import link_written
+    from logger.record.evidence import get_evidence
     with obj.services().session() as session:
         promise = get_promise(session, promise_id)
         promise = link_written(session, promise, get_evidence(session, evidence_id),
@@ -73,6 +73,8 @@ def link_command(obj, promise_id: int, evidence_id: int, user_name: str | None,
 @click.pass_obj
 def unlink_command(obj, promise_id: int, user_name: str | None, as_json: bool) -> None:
     """Take the written item off promise or plan PROMISE_ID."""
+    from logger.promises.promises import get_promise, promise_dict
+    from logger.promises.writing import unlink_written
     with obj.services().session() as session:
         promise = unlink_written(session, get_promise(session, promise_id),
                                  actor=actor_for(session, user_name))

@@ -28,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from storage.kinds import Channel, Direction, EvidenceKind
 from storage.models.types import (Money, TimePrecision, UTCDateTime, json_dict, json_list,
                                   str_enum, utcnow)
 
@@ -53,40 +54,6 @@ class Role(StrEnum):
     owner = auto()
     admin = auto()
     member = auto()
-
-
-class EvidenceKind(StrEnum):
-    call = auto()
-    chat = auto()
-    email = auto()
-    letter = auto()
-    document = auto()
-    sms = auto()
-    note = auto()
-    payment_receipt = auto()
-    # Income statement, medical record, termination letter, bank statement … for a hardship
-    # application (which one: storage.models.hardship.ProofKind in extracted_metadata).
-    hardship_proof = auto()
-    # A written agreement, or the other side's written confirmation of what was agreed
-    # (logger.promises.writing).
-    agreement = auto()
-
-
-class Channel(StrEnum):
-    call = auto()
-    sms = auto()
-    app_chat = auto()
-    wechat = auto()
-    email = auto()
-    letter = auto()
-    visit = auto()
-    other = auto()
-
-
-class Direction(StrEnum):
-    from_them = auto()
-    from_me = auto()
-    unknown = auto()
 
 
 class TimeSource(StrEnum):
