@@ -6,11 +6,12 @@ run (issue 17, goal: at least 0.3 of the baseline's files per second).
 
 The import runs as its own process (`python -m logger import ... --allow-many`), start-up
 included; the files are text of about `--size` bytes, each different. Prints both rates, their
-ratio and the load average."""
+ratio, the import's CPU seconds and the load average."""
 
 import argparse
 import hashlib
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -56,16 +57,22 @@ def baseline(paths: list[Path], out: Path) -> float:
     return time.perf_counter() - started
 
 
-def run_import(paths: list[Path], env: dict, negotiation_id: int) -> float:
-    """Seconds `liuhen import` takes in a process of its own, start-up included."""
+def run_import(paths: list[Path], env: dict, negotiation_id: int) -> tuple[float, float]:
+    """Seconds `liuhen import` takes in a process of its own, start-up included, and the CPU
+    seconds it used."""
     command = [sys.executable, "-m", "logger", "import", "--negotiation", str(negotiation_id),
                "--allow-many", *map(str, paths)]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"liuhen import failed:\n{done.stderr[-2000:]}")
-    return elapsed
+    return elapsed, _children_cpu() - cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -84,7 +91,7 @@ def main() -> None:
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("LIUHEN_")},
                "LIUHEN_DATA_DIR": str(data), "LIUHEN_PASSPHRASE": PASSPHRASE, **CHEAP}
         base_s = baseline(paths, root / "copies")
-        import_s = run_import(paths, env, negotiation_id)
+        import_s, cpu_s = run_import(paths, env, negotiation_id)
         with Services.open(config, PASSPHRASE) as services, services.session() as session:
             items = session.exec(select(func.count(Evidence.id))).one()
     base_rate, rate = args.files / base_s, args.files / import_s
@@ -92,6 +99,8 @@ def main() -> None:
     print(f"hash + copy + fsync baseline: {base_rate:.0f} files/s")
     print(f"liuhen import, end to end:    {rate:.0f} files/s "
           f"({rate / base_rate:.2f} of the baseline; goal 0.3)")
+    print(f"CPU of the import: {cpu_s:.2f} s, {cpu_s / args.files * 1000:.2f} ms per file "
+          "(start-up included; what the load does not change)")
     print(f"load average: {Path('/proc/loadavg').read_text().split()[:3]}")
 
 

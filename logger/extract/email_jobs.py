@@ -31,7 +31,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from sqlmodel import Session
+from sqlmodel import Session, insert
 
 from logger.errors import PermanentJobError
 from logger.extract.common import (ChildOutcome, child_batch, child_outcome, load_evidence,
@@ -45,7 +45,7 @@ from logger.intake.ingest import EvidenceDetails, IncomingFile, IntakeBatch, Out
 from logger.intake.sniff.types import MBOX, MSG
 from logger.jobs.queue import enqueue
 from logger.jobs.worker import JobContext
-from logger.promises.suggestions import add_found, find_in_text, owner_zone
+from logger.promises.suggestions import find_in_text, found_rows, insert_found, owner_zone
 from logger.record.when import TimeReading
 from storage.models import (Channel, Direction, Evidence, ExtractedText, JobKind, TextSource,
                             TimeSource)
@@ -331,14 +331,18 @@ class _MessageReading:
 
     def _store_texts(self, session: Session, stored: list[Outcome]) -> None:
         messages = [o for o in stored if isinstance(o.payload, _Read)]
-        texts = [ExtractedText(evidence_id=outcome.evidence.id, source=TextSource.email,
-                               text=outcome.payload.parsed.searchable_text(),
-                               segments=_html_segment(outcome.payload.parsed), engine=ENGINE)
-                 for outcome in messages]
-        session.add_all(texts)
-        session.flush()
-        for text, outcome in zip(texts, messages):
-            add_found(session, text, outcome.payload.found, tz=self.owner_tz)
+        if not messages:
+            return
+        texts = session.scalars(
+            insert(ExtractedText).returning(ExtractedText, sort_by_parameter_order=True),
+            [dict(evidence_id=outcome.evidence.id, source=TextSource.email,
+                  text=outcome.payload.parsed.searchable_text(),
+                  segments=_html_segment(outcome.payload.parsed), engine=ENGINE)
+             for outcome in messages]).all()
+        insert_found(session, [row for text, outcome in zip(texts, messages, strict=True)
+                               for row in found_rows(text, outcome.payload.found,
+                                                     tz=self.owner_tz)])
+        for outcome in messages:
             if outcome.payload.attachments:
                 item = outcome.evidence
                 item.extracted_metadata = {**item.extracted_metadata, "attachments": _listed(

@@ -13,6 +13,7 @@ from typing import BinaryIO
 
 from logger.errors import LiuhenError
 from logger.intake.sniff import HEAD_SIZE, sniff
+from logger.intake.sniff.text import could_be_mailbox
 from storage.models import Channel, Direction, EvidenceKind, TimeSource
 from storage.models.types import TimePrecision
 
@@ -130,6 +131,8 @@ def items_in(stream: BinaryIO, filename: str) -> int:
     """How many items storing this file would add: one, and for a mailbox one more per message
     (each becomes an item of its own). A file intake would refuse counts as one."""
     head = read_head(stream)
+    if not could_be_mailbox(head):
+        return 1
     try:
         family = sniff(head, filename).family
     except LiuhenError:

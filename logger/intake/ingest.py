@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, insert, select
 
 from logger.config.sections import IntakeConfig
 from logger.errors import FileTooLarge, IntakeError, UnsupportedFile
@@ -256,10 +256,8 @@ class IntakeBatch:
                                                     existing[item.blob.sha256])
                 elif item.blob.sha256 not in kept:
                     kept[item.blob.sha256] = item
-                    item.outcome.evidence = self._row(item)
                     rows.append(item)
-            session.add_all([item.outcome.evidence for item in rows])
-            session.flush()
+            self._insert(rows)
             stored += rows
             for item in ready:
                 if item.outcome.evidence is None and item.outcome.error is None:
@@ -275,7 +273,16 @@ class IntakeBatch:
         if self._on_stored is not None:
             self._on_stored(session, [item.outcome for item in stored])
 
-    def _row(self, item: _Staged) -> Evidence:
+    def _insert(self, rows: list[_Staged]) -> None:
+        """Each item its own row, all in one INSERT, loaded back (cheaper than objects)."""
+        if rows:
+            made = self.session.scalars(
+                insert(Evidence).returning(Evidence, sort_by_parameter_order=True),
+                [self._row(item) for item in rows]).all()
+            for item, evidence in zip(rows, made, strict=True):
+                item.outcome.evidence = evidence
+
+    def _row(self, item: _Staged) -> dict[str, Any]:
         details, metadata, blob = item.details, item.metadata, item.blob
         guess = classify(item.file_type, metadata)
         given = _time(details)
@@ -290,7 +297,7 @@ class IntakeBatch:
             "source": item.source.source,
             **item.extra,
         }
-        return Evidence(
+        return dict(
             negotiation_id=self.negotiation.id,
             kind=details.kind or guess.kind,
             channel=details.channel or guess.channel,

@@ -18,9 +18,10 @@ import re
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import Session, select
+from sqlmodel import Session, insert, select
 
 from logger.errors import NotFound
 from logger.promises.due import date_only_due
@@ -85,20 +86,33 @@ def suggest_for_text(session: Session, text: ExtractedText, *,
 
 def add_found(session: Session, text: ExtractedText, found: list[Suggestion], *, tz: ZoneInfo,
               seen: set | None = None) -> list[PromiseSuggestion]:
-    """Add `found` (read from `text`, flushed) as open suggestions of its item, not flushed,
-    each statement once and none already `seen` (kind, words): a batch of new items, which
-    have no suggestions yet, adds all of theirs and flushes once. `tz`: the item owner's."""
+    """Add `found` (read from `text`, flushed) as open suggestions of its item, each
+    statement once and none already `seen` (kind, words). `tz`: the item owner's."""
+    return insert_found(session, found_rows(text, found, tz=tz, seen=seen))
+
+
+def found_rows(text: ExtractedText, found: list[Suggestion], *, tz: ZoneInfo,
+               seen: set | None = None) -> list[dict[str, Any]]:
+    """The rows `add_found` adds, for `insert_found`: a batch of new items, which have no
+    suggestions yet, inserts all of theirs at once."""
     seen = set() if seen is None else seen
-    added = []
+    rows = []
     for position, suggestion in enumerate(found):
         key = (PromiseKind(str(suggestion.kind)), _words(suggestion.quote))
         if key in seen:
             continue
         seen.add(key)
-        row = _row(suggestion, text.evidence_id, text.id, position, tz)
-        session.add(row)
-        added.append(row)
-    return added
+        rows.append(_row(suggestion, text.evidence_id, text.id, position, tz))
+    return rows
+
+
+def insert_found(session: Session, rows: list[dict[str, Any]]) -> list[PromiseSuggestion]:
+    """Insert suggestion rows (`found_rows`) in one statement; returns them as stored."""
+    if not rows:
+        return []
+    return list(session.scalars(
+        insert(PromiseSuggestion).returning(PromiseSuggestion, sort_by_parameter_order=True),
+        rows).all())
 
 
 def one_per_promise(found: list[Suggestion]) -> list[Suggestion]:
@@ -267,12 +281,12 @@ def owner_zone(session: Session, evidence: Evidence, default: ZoneInfo) -> ZoneI
 
 
 def _row(s: Suggestion, evidence_id: int, text_id: int, position: int,
-         tz: ZoneInfo) -> PromiseSuggestion:
+         tz: ZoneInfo) -> dict[str, Any]:
     # A plan's days are said without a time: each instalment is due on its date.
     instalments = [{"number": i.number, "due": i.due.date().isoformat() if i.due else None,
                     "amount": str(i.amount) if i.amount is not None else None}
                    for i in s.instalments]
-    return PromiseSuggestion(
+    return dict(
         evidence_id=evidence_id, text_id=text_id, position=position, party=str(s.who),
         kind=PromiseKind(str(s.kind)), quote=s.quote, amount=s.amount,
         currency=s.currency, due_at=s.due, due_precision=TimePrecision(s.due_precision),

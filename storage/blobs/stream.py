@@ -39,6 +39,7 @@ CHUNKS_PER_BLOCK = 16
 BLOCK_SIZE = CHUNKS_PER_BLOCK * CHUNK_SIZE  # plaintext bytes handled per step (1 MiB)
 RING = 4  # plaintext blocks in flight between the calling thread and the hashing thread
 WRITEBACK_WINDOW = 8 << 20  # start the kernel's writeback every this many bytes written
+_spare = threading.local()  # encrypt_stream's buffers between writes (`_take_buffers`)
 
 
 class Hasher:
@@ -158,8 +159,8 @@ def encrypt_stream(stream: BinaryIO, aes: AESGCM, out,
     Blocks are read one ahead: a block's last chunk is flagged final only once the next read
     came back empty, so a plaintext of exactly k chunks ends with a full final chunk."""
     fill = filler(stream)
-    plain = [memoryview(bytearray(BLOCK_SIZE)) for _ in range(RING)]
-    cipher = memoryview(bytearray(CHUNKS_PER_BLOCK * CHUNK_CT_SIZE))
+    buffers = _take_buffers()
+    plain, cipher = buffers
     total = 0
 
     def read_block(slot: int) -> memoryview:
@@ -197,7 +198,19 @@ def encrypt_stream(stream: BinaryIO, aes: AESGCM, out,
             current = following
     finally:
         hasher.stop()
+        _spare.buffers = buffers
     return total, hasher.hexdigest()
+
+
+def _take_buffers() -> tuple[list[memoryview], memoryview]:
+    """This thread's ring and cipher buffer, made once (a write after write of small files
+    would otherwise spend more on allocating 5 MiB than on the file); taken while in use."""
+    buffers = getattr(_spare, "buffers", None)
+    _spare.buffers = None
+    if buffers is None:
+        buffers = ([memoryview(bytearray(BLOCK_SIZE)) for _ in range(RING)],
+                   memoryview(bytearray(CHUNKS_PER_BLOCK * CHUNK_CT_SIZE)))
+    return buffers
 
 
 def _encrypt_block(aes: AESGCM, block: memoryview, counter: int, final: bool,

@@ -21,6 +21,8 @@ from logger.intake.sniff.types import EML, MBOX, TEXT, XML, FileType, Refusal
 _FIELD = re.compile(rb"([\x21-\x39\x3b-\x7e]+)[ \t]*:")
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LEADING_BLANK_LINES = re.compile(rb"\A(?:[ \t]*\r?\n)+")
+# Control characters other than tab, line breaks, form feed and ESC.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 _TRANSPORT_FIELDS = {
     b"received", b"return-path", b"message-id", b"mime-version", b"delivered-to",
     b"dkim-signature", b"x-mailer", b"x-original-to", b"authentication-results",
@@ -47,10 +49,20 @@ _HTML = Refusal(N_("a web page (HTML, which can carry scripts)"), "text/html",
                 N_("Print it to PDF, or take a screenshot, and upload that."))
 
 
+def could_be_mailbox(head: bytes) -> bool:
+    """Whether a file starting with `head` may be a mailbox (`sniff_mail` then says): none
+    other starts with a "From " line."""
+    return _mail_body(head).startswith(b"From ")
+
+
+def _mail_body(head: bytes) -> bytes:
+    return _LEADING_BLANK_LINES.sub(b"", head[3:] if head.startswith(codecs.BOM_UTF8) else head)
+
+
 def sniff_mail(head: bytes, filename: str) -> FileType | None:
     """An email (.eml) or a mailbox (.mbox) by the header block at the start, else None."""
     lowered = filename.lower()
-    body = _LEADING_BLANK_LINES.sub(b"", head[3:] if head.startswith(codecs.BOM_UTF8) else head)
+    body = _mail_body(head)
     if body.startswith(b"From "):
         first_line_end = body.find(b"\n")
         if first_line_end == -1:
@@ -159,8 +171,7 @@ def _is_plain(text: str) -> bool:
     """No NUL, and hardly any other control characters (a stray ESC or form feed is fine)."""
     if "\x00" in text:
         return False
-    controls = sum(1 for ch in text if ch < " " and ch not in "\t\n\r\x0b\x0c\x1b")
-    return controls <= len(text) // 100
+    return len(_CONTROL_CHARS.findall(text)) <= len(text) // 100
 
 
 def _looks_like_utf16_without_bom(head: bytes) -> bool:

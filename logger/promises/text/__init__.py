@@ -99,9 +99,13 @@ def _suggest(text: str, when: Said, tz: ZoneInfo, language: str | None,
              side: str | None) -> list[Suggestion]:
     speaker = side_of(side)
     found = []
+    # A sentence said again (an email's text and HTML parts, a template) reads the same.
+    read: dict[str, list[Suggestion]] = {}
     for sentence in sentences(text):
-        lang = language or language_of(sentence)
-        found += _from_sentence(sentence, when, tz, lang, speaker)
+        if sentence not in read:
+            read[sentence] = _from_sentence(sentence, when, tz, language or language_of(sentence),
+                                            speaker)
+        found += read[sentence]
     return found
 
 

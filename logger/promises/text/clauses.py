@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from logger.promises.text import rules
@@ -118,6 +119,7 @@ def sentences(text: str) -> list[str]:
     return merged
 
 
+@lru_cache(maxsize=4096)
 def _fragment(sentence: str) -> bool:
     text = normalise_numbers(_PUNCTUATION.sub("", sentence), language_of(sentence))
     return 0 < len(text) <= 8 and not paying_words(text, chinese=bool(_CJK.search(text))) and (
@@ -150,8 +152,11 @@ def clauses(statement: str, language: str, today: date | None, *,
     return found
 
 
+@lru_cache(maxsize=4096)
 def _clause(piece: str, start: int, end: int, language: str, today: date | None, *,
             asked: bool) -> Clause:
+    """One clause, read once for each day it is read on: collectors' templates repeat (a
+    Clause is never changed once made)."""
     text = normalise_numbers(piece, language)
     amounts = find_amounts(text)
     days, clocks = find_days(text, today), find_clocks(text)
