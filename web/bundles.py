@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import get_locale, lazy_gettext as _l
+from sqlalchemy import Row
 from sqlmodel import select
 
 from logger.bundles.build import BundleRequest, spool_bundle
@@ -29,12 +30,14 @@ from logger.bundles.letter import LETTER_KINDS, Draft, draft, write_letter
 from logger.bundles.letters.heimao import BODY_LIMIT, TITLE_LIMIT, body_of
 from logger.bundles.letters.plan import LetterPlan, Section, plan_letter
 from logger.bundles.signing import signing_key
+from logger.conduct.report import ConductReport
 from logger.errors import NotFound
 from logger.i18n import translate
 from logger.record.evidence import list_evidence
 from logger.record.trash import live
 from storage.models import Evidence, EvidenceKind, Negotiation
 from web.access import current_user, db, negotiation_for
+from web.findings.view import report_for
 from web.i18n import refusal_text
 from web.state import app_state
 from web.zone import user_zone, zone_of
@@ -73,6 +76,11 @@ CHANNEL_FILTER_LABELS = {
 }
 
 
+# What `_listed` reads of every item.
+_LISTED = (Evidence.id, Evidence.kind, Evidence.channel, Evidence.direction,
+           Evidence.occurred_at, Evidence.occurred_at_precision, Evidence.counterpart_number,
+           Evidence.counterpart_name, Evidence.original_filename)
+_FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 FACT_SECTIONS = ((Section.contact, _l("Contacts on record")),
                  (Section.promise, _l("Promises")), (Section.finding, _l("Conduct findings")))
 
@@ -148,24 +156,30 @@ def _day(value: str | None) -> date | None:
 
 def _page(negotiation: Negotiation, choice: _Choice, *, error: str | None = None) -> str:
     session, tz = db(), zone_of(negotiation)
-    items = list_evidence(session, negotiation.id)
-    groups = suggest_groups(session, negotiation, items, language=choice.language, tz=tz)
+    # Read once for the groups, the letter's plan and the plan shown: the report is the one
+    # the header shows (kept across requests until the record changes), judged in `tz`.
+    items, report = _listed(negotiation.id), report_for(negotiation)
+    groups = suggest_groups(session, negotiation, items, language=choice.language, tz=tz,
+                            report=report)
     chosen = _chosen(negotiation, choice) if request.method == "POST" else _filtered(
         negotiation, choice)
     by_id = {e.id: e for e in items}
     page = _page_number(request.values.get("page"))
     on_page = _on_page([g.evidence_ids for g in groups], page)
-    plan, drafted = _plan(negotiation, choice)
+    shown_items = {e.id: e for e in session.exec(select(Evidence).where(
+        Evidence.id.in_(on_page)))} if on_page else {}
+    plan, drafted = _plan(negotiation, choice, items=items, report=report)
     if choice.letter is None:
         choice.letter = drafted.text
     page_language = "en" if get_locale().language == "en" else "zh"
     shown = plan if plan.language == page_language else plan_letter(  # in the page's words
-        session, negotiation, language=page_language, tz=tz)
+        session, negotiation, language=page_language, tz=tz, items=items, report=report)
     services = app_state().services
     pages = max(1, -(-len(items) // PAGE_ITEMS))
+    picked = set(plan.keys() if choice.picks is None else choice.picks)
     return render_template(
         "bundles/new.html", negotiation=negotiation, choice=choice, error=error,
-        groups=[(g, [by_id[i] for i in g.evidence_ids if i in on_page],
+        groups=[(g, [shown_items[i] for i in g.evidence_ids if i in on_page],
                  _kind_counts(by_id[i] for i in g.evidence_ids),
                  sum(i in chosen for i in g.evidence_ids)) for g in groups],
         page=min(page, pages), pages=pages, page_size=PAGE_ITEMS, item_count=len(items),
@@ -177,15 +191,27 @@ def _page(negotiation: Negotiation, choice: _Choice, *, error: str | None = None
         letter_kinds={k: translate(page_language, v) for k, v in LETTER_KINDS.items()},
         shown=shown, drafted=drafted, fact_sections=FACT_SECTIONS,
         body_chars=len(body_of(drafted.text)) if drafted.kind == "heimao" else 0,
-        picked=set(plan.keys() if choice.picks is None else choice.picks),
+        picked=picked, count_picked=lambda facts: sum(fact.key in picked for fact in facts),
         settle_url=_settle_url, heimao_limits=(TITLE_LIMIT, BODY_LIMIT), listed=LISTED_FACTS)
 
 
-def _plan(negotiation: Negotiation, choice: _Choice) -> tuple[LetterPlan, Draft]:
-    """The letter's plan and its draft from the facts picked (see `_Choice.resolve_picks`)."""
+def _listed(negotiation_id: int) -> list[Row]:
+    """`list_evidence`, with only the fields the groups, the letter's plan and the counts
+    read (plain rows: a negotiation may hold tens of thousands of items); the page's own items
+    are read whole."""
+    rows = db().exec(select(*_LISTED).where(Evidence.negotiation_id == negotiation_id, live())
+                     .order_by(Evidence.id)).all()
+    return sorted(rows, key=lambda e: (e.occurred_at or _FAR_FUTURE, e.id))
+
+
+def _plan(negotiation: Negotiation, choice: _Choice, *, items: list[Evidence] | None = None,
+          report: ConductReport | None = None) -> tuple[LetterPlan, Draft]:
+    """The letter's plan and its draft from the facts picked (see `_Choice.resolve_picks`);
+    `items` and `report`: the negotiation's, when the caller has read them."""
     tz = zone_of(negotiation)
     plan, drafted = draft(db(), negotiation, language=choice.language, tz=tz,
-                          party=choice.party, kind=choice.kind, picks=choice.picks)
+                          party=choice.party, kind=choice.kind, picks=choice.picks,
+                          items=items, report=report)
     if choice.unpicked:
         choice.resolve_picks(plan)
         drafted = write_letter(plan, kind=choice.kind, party=choice.party,

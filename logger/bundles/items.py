@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cache
 from pathlib import PurePosixPath
 from zoneinfo import ZoneInfo
 
@@ -23,7 +24,7 @@ from sqlmodel import Session, select
 
 from logger.bundles.kinds import (CALL_FROM_THEM, EMAIL_RECEIVED, KIND_PURPOSES, KIND_WORDS,
                                   LETTER_FROM_ME, LETTER_SENT, SOURCES)
-from logger.conduct.report import conduct_report
+from logger.conduct.report import ConductReport, conduct_report
 from logger.errors import LiuhenError, NotFound
 from logger.i18n import N_, NC_, Text, translate
 from logger.promises.promises import ACTIVE_STATUSES, list_promises
@@ -103,7 +104,12 @@ class Exhibit:
 
 def kind_label(item: Evidence, language: str) -> str:
     """"Call recording", "通话录音" …"""
-    return translate(language, KIND_WORDS[EvidenceKind(item.kind)][0])
+    return _kind_label(EvidenceKind(item.kind), language)
+
+
+@cache
+def _kind_label(kind: EvidenceKind, language: str) -> str:
+    return translate(language, KIND_WORDS[kind][0])
 
 
 def local_time(moment: datetime | None, tz: ZoneInfo, *, with_time: bool = True) -> str | None:
@@ -149,9 +155,11 @@ def select_items(session: Session, negotiation: Negotiation, *, tz: ZoneInfo,
 # ----------------------------------------------------------------------------- grouping
 
 def suggest_groups(session: Session, negotiation: Negotiation, items: Sequence[Evidence], *,
-                   language: str, tz: ZoneInfo) -> list[BundleGroup]:
-    """One group per prefilled purpose, in the order their first items happened."""
-    purposes = _purposes(session, negotiation, items, tz)
+                   language: str, tz: ZoneInfo, report: ConductReport | None = None
+                   ) -> list[BundleGroup]:
+    """One group per prefilled purpose, in the order their first items happened. `report`:
+    the negotiation's conduct report judged in `tz`, when the caller has it already."""
+    purposes = _purposes(session, negotiation, items, tz, report)
     groups: dict[str, BundleGroup] = {}
     for item in items:
         key, purpose = purposes[item.id]
@@ -168,8 +176,11 @@ def prefilled_purposes(session: Session, negotiation: Negotiation, items: Sequen
 
 
 def _purposes(session: Session, negotiation: Negotiation, items: Sequence[Evidence],
-              tz: ZoneInfo) -> dict[int, tuple[str, Text]]:
-    from_findings = _finding_purposes(session, negotiation, items, tz)
+              tz: ZoneInfo, report: ConductReport | None = None
+              ) -> dict[int, tuple[str, Text]]:
+    if report is None:
+        report = conduct_report(session, negotiation, default_zone=tz)
+    from_findings = _finding_purposes(report, items)
     from_promises = _promise_purposes(session, negotiation, items)
     return {item.id: from_findings.get(item.id) or from_promises.get(item.id)
             or _kind_purpose(item) for item in items}
@@ -199,10 +210,9 @@ def _kind_purpose(item: Evidence) -> tuple[str, Text]:
     return f"kind:{item.kind}", Text(KIND_PURPOSES[EvidenceKind(item.kind)])
 
 
-def _finding_purposes(session: Session, negotiation: Negotiation, items: Sequence[Evidence],
-                      tz: ZoneInfo) -> dict[int, tuple[str, Text]]:
+def _finding_purposes(report: ConductReport, items: Sequence[Evidence]
+                      ) -> dict[int, tuple[str, Text]]:
     """The purpose of each item's first active conduct finding."""
-    report = conduct_report(session, negotiation, default_zone=tz)
     rules = {state.rule.id: state.rule for state in report.rules}
     wanted = {item.id: item for item in items}
     out = {}

@@ -25,8 +25,9 @@ from logger.bundles.items import BundleError
 from logger.bundles.letters import cfpb, heimao, regulator
 from logger.bundles.letters.plan import LetterPlan, Section, plan_letter
 from logger.bundles.letters.words import PROMISE_STATES, written_day, written_money
+from logger.conduct.report import ConductReport
 from logger.i18n import NC_, translate
-from storage.models import Negotiation
+from storage.models import Evidence, Negotiation
 
 MAX_TIMELINE_LINES = 300
 LETTER_KINDS = {
@@ -93,13 +94,16 @@ def draft_letter(session: Session, negotiation: Negotiation, *, language: str, t
 
 
 def draft(session: Session, negotiation: Negotiation, *, language: str, tz: ZoneInfo,
-          party: str, today: date | None = None, kind: str = "generic", picks=None
+          party: str, today: date | None = None, kind: str = "generic", picks=None,
+          items: list[Evidence] | None = None, report: ConductReport | None = None
           ) -> tuple[LetterPlan, Draft]:
-    """The plan (for the page: what may be picked, what is uncertain) and the draft."""
+    """The plan (for the page: what may be picked, what is uncertain) and the draft. `items`
+    and `report`: what `plan_letter` would otherwise read, when the caller has it."""
     kind = check_kind(kind)
     today = today or datetime.now(UTC).astimezone(tz).date()
     plan = plan_letter(session, negotiation, language=letter_language(kind, language), tz=tz,
-                       now=datetime.combine(today, time(0, 0), tz))
+                       now=datetime.combine(today, time(0, 0), tz), items=items,
+                       report=report)
     return plan, write_letter(plan, kind=kind, party=party, today=today, picks=picks)
 
 

@@ -5,10 +5,14 @@ of every text of the negotiation.
 `gather_kept` gives exactly what `logger.conduct.inputs.gather` gives (the same contacts and
 passages in the same order; tests/conduct/test_incremental.py compares the two reports after
 changes, additions, the trash and deletions). It reads:
-- the items' own fields and the list of their texts (id, source, edit time), never a text;
+- the items' own fields and the list of their texts (id, source) with what is kept of each,
+  in one query, never a text;
 - for each item's newest text of each source, its kept contribution when the state it was read
   in is unchanged, else the text itself, read again (and kept, when asked);
 - the call log and the contacts recorded by hand, whole (rows without texts, cheap to read).
+It reads them into `Inputs` (`read_inputs`) and puts the report's contacts and passages
+together from those (`assemble`); `update` reads a few items of `Inputs` again, which is how
+`logger.conduct.kept` follows a change without reading the others.
 
 A text's contribution is the messages it holds (`message_contacts`) and its passages with the
 lexicon's matches for every category (`text_passages`; a rule keeps its own categories', which
@@ -27,16 +31,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from logger.conduct.calllog import list_call_log
 from logger.conduct.checks import Contact, Passage
 from logger.conduct.contact_entries import list_contact_entries
 from logger.conduct.inputs import (evidence_contact, log_contact, merge_contacts,
@@ -45,7 +49,8 @@ from logger.conduct.lexicon import Match, categories, find_matches
 from logger.i18n import CATALOGUES
 from logger.record.sides import LEFT_CHANNEL
 from logger.record.trash import live
-from storage.models import Channel, ConductText, Direction, Evidence, ExtractedText
+from storage.models import (CallLogEntry, Channel, ConductText, Direction, Evidence,
+                            ExtractedText)
 
 # Bumped when what is kept changes shape.
 FORMAT = 1
@@ -59,6 +64,9 @@ _ITEM_COLUMNS = (Evidence.id, Evidence.kind, Evidence.channel, Evidence.directio
                  Evidence.occurred_at_precision, Evidence.counterpart_number,
                  Evidence.extracted_metadata["source"].as_string().label("made_from"),
                  Evidence.extracted_metadata[LEFT_CHANNEL].as_string().label("left_channel"))
+# What `log_contact` reads of a call.
+_CALL_COLUMNS = (CallLogEntry.id, CallLogEntry.evidence_id, CallLogEntry.number,
+                 CallLogEntry.started_at, CallLogEntry.call_type, CallLogEntry.line)
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 _CHUNK = 500  # ids per IN (…) when texts are read again
 
@@ -71,67 +79,178 @@ class TextRef(NamedTuple):
     source: str
 
 
+@dataclass
+class Inputs:
+    """What a report is assembled from, item by item (`logger.conduct.kept` keeps it between
+    reports and reads again only the items a change touched): the items in the record that
+    are no call-log file (rows of _ITEM_COLUMNS) and the contact each is, the call-log files,
+    each newest text with its first text's id (the order `inputs.newest_texts` gives), and
+    what each of those texts contributes."""
+
+    items: dict[int, Any]
+    own: dict[int, Contact | None]
+    log_files: set[int]
+    newest: dict[tuple[int, str], TextRef]
+    first: dict[tuple[int, str], int]
+    readings: dict[int, tuple[list[Contact], list[Passage]]]
+    # The items and keys in the orders `assemble` reads them in, sorted once (see `update`).
+    orders: dict[str, list] = field(default_factory=dict)
+
+    def copy(self) -> Inputs:
+        return Inputs(dict(self.items), dict(self.own), set(self.log_files), dict(self.newest),
+                      dict(self.first), dict(self.readings), dict(self.orders))
+
+
 def gather_kept(session: Session, negotiation_id: int, *, keep: bool = False
                 ) -> tuple[list[Contact], list[Passage]]:
     """What `gather` gives (contacts by the other side or of unknown direction, oldest first;
     the passages that hold a match), reading only the texts whose contribution is not kept
     for their current state. `keep`: store what was read again in `session` and drop what is
     kept for this negotiation's texts no longer read, then flush (the caller commits)."""
+    inputs, rows = read_inputs(session, negotiation_id, keep=keep)
+    return assemble(session, negotiation_id, inputs, [log_contact(row) for row in rows])
+
+
+def read_inputs(session: Session, negotiation_id: int, *, keep: bool
+                ) -> tuple[Inputs, list[Any]]:
+    """The negotiation's inputs (see `gather_kept` for `keep`) and its call log."""
     # Through the connection: plain rows, without the ORM's loading (a third of the time).
     items = session.connection().execute(sa.select(*_ITEM_COLUMNS).where(
         Evidence.negotiation_id == negotiation_id, live())).all()
-    in_record = {item.id for item in items}
-    # The calls of a call log in the trash are out of the record with it.
-    rows = [row for row in list_call_log(session, negotiation_id) if row.evidence_id in in_record]
-    log_files = {row.evidence_id for row in rows}
-    items = sorted((e for e in items if e.id not in log_files and e.made_from != "calllog"),
-                   key=lambda e: (e.occurred_at or _FAR_FUTURE, e.id))
-    by_id = {e.id: e for e in items}
-    newest = _newest_texts(session, negotiation_id, by_id)
-    readings = _readings(session, negotiation_id, list(newest.values()), by_id, keep=keep)
+    rows = call_log(session, negotiation_id, {item.id for item in items})
+    inputs = Inputs({}, {}, {row.evidence_id for row in rows}, {}, {}, {})
+    refresh(session, negotiation_id, inputs, items, keep=keep)
+    return inputs, rows
+
+
+def call_log(session: Session, negotiation_id: int, in_record: set[int] | None = None
+             ) -> list[Any]:
+    """The calls of the negotiation's call logs (rows of what `log_contact` reads, in the
+    order of `list_call_log`), those of a call log in the record (`in_record`: its items'
+    ids) when given: the calls of a call log in the trash are out of the record with it."""
+    rows = session.connection().execute(
+        sa.select(*_CALL_COLUMNS).where(CallLogEntry.negotiation_id == negotiation_id)
+        .order_by(CallLogEntry.started_at, CallLogEntry.id)).all()
+    return rows if in_record is None else [row for row in rows if row.evidence_id in in_record]
+
+
+def update(session: Session, negotiation_id: int, inputs: Inputs, item_ids: set[int], *,
+           keep: bool) -> None:
+    """Read these items again into `inputs` (`keep` as for `gather_kept`); the orders sorted
+    before stand when the items' times and their texts' keys are as they were."""
+    shape = _shape(inputs, item_ids)
+    forget(inputs, item_ids)
+    refresh(session, negotiation_id, inputs,
+            item_rows(session, negotiation_id, sorted(item_ids)), keep=keep)
+    if _shape(inputs, item_ids) != shape:
+        inputs.orders = {}
+
+
+def _shape(inputs: Inputs, item_ids: set[int]) -> tuple[dict, dict]:
+    """What the orders of `assemble` depend on, of these items."""
+    return ({i: inputs.items[i].occurred_at for i in item_ids if i in inputs.items},
+            {key: first for key, first in inputs.first.items() if key[0] in item_ids})
+
+
+def refresh(session: Session, negotiation_id: int, inputs: Inputs, items: Iterable[Any], *,
+            keep: bool) -> None:
+    """Put `items` (rows of _ITEM_COLUMNS, those of the negotiation in the record now) into
+    `inputs` in place of what it holds for them, with their texts, read again where they
+    changed (`keep` as for `gather_kept`)."""
+    by_id = {e.id: e for e in items
+             if e.id not in inputs.log_files and e.made_from != "calllog"}
+    inputs.items.update(by_id)
+    inputs.own.update((item_id, evidence_contact(e)) for item_id, e in by_id.items())
+    newest, first, stored = _texts(session, negotiation_id, by_id)
+    readings = _readings(session, list(newest.values()), stored, by_id, keep=keep)
+    inputs.readings.update(readings)
     # A text replaced since it was listed (outside a transaction, on SQLite) is read as gone.
-    newest = {key: text for key, text in newest.items() if text.id in readings}
-    messages = {key[0]: found for key, text in newest.items()
-                if (found := readings[text.id][0])}
-    recorded = [c for e in items if e.id not in messages and (c := evidence_contact(e))]
+    inputs.newest.update((key, text) for key, text in newest.items() if text.id in readings)
+    inputs.first.update((key, first[key]) for key, text in newest.items()
+                        if text.id in readings)
+
+
+def forget(inputs: Inputs, item_ids: set[int]) -> None:
+    """Drop what `inputs` holds for these items."""
+    for item_id in item_ids:
+        inputs.items.pop(item_id, None)
+        inputs.own.pop(item_id, None)
+    for key in [key for key in inputs.newest if key[0] in item_ids]:
+        inputs.readings.pop(inputs.newest.pop(key).id, None)
+        del inputs.first[key]
+
+
+def item_rows(session: Session, negotiation_id: int, item_ids: list[int]) -> list[Any]:
+    """Rows of _ITEM_COLUMNS of these items, those of the negotiation in the record."""
+    found = []
+    for chunk in _chunks(item_ids):
+        found += session.connection().execute(sa.select(*_ITEM_COLUMNS).where(
+            Evidence.id.in_(chunk), Evidence.negotiation_id == negotiation_id, live())).all()
+    return found
+
+
+def assemble(session: Session, negotiation_id: int, inputs: Inputs, logged: list[Contact]
+             ) -> tuple[list[Contact], list[Passage]]:
+    """What `gather_kept` gives, from `inputs`, the calls of the call log (`logged`, as
+    `log_contact` gives them) and the contacts recorded by hand (read now)."""
+    newest, readings, orders = inputs.newest, inputs.readings, inputs.orders
+    if not orders:
+        items = inputs.items
+        orders["items"] = sorted(items, key=lambda i: (items[i].occurred_at or _FAR_FUTURE, i))
+        orders["first"] = sorted(newest, key=inputs.first.__getitem__)
+        orders["keys"] = sorted(newest)
+    messages = {key[0]: found for key in orders["first"]
+                if (found := readings[newest[key].id][0])}
+    recorded = [c for i in orders["items"] if i not in messages and (c := inputs.own[i])]
     recorded += [c for found in messages.values() for c in found]
-    contacts = merge_contacts(recorded, [log_contact(row) for row in rows])
+    contacts = merge_contacts(recorded, logged)
     contacts = with_entries(contacts, list_contact_entries(session, negotiation_id))
     contacts = [c for c in contacts if c.from_them is not False]
-    passages = [p for key, text in sorted(newest.items())
-                if by_id[key[0]].direction != Direction.from_me for p in readings[text.id][1]]
-    return sorted(contacts, key=lambda c: (c.at, c.key)), passages
+    passages = [p for key in orders["keys"] if inputs.items[key[0]].direction != Direction.from_me
+                for p in readings[newest[key].id][1]]
+    # By time, then key: two stable sorts on the contacts' own values, without a key tuple per
+    # contact (tens of thousands of objects the collector would sweep while they live).
+    contacts.sort(key=attrgetter("key"))
+    contacts.sort(key=attrgetter("at"))
+    return contacts, passages
 
 
-def _newest_texts(session: Session, negotiation_id: int, by_id: dict[int, Any]
-                  ) -> dict[tuple[int, str], TextRef]:
-    """(item id, source) -> its newest text, the keys in the order `inputs.newest_texts`
-    gives them (that of each key's first text, by id)."""
-    found = session.connection().execute(
-        sa.select(ExtractedText.id, ExtractedText.evidence_id, ExtractedText.source)
-        .join(Evidence, Evidence.id == ExtractedText.evidence_id)
-        .where(Evidence.negotiation_id == negotiation_id, live())
-        .order_by(ExtractedText.id)).all()
+def _texts(session: Session, negotiation_id: int, by_id: dict[int, Any]
+           ) -> tuple[dict[tuple[int, str], TextRef], dict[tuple[int, str], int],
+                      dict[int, tuple[str, str, str]]]:
+    """For the items `by_id`: (item id, source) -> its newest text, the keys in the order
+    `inputs.newest_texts` gives them, and -> the id of its first text (which sets that
+    order); and text id -> (state, messages, passages) kept for any of their texts, read in
+    the same query. Every item of the negotiation is read for more than a few."""
+    query = (sa.select(ExtractedText.id, ExtractedText.evidence_id, ExtractedText.source,
+                       ConductText.state, sa.cast(ConductText.messages, sa.Text),
+                       sa.cast(ConductText.passages, sa.Text))
+             .join(Evidence, Evidence.id == ExtractedText.evidence_id)
+             .outerjoin(ConductText, ConductText.text_id == ExtractedText.id)
+             .where(Evidence.negotiation_id == negotiation_id, live())
+             .order_by(ExtractedText.id))
+    if len(by_id) <= _CHUNK:
+        query = query.where(ExtractedText.evidence_id.in_(list(by_id)))
     newest: dict[tuple[int, str], TextRef] = {}
-    for text_id, evidence_id, source in found:
-        if evidence_id in by_id:
-            newest[(evidence_id, str(source))] = TextRef(text_id, evidence_id, str(source))
-    return newest
+    first: dict[tuple[int, str], int] = {}
+    stored: dict[int, tuple[str, str, str]] = {}
+    for text_id, evidence_id, source, state, messages, passages in \
+            session.connection().execute(query):
+        if evidence_id not in by_id:
+            continue
+        if state is not None:
+            stored[text_id] = (state, messages, passages)
+        key = (evidence_id, str(source))
+        first.setdefault(key, text_id)
+        newest[key] = TextRef(text_id, evidence_id, str(source))
+    return newest, first, stored
 
 
-def _readings(session: Session, negotiation_id: int, texts: list[TextRef],
+def _readings(session: Session, texts: list[TextRef], stored: dict[int, tuple[str, str, str]],
               by_id: dict[int, Any], *, keep: bool
               ) -> dict[int, tuple[list[Contact], list[Passage]]]:
-    """Text id -> (messages, passages) of each of `texts`, kept or read again."""
+    """Text id -> (messages, passages) of each of `texts`, kept (`stored`) or read again."""
     states = {text.id: _state(text, _item_fields(by_id[text.evidence_id])) for text in texts}
-    stored = {text_id: (state, messages, passages) for text_id, state, messages, passages
-              in session.connection().execute(
-                  sa.select(ConductText.text_id, ConductText.state,
-                            sa.cast(ConductText.messages, sa.Text),
-                            sa.cast(ConductText.passages, sa.Text))
-                  .join(ExtractedText, ExtractedText.id == ConductText.text_id)
-                  .join(Evidence, Evidence.id == ExtractedText.evidence_id)
-                  .where(Evidence.negotiation_id == negotiation_id))}
     readings: dict[int, tuple[list[Contact], list[Passage]]] = {}
     for text in texts:
         row = stored.get(text.id)

@@ -1,8 +1,10 @@
 """Collection-conduct findings: which contacts and words on record look like breaches of the
 collection rules, computed on demand from what is stored, never stored themselves. What each
 text contributes (its messages, its passages with the lexicon's matches) is kept, so a report
-reads again only the texts that changed (`logger.conduct.contributions`); the findings come
-from the checks each time, and equal a rebuild from every text (`rebuild=True`).
+reads again only the texts that changed (`logger.conduct.contributions`), and a process that
+keeps (`keep=True`, the web) reads again only the items changed since its last report of the
+negotiation and checks the contacts again only when they changed (`logger.conduct.kept`); the
+findings equal a rebuild from every text (`rebuild=True`).
 
 Rule sets are data (`logger/conduct/rules/*.toml`, read by `logger.conduct.ruleset`); the
 checks are in `logger.conduct.checks`, their inputs come from `logger.conduct.inputs`. Each
@@ -42,6 +44,7 @@ JSON, which `liuhen conduct report --json` prints):
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,9 +52,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from logger.conduct.checks import CHECKS, Contact, Dismissal, Finding, allowed_at
+from logger.conduct.checks import Contact, Dismissal, Finding, allowed_at
 from logger.conduct.contributions import gather_kept
 from logger.conduct.inputs import gather
+from logger.conduct.kept import checked_findings, gathered, once
 from logger.conduct.ruleset import Rule, RuleSet, default_rule_set, get_rule_set
 from logger.errors import LiuhenError, NotFound
 from logger.record import custody
@@ -221,35 +225,48 @@ def configure_conduct(session: Session, negotiation: Negotiation, *, actor: User
 
 
 def conduct_report(session: Session, negotiation: Negotiation, *, default_zone: ZoneInfo,
-                   keep: bool = False, rebuild: bool = False) -> ConductReport:
+                   keep: bool = False, rebuild: bool = False, in_memory: bool = False
+                   ) -> ConductReport:
     """Compute the negotiation's findings and contact counts (see the module docstring).
 
     Each text is read again only when it changed since its contribution was kept
     (`logger.conduct.contributions`); `keep`: keep what was read again, in `session`, flushed
-    (the caller commits). `rebuild`: read every text, keeping nothing (the same report)."""
+    (the caller commits). `in_memory` (a long-running process: the web): read again only
+    the items changed since this process's last report of the negotiation, as custody events
+    and new texts say (`logger.conduct.kept`). `rebuild`: read every text, keeping nothing
+    (the same report)."""
     choice = conduct_choice(session, negotiation, default_zone=default_zone)
-    contacts, passages = gather(session, negotiation.id) if rebuild else \
-        gather_kept(session, negotiation.id, keep=keep)
+    checked: dict = {}  # what is computed from the contacts alone, kept with them
+    if rebuild:
+        contacts, passages = gather(session, negotiation.id)
+    elif in_memory:
+        contacts, passages, checked = gathered(session, negotiation.id, keep=keep)
+    else:
+        contacts, passages = gather_kept(session, negotiation.id, keep=keep)
     # An archived negotiation is over: no checks run for it (its rules keep their settings).
     enabled = [] if is_archived(negotiation) else [
         r for r in choice.rule_set.rules if r.id not in choice.disabled]
     computed: dict[str, Finding] = {}
     for rule in enabled:
-        for finding in CHECKS[rule.check](rule, contacts, passages, choice.zone):
+        for finding in checked_findings(checked, choice.rule_set.id, rule, contacts, passages,
+                                        choice.zone):
             computed.setdefault(finding.id, finding)
     dismissals = _dismissals(session, negotiation.id)
     findings = sorted((f.dismissed(dismissals[f.id]) if f.id in dismissals else f
                        for f in computed.values()),
                       key=lambda f: (f.at or datetime.max.replace(tzinfo=UTC), f.rule_id, f.id))
     quiet = [r for r in enabled if r.check == "quiet_hours"]
+    basis = (choice.rule_set.id, tuple(r.id for r in quiet), choice.zone.key)
     return ConductReport(
         negotiation_id=negotiation.id, rule_set=choice.rule_set,
         rule_set_chosen=choice.rule_set_chosen, timezone=choice.zone.key,
         timezone_from=choice.timezone_from,
         rules=tuple(RuleState(r, r.id not in choice.disabled) for r in choice.rule_set.rules),
         findings=tuple(findings),
-        per_day=_per_day(contacts, findings, quiet, choice.zone),
-        per_hour=_per_hour(contacts, quiet, choice.zone))
+        per_day=_per_day(findings, choice.zone, lambda: once(checked, ("per_day", *basis),
+                                      lambda: _contact_days(contacts, quiet, choice.zone))),
+        per_hour=once(checked, ("per_hour", *basis),
+                      lambda: _per_hour(contacts, quiet, choice.zone)))
 
 
 def dismiss_finding(session: Session, negotiation: Negotiation, finding_ref: str, *,
@@ -345,8 +362,18 @@ def _outside_hours(contact: Contact, quiet: list[Rule], zone: ZoneInfo) -> bool:
                for r in quiet)
 
 
-def _per_day(contacts: list[Contact], findings: list[Finding], quiet: list[Rule],
-             zone: ZoneInfo) -> tuple[DayCount, ...]:
+def _per_day(findings: list[Finding], zone: ZoneInfo, contact_days: Callable[[], tuple]
+             ) -> tuple[DayCount, ...]:
+    """`contact_days`: `_contact_days` of the report's contacts (kept with them)."""
+    totals, unanswered, outside = contact_days()
+    flagged = Counter(f.at.astimezone(zone).date() for f in findings
+                      if f.at is not None and f.state == "active")
+    return tuple(DayCount(day, totals[day], unanswered[day], outside[day], flagged[day])
+                 for day in sorted(set(totals) | set(flagged)))
+
+
+def _contact_days(contacts: list[Contact], quiet: list[Rule], zone: ZoneInfo
+                  ) -> tuple[Counter[date], Counter[date], Counter[date]]:
     totals: Counter[date] = Counter()
     unanswered: Counter[date] = Counter()
     outside: Counter[date] = Counter()
@@ -356,10 +383,7 @@ def _per_day(contacts: list[Contact], findings: list[Finding], quiet: list[Rule]
         unanswered[day] += contact.channel == Channel.call and contact.answered is False
         # A contact of unknown direction may be the borrower's own: not counted against them.
         outside[day] += contact.from_them is not None and _outside_hours(contact, quiet, zone)
-    flagged = Counter(f.at.astimezone(zone).date() for f in findings
-                      if f.at is not None and f.state == "active")
-    return tuple(DayCount(day, totals[day], unanswered[day], outside[day], flagged[day])
-                 for day in sorted(set(totals) | set(flagged)))
+    return totals, unanswered, outside
 
 
 def _per_hour(contacts: list[Contact], quiet: list[Rule], zone: ZoneInfo

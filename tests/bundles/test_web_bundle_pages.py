@@ -102,3 +102,26 @@ def test_the_letters_facts_are_listed_up_to_a_number_and_an_untick_sticks(
     assert f'value="{unticked}"  data-testid="fact-{unticked}"' in again
     for other in facts[1:]:
         assert f'value="{other}" checked data-testid="fact-{other}"' in again
+
+
+def test_the_page_reads_the_conduct_report_once_and_keeps_it_with_the_headers(
+        world, client, monkeypatch):
+    """The groups' purposes and the letter's findings come from one report per request, the
+    one the negotiation's pages keep until the record changes: a second view computes none."""
+    from logger.bundles import items
+    from logger.bundles.letters import plan
+    from web.findings import view
+    computed = []
+    real = view.conduct_report
+
+    def counted(*args, **kwargs):
+        computed.append(args[1].id)
+        return real(*args, **kwargs)
+
+    for module in (items, plan, view):
+        monkeypatch.setattr(module, "conduct_report", counted)
+    for _ in range(2):
+        html = client.get(url(world), headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert "Shows the collector called after 22:00" in html  # a group's purpose
+        assert 'name="fact" value="finding:' in html  # the letter's findings
+    assert computed == [world.negotiation.id]

@@ -1,6 +1,6 @@
 """What the findings pages and the findings partials on other pages share: the negotiation's
 conduct report (computed once per state of the record, however many pages and partials ask,
-reading again only the texts that changed: logger.conduct.contributions),
+reading again only the items changed since the last one: logger.conduct.kept),
 the flags of one line (the findings about one item, computed for that item alone on each
 request), the words for rules and the people a collector may have contacted instead of the
 borrower, and times shown in the negotiation's own zone (the zone the rules are judged in, which
@@ -115,14 +115,15 @@ def report_for(negotiation: Negotiation) -> ConductReport:
 
 
 def _kept_report(negotiation_id: int, *, keep: bool) -> ConductReport:
-    """The report, computed in a session of its own that keeps what it read again (the texts
-    that changed since the last report), with `keep`, and commits only that: the request's
-    session may hold changes of its own, which are not this function's to commit."""
+    """The report, computed in a session of its own from what this process kept of the last
+    one (`in_memory`), keeping what it read again (the texts that changed) with `keep`, and
+    committing only that: the request's session may hold changes of its own, which are not
+    this function's to commit."""
     with app_state().services.session() as session:
         negotiation = session.get(Negotiation, negotiation_id)
         try:
             report = conduct_report(session, negotiation, default_zone=default_zone(),
-                                    keep=keep)
+                                    keep=keep, in_memory=True)
             session.commit()
         except (IntegrityError, OperationalError):
             # Another request kept the same texts first (or SQLite's snapshot moved on):

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache, partial
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -35,13 +36,13 @@ from logger.conduct.calllog import list_call_log
 from logger.conduct.checks import AUTHOR_NOTE, DIRECTION_NOTE, SUGGESTION_NOTE, Finding
 from logger.conduct.contact_entries import list_contact_entries
 from logger.conduct.inputs import is_message
-from logger.conduct.report import conduct_report
+from logger.conduct.report import ConductReport, conduct_report
 from logger.i18n import NC_, in_language, translate
 from logger.promises.due import deadline
 from logger.promises.payments import PAYABLE, balances_of, suggest_match, unmatched_payments
 from logger.promises.promises import ACTIVE_STATUSES, instalments_of, list_promises
 from logger.record.evidence import CONTACT_KINDS, list_evidence
-from storage.models import Direction, Negotiation
+from storage.models import Direction, Evidence, Negotiation
 from storage.models.promises import Payment, Promise, PromiseKind, PromiseParty
 from storage.models.types import TimePrecision
 
@@ -116,25 +117,35 @@ class LetterPlan:
 
 
 def plan_letter(session: Session, negotiation: Negotiation, *, language: str, tz: ZoneInfo,
-                now: datetime | None = None) -> LetterPlan:
-    """The plan as of `now` (default: the present moment)."""
+                now: datetime | None = None, items: list[Evidence] | None = None,
+                report: ConductReport | None = None) -> LetterPlan:
+    """The plan as of `now` (default: the present moment). `items` (the negotiation's
+    `list_evidence`, or rows of the fields read) and `report` (its conduct report, judged in
+    `tz`), when the caller has
+    them already, are not read again."""
     plan = LetterPlan(negotiation, language, tz, [], [])
-    contacts = _contacts(session, plan)
+    if items is None:
+        items = list_evidence(session, negotiation.id)
+    contacts = _contacts(session, plan, items)
     _promises(session, plan, now or datetime.now(UTC))
-    _findings(session, plan, {f.key: f for f in contacts})
+    if report is None:
+        report = conduct_report(session, negotiation, default_zone=tz)
+    _findings(plan, report, {f.key: f for f in contacts})
     return plan
 
 
 # ----------------------------------------------------------------------------- contacts
 
-def _contacts(session: Session, plan: LetterPlan) -> list[Fact]:
+def _contacts(session: Session, plan: LetterPlan, items: list[Evidence]) -> list[Fact]:
     language, n = plan.language, plan.negotiation
+    # The same few words for every item (tens of thousands in a large negotiation).
+    word = cache(partial(translate, language))
     facts = []
-    for item in list_evidence(session, n.id):
+    for item in items:
         if not (item.kind in CONTACT_KINDS or is_message(item)):
             continue  # a document, a note, a receipt: its upload is no contact
-        text = kind_label(item, language) if item.kind in CONTACT_KINDS else translate(
-            language, CHANNELS[str(item.channel)])
+        text = kind_label(item, language) if item.kind in CONTACT_KINDS else word(
+            CHANNELS[str(item.channel)])
         key = f"evidence:{item.id}"
         if item.occurred_at is None:
             plan.uncertain.append(Doubt(key, _named(text, item.original_filename, language),
@@ -147,12 +158,12 @@ def _contacts(session: Session, plan: LetterPlan) -> list[Fact]:
                 language, "The record does not say who started this contact."),
                 ("evidence", item.id)))
             continue
-        detail = [translate(language, DIRECTIONS[item.direction])]
+        detail = [word(DIRECTIONS[item.direction])]
         who = item.counterpart_number or item.counterpart_name
         if who:
             detail.append(who)
-        text = translate(language, "%(kind)s (%(details)s)", kind=text,
-                         details=translate(language, NC_("list", ", ")).join(detail))
+        text = word("%(kind)s (%(details)s)") % {"kind": text,
+                                                 "details": word(NC_("list", ", ")).join(detail)}
         facts.append(Fact(key, Section.contact, item.occurred_at,
                           str(item.occurred_at_precision or TimePrecision.minute), text,
                           {"from_them": item.direction == Direction.from_them,
@@ -260,9 +271,8 @@ def _when_promised(promise: Promise, language: str, tz: ZoneInfo) -> str:
 
 # ----------------------------------------------------------------------------- findings
 
-def _findings(session: Session, plan: LetterPlan, contacts: dict[str, Fact]) -> None:
-    language, tz = plan.language, plan.tz
-    report = conduct_report(session, plan.negotiation, default_zone=tz)
+def _findings(plan: LetterPlan, report: ConductReport, contacts: dict[str, Fact]) -> None:
+    language = plan.language
     rules = {rule.id: rule for rule in report.rule_set.rules}
     for finding in report.findings:
         if finding.state == "dismissed":
