@@ -5,9 +5,9 @@ first `{"format": "liuhen-dump", "version": 1, "revision": ..., "dialect": ...}`
 table of `storage.models`, parents before children, `{"table": name, "columns": [...]}`, its
 rows in primary-key order as JSON arrays, and `{"end": name, "rows": n}`; last `{"end_of_dump":
 total rows}`. Times are ISO 8601 in UTC, dates ISO, money decimal strings, enums their values.
-Dialect-specific structures (the FTS5 tables, the trigram indexes, `alembic_version`) are not
-rows of a model and are not dumped: the migrations make them, and the search index fills itself
-as the rows go in (its triggers on SQLite; the indexes on PostgreSQL).
+Dialect-specific structures (the search index's tables, the trigram indexes, `alembic_version`)
+are not rows of a model and are not dumped: the migrations make them, and the search index
+fills itself as the rows go in (its triggers on SQLite; the indexes on PostgreSQL).
 
 The dump is read in one transaction (a snapshot of the database), never written in clear:
 `logger.backup.backup` encrypts the lines as they are made.

@@ -18,7 +18,8 @@ from storage.models import (
     TextSource,
     User,
 )
-from storage.search import SearchHit, locate_segment, make_snippet, search, snippet_fragments
+from storage.search import (SQLITE_FTS_TABLES, SearchHit, locate_segment, make_snippet, search,
+                            snippet_fragments)
 
 
 class World:
@@ -236,10 +237,14 @@ def test_snippet_marks_matches_in_a_window_around_the_first():
 
 
 def assert_index_intact(engine) -> None:
-    if engine.dialect.name != "sqlite":
-        return
     with engine.begin() as connection:
-        for table in ("extracted_text_fts", "evidence_note_fts"):
-            # Raises if the index disagrees with its content table.
-            connection.execute(text(f"INSERT INTO {table}({table}, rank) "
-                                    "VALUES ('integrity-check', 1)"))
+        for table in SQLITE_FTS_TABLES if engine.dialect.name == "sqlite" else ():
+            # Raises if the index is damaged.
+            connection.execute(text(f"INSERT INTO {table}({table}) VALUES ('integrity-check')"))
+        # A document for the details and the note of every item and for each of its texts.
+        documents = connection.execute(text(
+            "SELECT evidence_id, text_id FROM search_doc ORDER BY key")).all()
+        items = connection.execute(text("SELECT id FROM evidence")).scalars().all()
+        texts = connection.execute(text("SELECT evidence_id, id FROM extracted_text")).all()
+    assert sorted(documents, key=repr) == sorted(
+        [(item, None) for item in items for _ in range(2)] + [tuple(t) for t in texts], key=repr)

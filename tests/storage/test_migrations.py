@@ -16,13 +16,14 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
 from storage.db import alembic_config, current_revision, make_engine, migrate
-from storage.search import SQLITE_FTS_TABLES, POSTGRES_TRGM_INDEXES, is_search_object
+from storage.search import (POSTGRES_TRGM_INDEXES, SQLITE_FTS_TABLES, SQLITE_SEARCH_TRIGGERS,
+                            is_search_object)
 
 TABLES = {"user", "negotiation", "evidence", "extracted_text", "job", "custody_event", "api_token",
           "call_log_entry", "contact_entry", "finding_dismissal", "conduct_setting",
           "promise", "promise_suggestion", "payment", "reminder", "notification", "calendar_feed",
           "reminder_preference", "scheduler_lease"}
-SQLITE_TRIGGERS = {f"{table}_{op}" for table in SQLITE_FTS_TABLES for op in ("ai", "ad", "au")}
+SQLITE_TRIGGERS = set(SQLITE_SEARCH_TRIGGERS)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -1,0 +1,129 @@
+"""What a hit shows: the hit itself, the snippet around its first match, and the segment of a
+text (a line of a transcript, a chat message) that holds the match. Plain Python over the text
+a query found; no SQL here."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NOTE_SOURCE = "note"
+METADATA_SOURCE = "metadata"
+# Between the metadata fields in the searched string: a query word never holds whitespace, so it
+# cannot match across two fields. Shown as METADATA_JOINER.
+METADATA_SEPARATOR = "\n"
+METADATA_JOINER = " · "
+SNIPPET_CHARS = 80
+
+
+# A piece of a snippet and whether it is a match: a caller marks matches its own way (the CLI
+# with [brackets], the web app with <mark> after escaping the text).
+Fragment = tuple[str, bool]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    evidence_id: int
+    negotiation_id: int
+    source: str  # "note", "metadata" or a TextSource value
+    fragments: tuple[Fragment, ...]  # the text around the match
+    text_id: int | None = None  # the ExtractedText row, for a hit in extracted text
+
+    @property
+    def snippet(self) -> str:
+        """The snippet as one string, each match marked [like this]."""
+        return "".join(f"[{text}]" if match else text for text, match in self.fragments)
+
+
+def query_terms(query: str) -> list[str]:
+    """The words of a query, each once, in order: every one of them must occur in a hit."""
+    return list(dict.fromkeys(query.split()))
+
+
+def metadata_body(*fields: str | None) -> str:
+    """The searched string of an item's details: its fields, one a line."""
+    return METADATA_SEPARATOR.join(field or "" for field in fields)
+
+
+def readable(source: str, body: str) -> str:
+    """The body of a hit as a person reads it (the details joined by METADATA_JOINER)."""
+    if source != METADATA_SOURCE:
+        return body
+    return METADATA_JOINER.join(part for part in body.split(METADATA_SEPARATOR) if part)
+
+
+def locate_segment(text: str, segments: list[dict], terms: list[str]) -> int | None:
+    """The index of the segment (of an ExtractedText) that holds the first match in `text`, so
+    a result can link to that moment of a recording or that message of a chat; None if no
+    segment does.
+
+    The text is the segments' texts joined; where it no longer lines up with them (a person
+    edited it), the first segment that itself contains a word is taken.
+    """
+    pattern = _pattern(terms)
+    first = pattern.search(text)
+    if first is not None:
+        cursor = 0
+        for index, segment in enumerate(segments):
+            piece = segment.get("text") or ""
+            found = text.find(piece, cursor) if piece else -1
+            if found < 0:
+                break
+            cursor = found + len(piece)
+            if first.start() < cursor:
+                return index
+    for index, segment in enumerate(segments):
+        if pattern.search(segment.get("text") or ""):
+            return index
+    return None
+
+
+def make_snippet(body: str, terms: list[str], width: int = SNIPPET_CHARS) -> str:
+    """About `width` characters of `body` around the first match, each match marked [so]."""
+    return SearchHit(0, 0, "", snippet_fragments(body, terms, width)).snippet
+
+
+def snippet_fragments(body: str, terms: list[str], width: int = SNIPPET_CHARS
+                      ) -> tuple[Fragment, ...]:
+    """About `width` characters of `body` around the first match, as fragments; "…" where
+    text was cut off."""
+    flat = re.sub(r"\s", " ", body)  # one-for-one, so match offsets stay valid
+    spans = _merge(sorted(
+        (m.start(), m.end())
+        for term in terms
+        for m in re.finditer(re.escape(term), flat, re.IGNORECASE)
+    ))
+    start = max(0, spans[0][0] - width // 3) if spans else 0
+    end = min(len(flat), start + width)
+    pieces: list[Fragment] = []
+    cursor = start
+    for s, e in spans:
+        if s >= end:
+            break
+        pieces += [(flat[cursor:s], False), (flat[s:e], True)]
+        cursor = e
+    end = max(end, cursor)
+    pieces.append((flat[cursor:end], False))
+    # Matches never hold a space (query words are split on whitespace), so only the plain text
+    # at either end is stripped.
+    pieces[0] = (pieces[0][0].lstrip(), pieces[0][1])
+    pieces[-1] = (pieces[-1][0].rstrip(), pieces[-1][1])
+    if start > 0:
+        pieces.insert(0, ("…", False))
+    if end < len(flat):
+        pieces.append(("…", False))
+    return tuple(piece for piece in pieces if piece[0])
+
+
+def _pattern(terms: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(term) for term in terms), re.IGNORECASE)
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
