@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, delete
 
@@ -103,22 +104,37 @@ def record_results(services: Services, evidence_id: int, *, source: TextSource,
         if evidence is None:
             raise PermanentJobError(Text("evidence #%(id)s was deleted while it was read",
                                          id=evidence_id))
-        stored = None
         if text is not None:
             session.execute(delete(ExtractedText).where(
                 ExtractedText.evidence_id == evidence_id, ExtractedText.source == source,
                 ExtractedText.engine == engine, ExtractedText.edited.is_(False)))
-            stored = ExtractedText(evidence_id=evidence_id, source=source, text=text,
-                                   segments=segments or [], engine=engine, model=model)
-            session.add(stored)
-        if metadata:
-            evidence.extracted_metadata = {**evidence.extracted_metadata, **metadata}
-        fill_fields(session, evidence, fill or {}, job=job)
-        if stored is not None:
-            # Promise suggestions land with the text, in the same commit, read from the item's
-            # time as just filled in (an email's Date).
-            suggest_for_text(session, stored, default_tz=services.config.locale.zone)
+        add_results(session, evidence, source=source, text=text, segments=segments,
+                    engine=engine, model=model, metadata=metadata, fill=fill, job=job,
+                    default_tz=services.config.locale.zone)
         session.commit()
+
+
+def add_results(session: Session, evidence: Evidence, *, source: TextSource, text: str | None,
+                segments: list[dict] | None = None, engine: str, model: str | None = None,
+                metadata: dict[str, Any] | None = None, fill: dict[str, Any] | None = None,
+                job: str, default_tz: ZoneInfo) -> None:
+    """What `record_results` stores, in the caller's transaction (which has taken
+    `custody.lock_chain`), flushed: the text added beside any the item has."""
+    stored = None
+    if text is not None:
+        stored = ExtractedText(evidence_id=evidence.id, source=source, text=text,
+                               segments=segments or [], engine=engine, model=model)
+        session.add(stored)
+    if metadata:
+        evidence.extracted_metadata = {**evidence.extracted_metadata, **metadata}
+        session.add(evidence)
+    fill_fields(session, evidence, fill or {}, job=job)
+    if stored is not None:
+        # Promise suggestions land with the text, in the same commit, read from the item's
+        # time as just filled in (an email's Date).
+        suggest_for_text(session, stored, default_tz=default_tz)
+    else:
+        session.flush()
 
 
 def fill_fields(session: Session, evidence: Evidence, fill: dict[str, Any], *,

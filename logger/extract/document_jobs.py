@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import io
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from logger.errors import PermanentJobError
 from logger.i18n import Text
@@ -29,34 +31,57 @@ from logger.intake.filemeta.common import is_plausible
 from logger.intake.sniff.types import TEXT, XML
 from logger.jobs.worker import JobContext
 from logger.record.when import TimeReading
-from storage.models import Direction, Evidence, TextSource, TimeSource
+from storage.models import Direction, TextSource, TimeSource
 
 ENGINE = "liuhen-text"
+
+
+@dataclass(frozen=True)
+class TextReading:
+    """What the job reads from a file: the text, its segments, what goes into the item's
+    `extracted_metadata`, and the fields it may fill in (`logger.extract.common.FILLABLE`)."""
+
+    text: str
+    segments: list[dict]
+    metadata: dict[str, Any]
+    fill: dict[str, Any]
 
 
 def extract_text_handler(ctx: JobContext) -> None:
     """Run one extract_text job. Raises PermanentJobError for content that cannot be read
     (another attempt reads it no better)."""
     evidence = load_evidence(ctx.services, ctx.evidence_id)
-    data = read_blob(ctx.services, evidence.blob_id)
-    if evidence.media_type == XML.media_type and \
-            sms_backup.root_name(data[:4096]) in sms_backup.ROOTS:
-        _record_backup(ctx, evidence, data)
-        return
-    fill: dict[str, Any] = {}
-    if evidence.media_type == XML.media_type:
-        text, warnings = _xml_text(data), []
-    elif evidence.media_type == TEXT.media_type:
-        text, warnings = decode_text_file(data), []
-        fill["occurred_at"] = _first(message_times(text, ctx.services.config.locale.zone))
-    elif office_text.handles(evidence.media_type):
-        text, warnings = office_text.extract(data, evidence.media_type)
-    else:
+    if not reads(evidence.media_type):
         raise PermanentJobError(Text("evidence #%(id)s is %(type)s; there is no text to extract "
                                      "from that kind of file", id=evidence.id,
                                      type=evidence.media_type))
-    record_results(ctx.services, evidence.id, source=TextSource.text, text=text, engine=ENGINE,
-                   metadata={"parse_warnings": warnings}, fill=fill, job="extract_text")
+    reading = read_text(read_blob(ctx.services, evidence.blob_id), evidence.media_type,
+                        tz=ctx.services.config.locale.zone)
+    record_results(ctx.services, evidence.id, source=TextSource.text, text=reading.text,
+                   segments=reading.segments, engine=ENGINE, metadata=reading.metadata,
+                   fill=reading.fill, job="extract_text")
+
+
+def reads(media_type: str) -> bool:
+    """Whether the job reads text from a file of this type."""
+    return media_type in (XML.media_type, TEXT.media_type) or office_text.handles(media_type)
+
+
+def read_text(data: bytes, media_type: str, *, tz: ZoneInfo) -> TextReading:
+    """What the job reads from `data`, a file of a type it `reads`, in memory and without the
+    database (a mailbox's split reads its attachments with it). Raises PermanentJobError for
+    content that cannot be read."""
+    if media_type == XML.media_type and sms_backup.root_name(data[:4096]) in sms_backup.ROOTS:
+        return _read_backup(data, tz)
+    fill: dict[str, Any] = {}
+    if media_type == XML.media_type:
+        text, warnings = _xml_text(data), []
+    elif media_type == TEXT.media_type:
+        text, warnings = decode_text_file(data), []
+        fill["occurred_at"] = _first(message_times(text, tz))
+    else:
+        text, warnings = office_text.extract(data, media_type)
+    return TextReading(text, [], {"parse_warnings": warnings}, fill)
 
 
 def decode_text_file(data: bytes) -> str:
@@ -82,7 +107,7 @@ def _xml_text(data: bytes) -> str:
     return "\n".join(piece for piece in pieces if piece)
 
 
-def _record_backup(ctx: JobContext, evidence: Evidence, data: bytes) -> None:
+def _read_backup(data: bytes, tz: ZoneInfo) -> TextReading:
     messages: list[sms_backup.Message] = []
     warnings: list[str] = []
     try:
@@ -90,12 +115,10 @@ def _record_backup(ctx: JobContext, evidence: Evidence, data: bytes) -> None:
     except ET.ParseError as e:
         warnings.append(f"the backup's XML breaks off ({e}); the {len(messages)} messages "
                         "before that point were read")
-    tz = ctx.services.config.locale.zone
     lines = [_line(m, tz) for m in messages]
-    record_results(ctx.services, evidence.id, source=TextSource.text, text="\n".join(lines),
-                   segments=[m.segment() for m in messages], engine=ENGINE,
-                   metadata={"parse_warnings": warnings, "messages": len(messages)},
-                   fill=_backup_fill(messages), job="extract_text")
+    return TextReading("\n".join(lines), [m.segment() for m in messages],
+                       {"parse_warnings": warnings, "messages": len(messages)},
+                       _backup_fill(messages))
 
 
 def _line(message: sms_backup.Message, tz) -> str:

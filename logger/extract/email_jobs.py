@@ -4,18 +4,23 @@
   that search finds; its HTML body is kept in that row's segments as {"part": "html", "html"}
   (show it only through `logger.extract.emails.sanitize_email_html`); each attachment, inline image
   and attached message becomes a child evidence item through intake (an attached message is
-  then parsed by its own job); the direction and counterpart are worked out from
+  then parsed by its own job; an attachment whose job would be `extract_text` is read here
+  instead, as in a mailbox's split below); the direction and counterpart are worked out from
   `intake.my_addresses`; what could not be read is kept in `extracted_metadata.parse_warnings`.
 - A mailbox (.mbox): each message becomes a child email item with its own hash and custody
   event, parsed as it is split: its text, direction, counterpart and promise suggestions are
   stored with it (read before the write lock is taken), and so are its attachments, as items
   under it, a batch of messages to a transaction (`logger.intake.ingest.IntakeBatch`): no job
-  of its own (an attachment gets the jobs its type calls for). The mailbox stays as the original evidence, with a
-  summary of stored / duplicate / refused. One job splits at most SPLIT_BATCH messages and
-  queues a job for the rest (options `from_message`, `from_byte`: where that message starts),
-  so a long mailbox never holds the worker for long at a time. A mailbox of more messages
-  than `intake.confirm_items_over` is not split unless the job's option `allow_many` says so:
-  the job fails before splitting anything, saying how to allow it.
+  of its own. An attachment whose job would be `extract_text` (plain text, XML, Word/Excel)
+  is read in the split and its text, fields and suggestions stored with its row, as that job
+  would store them (`logger.extract.document_jobs.read_text`, `common.add_results`); any
+  other attachment, or one that cannot be read there, gets the jobs its type calls for. The
+  mailbox stays as the original evidence, with a summary of stored / duplicate / refused.
+  One job splits at most SPLIT_BATCH messages and queues a job for the rest (options
+  `from_message`, `from_byte`: where that message starts), so a long mailbox never holds the
+  worker for long at a time. A mailbox of more messages than `intake.confirm_items_over` is
+  not split unless the job's option `allow_many` says so: the job fails before splitting
+  anything, saying how to allow it.
   Intake refuses a mailbox of more than `intake.max_messages_per_import` messages; one stored
   before that limit (or before it was lowered) is split up to it, and the summary and a warning
   say how many of how many (the rest stay in the original). An email's attachments past the
@@ -30,18 +35,22 @@ import io
 import logging
 import re
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, insert
 
 from logger.errors import PermanentJobError
-from logger.extract.common import (ChildOutcome, child_batch, child_outcome, load_evidence,
-                                   read_blob, record_results)
+from logger.extract.common import (ChildOutcome, add_results, child_batch, child_outcome,
+                                   load_evidence, read_blob, record_results)
+from logger.extract.document_jobs import ENGINE as TEXT_ENGINE
+from logger.extract.document_jobs import TextReading, read_text, reads
 from logger.extract.email_msg import parse_msg
 from logger.extract.emails import Attachment, ParsedEmail, parse_email
 from logger.extract.mailbox import MboxMessage, MboxStats, iter_mbox
 from logger.i18n import Text
-from logger.intake.incoming import MessageCounter
+from logger.intake.incoming import MessageCounter, clean_filename
 from logger.intake.ingest import EvidenceDetails, IncomingFile, IntakeBatch, Outcome
+from logger.intake.sniff import HEAD_SIZE, sniff
 from logger.intake.sniff.types import MBOX, MSG
 from logger.jobs.queue import enqueue
 from logger.jobs.worker import JobContext
@@ -127,9 +136,11 @@ def _store_attachments(ctx: JobContext, parent: Evidence,
                               direction=parent.direction,
                               counterpart_name=parent.counterpart_name)
     limit = ctx.services.config.intake.max_messages_per_import
+    tz = ctx.services.config.locale.zone
     found: list[ChildOutcome | Outcome] = []
     with ctx.services.session() as session:
-        with child_batch(ctx.services, session, parent) as batch:
+        with child_batch(ctx.services, session, parent, on_stored=lambda s, stored:
+                         _store_readings(s, stored, tz)) as batch:
             for number, attachment in enumerate(parsed.attachments, 1):
                 ctx.progress(number / (len(parsed.attachments) + 1))
                 if number > limit:
@@ -139,9 +150,11 @@ def _store_attachments(ctx: JobContext, parent: Evidence,
                     found.append(ChildOutcome(attachment.filename, "refused",
                                               reason="the attachment is empty"))
                 else:
+                    reading = _read_attachment(attachment, tz)
                     found.append(batch.add(IncomingFile(io.BytesIO(attachment.data),
                                                         attachment.filename, source="extracted"),
-                                           details=details, parent=parent))
+                                           details=details, parent=parent,
+                                           jobs=None if reading is None else (), payload=reading))
                 if batch.full:
                     batch.commit()
             batch.commit()
@@ -325,11 +338,14 @@ class _MessageReading:
                 read.attachments.append(ChildOutcome(attachment.filename, "refused",
                                                      reason="the attachment is empty"))
             else:
+                reading = _read_attachment(attachment, self.tz)
                 read.attachments.append(batch.add(
                     IncomingFile(io.BytesIO(attachment.data), attachment.filename,
-                                 source="extracted"), details=details, parent=stored))
+                                 source="extracted"), details=details, parent=stored,
+                    jobs=None if reading is None else (), payload=reading))
 
     def _store_texts(self, session: Session, stored: list[Outcome]) -> None:
+        _store_readings(session, stored, self.tz)
         messages = [o for o in stored if isinstance(o.payload, _Read)]
         if not messages:
             return
@@ -357,3 +373,26 @@ def _listed(session: Session, read: _Read, message_id: int) -> list[dict]:
                 for o in read.attachments]
     return [_attachment_entry(outcome, attachment)
             for outcome, attachment in zip(outcomes, read.parsed.attachments)]
+
+
+def _read_attachment(attachment: Attachment, tz: ZoneInfo) -> TextReading | None:
+    """The attachment's text as its extract_text job would read it, when that is its job;
+    None (it gets the jobs of its type) otherwise or when it cannot be read here."""
+    file_type = sniff(attachment.data[:HEAD_SIZE], clean_filename(attachment.filename))
+    if not reads(file_type.media_type):
+        return None
+    try:
+        return read_text(attachment.data, file_type.media_type, tz=tz)
+    except Exception:  # noqa: BLE001 - its job reads it again and says what failed
+        log.debug("attachment %r left to its job", attachment.filename, exc_info=True)
+        return None
+
+
+def _store_readings(session: Session, stored: list[Outcome], tz: ZoneInfo) -> None:
+    """The texts of the attachments read before their commit, as their job would store them."""
+    for outcome in stored:
+        if isinstance(outcome.payload, TextReading):
+            reading = outcome.payload
+            add_results(session, outcome.evidence, source=TextSource.text, text=reading.text,
+                        segments=reading.segments, engine=TEXT_ENGINE, metadata=reading.metadata,
+                        fill=reading.fill, job="extract_text", default_tz=tz)

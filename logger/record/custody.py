@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session, insert, select
 
 from storage.models import CustodyAction, CustodyEvent, Evidence
 
@@ -86,25 +86,26 @@ class EventSpec:
 
 
 def append_events(session: Session, specs: list[EventSpec]) -> list[CustodyEvent]:
-    """Add `specs` as the next events of the chain, in order, reading its head once (a batch
-    of intakes); flushed, not committed. Each is linked and hashed exactly as `append_event`
-    links and hashes one, so the chain reads the same however it was written."""
+    """Add `specs` as the next events of the chain, in order, reading its head once and
+    writing them in one INSERT (a batch of intakes); flushed, not committed. Each is linked and
+    hashed exactly as `append_event` links and hashes one, so the chain reads the same however
+    it was written."""
     head = session.exec(select(CustodyEvent).order_by(CustodyEvent.seq.desc()).limit(1)).first()
     seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     now = datetime.now(UTC)
-    events = []
+    rows = []
     for spec in specs:
         seq += 1
         # Microseconds survive every backend; anything finer would make the hash irreproducible.
-        event = CustodyEvent(
-            seq=seq, at=(spec.at or now).astimezone(UTC), actor_id=spec.actor_id,
-            action=spec.action, negotiation_id=spec.negotiation_id,
-            evidence_id=spec.evidence_id,
-            details=json.loads(json.dumps(spec.details, ensure_ascii=False)),
-            prev_hash=prev_hash, hash="")
-        event.hash = prev_hash = event_hash(event)
-        events.append(event)
-    session.add_all(events)
+        row = dict(seq=seq, at=(spec.at or now).astimezone(UTC), actor_id=spec.actor_id,
+                   action=spec.action, negotiation_id=spec.negotiation_id,
+                   evidence_id=spec.evidence_id,
+                   details=json.loads(json.dumps(spec.details, ensure_ascii=False)),
+                   prev_hash=prev_hash)
+        row["hash"] = prev_hash = hashlib.sha256(canonical_bytes(**row)).hexdigest()
+        rows.append(row)
+    events = session.scalars(insert(CustodyEvent).returning(
+        CustodyEvent, sort_by_parameter_order=True), rows).all() if rows else []
     session.flush()
     return events
 

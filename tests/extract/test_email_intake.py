@@ -86,12 +86,15 @@ def test_attached_message_and_inline_image_become_listed_children(cli, world, te
         cli, world, email_dir / "demisto_multipart_with_eml_attachment_containing_html.eml",
         email_dir / "spamscope_mail_test_14_html_inline_png.eml")
     kinds = sorted(j["kind"] for j in run_jobs(cli))
-    # Two emails, the attached message parsed in turn, the stub "PNG" (really text) read.
-    assert kinds == ["extract_text", "parse_email", "parse_email", "parse_email"]
+    # Two emails and the attached message parsed in turn; the stub "PNG" (really text) is read
+    # with its email, without a job of its own.
+    assert kinds == ["parse_email", "parse_email", "parse_email"]
     items = {row["original_filename"]: row for row in listing(cli, world)}
     nested = items["original_message.eml"]
     assert nested["parent_id"] == outer and nested["kind"] == "email"
     assert items["inline-1.png"]["parent_id"] == inline
+    [stub_text] = show(cli, items["inline-1.png"]["id"])["texts"]
+    assert (stub_text["engine"], stub_text["text"]) == ("liuhen-text", "PNG here")
     child = show(cli, nested["id"])
     assert child["subject"] == "Attached email subject"
     assert "Attached email HTML" in email_text(child)

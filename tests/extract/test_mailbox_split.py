@@ -1,6 +1,6 @@
 """A mailbox split in batches (issue 17): each message an item of its own, with its own hash
 and custody event, its text, direction and promise suggestions stored with it in the same
-transaction, a batch of messages to a commit, and a job only for a message's attachments;
+transaction, a batch of messages to a commit, and a plain-text attachment's text with them;
 a split resumed where the last job stopped; and a mailbox of more messages than one import
 adds without confirmation (`intake.confirm_items_over`) is not split until that is allowed."""
 
@@ -96,7 +96,7 @@ def test_each_message_is_an_item_with_its_text_and_suggestions_split_in_batches(
     bodies = messages(5, attachment_every=2)
     box = store(services, session, negotiation, owner, mbox(5, bodies=bodies))
     allow(session, box)
-    assert run(services) == 3 + 2   # the splits; the text of each attachment
+    assert run(services) == 3   # the splits: each attachment's text is read in them
 
     items = children(session, box)
     assert [i.original_filename for i in items] == [f"导出 {n:05d}.eml" for n in range(1, 6)]
@@ -125,8 +125,11 @@ def test_each_message_is_an_item_with_its_text_and_suggestions_split_in_batches(
                 assert reader.read() == f"还款计划 {number}".encode()
             [listed] = item.extracted_metadata["attachments"]
             assert (listed["status"], listed["evidence_id"]) == ("stored", attached.id)
-            assert [j.kind for j in session.exec(select(Job).where(
-                Job.evidence_id == attached.id))] == ["extract_text"]
+            [attached_text] = session.exec(select(ExtractedText).where(
+                ExtractedText.evidence_id == attached.id)).all()
+            assert (attached_text.text, attached_text.engine) == \
+                (f"还款计划 {number}", "liuhen-text")
+            assert session.exec(select(Job).where(Job.evidence_id == attached.id)).all() == []
         else:
             assert "attachments" not in item.extracted_metadata
     summary = session.get(Evidence, box.id).extracted_metadata["mailbox"]
