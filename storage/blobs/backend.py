@@ -177,13 +177,18 @@ class LocalBackend:
     def exists(self, blob_id: str) -> bool:
         return self.path_for(blob_id).is_file()
 
-    @contextlib.contextmanager
-    def writer(self, blob_id: str) -> Iterator[CipherWriter]:
-        final = self.path_for(blob_id)
+    def _temp_file(self, blob_id: str) -> tuple[int, str]:
+        """A new private file for `blob_id` in the temp folder (made if missing): its fd and
+        name."""
         for directory in (self.root, self.tmp_dir):
             if not directory.is_dir():
                 directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f"{blob_id}.", suffix=".part", dir=self.tmp_dir)
+        return tempfile.mkstemp(prefix=f"{blob_id}.", suffix=".part", dir=self.tmp_dir)
+
+    @contextlib.contextmanager
+    def writer(self, blob_id: str) -> Iterator[CipherWriter]:
+        final = self.path_for(blob_id)
+        fd, tmp_name = self._temp_file(blob_id)
         try:
             with open(fd, "wb", buffering=0) as out:
                 yield out
@@ -203,10 +208,7 @@ class LocalBackend:
         """Like `writer`, but the file stays under its temp name, not yet fsynced, until
         `pending.settle()` makes it a blob with the others (their fsyncs then cost about one);
         `pending.discard()` removes it instead."""
-        for directory in (self.root, self.tmp_dir):
-            if not directory.is_dir():
-                directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f"{blob_id}.", suffix=".part", dir=self.tmp_dir)
+        fd, tmp_name = self._temp_file(blob_id)
         try:
             with open(fd, "wb", buffering=0) as out:
                 yield out

@@ -17,6 +17,7 @@ from logger.jobs import queue as jobs
 from logger.jobs.fair import JobPriority
 from storage.models import Evidence, EvidenceKind, Job, JobKind, utcnow
 from tests.support.common import make_negotiation_in
+from tests.support.jobs import assert_claim_walks_index
 from tests.support.migrations import downgrade, insert_old_rows, old_engine, upgrade
 
 PARSE, OCR, T = JobKind.parse_email, JobKind.ocr, JobKind.transcribe
@@ -151,16 +152,7 @@ def test_the_claim_walks_the_class_and_line_index(world):
     mailbox(services, negotiation, 2_000)
     upload(services, negotiation)
     with services.session() as session:
-        dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
-            session.execute(text("ANALYZE job"))
-        for query in jobs._in_line(list(JobKind), None, T0):
-            compiled = query.limit(1).compile(session.get_bind(),
-                                              compile_kwargs={"literal_binds": True})
-            prefix = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
-            plan = " ".join(str(row[-1]) for row in session.execute(text(prefix + str(compiled))))
-            assert "ix_job_claim" in plan, plan
-            assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+        assert_claim_walks_index(session, JobKind, T0)
         session.commit()
 
 

@@ -20,6 +20,7 @@ from logger.jobs import queue as jobs
 from storage.models import (Evidence, EvidenceKind, Job, JobKind, JobStatus, Negotiation,
                             User, utcnow)
 from tests.support.common import make_negotiation_in
+from tests.support.jobs import assert_claim_walks_index
 from tests.support.migrations import downgrade, insert_old_rows, old_engine, upgrade
 
 PARSE = JobKind.parse_email
@@ -200,16 +201,7 @@ def test_the_claim_walks_an_index_with_ten_thousand_jobs_queued(world):
              "max_attempts": 3, "progress": 0.0, "created_at": T0, "updated_at": T0}
             for n in range(1, 10_001)])
         session.commit()
-        dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
-            session.execute(text("ANALYZE job"))
-        for query in jobs._in_line(list(KINDS), None, T0):
-            compiled = query.limit(1).compile(session.get_bind(),
-                                              compile_kwargs={"literal_binds": True})
-            prefix = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
-            plan = " ".join(str(row[-1]) for row in session.execute(text(prefix + str(compiled))))
-            assert "ix_job_claim" in plan, plan
-            assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+        assert_claim_walks_index(session, KINDS, T0)
         # And the claims themselves: one job of the line each.
         session.commit()
     assert claim(services, 0).id == item

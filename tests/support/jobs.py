@@ -10,8 +10,10 @@ import textwrap
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
+from logger.jobs import queue
 from logger.jobs.worker import Worker
 from storage.models import Job, JobKind, utcnow
 from tests.support.common import PASSPHRASE, wait_for
@@ -83,3 +85,18 @@ def start_slow_worker(how: str, tmp_path, cli_env) -> subprocess.Popen:
     if proc.poll() is not None:
         pytest.fail(f"the worker process ended early: {proc.communicate()[0].decode()}")
     return proc
+
+
+def assert_claim_walks_index(session, kinds, now) -> None:
+    """Each query of the claim (`queue._in_line`) reads ix_job_claim in order: no sort of the
+    queued jobs (SQLite's temp B-tree, PostgreSQL's Sort)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("ANALYZE job"))
+    for query in queue._in_line(list(kinds), None, now):
+        compiled = query.limit(1).compile(session.get_bind(),
+                                          compile_kwargs={"literal_binds": True})
+        prefix = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
+        plan = " ".join(str(row[-1]) for row in session.execute(text(prefix + str(compiled))))
+        assert "ix_job_claim" in plan, plan
+        assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
