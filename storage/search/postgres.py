@@ -2,12 +2,19 @@
 layout is in that migration's docstring), each document's text under a pg_trgm GIN index and
 its characters and character pairs under a GIN array index.
 
-Words of 3+ characters are `body ILIKE '%word%'`, 1-2 character words `pieces @> ARRAY[...]`
-(ASCII case-insensitive, as on SQLite). The matches are first counted up to PROBE: fewer, and
-they are all fetched through the GIN indexes and sorted here; more, and the key index is walked
-backwards (`ORDER BY key DESC LIMIT n`, in batches until enough items are found), which stops
-early. The planner, guessing how common a word is, would otherwise walk the whole key index for
-a rare word or fetch and sort every match of a common one.
+The first page is found by walking the key index backwards a window of documents at a time
+(`WINDOW`, doubling) and testing each window's texts: a common word fills the page within the
+first windows, whatever the planner would have guessed. After `WALK_ROWS` documents without a
+full page the word is rare among the newest items; its matches are then counted through the
+GIN indexes (up to `PROBE`): fewer, and they are all fetched through those indexes and sorted
+here; more (a word common only in older items), and the walk goes on. An account's or a
+negotiation's limit is applied to the matches found, by their evidence ids, never by joining
+in the walk, so no plan can turn into a scan of every item of the account.
+
+A word of 3+ characters matches as `body ILIKE '%word%'` (pg_trgm's index answers it); a 1-2
+character word as the characters or pair in `pieces` (the GIN array index) or, in the walk,
+the same test on the text itself: the word in the text with ASCII letters lower-cased, which
+is what `search_pieces()` holds.
 """
 
 from __future__ import annotations
@@ -20,9 +27,14 @@ from storage.models import Evidence, Negotiation, NegotiationShare
 from storage.search.ordered import DOC_TABLE, SHORT_WORD, SLOT_BITS, page_hits
 from storage.search.snippets import SearchHit
 
-_LIKE_ESCAPE = "\\"
+WINDOW = 512  # documents read in the walk's first step; each next step reads twice as many
+WALK_ROWS = 8192  # documents walked before the GIN indexes are asked how many match
+MAX_WINDOW = 65536
 PROBE = 2000  # fewer matching documents than this: fetch them all and sort them here
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_LIKE_ESCAPE = "\\"
+_ABOVE_EVERY_KEY = 2**63 - 1  # bigint's largest; a key has 63 bits (undated, time, id, slot)
+_UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
+_ASCII_LOWER = str.maketrans(_UPPER, _LOWER)
 _DOC = sa.table(DOC_TABLE, sa.column("key", sa.BigInteger),
                 sa.column("evidence_id", sa.Integer), sa.column("live", sa.Boolean),
                 sa.column("body", sa.Text), sa.column("pieces", postgresql.ARRAY(sa.Text)))
@@ -32,51 +44,125 @@ def find_hits(session: Session, terms: list[str], *, owner_id: int | None,
               negotiation_id: int | None, limit: int, offset: int) -> list[SearchHit]:
     """`storage.search.search` on PostgreSQL (its contract)."""
     count = offset + limit
-    statement = _candidates(terms, owner_id, negotiation_id)
-    unordered = statement.order_by(None)
-    if session.execute(sa.select(sa.func.count()).select_from(
-            unordered.limit(PROBE).subquery())).scalar_one() < PROBE:
-        # Few matches: all of them through the GIN indexes, sorted here. The planner, guessing
-        # how common a word is, would otherwise walk the whole key index for a rare one.
-        found = sorted(session.execute(unordered).scalars().all(), reverse=True)
-        return page_hits(session, _one_per_item(found)[offset:count], terms)
-    # Many matches: walk the key index backwards, which a bitmap scan of the GIN indexes
-    # (every match, then a sort) would not let stop early.
-    session.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
-    try:
-        keys = _walk(session, statement, count)
-    finally:
-        session.execute(sa.text("RESET enable_bitmapscan"))
-    return page_hits(session, keys[offset:count], terms)
+    places = _negotiations(session, owner_id, negotiation_id)
+    if places is not None and not places:
+        return []
+    walk = _Walk(session, terms, places)
+    walk.run(count, WALK_ROWS)
+    if walk.items() < count and not walk.ended:
+        if _matching(session, terms, PROBE) < PROBE:
+            walk.keys += [key for key in _gathered(session, terms, places) if key < walk.below]
+        else:
+            walk.run(count, None)
+    return page_hits(session, _one_per_item(walk.keys)[offset:count], terms)
 
 
-def _walk(session: Session, statement: sa.Select, count: int) -> list[int]:
-    """The first `count` items' preferred keys, fetched in batches in key order."""
-    keys: list[int] = []
-    last_key = last_item = None
-    batch = 2 * count + 8  # an item may match in several of its documents
-    while len(keys) < count:
-        page = statement if last_key is None else statement.where(_DOC.c.key < last_key)
-        found = session.execute(page.limit(batch)).scalars().all()
-        for key in found:
-            if key >> SLOT_BITS != last_item:
-                last_item = key >> SLOT_BITS
-                keys.append(key)
-        if len(found) < batch:
-            break
-        last_key = found[-1]
-        batch *= 2
-    return keys
+class _Walk:
+    """The key index walked backwards, a window at a time, keeping each window's matches."""
+
+    def __init__(self, session: Session, terms: list[str], places: set[int] | None) -> None:
+        self.session, self.places = session, places
+        self.keys: list[int] = []  # the matches read so far, in key order, newest first
+        self.below = _ABOVE_EVERY_KEY  # the lowest key read so far
+        self.ended = False  # no document left below
+        self.window = WINDOW
+        # The last row gives the window's lowest key and its size, the others its matches.
+        self.statement = sa.text(
+            f"WITH w AS (SELECT key, evidence_id, body FROM {DOC_TABLE} "
+            "WHERE live AND key < :below "
+            "ORDER BY key DESC LIMIT :window) "
+            f"SELECT key, evidence_id, false FROM w WHERE {_text_test(terms, 'w.body')} "
+            "UNION ALL SELECT min(key), count(*), true FROM w")
+
+    def items(self) -> int:
+        return len(_one_per_item(self.keys))
+
+    def run(self, count: int, budget: int | None) -> None:
+        """Walk on until `count` items match, the documents end, or `budget` more documents
+        were read (None: no limit)."""
+        read = 0
+        while self.items() < count and not self.ended and (budget is None or read < budget):
+            rows = self._window()
+            lowest, size = next((key, size) for key, size, last in rows if last)
+            self.keys += sorted(_allowed(self.session, [
+                (key, evidence_id) for key, evidence_id, last in rows if not last],
+                self.places), reverse=True)
+            read += size
+            self.ended = size < self.window
+            self.below = lowest if lowest is not None else self.below
+            self.window = min(2 * self.window, MAX_WINDOW)
+
+    def _window(self) -> list[sa.Row]:
+        # A small or new table's statistics can make a scan and a sort of every key below
+        # look cheaper than reading the key index backwards; the walk is there to stop early.
+        self.session.execute(sa.text(
+            "SELECT set_config('enable_seqscan', 'off', true), "
+            "set_config('enable_bitmapscan', 'off', true)"))
+        try:
+            return self.session.execute(self.statement, {
+                "below": self.below, "window": self.window}).all()
+        finally:
+            self.session.execute(sa.text("RESET enable_seqscan"))
+            self.session.execute(sa.text("RESET enable_bitmapscan"))
 
 
-def _one_per_item(keys: list[int]) -> list[int]:
-    return [key for n, key in enumerate(keys)
-            if n == 0 or key >> SLOT_BITS != keys[n - 1] >> SLOT_BITS]
+def _text_test(terms: list[str], body: str) -> str:
+    """SQL true when `body` holds every word (the words as literals, escaped)."""
+    tests = []
+    for term in terms:
+        if len(term) >= SHORT_WORD:
+            tests.append(f"{body} ILIKE {_literal('%' + _escape_like(term) + '%')} "
+                         f"ESCAPE {_literal(_LIKE_ESCAPE)}")
+        else:
+            tests.append(f"strpos(translate({body}, '{_UPPER}', '{_LOWER}'), "
+                         f"{_literal(short_piece(term))}) > 0")
+    return " AND ".join(tests)
 
 
-def _candidates(terms: list[str], owner_id: int | None, negotiation_id: int | None
-                ) -> sa.Select:
-    statement = sa.select(_DOC.c.key).where(_DOC.c.live).order_by(_DOC.c.key.desc())
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _matching(session: Session, terms: list[str], most: int) -> int:
+    """How many live documents match, counted through the GIN indexes up to `most`."""
+    return session.execute(sa.select(sa.func.count()).select_from(
+        _candidates(terms).limit(most).subquery())).scalar_one()
+
+
+def _gathered(session: Session, terms: list[str], places: set[int] | None) -> list[int]:
+    """Every matching document's key, newest first, fetched through the GIN indexes."""
+    found = session.execute(sa.select(_DOC.c.key, _DOC.c.evidence_id).where(
+        _candidates(terms).whereclause)).all()
+    return sorted(_allowed(session, found, places), reverse=True)
+
+
+def _allowed(session: Session, found: list, places: set[int] | None) -> list[int]:
+    """The keys of `found` (key, evidence id) whose item is in one of `places` (None: any)."""
+    if places is None or not found:
+        return [key for key, _ in found]
+    evidence = Evidence.__table__
+    inside = set(session.execute(sa.select(evidence.c.id).where(
+        evidence.c.id.in_({evidence_id for _, evidence_id in found}),
+        evidence.c.negotiation_id.in_(places))).scalars())
+    return [key for key, evidence_id in found if evidence_id in inside]
+
+
+def _negotiations(session: Session, owner_id: int | None, negotiation_id: int | None
+                  ) -> set[int] | None:
+    """The negotiations searched: None for every one."""
+    if owner_id is None:
+        return None if negotiation_id is None else {negotiation_id}
+    negotiation, shared = Negotiation.__table__, NegotiationShare.__table__
+    places = set(session.execute(
+        sa.select(negotiation.c.id).where(negotiation.c.owner_id == owner_id)
+        .union(sa.select(shared.c.negotiation_id).where(shared.c.user_id == owner_id))
+    ).scalars())
+    return places if negotiation_id is None else places & {negotiation_id}
+
+
+def _candidates(terms: list[str]) -> sa.Select:
+    """Every live matching document's key, as the GIN indexes answer it."""
+    statement = sa.select(_DOC.c.key).where(_DOC.c.live)
     # The words go into the SQL as literals (literal_execute), so that the planner weighs each
     # plan for this word: a prepared statement's generic plan would guess one for every word.
     for term in terms:
@@ -87,18 +173,12 @@ def _candidates(terms: list[str], owner_id: int | None, negotiation_id: int | No
     if short:
         statement = statement.where(_DOC.c.pieces.op("@>")(postgresql.array(
             [sa.literal(short_piece(t), sa.Text, literal_execute=True) for t in short])))
-    if owner_id is None and negotiation_id is None:
-        return statement
-    evidence = Evidence.__table__
-    statement = statement.join_from(_DOC, evidence, evidence.c.id == _DOC.c.evidence_id)
-    if negotiation_id is not None:
-        statement = statement.where(evidence.c.negotiation_id == negotiation_id)
-    if owner_id is not None:
-        negotiation, shared = Negotiation.__table__, NegotiationShare.__table__
-        statement = statement.where(evidence.c.negotiation_id.in_(
-            sa.select(negotiation.c.id).where(negotiation.c.owner_id == owner_id)
-            .union(sa.select(shared.c.negotiation_id).where(shared.c.user_id == owner_id))))
     return statement
+
+
+def _one_per_item(keys: list[int]) -> list[int]:
+    return [key for n, key in enumerate(keys)
+            if n == 0 or key >> SLOT_BITS != keys[n - 1] >> SLOT_BITS]
 
 
 def short_piece(term: str) -> str:

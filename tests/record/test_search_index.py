@@ -94,8 +94,13 @@ def expected_order(world: World, matching: set[int]) -> list[int]:
     return undated + [e.id for e in dated]
 
 
-@pytest.mark.parametrize("probe", [postgres.PROBE, 3])  # PostgreSQL: all matches, or batches
-def test_the_order_over_many_items_and_pages(world, monkeypatch, probe):
+# PostgreSQL: the walk finds the page; the walk gives up and the GIN indexes fetch the rest; or
+# they find too many and the walk goes on to the end.
+@pytest.mark.parametrize("window, walk_rows, probe", [
+    (postgres.WINDOW, postgres.WALK_ROWS, postgres.PROBE), (2, 4, postgres.PROBE), (1, 2, 3)])
+def test_the_order_over_many_items_and_pages(world, monkeypatch, window, walk_rows, probe):
+    monkeypatch.setattr(postgres, "WINDOW", window)
+    monkeypatch.setattr(postgres, "WALK_ROWS", walk_rows)
     monkeypatch.setattr(postgres, "PROBE", probe)
     chance = random.Random(17)
     start = datetime(2023, 1, 1, tzinfo=UTC)
@@ -111,11 +116,17 @@ def test_the_order_over_many_items_and_pages(world, monkeypatch, probe):
             s.commit()
         if n % 3 or n % 5 == 0:
             matching.add(item)
+    theirs = [world.evidence(world.bob_case, note=f"催收电话 bob {n}", day=n % 28 + 1)
+              for n in range(30)]  # newer than most of alice's: an account's walk passes them
     order = expected_order(world, matching)
     for query in ("催收电话", "催收", "收"):
-        pages = [ids(world, query, limit=20, offset=offset) for offset in range(0, 80, 20)]
+        pages = [ids(world, query, limit=20, offset=offset, owner_id=world.alice.id)
+                 for offset in range(0, 80, 20)]
         assert sum(pages, []) == order, query
         assert [len(p) for p in pages] == [20, 20, len(order) - 40, 0]
+        assert ids(world, query, limit=100) == expected_order(world, matching | set(theirs))
+        assert ids(world, query, limit=100, negotiation_id=world.bob_case.id) == (
+            expected_order(world, set(theirs)))
 
 
 def test_a_new_time_moves_the_item(world):
@@ -194,13 +205,23 @@ def test_postgres_reads_the_first_page_through_the_search_indexes(postgres_db_ur
     engine = make_engine(postgres_db_url, sqlite_path=None, key=os.urandom(32))
     migrate(engine)
     with engine.connect() as connection:
-        connection.exec_driver_sql("SET enable_seqscan = off")
         for terms, index in ((["13800138000"], "ix_search_doc_body_trgm"),
                              (["还款"], "ix_search_doc_pieces"), (["款"], "ix_search_doc_pieces")):
-            statement = postgres._candidates(terms, None, None).limit(20).compile(
+            # A rare word's matches, through its GIN index.
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            statement = postgres._candidates(terms).compile(
                 engine, compile_kwargs={"literal_binds": True})
             steps = connection.exec_driver_sql(
                 f"EXPLAIN (COSTS OFF) {statement}").scalars().all()
-            assert any(index in step or "search_doc_pkey" in step for step in steps), steps
+            assert any(index in step for step in steps), steps
             assert not any("Seq Scan" in step for step in steps), steps
+            # The walk: a window of the key index read backwards, never sorted.
+            connection.exec_driver_sql("SET enable_bitmapscan = off")
+            walk = postgres._Walk(None, terms, None)
+            for below in (postgres._ABOVE_EVERY_KEY, 10**9):
+                steps = connection.execute(text("EXPLAIN (COSTS OFF) " + walk.statement.text),
+                                           {"below": below, "window": 512}).scalars().all()
+                assert any("Index Scan Backward using search_doc_pkey" in step
+                           for step in steps), steps
+                assert not any("Sort" in step or "Seq Scan" in step for step in steps), steps
     engine.dispose()
