@@ -28,9 +28,9 @@ from storage.search.ordered import DOC_TABLE, SHORT_WORD, SLOT_BITS, page_hits
 from storage.search.snippets import SearchHit
 
 WINDOW = 512  # documents read in the walk's first step; each next step reads twice as many
-WALK_ROWS = 8192  # documents walked before the GIN indexes are asked how many match
+WALK_ROWS = 512  # documents walked before the GIN indexes are asked how many match
 MAX_WINDOW = 65536
-PROBE = 2000  # fewer matching documents than this: fetch them all and sort them here
+PROBE = 1000  # fewer matching documents than this: fetch them all and sort them here
 _LIKE_ESCAPE = "\\"
 _ABOVE_EVERY_KEY = 2**63 - 1  # bigint's largest; a key has 63 bits (undated, time, id, slot)
 _UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
@@ -107,16 +107,25 @@ class _Walk:
 
 
 def _text_test(terms: list[str], body: str) -> str:
-    """SQL true when `body` holds every word (the words as literals, escaped)."""
+    """SQL true when `body` holds every word (the words as literals, escaped): as ILIKE and
+    search_pieces() would find it, by the cheapest test that finds the same. A word with no
+    letter that has a case (Chinese, digits) is the same in either case, so it is looked for
+    as it is (`strpos`, ten times faster than ILIKE over Chinese text)."""
     tests = []
     for term in terms:
-        if len(term) >= SHORT_WORD:
+        if _caseless(term):
+            tests.append(f"strpos({body}, {_literal(term)}) > 0")
+        elif len(term) >= SHORT_WORD:
             tests.append(f"{body} ILIKE {_literal('%' + _escape_like(term) + '%')} "
                          f"ESCAPE {_literal(_LIKE_ESCAPE)}")
         else:
             tests.append(f"strpos(translate({body}, '{_UPPER}', '{_LOWER}'), "
                          f"{_literal(short_piece(term))}) > 0")
     return " AND ".join(tests)
+
+
+def _caseless(term: str) -> bool:
+    return term.lower() == term == term.upper()
 
 
 def _literal(value: str) -> str:

@@ -129,6 +129,23 @@ def test_the_order_over_many_items_and_pages(world, monkeypatch, window, walk_ro
             expected_order(world, set(theirs)))
 
 
+# PostgreSQL: every match read by the walk's own tests, or every match through the GIN indexes.
+@pytest.mark.parametrize("window, walk_rows, probe", [(512, 10**6, 1), (1, 1, 10**6)])
+def test_the_walk_finds_what_the_indexes_find(world, monkeypatch, window, walk_rows, probe):
+    monkeypatch.setattr(postgres, "WINDOW", window)
+    monkeypatch.setattr(postgres, "WALK_ROWS", walk_rows)
+    monkeypatch.setattr(postgres, "PROBE", probe)
+    upper = world.evidence(note="他说 OK 了，Payment DUE", day=1)
+    lower = world.evidence(note="ok, payment due 100%", day=2)
+    literal = world.evidence(note="a_b 与 还款 和 ÉTÉ", day=3)
+    apart = world.evidence(note="axb 100 还 款", day=4)
+    for query, expected in [("ok", [lower, upper]), ("Ok", [lower, upper]),
+                            ("PAYMENT due", [lower, upper]), ("100%", [lower]),
+                            ("%", [lower]), ("a_b", [literal]), ("还款", [literal]),
+                            ("款", [apart, literal]), ("ÉTÉ", [literal]), ("说 ok", [upper])]:
+        assert ids(world, query) == expected, query
+
+
 def test_a_new_time_moves_the_item(world):
     first = world.evidence(note="协商记录 A", day=1)
     second = world.evidence(note="协商记录 B", day=2)
