@@ -3,11 +3,11 @@ layout is in that migration's docstring), each document's text under a pg_trgm G
 its characters and character pairs under a GIN array index.
 
 The first page is found by walking the key index backwards a window of documents at a time
-(`WINDOW`, doubling) and testing each window's texts: a common word fills the page within the
-first windows, whatever the planner would have guessed. After `WALK_ROWS` documents without a
-full page the word is rare among the newest items; its matches are then counted through the
-GIN indexes (up to `PROBE`): fewer, and they are all fetched through those indexes and sorted
-here; more (a word common only in older items), and the walk goes on. An account's or a
+(`WINDOW`, then as many as the rate of matches says the page needs) and testing each window's
+texts: a common word fills the page within the first window, whatever the planner would have
+guessed. When it does not, the rate says whether fetching every match through the GIN indexes
+reads fewer documents than walking on: then they are fetched and sorted here, unless there
+are `PROBE` or more (a word common only in older items), and the walk goes on. An account's or a
 negotiation's limit is applied to the matches found, by their evidence ids, never by joining
 in the walk, so no plan can turn into a scan of every item of the account.
 
@@ -19,6 +19,8 @@ is what `search_pieces()` holds.
 
 from __future__ import annotations
 
+import math
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
@@ -27,10 +29,9 @@ from storage.models import Evidence, Negotiation, NegotiationShare
 from storage.search.ordered import DOC_TABLE, SHORT_WORD, SLOT_BITS, page_hits
 from storage.search.snippets import SearchHit
 
-WINDOW = 512  # documents read in the walk's first step; each next step reads twice as many
-WALK_ROWS = 512  # documents walked before the GIN indexes are asked how many match
+WINDOW = 512  # documents read in the walk's first step
 MAX_WINDOW = 65536
-PROBE = 1000  # fewer matching documents than this: fetch them all and sort them here
+PROBE = 5000  # fewer matching documents than this: fetched through the GIN indexes
 _LIKE_ESCAPE = "\\"
 _ABOVE_EVERY_KEY = 2**63 - 1  # bigint's largest; a key has 63 bits (undated, time, id, slot)
 _UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
@@ -48,12 +49,18 @@ def find_hits(session: Session, terms: list[str], *, owner_id: int | None,
     if places is not None and not places:
         return []
     walk = _Walk(session, terms, places)
-    walk.run(count, WALK_ROWS)
-    if walk.items() < count and not walk.ended:
-        if _matching(session, terms, PROBE) < PROBE:
-            walk.keys += [key for key in _gathered(session, terms, places) if key < walk.below]
-        else:
-            walk.run(count, None)
+    walk.run(count, WINDOW)
+    found = walk.items()
+    if found < count and not walk.ended:
+        # At the first window's rate of matches, fetching every match through the GIN indexes
+        # may read fewer documents than walking on to the end of the page.
+        if walk.matches_in(_documents(session)) < walk.needed(count, cautious=True):
+            rare = _gathered(session, terms, PROBE)
+            if rare is not None:
+                walk.keys += _allowed(session, [(key, evidence_id) for key, evidence_id in rare
+                                                if key < walk.below], places, count - found + 1)
+                return page_hits(session, _one_per_item(walk.keys)[offset:count], terms)
+        walk.run(count, None)
     return page_hits(session, _one_per_item(walk.keys)[offset:count], terms)
 
 
@@ -65,6 +72,8 @@ class _Walk:
         self.keys: list[int] = []  # the matches read so far, in key order, newest first
         self.below = _ABOVE_EVERY_KEY  # the lowest key read so far
         self.ended = False  # no document left below
+        self.read = 0  # documents read
+        self.matched = 0  # documents that matched, in any negotiation
         self.window = WINDOW
         # The last row gives the window's lowest key and its size, the others its matches.
         self.statement = sa.text(
@@ -77,20 +86,35 @@ class _Walk:
     def items(self) -> int:
         return len(_one_per_item(self.keys))
 
+    def matches_in(self, documents: float) -> float:
+        """How many of that many documents match, at the rate found so far."""
+        return self.matched * documents / self.read
+
+    def needed(self, count: int, *, cautious: bool = False) -> float:
+        """How many more documents `count` items need at the rate found so far; `cautious`,
+        at a rate one standard deviation lower (a few matches say little of the rate)."""
+        found = self.items()
+        rate = found - math.sqrt(found) if cautious else found
+        return (count - found) * self.read / rate if rate > 0 else math.inf
+
     def run(self, count: int, budget: int | None) -> None:
         """Walk on until `count` items match, the documents end, or `budget` more documents
-        were read (None: no limit)."""
+        were read (None: no limit). Each next window is what the rate so far says the page
+        needs, with a margin, or twice the last while nothing matched."""
         read = 0
         while self.items() < count and not self.ended and (budget is None or read < budget):
             rows = self._window()
             lowest, size = next((key, size) for key, size, last in rows if last)
-            self.keys += sorted(_allowed(self.session, [
-                (key, evidence_id) for key, evidence_id, last in rows if not last],
-                self.places), reverse=True)
+            self.matched += len(rows) - 1
+            self.keys += _allowed(self.session, sorted(
+                ((key, evidence_id) for key, evidence_id, last in rows if not last),
+                reverse=True), self.places)
             read += size
+            self.read += size
             self.ended = size < self.window
             self.below = lowest if lowest is not None else self.below
-            self.window = min(2 * self.window, MAX_WINDOW)
+            self.window = int(min(MAX_WINDOW, max(
+                WINDOW, 1.25 * self.needed(count) if self.items() else 2 * self.window)))
 
     def _window(self) -> list[sa.Row]:
         # A small or new table's statistics can make a scan and a sort of every key below
@@ -132,28 +156,39 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _matching(session: Session, terms: list[str], most: int) -> int:
-    """How many live documents match, counted through the GIN indexes up to `most`."""
-    return session.execute(sa.select(sa.func.count()).select_from(
-        _candidates(terms).limit(most).subquery())).scalar_one()
+def _documents(session: Session) -> float:
+    """About how many documents there are (PostgreSQL's estimate; 0 if never estimated)."""
+    return max(0.0, session.execute(sa.text(
+        f"SELECT reltuples FROM pg_class WHERE oid = '{DOC_TABLE}'::regclass")).scalar_one())
 
 
-def _gathered(session: Session, terms: list[str], places: set[int] | None) -> list[int]:
-    """Every matching document's key, newest first, fetched through the GIN indexes."""
+def _gathered(session: Session, terms: list[str], most: int) -> list[sa.Row] | None:
+    """Every live matching document (key, evidence id), newest first, fetched through the GIN
+    indexes; None when there are `most` or more."""
     found = session.execute(sa.select(_DOC.c.key, _DOC.c.evidence_id).where(
-        _candidates(terms).whereclause)).all()
-    return sorted(_allowed(session, found, places), reverse=True)
+        _candidates(terms).whereclause).limit(most)).all()
+    return sorted(found, reverse=True) if len(found) < most else None
 
 
-def _allowed(session: Session, found: list, places: set[int] | None) -> list[int]:
-    """The keys of `found` (key, evidence id) whose item is in one of `places` (None: any)."""
+def _allowed(session: Session, found: list, places: set[int] | None,
+             enough: int | None = None) -> list[int]:
+    """The keys of `found` (key, evidence id; in key order) whose item is in one of `places`
+    (None: any); with `enough`, only as far as that many items are found."""
     if places is None or not found:
         return [key for key, _ in found]
-    evidence = Evidence.__table__
-    inside = set(session.execute(sa.select(evidence.c.id).where(
-        evidence.c.id.in_({evidence_id for _, evidence_id in found}),
-        evidence.c.negotiation_id.in_(places))).scalars())
-    return [key for key, evidence_id in found if evidence_id in inside]
+    keys: list[int] = []
+    step = len(found) if enough is None else 2 * enough + 8
+    for start in range(0, len(found), step):
+        chunk = found[start:start + step]
+        inside = set(session.execute(sa.text(
+            f"SELECT id FROM {Evidence.__table__.name} "
+            "WHERE id = ANY(:ids) AND negotiation_id = ANY(:places)"),
+            {"ids": sorted({evidence_id for _, evidence_id in chunk}),
+             "places": sorted(places)}).scalars())
+        keys += [key for key, evidence_id in chunk if evidence_id in inside]
+        if enough is not None and len(_one_per_item(keys)) >= enough:
+            break
+    return keys
 
 
 def _negotiations(session: Session, owner_id: int | None, negotiation_id: int | None
@@ -177,7 +212,9 @@ def _candidates(terms: list[str]) -> sa.Select:
     for term in terms:
         if len(term) >= SHORT_WORD:
             pattern = sa.literal(f"%{_escape_like(term)}%", sa.Text, literal_execute=True)
-            statement = statement.where(_DOC.c.body.ilike(pattern, escape=_LIKE_ESCAPE))
+            # pg_trgm answers both; LIKE's recheck of each candidate text is the cheaper one.
+            test = _DOC.c.body.like if _caseless(term) else _DOC.c.body.ilike
+            statement = statement.where(test(pattern, escape=_LIKE_ESCAPE))
     short = [t for t in terms if len(t) < SHORT_WORD]
     if short:
         statement = statement.where(_DOC.c.pieces.op("@>")(postgresql.array(
