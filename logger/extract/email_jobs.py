@@ -42,8 +42,7 @@ from sqlmodel import Session, insert
 from logger.errors import PermanentJobError
 from logger.extract.common import (ChildOutcome, add_results, child_batch, child_outcome,
                                    load_evidence, read_blob, record_results)
-from logger.extract.document_jobs import ENGINE as TEXT_ENGINE
-from logger.extract.document_jobs import TextReading, read_text, reads
+from logger.extract.document_jobs import ENGINE as TEXT_ENGINE, TextReading, read_text, reads
 from logger.extract.email_msg import parse_msg
 from logger.extract.emails import Attachment, ParsedEmail, parse_email
 from logger.extract.mailbox import MboxMessage, MboxStats, iter_mbox
@@ -196,9 +195,11 @@ def _split_mailbox(ctx: JobContext, mailbox: Evidence) -> None:
     limit = intake.max_file_bytes
     with ctx.services.session() as session, ctx.services.blobs.open(mailbox.blob_id) as reader:
         reader.seek(offset)
+        # The blob reader's readline copies the rest of its chunk for each line; buffered, once.
+        lines = io.BufferedReader(reader, 1 << 20)
         reading = _MessageReading(ctx, session, mailbox)
         with reading.batch() as batch:
-            for message in iter_mbox(reader, max_message_bytes=limit, stats=stats,
+            for message in iter_mbox(lines, max_message_bytes=limit, stats=stats,
                                      first_number=first):
                 ctx.progress((offset + stats.bytes_read) / max(1, mailbox.size))
                 if message.number > most:

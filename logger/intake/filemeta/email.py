@@ -48,7 +48,8 @@ def read_email(meta: "FileMetadata", file_type: FileType, fileobj: BinaryIO,
         meta.problems.append(f"the email's headers are longer than {MAX_HEADER_BYTES // 1024} "
                              "KB; only that much was read")
     headers = prefix[:end.end()] if end else prefix
-    message = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(headers)
+    # compat32: the raw values are all that is read, and it does not parse them on the way.
+    message = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(headers)
     raw = {}
     for name, value in message.raw_items():  # raw: undecoded, so we decode it ourselves
         raw.setdefault(name.lower(), value)

@@ -5,6 +5,7 @@ each often on a condition (你15号前还3000我们就给你减免罚息: the co
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 from logger.promises.text import rules
 from logger.promises.text.amounts import Amount
@@ -22,17 +23,23 @@ _REFUSED = {Kind.extension: rules.OTHER_REFUSED}
 def offer_kinds(clause: Clause, *, keep_settlement: bool = False) -> list[Kind]:
     """What the clause offers, unless it refuses it, asks for it or tells of the past; a
     settlement is not also a waiver."""
-    if (rules.OFFER_REFUSED.search(clause.text)
-            or rules.REQUEST.search(clause.text) or rules.PAST.search(clause.text)
-            or rules.QUESTION.search(clause.text)):
-        return []
-    kinds = [kind for kind, rule in _OFFERS if rule.search(clause.text)
-             and not (kind in _REFUSED and _REFUSED[kind].search(clause.text))]
-    if Kind.settlement in kinds and _debtor_pays(clause) and not keep_settlement:
+    return list(_offer_kinds(clause.text, keep_settlement))
+
+
+@lru_cache(maxsize=4096)
+def _offer_kinds(text: str, keep_settlement: bool) -> tuple[Kind, ...]:
+    """`offer_kinds` of a clause's text, which is all they depend on: every sentence reads
+    each of its clauses, and collectors' templates repeat them."""
+    if (rules.OFFER_REFUSED.search(text) or rules.REQUEST.search(text)
+            or rules.PAST.search(text) or rules.QUESTION.search(text)):
+        return ()
+    kinds = [kind for kind, rule in _OFFERS if rule.search(text)
+             and not (kind in _REFUSED and _REFUSED[kind].search(text))]
+    if Kind.settlement in kinds and _debtor_pays(text) and not keep_settlement:
         kinds.remove(Kind.settlement)   # 我今天就能把本金8600一次性结清: a payment
     if Kind.settlement in kinds and Kind.waiver in kinds:
         kinds.remove(Kind.waiver)
-    return kinds
+    return tuple(kinds)
 
 
 def offers(parts: list[Clause], said: Sentence, statement: str, payments, plans
@@ -119,7 +126,7 @@ def _kinds_in(clause: Clause, owed) -> list[Kind]:
     """The clause's offers; the debtor's own word to pay at once is a settlement only when a
     larger debt is said beside it (总共欠两万三，我一次性还一万五结清)."""
     kinds = offer_kinds(clause, keep_settlement=True)
-    if Kind.settlement in kinds and _debtor_pays(clause) and not (
+    if Kind.settlement in kinds and _debtor_pays(clause.text) and not (
             owed and any(a.value < owed for a in clause.amounts)):
         kinds.remove(Kind.settlement)
     return kinds
@@ -150,7 +157,8 @@ def _amount(kind: Kind, own: list[Clause], asked: list[Clause]) -> Amount | None
     return amounts[0] if amounts else None
 
 
-def _debtor_pays(clause: Clause) -> bool:
-    """The debtor's own word to pay at once, with no smaller sum offered for it."""
-    return bool(rules.ME_SPEAKING.search(clause.text) and not rules.THEM_SPEAKING.search(
-        clause.text) and not rules.SETTLED_SUM_MARK.search(clause.text))
+def _debtor_pays(text: str) -> bool:
+    """The debtor's own word to pay at once (in a clause's `text`), with no smaller sum
+    offered for it."""
+    return bool(rules.ME_SPEAKING.search(text) and not rules.THEM_SPEAKING.search(text)
+                and not rules.SETTLED_SUM_MARK.search(text))

@@ -1,7 +1,8 @@
 """Words of paying, read from the words of a clause: Chinese cut into words by jieba, English
 read with the expressions of lexicon.toml (the lexicon is data: a missed verb is a line there).
 
-jieba is loaded on the first Chinese clause (about 1 s, once per process) as a private
+jieba is loaded on the first Chinese clause holding a word of the lexicon (about 1 s, once per
+process; a clause without one is not cut, as none of its words could be paying) as a private
 tokenizer without HMM guessing, so an unknown word falls apart into its characters and a
 one-character verb (还, 转, 付) can still be found in it.
 """
@@ -9,7 +10,9 @@ one-character verb (还, 转, 付) can still be found in it.
 from __future__ import annotations
 
 import logging
+import marshal
 import re
+import tempfile
 import threading
 import tomllib
 import warnings
@@ -29,6 +32,10 @@ def _lexicon() -> dict:
     with open(_LEXICON, "rb") as f:
         data = tomllib.load(f)
     data["en_rx"] = re.compile("|".join(data["en"]["verbs"]), re.IGNORECASE)
+    # A cut word is paying only when it is (or ends with) one of these, so a text holding none
+    # of them needs no cutting.
+    zh = data["zh"]
+    data["zh_rx"] = re.compile("|".join(map(re.escape, [*zh["verbs"], *zh["bound"]])))
     return data
 
 
@@ -47,20 +54,43 @@ def _load():
                 import jieba
                 jieba.setLogLevel(logging.WARNING)
                 tokenizer = jieba.Tokenizer()
-                tokenizer.initialize()
+                initialize(tokenizer)
                 for word in ("打过去", "转过去", "还上来", "结掉", "还掉", "一分不少", "到账"):
                     tokenizer.add_word(word)
             _tokenizer = tokenizer
         return _tokenizer
 
 
+def initialize(tokenizer) -> None:
+    """`tokenizer.initialize()` for jieba's own dictionary, its cache read in one piece: jieba
+    unmarshals the file as it reads it, which takes three times as long (about 0.5 s more per
+    process). Without a readable cache, jieba's own initialisation (which writes one)."""
+    if tokenizer.dictionary is not None or tokenizer.cache_file:
+        tokenizer.initialize()
+        return
+    cache_file = Path(tokenizer.tmp_dir or tempfile.gettempdir()) / "jieba.cache"
+    try:
+        tokenizer.FREQ, tokenizer.total = marshal.loads(cache_file.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        tokenizer.initialize()
+        return
+    tokenizer.initialized = True
+
+
 def paying_words(text: str, *, chinese: bool) -> list[tuple[int, int]]:
     """Where `text` (normalised: numbers are digits) says paying, as (start, end) spans."""
     lexicon = _lexicon()
     spans = [m.span() for m in lexicon["en_rx"].finditer(text)]
-    if not chinese:
-        return spans
-    zh = lexicon["zh"]
+    if chinese and lexicon["zh_rx"].search(text):
+        spans += chinese_paying_words(text)
+    return sorted(spans)
+
+
+def chinese_paying_words(text: str) -> list[tuple[int, int]]:
+    """The Chinese words of paying in `text`, read from its jieba words (cut whatever it holds;
+    `paying_words` cuts only a text that holds a word of the lexicon)."""
+    zh = _lexicon()["zh"]
+    spans = []
     cut = words(text)
     for index, (word, start, end) in enumerate(cut):
         after = cut[index + 1][0] if index + 1 < len(cut) else ""
@@ -75,4 +105,4 @@ def paying_words(text: str, *, chinese: bool) -> list[tuple[int, int]]:
             then = cut[index + 1][2] if after in _YOU else end
             if after in wanted or ("#amount" in wanted and _AMOUNT_START.match(text, then)):
                 spans.append((start, end))
-    return sorted(spans)
+    return spans
