@@ -29,14 +29,10 @@ NOT_FOR_JOBS = ("flask", "cheroot", "reportlab", "PIL", "pypdf", "docx", "extrac
                 "faster_whisper", "ctranslate2", "web.app", "logger.bundles", "logger.intake",
                 "logger.cli.evidence", "logger.cli.bundles")
 # What no command's `--help` needs: logger.cli modules import the database layer, the web app,
-# PDF and Whisper inside the commands.
+# PDF and Whisper inside the commands, and the choices an option lists come from modules without
+# them (storage.kinds, logger.bundles.choices).
 NOT_FOR_HELP = ("sqlalchemy", "sqlmodel", "alembic", "flask", "reportlab", "pypdf",
                 "faster_whisper")
-# The helps that list choices read from the domain, and what reading them loads: `export` its
-# purposes and channels, from logger.bundles.items (which reads the conduct report, whose
-# intake imports pypdf). Those two in a module of their own, as storage.kinds holds the kinds,
-# channels and directions `import --help` lists, would take it off this list.
-HELP_NEEDS = {"export": ("pypdf", "sqlalchemy", "sqlmodel")}
 # Not needed to read a data dir already at the newest revision (nor by `jobs list`, `search`).
 NOT_FOR_READING = ("alembic", "flask", "reportlab", "pypdf", "faster_whisper", "logger.intake",
                    "logger.bundles")
@@ -88,7 +84,7 @@ def test_a_command_imports_its_own_modules_only(cli_env, tmp_path):
 def test_a_commands_help_loads_no_database_web_or_pdf_module(command, cli_env, tmp_path):
     output, modules = run_liuhen(command, "--help", cli_env=cli_env, cwd=tmp_path)
     assert output.startswith(f"Usage: liuhen {command} ")
-    assert loaded(modules, NOT_FOR_HELP) == sorted(HELP_NEEDS.get(command, ()))
+    assert loaded(modules, NOT_FOR_HELP) == []
 
 
 @pytest.mark.parametrize("command, answer", [(("jobs", "list"), "0 job(s)"),
@@ -100,6 +96,19 @@ def test_a_read_command_opens_a_data_dir_at_head_without_migrating_it(command, a
     assert output.strip() == answer
     assert "storage.db" in modules  # it did open the database
     assert loaded(modules, NOT_FOR_READING) == []
+
+
+def test_a_command_showing_local_times_reads_the_zone_without_the_conduct_report(cli_env,
+                                                                               tmp_path):
+    # The negotiation's zone is its conduct setting's; the report behind the findings loads
+    # the checks, the rule sets and intake (pypdf), which listing evidence does not need.
+    for setup in (("init",), ("user", "add", "owner"), ("negotiation", "add", "--creditor", "x")):
+        run_liuhen(*setup, cli_env=cli_env, cwd=tmp_path)
+    output, modules = run_liuhen("evidence", "list", "--negotiation", "1", cli_env=cli_env,
+                                 cwd=tmp_path)
+    assert output.strip() == "no evidence yet"
+    assert "logger.conduct.zone" in modules
+    assert loaded(modules, (*NOT_FOR_READING, "logger.conduct.report")) == []
 
 
 def test_the_scheduler_help_states_its_default_poll():

@@ -15,13 +15,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import StrEnum
 from functools import cache
 from pathlib import PurePosixPath
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from logger.bundles.choices import BundlePurpose, channel_choices
 from logger.bundles.kinds import (CALL_FROM_THEM, EMAIL_RECEIVED, KIND_PURPOSES, KIND_WORDS,
                                   LETTER_FROM_ME, LETTER_SENT, SOURCES)
 from logger.conduct.report import ConductReport, conduct_report
@@ -30,17 +30,16 @@ from logger.i18n import N_, NC_, Text, translate
 from logger.promises.promises import ACTIVE_STATUSES, list_promises
 from logger.record.evidence import list_evidence
 from logger.record.moments import human_time
-from storage.models import (Channel, Direction, Evidence, EvidenceKind, ExtractedText,
-                            Negotiation)
+from storage.models import Direction, Evidence, EvidenceKind, ExtractedText, Negotiation
+
+__all__ = ["LANGUAGES", "LEXICON_PURPOSES", "MAX_STEM_CHARS", "PROMISE_PURPOSES", "BundleError",
+           "BundleGroup", "BundlePurpose", "Exhibit", "channel_choices", "counterpart",
+           "evidence_name", "evidence_source", "exhibit_stem", "extension", "finding_purpose",
+           "kind_label", "local_time", "make_exhibits", "original_or_copy", "prefilled_purposes",
+           "safe_part", "select_items", "suggest_groups", "written_date"]
 
 LANGUAGES = ("zh", "en")
 MAX_STEM_CHARS = 90
-
-
-class BundlePurpose(StrEnum):
-    court = "court"
-    complaint = "complaint"
-    backup = "backup"
 
 
 class BundleError(LiuhenError):
@@ -362,10 +361,3 @@ def extension(item: Evidence) -> str:
     if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix):
         return suffix
     return mimetypes.guess_extension(item.media_type) or ""
-
-
-def channel_choices() -> list[str]:
-    """What `select_items(channels=...)` accepts: the channels, and the kinds that stand in for
-    a channel where an item has none (a chat screenshot, a document)."""
-    channels = [c.value for c in Channel]
-    return channels + [k.value for k in EvidenceKind if k.value not in channels]

@@ -1,7 +1,7 @@
 """CLI commands about evidence bundles: `export` (and `export --show-key`) and `verify-bundle`.
 Registered on the `liuhen` group by logger.cli. `logger.bundles` (reportlab, the time-stamp
-client) is imported inside the commands, so other commands start without it, and the choices
-of `export --purpose` and `--channel` are read from it when they are first needed."""
+client) is imported inside the commands, so other commands start without it; the choices of
+`export --purpose` and `--channel` come from logger.bundles.choices, which loads no database."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def _group(value: str):
 
 @click.command("export")
 @click.option("--negotiation", "negotiation_id", type=int, help="The negotiation's number.")
-@click.option("--purpose", type=LazyChoice("logger.bundles.items:BundlePurpose"),
+@click.option("--purpose", type=LazyChoice("logger.bundles.choices:BundlePurpose"),
               help="court: print version and signature line; complaint: with the letter; "
                    "backup: for your own archive.")
 @click.option("--lang", "language", type=click.Choice(["zh", "en"]),
@@ -46,7 +46,7 @@ def _group(value: str):
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only items from this day.")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Only items up to this day.")
 @click.option("--channel", "channels", multiple=True,
-              type=LazyChoice("logger.bundles.items:channel_choices"),
+              type=LazyChoice("logger.bundles.choices:channel_choices"),
               help="Only items of this channel (repeat for several).")
 @click.option("--group", "groups", multiple=True,
               help='A group and what it proves, e.g. "3,4=证明催收方在22:00后致电" (repeat; '
@@ -76,7 +76,7 @@ def export(obj, negotiation_id, purpose, language, out, items, since, until, cha
     """Build an evidence bundle: originals, texts, the evidence list (PDF, HTML, CSV), a signed
     manifest and verify.py, in one ZIP."""
     from logger.bundles.items import BundlePurpose, select_items, suggest_groups
-    from logger.conduct.report import negotiation_zone
+    from logger.conduct.zone import negotiation_zone
     from logger.negotiations import get_negotiation
     services = obj.services()
     if show_key:

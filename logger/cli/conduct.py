@@ -50,7 +50,7 @@ def calllog_import(obj, negotiation_id, numbers, all_numbers, timezone, user_nam
     SMS Backup & Restore calls-*.xml. The file is stored as evidence too."""
     from logger.conduct.calllog import (FORMAT_NAMES, MAX_CALL_LOG_BYTES, CallLogError,
                                         import_call_log)
-    from logger.conduct.report import negotiation_zone, parse_zone
+    from logger.conduct.zone import negotiation_zone, parse_zone
     from logger.negotiations import get_negotiation
     from logger.record.evidence import iso
     if numbers and all_numbers:
@@ -87,7 +87,7 @@ def calllog_import(obj, negotiation_id, numbers, all_numbers, timezone, user_nam
 def calllog_list(obj, negotiation_id, as_json) -> None:
     """The imported calls, oldest first."""
     from logger.conduct.calllog import list_call_log
-    from logger.conduct.report import negotiation_zone
+    from logger.conduct.zone import negotiation_zone
     from logger.negotiations import get_negotiation
     from logger.record.evidence import iso
     services = obj.services()
@@ -135,7 +135,7 @@ def contact_add(obj, negotiation_id, at_text, channel, description, direction, t
                 as_json) -> None:
     """Record a contact (kept in the custody log)."""
     from logger.conduct.contact_entries import add_contact_entry, entry_dict
-    from logger.conduct.report import negotiation_zone
+    from logger.conduct.zone import negotiation_zone
     from logger.negotiations import get_negotiation
     from logger.record.moments import human_time
     from storage.models import Channel, Direction, ThirdParty
@@ -166,7 +166,7 @@ def contact_add(obj, negotiation_id, at_text, channel, description, direction, t
 def contact_list(obj, negotiation_id, as_json) -> None:
     """The contacts recorded by hand, in the order they happened."""
     from logger.conduct.contact_entries import entry_dict, list_contact_entries
-    from logger.conduct.report import negotiation_zone
+    from logger.conduct.zone import negotiation_zone
     from logger.negotiations import get_negotiation
     from logger.record.moments import human_time
     services = obj.services()

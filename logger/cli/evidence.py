@@ -112,7 +112,7 @@ def import_files(obj, negotiation_id, user_name, kind, channel, direction, occur
                  counterpart_name, counterpart_number, note, allow_many, as_json, files) -> None:
     """Store files as evidence, a batch of them to a transaction. A refused file is reported;
     the others still import. Exit 1 when any file was refused."""
-    from logger.conduct.report import negotiation_zone
+    from logger.conduct.zone import negotiation_zone
     from logger.intake.ingest import EvidenceDetails, IncomingFile, IntakeBatch
     from logger.negotiations import get_negotiation
     from storage.models import Channel, Direction, EvidenceKind
@@ -233,7 +233,7 @@ def evidence_group() -> None:
 @click.pass_obj
 def evidence_list(obj, negotiation_id, as_json) -> None:
     """A negotiation's evidence in the order it happened."""
-    from logger.conduct.report import negotiation_zone
+    from logger.conduct.zone import negotiation_zone
     from logger.negotiations import get_negotiation
     from logger.record.evidence import evidence_summary, list_evidence
     services = obj.services()
@@ -254,7 +254,7 @@ def evidence_list(obj, negotiation_id, as_json) -> None:
 @click.pass_obj
 def show(obj, evidence_id, as_json) -> None:
     """One item: metadata, extracted texts, jobs."""
-    from logger.conduct.report import negotiation_zone
+    from logger.conduct.zone import negotiation_zone
     from logger.negotiations import get_negotiation
     from logger.record.evidence import evidence_detail, get_evidence
     services = obj.services()

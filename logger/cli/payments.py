@@ -30,7 +30,7 @@ from logger.cli.output import emit, promise_line
 def pay(obj, negotiation_id, amount, paid_at, method, reference, receipt_id, promise_id,
         currency, user_name, as_json) -> None:
     """Record a payment you made."""
-    from logger.conduct.report import negotiation_zone
+    from logger.conduct.zone import negotiation_zone
     from logger.negotiations import get_negotiation
     from logger.promises.payments import payment_dict, record_payment, suggest_match
     from logger.promises.promises import get_promise, promise_dict
@@ -68,7 +68,7 @@ def pay(obj, negotiation_id, amount, paid_at, method, reference, receipt_id, pro
 @click.pass_obj
 def payments(obj, negotiation_id: int, as_json: bool) -> None:
     """A negotiation's payments, newest first."""
-    from logger.conduct.report import negotiation_zone
+    from logger.conduct.zone import negotiation_zone
     from logger.negotiations import get_negotiation
     from logger.promises.payments import list_payments, payment_dict
     from logger.promises.text.amounts import format_amount
@@ -95,7 +95,7 @@ def payments(obj, negotiation_id: int, as_json: bool) -> None:
 @click.pass_obj
 def match(obj, payment_id: int, promise_id: int, user_name: str | None, as_json: bool) -> None:
     """Confirm that payment PAYMENT_ID pays promise PROMISE_ID."""
-    from logger.conduct.report import negotiation_zone
+    from logger.conduct.zone import negotiation_zone
     from logger.negotiations import get_negotiation
     from logger.promises.payments import get_payment, match_payment, payment_dict
     from logger.promises.promises import get_promise

@@ -137,7 +137,7 @@ def list_command(obj, negotiation_id: int, as_json: bool) -> None:
 def add_command(obj, negotiation_id, party, kind, amount, currency, due, instalments,
                 conditions, description, user_name, as_json) -> None:
     """Record a promise by hand (an instalment plan with one --instalment per payment)."""
-    from logger.conduct.report import negotiation_zone
+    from logger.conduct.zone import negotiation_zone
     from logger.negotiations import get_negotiation
     from logger.promises.promises import PromiseTerms, add_plan, add_promise, promise_dict
     from storage.models.promises import PromiseKind, PromiseParty

@@ -25,7 +25,7 @@ def confirmation_command(obj, negotiation_id: int, lang: str, evidence_id: int |
                          short: bool, as_json: bool) -> None:
     """Draft the request for written confirmation of the promises of NEGOTIATION not yet in
     writing, to paste into the lender's app, a text message or an email."""
-    from logger.conduct.report import negotiation_zone
+    from logger.conduct.zone import negotiation_zone
     from logger.negotiations import get_negotiation
     from logger.promises.confirmation import confirmation_request
     services = obj.services()

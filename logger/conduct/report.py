@@ -47,7 +47,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -57,7 +57,8 @@ from logger.conduct.contributions import gather_kept
 from logger.conduct.inputs import gather
 from logger.conduct.kept import checked_findings, gathered, once
 from logger.conduct.ruleset import Rule, RuleSet, default_rule_set, get_rule_set
-from logger.errors import LiuhenError, NotFound
+from logger.conduct.zone import ConductError, negotiation_zone, parse_zone, zone_of
+from logger.errors import NotFound
 from logger.record import custody
 from logger.record.archive import is_archived
 from logger.record.moments import machine_time
@@ -65,12 +66,12 @@ from storage.models import (Channel, ConductSetting, CustodyAction, FindingDismi
                             Negotiation, User)
 from storage.models.types import utcnow
 
+__all__ = ["KEEP", "MIN_ID_PREFIX", "ConductChoice", "ConductError", "ConductReport", "DayCount",
+           "HourCount", "RuleState", "conduct_choice", "conduct_report", "configure_conduct",
+           "dismiss_finding", "find_finding", "finding_dict", "negotiation_zone", "parse_zone"]
+
 KEEP = object()  # configure_conduct: leave this setting as it is
 MIN_ID_PREFIX = 6
-
-
-class ConductError(LiuhenError):
-    """A conduct setting or dismissal was refused; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -174,21 +175,10 @@ def conduct_choice(session: Session, negotiation: Negotiation, *, default_zone: 
 
 def _choice(setting: ConductSetting, owner: User | None, default_zone: ZoneInfo
             ) -> ConductChoice:
-    if setting.timezone:
-        zone, zone_from = parse_zone(setting.timezone), "negotiation"
-    elif owner is not None and owner.timezone:
-        zone, zone_from = parse_zone(owner.timezone), "owner"
-    else:
-        zone, zone_from = default_zone, "config"
+    zone, zone_from = zone_of(setting, owner, default_zone)
     chosen = setting.rule_set is not None
     rule_set = get_rule_set(setting.rule_set) if chosen else default_rule_set(zone.key)
     return ConductChoice(rule_set, chosen, zone, zone_from, frozenset(setting.disabled_rules))
-
-
-def negotiation_zone(session: Session, negotiation: Negotiation, *, default_zone: ZoneInfo
-                     ) -> ZoneInfo:
-    """The zone local times of this negotiation are read and shown in."""
-    return conduct_choice(session, negotiation, default_zone=default_zone).zone
 
 
 def configure_conduct(session: Session, negotiation: Negotiation, *, actor: User | None,
@@ -322,15 +312,6 @@ def finding_dict(finding: Finding, zone: ZoneInfo) -> dict:
             "reason": dismissal.reason, "by": dismissal.by,
             "at": machine_time(dismissal.at, zone)},
     }
-
-
-def parse_zone(name: object) -> ZoneInfo:
-    """An IANA time zone by name; ConductError naming it when there is none."""
-    try:
-        return ZoneInfo(str(name))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConductError(f"“{name}” is not a known time zone (for example Asia/Shanghai, "
-                           "America/New_York)") from None
 
 
 def _dismissals(session: Session, negotiation_id: int) -> dict[str, Dismissal]:

@@ -48,6 +48,10 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+# Pydantic builds a table's validator and serializer when one is first used (model_validate,
+# model_dump), not when the class is defined: a table's constructor does not validate, so most
+# commands never need them, and building all of them was a sixth of defining the tables.
+SQLModel.model_config["defer_build"] = True
 
 
 class Role(StrEnum):
