@@ -35,7 +35,7 @@ from logger.intake.incoming import (EvidenceDetails, IncomingFile, MessageCounte
                                     clean_filename, read_head)
 from logger.intake.refusals import duplicate, too_many
 from logger.intake.sniff import FileType, sniff
-from logger.jobs.queue import add_job
+from logger.jobs.queue import add_jobs
 from logger.record import custody
 from logger.record.when import TimeReading, best
 from storage.blobs.lock import intake_lock
@@ -264,12 +264,9 @@ class IntakeBatch:
                     item.outcome.error = duplicate(item.outcome.filename,
                                                     kept[item.blob.sha256].outcome.evidence)
         custody.append_events(session, [self._intake_event(item) for item in stored])
-        with session.no_autoflush:  # the jobs are flushed together
-            for item in stored:
-                kinds = item.jobs if item.jobs is not None else \
-                    classify(item.file_type, item.metadata).jobs
-                for kind in kinds:
-                    add_job(session, item.outcome.evidence, kind, options=item.job_options)
+        add_jobs(session, [(item.outcome.evidence, kind, item.job_options) for item in stored
+                           for kind in (item.jobs if item.jobs is not None else
+                                        classify(item.file_type, item.metadata).jobs)])
         if self._on_stored is not None:
             self._on_stored(session, [item.outcome for item in stored])
 

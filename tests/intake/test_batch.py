@@ -107,7 +107,7 @@ def test_duplicates_and_refusals_in_a_batch_do_not_stop_the_others(
     assert verify(session, services.blobs).ok
 
 
-@pytest.mark.parametrize("where", ["append_events", "add_job"])
+@pytest.mark.parametrize("where", ["append_events", "add_jobs"])
 def test_a_failure_while_the_rows_are_written_leaves_nothing_of_the_batch(
         services, session, negotiation, owner, monkeypatch, where):
     kept = ingest(session=session, blobs=services.blobs,
@@ -164,17 +164,17 @@ def test_an_import_cut_short_and_run_again_stores_the_rest_once(cli, tmp_path, m
         paths[-1].write_bytes(note(number))
     monkeypatch.setattr(intake_module, "BATCH_ITEMS", 3)
     jobs_added = []
-    add_job = intake_module.add_job
+    add_jobs = intake_module.add_jobs
 
     def dying(*args, **kwargs):   # the process dies while its second batch is written
         jobs_added.append(1)
-        if len(jobs_added) > 3:
+        if len(jobs_added) > 1:
             raise RuntimeError("killed")
-        return add_job(*args, **kwargs)
-    monkeypatch.setattr(intake_module, "add_job", dying)
+        return add_jobs(*args, **kwargs)
+    monkeypatch.setattr(intake_module, "add_jobs", dying)
     with pytest.raises(RuntimeError, match="killed"):
         cli("import", "--negotiation", world, *paths)
-    monkeypatch.setattr(intake_module, "add_job", add_job)
+    monkeypatch.setattr(intake_module, "add_jobs", add_jobs)
 
     out = cli("import", "--negotiation", world, *paths, "--json")
     rows = json.loads(out.stdout)

@@ -147,6 +147,36 @@ def test_a_batch_reads_each_flow_once(world):
     assert len(statements) <= 3, statements
 
 
+def test_jobs_added_together_are_the_jobs_added_one_by_one(world):
+    """`add_jobs` (one INSERT, as intake queues a batch's jobs) stores what `add_job` would."""
+    services, first, second = world
+    columns = ("evidence_id", "kind", "status", "options", "group_key", "flow_key", "priority",
+               "fair_seq", "attempts", "max_attempts", "not_before", "progress")
+    stored = []
+    for negotiation, together in ((first, False), (second, True)):
+        with services.session() as session:
+            [box] = items(session, negotiation, 1)
+            wanted = [(item, kind, {"n": n}) for n, item in enumerate(
+                [box, *items(session, negotiation, 3, parent=box.id)]) for kind in (OCR, PARSE)]
+            if together:
+                jobs.add_jobs(session, wanted)
+            else:
+                for item, kind, options in wanted:
+                    jobs.add_job(session, item, kind, options=options)
+            session.commit()
+            rows = session.exec(sa.select(Job).join(Evidence).where(
+                Evidence.negotiation_id == negotiation).order_by(Job.id)).scalars().all()
+            stored.append([{c: getattr(job, c) for c in columns} for job in rows])
+            assert all(job.created_at is not None and job.updated_at is not None for job in rows)
+    one_by_one, together = stored
+    offset = together[0]["evidence_id"] - one_by_one[0]["evidence_id"]
+    assert len(together) == len(one_by_one) == 8
+    assert [{**row, "evidence_id": row["evidence_id"] - offset,
+             "flow_key": row["flow_key"].replace(f"negotiation:{second}", f"negotiation:{first}"),
+             "group_key": f"evidence:{int(row['group_key'].split(':')[1]) - offset}"}
+            for row in together] == one_by_one
+
+
 def test_the_claim_walks_the_class_and_line_index(world):
     services, negotiation, _ = world
     mailbox(services, negotiation, 2_000)
