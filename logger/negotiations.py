@@ -311,20 +311,21 @@ _SAME_MOMENT = 5
 
 
 def negotiation_statuses(session: Session, negotiations: Iterable[Negotiation], *,
-                         today: date) -> list[NegotiationStatus]:
+                         today: date, with_counts: bool = True) -> list[NegotiationStatus]:
     """The status line of each negotiation, in the order given, from two grouped queries
-    (not two per negotiation). `today` is the date in the reader's time zone."""
+    (not two per negotiation). `today` is the date in the reader's time zone. `with_counts`
+    False leaves `evidence_counts` empty: counting reads every item of a negotiation, and a
+    negotiation's own pages show no counts."""
     negotiations = list(negotiations)
     ids = [n.id for n in negotiations]
     counts: dict[int, dict[EvidenceKind, int]] = {i: {} for i in ids}
-    last: dict[int, tuple[datetime, TimePrecision | None]] = {}
-    if ids:
+    if ids and with_counts:
         for negotiation_id, kind, count in session.exec(
                 select(Evidence.negotiation_id, Evidence.kind, func.count(Evidence.id))
                 .where(Evidence.negotiation_id.in_(ids), live())
                 .group_by(Evidence.negotiation_id, Evidence.kind)):
             counts[negotiation_id][EvidenceKind(kind)] = count
-        last = _last_contacts(session, ids)
+    last = _last_contacts(session, ids)
     statuses = []
     for n in negotiations:
         days = days_overdue(n.overdue_since, today)

@@ -1,6 +1,7 @@
 """Negotiations in the domain: typed fields, edits in the custody log, the overview's status."""
 
 import io
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -127,3 +128,6 @@ def test_the_status_line_counts_evidence_and_finds_the_last_contact(services, se
     assert (status_second.evidence_counts, status_second.last_contact) == ({}, None)
     assert status_second.stage is None
     assert next_promised_payment(session, first) is None
+    # A negotiation's header: the same line without the counts (which read every item).
+    assert negotiation_statuses(session, [first, second], today=TODAY, with_counts=False) == [
+        replace(status, evidence_counts={}) for status in (status_first, status_second)]

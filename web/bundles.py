@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import get_locale, lazy_gettext as _l
@@ -37,7 +38,7 @@ from logger.record.evidence import list_evidence
 from logger.record.trash import live
 from storage.models import Evidence, EvidenceKind, Negotiation
 from web.access import current_user, db, negotiation_for
-from web.findings.view import report_for
+from web.findings.view import kept_for, report_for
 from web.i18n import refusal_text
 from web.state import app_state
 from web.zone import user_zone, zone_of
@@ -157,10 +158,11 @@ def _day(value: str | None) -> date | None:
 def _page(negotiation: Negotiation, choice: _Choice, *, error: str | None = None) -> str:
     session, tz = db(), zone_of(negotiation)
     # Read once for the groups, the letter's plan and the plan shown: the report is the one
-    # the header shows (kept across requests until the record changes), judged in `tz`.
-    items, report = _listed(negotiation.id), report_for(negotiation)
-    groups = suggest_groups(session, negotiation, items, language=choice.language, tz=tz,
-                            report=report)
+    # the header shows, judged in `tz`; it, the items and their groups are kept across
+    # requests until the record changes.
+    report = report_for(negotiation)
+    items, groups = kept_for(negotiation, ("bundle groups", choice.language, tz.key),
+                             lambda: _grouped(negotiation, report, choice.language, tz))
     chosen = _chosen(negotiation, choice) if request.method == "POST" else _filtered(
         negotiation, choice)
     by_id = {e.id: e for e in items}
@@ -193,6 +195,14 @@ def _page(negotiation: Negotiation, choice: _Choice, *, error: str | None = None
         body_chars=len(body_of(drafted.text)) if drafted.kind == "heimao" else 0,
         picked=picked, count_picked=lambda facts: sum(fact.key in picked for fact in facts),
         settle_url=_settle_url, heimao_limits=(TITLE_LIMIT, BODY_LIMIT), listed=LISTED_FACTS)
+
+
+def _grouped(negotiation: Negotiation, report: ConductReport, language: str, tz: ZoneInfo
+             ) -> tuple[list[Row], list[BundleGroup]]:
+    """The negotiation's items (`_listed`) and the groups suggested for them."""
+    items = _listed(negotiation.id)
+    return items, suggest_groups(db(), negotiation, items, language=language, tz=tz,
+                                 report=report)
 
 
 def _listed(negotiation_id: int) -> list[Row]:

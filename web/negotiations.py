@@ -44,7 +44,7 @@ def has_endpoint(endpoint: str) -> bool:
 
 @bp.app_template_global()
 def negotiation_status(negotiation: Negotiation) -> NegotiationStatus:
-    return negotiation_statuses(db(), [negotiation], today=local_today())[0]
+    return negotiation_statuses(db(), [negotiation], today=local_today(), with_counts=False)[0]
 
 
 @bp.app_template_global()

@@ -4,12 +4,12 @@ Only the owner reaches it; a helper gets 403, anyone else 404."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from logger import accounts, sharing
 from logger.errors import NotFound
-from storage.models import Evidence, ShareRole, User
+from storage.models import ShareRole, User
 from web.access import current_user, db, owned_negotiation
 
 bp = Blueprint("sharing", __name__)
@@ -70,22 +70,6 @@ def _share_message(error: sharing.SharingError, name: str) -> str:
 def shared_by(negotiation) -> User:
     """The owner who shared the negotiation the page is about (its header says so)."""
     return db().get(User, negotiation.owner_id)
-
-
-@bp.app_template_global()
-def uploader(evidence_id: int) -> str | None:
-    """Who added the item, when more than one account has access to its negotiation (a
-    timeline of one person's own record stays without names)."""
-    evidence = db().get(Evidence, evidence_id)
-    if evidence is None or evidence.created_by is None:
-        return None
-    several = g.setdefault("several_accounts", {})
-    if evidence.negotiation_id not in several:
-        several[evidence.negotiation_id] = sharing.has_helpers(db(), evidence.negotiation_id)
-    if not several[evidence.negotiation_id]:
-        return None
-    user = db().get(User, evidence.created_by)
-    return user.name if user is not None else None
 
 
 @bp.app_template_global()

@@ -14,9 +14,10 @@ from sqlmodel import select
 
 from logger.record.timeline import (DEFAULT_PAGE_SIZE, Cursor, ItemKind, Order,
                                     cursor_for_day, group_by_day, job_states, read_timeline)
-from storage.models import Channel, Direction, Evidence
+from logger.sharing import has_helpers
+from storage.models import Channel, Direction, Evidence, User
 from web.access import db, negotiation_for
-from web.findings.view import default_zone, line_flags
+from web.findings.view import default_zone, line_flags, report_for
 from web.jobstatus import job_json, job_label
 from web.zone import user_zone
 
@@ -39,9 +40,10 @@ def show(negotiation_id: int):
             after, before = cursor_for_day(day, tz, order), None
         except OverflowError:  # year 1 or 9999: no timeline reaches there
             abort(400)
+    # The flags from the report the header shows anyway (kept across requests).
     timeline = read_timeline(db(), negotiation, default_zone=default_zone(), order=order,
                              after=after, before=before, channels=channels, direction=direction,
-                             limit=DEFAULT_PAGE_SIZE)
+                             limit=DEFAULT_PAGE_SIZE, report=report_for(negotiation))
     page = timeline.page
     filters = {"order": order.value, "channel": [c.value for c in channels],
                "direction": direction.value if direction else None}
@@ -49,6 +51,7 @@ def show(negotiation_id: int):
         "timeline/show.html", negotiation=negotiation, page=page,
         groups=group_by_day(timeline.lines, tz), filters=filters, day=day,
         labels={item.id: job_label(item.job) for item in page.items if item.job},
+        added_by=_added_by(negotiation.id, [item.id for item in page.items]),
         flags={item.id: line_flags(negotiation.id, item.findings)
                for item in page.items if item.findings},
         call_flags={line.id: line_flags(negotiation.id, line.findings)
@@ -82,6 +85,16 @@ def jobs(negotiation_id: int):
     items = {str(i): job_json(states[i]) if i in states else None for i in ids}
     return jsonify(items=items, active=any(
         s.status in ("queued", "running") for s in states.values()))
+
+
+def _added_by(negotiation_id: int, evidence_ids: list[int]) -> dict[int, str]:
+    """Who added each of these items, when more than one account has access to the
+    negotiation (a timeline of one person's own record stays without names): one query."""
+    if not evidence_ids or not has_helpers(db(), negotiation_id):
+        return {}
+    return dict(db().exec(select(Evidence.id, User.name)
+                          .join(User, User.id == Evidence.created_by)
+                          .where(Evidence.id.in_(evidence_ids))).all())
 
 
 def _page_url(negotiation_id: int, filters: dict, **cursor: str | None) -> str | None:

@@ -50,7 +50,7 @@ from logger.i18n import CATALOGUES
 from logger.record.sides import LEFT_CHANNEL
 from logger.record.trash import live
 from storage.models import (CallLogEntry, Channel, ConductText, Direction, Evidence,
-                            ExtractedText)
+                            ExtractedText, TextSource)
 
 # Bumped when what is kept changes shape.
 FORMAT = 1
@@ -69,6 +69,13 @@ _CALL_COLUMNS = (CallLogEntry.id, CallLogEntry.evidence_id, CallLogEntry.number,
                  CallLogEntry.started_at, CallLogEntry.call_type, CallLogEntry.line)
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 _CHUNK = 500  # ids per IN (…) when texts are read again
+_SOURCES = sorted(str(source) for source in TextSource)
+
+
+# What one text contributes: its messages and its passages that hold a match. Tuples, not lists:
+# most are empty (the one empty tuple) and, held for every text, they are not for the garbage
+# collector to sweep at each full collection.
+Reading = tuple[tuple[Contact, ...], tuple[Passage, ...]]
 
 
 class TextRef(NamedTuple):
@@ -92,13 +99,9 @@ class Inputs:
     log_files: set[int]
     newest: dict[tuple[int, str], TextRef]
     first: dict[tuple[int, str], int]
-    readings: dict[int, tuple[list[Contact], list[Passage]]]
+    readings: dict[int, Reading]
     # The items and keys in the orders `assemble` reads them in, sorted once (see `update`).
     orders: dict[str, list] = field(default_factory=dict)
-
-    def copy(self) -> Inputs:
-        return Inputs(dict(self.items), dict(self.own), set(self.log_files), dict(self.newest),
-                      dict(self.first), dict(self.readings), dict(self.orders))
 
 
 def gather_kept(session: Session, negotiation_id: int, *, keep: bool = False
@@ -149,7 +152,7 @@ def update(session: Session, negotiation_id: int, inputs: Inputs, item_ids: set[
 def _shape(inputs: Inputs, item_ids: set[int]) -> tuple[dict, dict]:
     """What the orders of `assemble` depend on, of these items."""
     return ({i: inputs.items[i].occurred_at for i in item_ids if i in inputs.items},
-            {key: first for key, first in inputs.first.items() if key[0] in item_ids})
+            {key: inputs.first[key] for key in keys_of(inputs, item_ids)})
 
 
 def refresh(session: Session, negotiation_id: int, inputs: Inputs, items: Iterable[Any], *,
@@ -175,9 +178,16 @@ def forget(inputs: Inputs, item_ids: set[int]) -> None:
     for item_id in item_ids:
         inputs.items.pop(item_id, None)
         inputs.own.pop(item_id, None)
-    for key in [key for key in inputs.newest if key[0] in item_ids]:
+    for key in keys_of(inputs, item_ids):
         inputs.readings.pop(inputs.newest.pop(key).id, None)
         del inputs.first[key]
+
+
+def keys_of(inputs: Inputs, item_ids: Iterable[int]) -> list[tuple[int, str]]:
+    """The keys of these items' newest texts in `inputs`, in the order `assemble` reads them,
+    found without going through every key."""
+    return [key for item_id in sorted(item_ids) for source in _SOURCES
+            if (key := (item_id, source)) in inputs.newest]
 
 
 def item_rows(session: Session, negotiation_id: int, item_ids: list[int]) -> list[Any]:
@@ -248,10 +258,10 @@ def _texts(session: Session, negotiation_id: int, by_id: dict[int, Any]
 
 def _readings(session: Session, texts: list[TextRef], stored: dict[int, tuple[str, str, str]],
               by_id: dict[int, Any], *, keep: bool
-              ) -> dict[int, tuple[list[Contact], list[Passage]]]:
+              ) -> dict[int, Reading]:
     """Text id -> (messages, passages) of each of `texts`, kept (`stored`) or read again."""
     states = {text.id: _state(text, _item_fields(by_id[text.evidence_id])) for text in texts}
-    readings: dict[int, tuple[list[Contact], list[Passage]]] = {}
+    readings: dict[int, Reading] = {}
     for text in texts:
         row = stored.get(text.id)
         if row is not None and row[0] == states[text.id]:
@@ -259,7 +269,7 @@ def _readings(session: Session, texts: list[TextRef], stored: dict[int, tuple[st
     stale = [text for text in texts if text.id not in readings]
     read = {}
     for text, item, row in _read_again(session, stale):
-        readings[text.id] = (message_contacts(item, row),
+        readings[text.id] = (tuple(message_contacts(item, row)),
                              _matched(text_passages(item, text.source, row)))
         # The state of the item as read now (it may have changed since it was listed).
         read[text.id] = _state(text, (item.id, item.kind, item.channel, item.direction,
@@ -271,7 +281,7 @@ def _readings(session: Session, texts: list[TextRef], stored: dict[int, tuple[st
 
 
 def _store(session: Session, read: dict[int, str],
-           readings: dict[int, tuple[list[Contact], list[Passage]]], *, gone: set[int]) -> None:
+           readings: dict[int, Reading], *, gone: set[int]) -> None:
     """Keep the texts `read` again (text id -> the state they were read in); drop what is
     kept for the texts `gone`."""
     for chunk in _chunks(sorted(set(read) | gone)):
@@ -297,7 +307,7 @@ def _read_again(session: Session, texts: list[TextRef]
             yield by_id[text.id], item, text
 
 
-def _matched(passages: list[Passage]) -> list[Passage]:
+def _matched(passages: list[Passage]) -> tuple[Passage, ...]:
     """The passages that hold a match, each with its matches for every category and without
     its text (no check reads it once the matches are known)."""
     every = categories()
@@ -306,7 +316,7 @@ def _matched(passages: list[Passage]) -> list[Passage]:
         matches = tuple(find_matches(passage.text, every))
         if matches:
             found.append(replace(passage, text="", matches=matches))
-    return found
+    return tuple(found)
 
 
 def _item_fields(item: Any) -> tuple:
@@ -345,13 +355,14 @@ def _contact_json(contact: Contact) -> dict:
             "evidence_id": contact.evidence_id, "number": contact.number}
 
 
-def _contacts_from(kept: str) -> list[Contact]:
+def _contacts_from(kept: str) -> tuple[Contact, ...]:
     if kept == "[]":
-        return []
-    return [Contact(key=c["key"], at=datetime.fromisoformat(c["at"]),
-                    channel=Channel(c["channel"]), from_them=c["from_them"],
-                    what=tuple(c["what"]), evidence_id=c["evidence_id"], number=c["number"])
-            for c in json.loads(kept)]
+        return ()
+    return tuple(Contact(key=c["key"], at=datetime.fromisoformat(c["at"]),
+                         channel=Channel(c["channel"]), from_them=c["from_them"],
+                         what=tuple(c["what"]), evidence_id=c["evidence_id"],
+                         number=c["number"])
+                 for c in json.loads(kept))
 
 
 def _passage_json(passage: Passage) -> dict:
@@ -362,15 +373,15 @@ def _passage_json(passage: Passage) -> dict:
             "matches": [[m.category, m.phrase, m.sentence] for m in passage.matches or ()]}
 
 
-def _passages_from(kept: str) -> list[Passage]:
+def _passages_from(kept: str) -> tuple[Passage, ...]:
     if kept == "[]":
-        return []
-    return [Passage(evidence_id=p["evidence_id"], source=p["source"], index=p["index"],
-                    text="", start_s=p["start_s"], shown_time=p["shown_time"],
-                    at=datetime.fromisoformat(p["at"]) if p["at"] else None,
-                    author_unknown=p["author_unknown"],
-                    matches=tuple(Match(*m) for m in p["matches"]))
-            for p in json.loads(kept)]
+        return ()
+    return tuple(Passage(evidence_id=p["evidence_id"], source=p["source"], index=p["index"],
+                         text="", start_s=p["start_s"], shown_time=p["shown_time"],
+                         at=datetime.fromisoformat(p["at"]) if p["at"] else None,
+                         author_unknown=p["author_unknown"],
+                         matches=tuple(Match(*m) for m in p["matches"]))
+                 for p in json.loads(kept))
 
 
 def _iso(moment: datetime | None) -> str | None:

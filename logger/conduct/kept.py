@@ -11,8 +11,11 @@ text has that item read again; an event that the report reads afresh anyway or n
 (`READ_AFRESH`) or that is about another negotiation changes nothing; any other event of the
 negotiation (an intake, the trash, a deletion, a call log or a contact entry) and any move of
 an item between negotiations read everything again, as does a head that is not the one the
-inputs were read at (a restored data dir). The call log is read each time, and everything is
-read again when its files differ. Texts are written under the custody chain's lock
+inputs were read at (a restored data dir). The call log is read again when its calls were
+counted differently (`_calls_seen`), and everything when its files differ. The contacts are
+put together again only when a touched item's contacts or the call log changed; else only
+the touched items' passages are replaced, and the checks that read the contacts alone are not
+run again. Texts are written under the custody chain's lock
 (`logger.extract.common`, `logger.record.text_edits`), so their ids grow in the order they are
 committed and none can appear below the newest one read. The report equals a rebuild from
 every text (tests/conduct/test_kept.py).
@@ -21,9 +24,11 @@ every text (tests/conduct/test_kept.py).
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -31,11 +36,13 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from logger.conduct.checks import CHECKS, Contact, Finding, Passage
-from logger.conduct.contributions import Inputs, assemble, call_log, read_inputs, update
+from logger.conduct.contributions import (Inputs, assemble, call_log, keys_of, read_inputs,
+                                          update)
 from logger.conduct.inputs import log_contact
 from logger.conduct.ruleset import Rule
 from logger.record.trash import live
-from storage.models import CustodyAction, CustodyEvent, Evidence, ExtractedText
+from storage.models import (CallLogEntry, CustodyAction, CustodyEvent, Direction, Evidence,
+                            ExtractedText)
 
 ITEM_ACTIONS = frozenset({CustodyAction.metadata_edit, CustodyAction.transcript_edit,
                           CustodyAction.text_edit})
@@ -52,21 +59,28 @@ _KEPT_NEGOTIATIONS = 8  # each holds every item's contribution
 @dataclass
 class _Kept:
     """A negotiation's inputs as read at custody head `seq` (whose hash is `head`) with
-    `text_id` the newest text then; `checked`: what was computed from exactly `contacts`."""
+    `text_id` the newest text then and `calls_seen` what `_calls_seen` said; the contacts and
+    passages put together from them; `checked`: what was computed from exactly `contacts`."""
 
     seq: int
     head: str | None
     text_id: int
+    calls_seen: tuple[int, int | None]
     inputs: Inputs
     calls: list[Any]
     logged: list[Contact]
     contacts: list[Contact]
+    passages: list[Passage]
     checked: dict[tuple, Any] = field(default_factory=dict)
 
 
 T = TypeVar("T")
 _KEPT: OrderedDict[tuple[str, int], _Kept] = OrderedDict()
 _LOCK = threading.Lock()
+# One report of a negotiation at a time follows its kept inputs (changed in place). A report
+# that waits longer (its request may hold a write the first one waits for) reads everything.
+_FOLLOWING: dict[tuple[str, int], threading.Lock] = {}
+_WAIT_S = 2.0
 
 
 def gathered(session: Session, negotiation_id: int, *, keep: bool
@@ -78,30 +92,101 @@ def gathered(session: Session, negotiation_id: int, *, keep: bool
     # Read before anything else: a change committed meanwhile is read again next time.
     seq, head = _head(session)
     text_id = session.connection().execute(sa.select(sa.func.max(ExtractedText.id))).scalar()
+    calls_seen = _calls_seen(session, negotiation_id)
     with _LOCK:
-        kept = _KEPT.get(key)
-    touched = None if kept is None else _touched(session, negotiation_id, kept)
-    inputs = None
-    if touched is not None:
-        inputs = kept.inputs.copy()
-        rows = _call_log(session, negotiation_id)
-        if {row.evidence_id for row in rows} != inputs.log_files:
-            inputs = None
-        elif touched:
-            update(session, negotiation_id, inputs, touched, keep=keep)
-    if inputs is None:
-        inputs, rows = read_inputs(session, negotiation_id, keep=keep)
-    logged = kept.logged if kept is not None and kept.calls == rows else \
+        following = _FOLLOWING.setdefault(key, threading.Lock())
+    if not following.acquire(timeout=_WAIT_S):
+        kept = _read(session, negotiation_id, keep=keep, previous=None)
+        return kept.contacts, kept.passages, kept.checked
+    try:
+        with _LOCK:
+            # Out of memory while it is followed: an error leaves nothing half changed.
+            kept = _KEPT.pop(key, None)
+        if kept is None or not _follow(session, negotiation_id, kept, calls_seen, keep=keep):
+            kept = _read(session, negotiation_id, keep=keep, previous=kept)
+        kept.seq, kept.head, kept.text_id = seq or 0, head, text_id or 0
+        kept.calls_seen = calls_seen
+        with _LOCK:
+            _KEPT[key] = kept
+            while len(_KEPT) > _KEPT_NEGOTIATIONS:
+                _KEPT.popitem(last=False)
+        return kept.contacts, kept.passages, kept.checked
+    finally:
+        following.release()
+
+
+def _read(session: Session, negotiation_id: int, *, keep: bool, previous: _Kept | None
+          ) -> _Kept:
+    """Everything read again; what `previous` computed from the same calls or contacts kept."""
+    inputs, rows = read_inputs(session, negotiation_id, keep=keep)
+    logged = previous.logged if previous is not None and previous.calls == rows else \
         [log_contact(row) for row in rows]
     contacts, passages = assemble(session, negotiation_id, inputs, logged)
-    checked = kept.checked if kept is not None and kept.contacts == contacts else {}
-    with _LOCK:
-        _KEPT[key] = _Kept(seq or 0, head, text_id or 0, inputs, rows, logged, contacts,
-                           checked)
-        _KEPT.move_to_end(key)
-        while len(_KEPT) > _KEPT_NEGOTIATIONS:
-            _KEPT.popitem(last=False)
-    return contacts, passages, checked
+    checked = previous.checked if previous is not None and previous.contacts == contacts else {}
+    return _Kept(0, None, 0, (0, None), inputs, rows, logged, contacts, passages, checked)
+
+
+def _follow(session: Session, negotiation_id: int, kept: _Kept, calls_seen: tuple, *,
+            keep: bool) -> bool:
+    """Bring `kept` up to date in place, reading again only the items changed since it was
+    read; False, with `kept` as it was, when everything is to be read again. The contacts are
+    put together again only when a touched item's own contact or messages or the call log
+    changed; else only the touched items' passages are replaced."""
+    touched = _touched(session, negotiation_id, kept)
+    if touched is None:
+        return False
+    logged = kept.logged
+    if calls_seen != kept.calls_seen:
+        rows = _call_log(session, negotiation_id)
+        if {row.evidence_id for row in rows} != kept.inputs.log_files:
+            return False
+        if rows != kept.calls:
+            kept.calls, kept.logged = rows, [log_contact(row) for row in rows]
+    before = _contact_parts(kept.inputs, touched)
+    if touched:
+        update(session, negotiation_id, kept.inputs, touched, keep=keep)
+    if kept.logged is logged and _contact_parts(kept.inputs, touched) == before:
+        kept.passages = _spliced(kept.passages, kept.inputs, touched)
+        return True
+    contacts, kept.passages = assemble(session, negotiation_id, kept.inputs, kept.logged)
+    if contacts != kept.contacts:
+        kept.contacts, kept.checked = contacts, {}
+    return True
+
+
+def _contact_parts(inputs: Inputs, item_ids: set[int]) -> dict[int, tuple]:
+    """What `assemble` makes contacts of, of these items: each one's own contact, and the
+    messages of each of its texts that holds any, with the id that places them."""
+    return {item_id: (inputs.own.get(item_id), [
+        (key, inputs.first[key], found) for key in keys_of(inputs, (item_id,))
+        if (found := inputs.readings[inputs.newest[key].id][0])]) for item_id in item_ids}
+
+
+def _spliced(passages: list[Passage], inputs: Inputs, item_ids: set[int]) -> list[Passage]:
+    """`passages` as `assemble` gives them (by item, then text) with those of these items
+    replaced by what `inputs` holds for them now."""
+    by_item = attrgetter("evidence_id")
+    spliced: list[Passage] = []
+    start = 0
+    for item_id in sorted(item_ids):
+        low = bisect_left(passages, item_id, lo=start, key=by_item)
+        spliced += passages[start:low]
+        item = inputs.items.get(item_id)
+        if item is not None and item.direction != Direction.from_me:
+            spliced += [passage for key in keys_of(inputs, (item_id,))
+                        for passage in inputs.readings[inputs.newest[key].id][1]]
+        start = bisect_right(passages, item_id, lo=low, key=by_item)
+    return spliced + passages[start:]
+
+
+def _calls_seen(session: Session, negotiation_id: int) -> tuple[int, int | None]:
+    """How many calls the negotiation's call logs hold and the newest one's id. Calls are added
+    without a custody event (an import of a file already stored adds the calls it did not
+    keep before), always with a higher id; any other change to them is one."""
+    count, newest = session.connection().execute(
+        sa.select(sa.func.count(), sa.func.max(CallLogEntry.id))
+        .where(CallLogEntry.negotiation_id == negotiation_id)).one()
+    return count, newest
 
 
 def _head(session: Session) -> tuple[int | None, str | None]:

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from logger.conduct.report import ConductReport
 from logger.promises.ledger import LedgerItem, timeline_items
 from logger.record.timeline_calls import CallLine, call_lines, shown_channels
 from logger.record.timeline_flags import ConductFlag, line_flags
@@ -150,7 +151,7 @@ def read_timeline(session: Session, negotiation: Negotiation, *, default_zone: Z
                   order: Order = Order.newest_first, after: Cursor | None = None,
                   before: Cursor | None = None, channels: Collection[Channel] | None = None,
                   direction: Direction | None = None, limit: int = DEFAULT_PAGE_SIZE,
-                  now: datetime | None = None) -> Timeline:
+                  now: datetime | None = None, report: ConductReport | None = None) -> Timeline:
     """One page of the negotiation's whole timeline, the page and the API's.
 
     The evidence is `timeline_page`'s (same arguments, same errors), each item with the
@@ -162,7 +163,8 @@ def read_timeline(session: Session, negotiation: Negotiation, *, default_zone: Z
     stretch runs from the cursor it was asked from (else its own outermost item where more
     pages follow, else open) to the same on the other side, undated items standing at
     UNKNOWN_TIME as in the paging, so consecutive pages share out the calls and the ledger
-    without gaps or repeats. Flags are computed for this page's lines only.
+    without gaps or repeats. Flags are computed for this page's lines only, or taken from the
+    negotiation's conduct `report` where the caller has it (`line_flags`).
     """
     page = timeline_page(session, negotiation.id, order=order, after=after, before=before,
                          channels=channels, direction=direction, limit=limit)
@@ -170,7 +172,8 @@ def read_timeline(session: Session, negotiation: Negotiation, *, default_zone: Z
     calls = call_lines(session, negotiation.id, start=start, end=end, direction=direction) \
         if shown_channels(channels) else []
     on_items, on_calls = line_flags(session, negotiation, [item.id for item in page.items],
-                                    [call.id for call in calls], default_zone=default_zone)
+                                    [call.id for call in calls], default_zone=default_zone,
+                                    report=report)
     page.items = [replace(item, findings=on_items[item.id]) if item.id in on_items else item
                   for item in page.items]
     calls = [replace(call, findings=on_calls[call.id]) if call.id in on_calls else call

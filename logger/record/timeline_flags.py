@@ -3,7 +3,8 @@ call, the findings `logger.conduct.report.conduct_report(...).on_lines()` gives 
 or waiting for a person to set a direction), computed from only what they can depend on. The
 whole report reads every item of the negotiation and every text that changed since it was kept
 (logger.conduct.contributions: seconds at 10,000 items after a change); a page reads its own
-items and the contacts of a few days around them.
+items and the contacts of a few days around them. A caller that holds the report anyway (the
+web, which keeps it for every page's header) takes the flags from it (`line_flags(report=)`).
 
 A finding about an item depends on the item's own texts (the lexicon rules), on its own contacts
 (the item itself, the messages it holds, the call-log rows it holds, the contacts recorded by hand
@@ -37,7 +38,7 @@ from logger.conduct.checks import CHECKS, Contact, Finding, Passage
 # what a contact is.
 from logger.conduct.inputs import (evidence_contact, log_contact, merge_contacts,
                                    message_contacts, newest_texts, text_passages, with_entries)
-from logger.conduct.report import conduct_choice
+from logger.conduct.report import ConductReport, conduct_choice
 from logger.conduct.ruleset import Rule
 from logger.record.archive import is_archived
 from logger.record.trash import live
@@ -69,6 +70,10 @@ class ConductFlag:
     suggested: bool = False
 
 
+# A line's id (an evidence item's, an imported call's) -> the flags it shows.
+LineFlags = dict[int, tuple[ConductFlag, ...]]
+
+
 def conduct_flags(session: Session, negotiation: Negotiation, evidence_ids: Collection[int], *,
                   default_zone: ZoneInfo) -> dict[int, tuple[ConductFlag, ...]]:
     """The findings each of these items' lines shows, in the report's order (by time, then
@@ -78,11 +83,16 @@ def conduct_flags(session: Session, negotiation: Negotiation, evidence_ids: Coll
 
 
 def line_flags(session: Session, negotiation: Negotiation, evidence_ids: Collection[int],
-               call_ids: Collection[int], *, default_zone: ZoneInfo
+               call_ids: Collection[int], *, default_zone: ZoneInfo,
+               report: ConductReport | None = None
                ) -> tuple[dict[int, tuple[ConductFlag, ...]], dict[int, tuple[ConductFlag, ...]]]:
     """(evidence id -> its line's flags, call-log row id -> its line's flags), as
-    `conduct_report(...).on_lines()` gives them; lines without any are left out."""
+    `conduct_report(...).on_lines()` gives them; lines without any are left out. `report`: the
+    negotiation's report, where the caller has it at hand (the web keeps one per state of the
+    record for the pages' headers): the flags are taken from it instead of computed."""
     ids, calls = set(evidence_ids), set(call_ids)
+    if report is not None:
+        return _report_flags(report, ids, calls)
     choice = conduct_choice(session, negotiation, default_zone=default_zone)
     rules = [r for r in choice.rule_set.rules if r.id not in choice.disabled]
     if not (ids or calls) or not rules or is_archived(negotiation):
@@ -110,6 +120,22 @@ def line_flags(session: Session, negotiation: Negotiation, evidence_ids: Collect
             on_items.setdefault(f.evidence_id, []).append(flag)
     return ({i: tuple(shown) for i, shown in on_items.items()},
             {i: tuple(shown) for i, shown in on_calls.items()})
+
+
+def _report_flags(report: ConductReport, ids: set[int], calls: set[int]
+                  ) -> tuple[LineFlags, LineFlags]:
+    """`line_flags` of these lines, from the report's `on_lines`."""
+    by_rule = {state.rule.id: state.rule for state in report.rules}
+    on_items: LineFlags = {}
+    on_calls: LineFlags = {}
+    for line, found in report.on_lines().items():
+        kind, _, key = line.partition(":")
+        shown = on_calls if kind == "calllog" else on_items
+        if int(key) in (calls if kind == "calllog" else ids):
+            shown[int(key)] = tuple(
+                ConductFlag(f.id, by_rule[f.rule_id], dict(f.reason), f.needs_direction,
+                            f.source, f.evidence_id, f.suggested) for f in found)
+    return on_items, on_calls
 
 
 def _gather_near(session: Session, negotiation_id: int, ids: set[int], calls: set[int],

@@ -8,6 +8,7 @@ import csv
 import io
 import re
 import zipfile
+from html import unescape
 
 import pytest
 
@@ -125,3 +126,33 @@ def test_the_page_reads_the_conduct_report_once_and_keeps_it_with_the_headers(
         assert "Shows the collector called after 22:00" in html  # a group's purpose
         assert 'name="fact" value="finding:' in html  # the letter's findings
     assert computed == [world.negotiation.id]
+
+
+def test_the_items_and_their_groups_are_kept_until_the_record_changes(world, client,
+                                                                      monkeypatch):
+    """A second view groups nothing again; a change to the record (a new text) and another
+    language group again, and the page shows the groups as computed afresh."""
+    from storage.models import ExtractedText, TextSource
+    grouped: list[str] = []
+    real = bundles.suggest_groups
+
+    def counted(*args, **kwargs):
+        grouped.append(kwargs["language"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bundles, "suggest_groups", counted)
+
+    def purposes(language: str) -> list[str]:
+        html = client.get(url(world) + f"?lang={language}").get_data(as_text=True)
+        return [unescape(purpose) for purpose in
+                re.findall(r'name="purpose-\d+"[^>]*>([^<]*)<', html) if purpose]
+
+    first = purposes("en")
+    assert first and purposes("en") == first and grouped == ["en"]
+    assert purposes("zh") != first and grouped == ["en", "zh"]
+    call = next(item for item in world.items.values() if item.kind == "call")
+    world.session.add(ExtractedText(evidence_id=call.id, source=TextSource.transcript,
+                                    text="你再不还钱，我们就去你单位找你领导。"))
+    world.session.commit()
+    assert purposes("en") == [group.purpose for group in world.groups("en")]
+    assert grouped == ["en", "zh", "en"]

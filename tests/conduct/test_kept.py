@@ -16,10 +16,12 @@ from logger.record.evidence import edit_evidence
 from logger.record.sides import set_left_channel
 from logger.record.text_edits import save_edited_text
 from logger.record.trash import trash
-from storage.models import Channel, Direction, ExtractedText, TextSource
+from storage.models import (CallLogEntry, Channel, CustodyEvent, Direction, ExtractedText,
+                            TextSource)
 from tests.conduct.test_conduct import SHANGHAI, add_item, at, import_log, log_csv
 # Fixtures; `config` runs each test on SQLCipher and on PostgreSQL.
-from tests.conduct.test_incremental import THREAT, config, read_again, world  # noqa: F401
+from tests.conduct.test_incremental import (MESSAGES, THREAT, config, read_again,  # noqa: F401
+                                            world)
 
 
 @pytest.fixture
@@ -150,3 +152,63 @@ def test_the_checks_of_contacts_run_again_only_when_the_contacts_changed(
 def _newest(session, item) -> int:
     return session.exec(select(func.max(ExtractedText.id)).where(
         ExtractedText.evidence_id == item.id)).one()
+
+
+def test_new_words_replace_only_their_items_passages(session, negotiation, world, monkeypatch):
+    """Texts that change no contact (new words, words corrected away) replace their items'
+    passages in what is kept, without putting the contacts together again; a text whose
+    messages differ puts them together again."""
+    same_as_rebuilt(session, negotiation)
+    assembled: list[int] = []
+    real = kept.assemble
+    monkeypatch.setattr(kept, "assemble", lambda *args: assembled.append(1) or real(*args))
+    for item, text in ((world["plain_call"], THREAT), (world["stereo"], "你好，我是客服。"),
+                       (world["night_call"], "喂，你好。")):
+        session.add(ExtractedText(evidence_id=item.id, source=TextSource.transcript, text=text))
+    session.commit()
+    report = same_as_rebuilt(session, negotiation)
+    assert assembled == []
+    words = {f["evidence_id"] for f in report["findings"] if f["check"] == "lexicon"}
+    assert world["plain_call"].id in words
+    assert not words & {world["stereo"].id, world["night_call"].id}
+
+    session.add(ExtractedText(evidence_id=world["backup"].id, source=TextSource.text,
+                              text=MESSAGES[0]["text"], segments=MESSAGES[:1]))
+    session.commit()
+    same_as_rebuilt(session, negotiation)
+    assert assembled == [1]
+
+
+def test_calls_added_to_a_call_log_already_stored_are_read(
+        services, session, negotiation, owner, world, items_read):
+    """Importing a stored call log again keeps the calls it left out before, without a custody
+    event: the kept report reads the call log again (and no item)."""
+    data = log_csv("95188,,2024-12-08 10:00:00,0,missed", "95199,,2024-12-08 01:10:00,0,missed")
+    import_log(services, session, negotiation, owner, data)
+    before = same_as_rebuilt(session, negotiation)
+    head = session.exec(select(func.max(CustodyEvent.seq))).one()
+    items_read.clear()
+    added = import_log(services, session, negotiation, owner, data, numbers=["95188", "95199"])
+    assert added.file_was_known and added.added == 1
+    assert session.exec(select(func.max(CustodyEvent.seq))).one() == head
+    after = same_as_rebuilt(session, negotiation)
+    assert items_read == []
+    night = session.exec(select(CallLogEntry.id).where(CallLogEntry.number == "95199")).one()
+    assert f"calllog:{night}" in {f["source"] for f in after["findings"]}
+    assert f"calllog:{night}" not in {f["source"] for f in before["findings"]}
+
+
+def test_a_report_while_another_follows_the_negotiation_reads_everything(
+        session, negotiation, world, items_read, monkeypatch):
+    """One report at a time follows a negotiation's kept inputs (changed in place); one that
+    would wait too long reads everything instead, leaving them to the other."""
+    same_as_rebuilt(session, negotiation)
+    everything = items_read[0]
+    monkeypatch.setattr(kept, "_WAIT_S", 0.01)
+    items_read.clear()
+    with kept._FOLLOWING[(str(session.get_bind().url), negotiation.id)]:
+        same_as_rebuilt(session, negotiation)
+    assert items_read == [everything]
+    items_read.clear()
+    same_as_rebuilt(session, negotiation)
+    assert items_read == []

@@ -9,9 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from logger.record import timeline_flags
 from logger.record.timeline import Cursor, Order, cursor_for_day, group_by_day, timeline_page
+from logger.record.timeline_flags import line_flags
 from storage.models import (Channel, Direction, Evidence, EvidenceKind, ExtractedText, Job,
                             JobKind, JobStatus, TextSource, User)
+from tests.record.test_timeline_flags import LOG, record  # noqa: F401 (a fixture)
 from tests.support.common import make_negotiation_in
 from tests.support.web import visible_text
 
@@ -304,3 +307,29 @@ def test_a_line_shows_the_conduct_findings_about_it(client, session, negotiation
     assert f'href="/negotiations/{negotiation.id}/findings?all=cn.quiet_hours#finding-' in \
         lines[str(night.id)]
     assert "conduct-flag" not in lines[str(day.id)]
+
+
+def test_the_lines_flags_are_the_reports_the_header_shows(client, session, negotiation, record,
+                                                         monkeypatch):
+    """The page takes its lines' flags from the report its header shows (kept across
+    requests), computing none: the same findings, in the same order, as `line_flags` computes
+    for those lines, an imported call's on its own line."""
+    def computed(*args):
+        raise AssertionError("the page computed flags instead of taking the report's")
+
+    html = client.get(f"/negotiations/{negotiation.id}").get_data(as_text=True)
+    items = page_items(html)
+    calls = [int(i) for i in re.findall(r'data-testid="timeline-call" data-id="(\d+)"', html)]
+    # Every item but the exported call log, whose calls are lines of their own.
+    assert sorted(items) == sorted(set(record) - {record[LOG]}) and calls
+    expected_items, expected_calls = line_flags(session, negotiation, items, calls,
+                                                default_zone=SHANGHAI)
+    assert expected_items and expected_calls
+    monkeypatch.setattr(timeline_flags, "_gather_near", computed)
+    html = client.get(f"/negotiations/{negotiation.id}").get_data(as_text=True)
+    for testid, expected in (("timeline-item", expected_items), ("timeline-call", expected_calls)):
+        lines = dict(re.findall(rf'data-testid="{testid}" data-id="(\d+)"(.*?)</li>', html, re.S))
+        shown = {int(i): re.findall(r'data-finding-id="(\w+)"', line)
+                 for i, line in lines.items()}
+        assert {i: found for i, found in shown.items() if found} == {
+            i: [flag.finding_id for flag in flags] for i, flags in expected.items()}, testid

@@ -1,18 +1,19 @@
 """What the findings pages and the findings partials on other pages share: the negotiation's
 conduct report (computed once per state of the record, however many pages and partials ask,
-reading again only the items changed since the last one: logger.conduct.kept),
-the flags of one line (the findings about one item, computed for that item alone on each
-request), the words for rules and the people a collector may have contacted instead of the
-borrower, and times shown in the negotiation's own zone (the zone the rules are judged in, which
-may not be the reader's)."""
+reading again only the items changed since the last one: logger.conduct.kept), the flags of
+one line (the timeline's taken from that report, an evidence page's computed for that item
+alone on each request), the words for rules and the people a collector may have contacted
+instead of the borrower, and times shown in the negotiation's own zone (the zone the rules are
+judged in, which may not be the reader's)."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_date
@@ -72,20 +73,23 @@ def default_zone() -> ZoneInfo:
     return app_state().config.locale.zone
 
 
-# Reports kept across requests, keyed by what they are computed from (see _record_state): the
-# findings page shows the whole report and every negotiation page its counts per rule (the
-# summary in the header), and computing it for a large negotiation takes seconds. Flags never
-# come from here: `line_flags` / `evidence_flags` show what logger.record.timeline_flags finds
-# for the lines shown.
-_REPORTS: OrderedDict[tuple, ConductReport] = OrderedDict()
-_REPORTS_LOCK = threading.Lock()
-_REPORTS_KEPT = 16
+# Reports (and what `kept_for` keeps for other pages) kept across requests, keyed by what they
+# are computed from (see _record_state): the findings page shows the whole report and every
+# negotiation page its counts per rule (the summary in the header), and computing it for a
+# large negotiation takes seconds. The timeline takes its lines' flags from here too
+# (web.timeline); `evidence_flags` / `calls_flags` show what logger.record.timeline_flags
+# computes for the lines of one item's page.
+_KEPT: OrderedDict[tuple, Any] = OrderedDict()
+_KEPT_LOCK = threading.Lock()
+_KEPT_MOST = 16
+T = TypeVar("T")
 
 
-def _record_state(negotiation: Negotiation) -> tuple:
-    """Changes whenever a report could: every change to the record is a custody event (intake,
-    edits, dismissals, contact entries, rule settings), and every new text (a transcript, OCR,
-    a correction) a new extracted_text row."""
+def _record_state(negotiation: Negotiation) -> tuple[tuple, tuple]:
+    """(the negotiation, in which data dir; what changes whenever a report could): every change
+    to the record is a custody event (intake, edits, dismissals, contact entries, rule
+    settings), and every new text (a transcript, OCR, a correction) a new extracted_text
+    row."""
     session = db()
     head = session.exec(select(func.max(CustodyEvent.seq))).one()
     texts = session.exec(select(func.max(ExtractedText.id))).one()
@@ -93,7 +97,7 @@ def _record_state(negotiation: Negotiation) -> tuple:
     # The zone the rules judge in: the negotiation's, else its owner's (a setting that is no
     # custody event), else the installation's.
     zone = negotiation_zone(session, negotiation, default_zone=default_zone()).key
-    return (str(storage.data_dir), storage.database_url, negotiation.id, head, texts, zone)
+    return (str(storage.data_dir), storage.database_url, negotiation.id), (head, texts, zone)
 
 
 def report_for(negotiation: Negotiation) -> ConductReport:
@@ -101,17 +105,30 @@ def report_for(negotiation: Negotiation) -> ConductReport:
     most once per request."""
     cache = g.setdefault(CACHE, {})
     if negotiation.id not in cache:
-        key = _record_state(negotiation)
-        with _REPORTS_LOCK:
-            report = _REPORTS.get(key)
-        if report is None:
-            report = _kept_report(negotiation.id, keep=not _holds_writes())
-            with _REPORTS_LOCK:
-                _REPORTS[key] = report
-                while len(_REPORTS) > _REPORTS_KEPT:
-                    _REPORTS.popitem(last=False)
-        cache[negotiation.id] = report
+        cache[negotiation.id] = kept_for(negotiation, ("report",), lambda: _kept_report(
+            negotiation.id, keep=not _holds_writes()))
     return cache[negotiation.id]
+
+
+def kept_for(negotiation: Negotiation, what: tuple, compute: Callable[[], T]) -> T:
+    """What `compute` gives, kept across requests until the record changes, as the report
+    is: for what a page reads of a whole negotiation and does not change. `what` names it,
+    with anything else it depends on (a language, a zone)."""
+    where, state = _record_state(negotiation)
+    key = (where, what, state)
+    with _KEPT_LOCK:
+        found = _KEPT.get(key)
+    if found is None:
+        found = compute()
+        with _KEPT_LOCK:
+            # What an earlier state of the record gave is not asked for again: it would only
+            # hold memory (thousands of objects for the collector to sweep).
+            for earlier in [k for k in _KEPT if k[:2] == key[:2]]:
+                del _KEPT[earlier]
+            _KEPT[key] = found
+            while len(_KEPT) > _KEPT_MOST:
+                _KEPT.popitem(last=False)
+    return found
 
 
 def _kept_report(negotiation_id: int, *, keep: bool) -> ConductReport:
