@@ -267,7 +267,9 @@ def _segment_time(segment: dict) -> datetime | None:
 def text_passages(item: Evidence, source: str, text: ExtractedText) -> list[Passage]:
     unknown = _message_of_unknown_direction(item)
     channels = channel_sides(item)
-    if not text.segments:
+    if not any(str(segment.get("text") or "").strip() for segment in text.segments):
+        # No segment holds words of its own (none at all, or only an email's HTML kept beside
+        # its text): the text is one passage, as promise suggestions read it.
         return [Passage(item.id, source, 0, text.text, at=item.occurred_at,
                         author_unknown=unknown)]
     passages = []
