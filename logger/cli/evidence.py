@@ -96,8 +96,9 @@ def _negotiation_dict(n, evidence_count: int) -> dict:
 @click.option("--kind", type=LazyChoice("storage.kinds:EvidenceKind"))
 @click.option("--channel", type=LazyChoice("storage.kinds:Channel"))
 @click.option("--direction", type=LazyChoice("storage.kinds:Direction"))
-@click.option("--occurred-at", help="When it happened, e.g. 2024-12-03T15:30 (local time), or "
-                                    "2024-12-03 when only the date is known.")
+@click.option("--occurred-at", help="When it happened, e.g. 2024-12-03T15:30 (in the "
+                                    "negotiation's time zone), or 2024-12-03 when only the "
+                                    "date is known.")
 @click.option("--counterpart-name")
 @click.option("--counterpart-number")
 @click.option("--note")
@@ -119,12 +120,6 @@ def import_files(obj, negotiation_id, user_name, kind, channel, direction, occur
     services = obj.services()
     intake = services.config.intake
     tz = services.config.locale.zone
-    when, precision = parse_when(occurred_at, tz, "--occurred-at")
-    details = EvidenceDetails(
-        kind=EvidenceKind(kind) if kind else None, channel=Channel(channel) if channel else None,
-        direction=Direction(direction) if direction else None,
-        occurred_at=when, occurred_at_precision=precision,
-        counterpart_name=counterpart_name, counterpart_number=counterpart_number, note=note)
     mailboxes = _confirm_many(files, intake.confirm_items_over, allow_many,
                               intake.max_messages_per_import)
     results, waiting = [], []
@@ -141,6 +136,15 @@ def import_files(obj, negotiation_id, user_name, kind, channel, direction, occur
         actor = actor_for(session, user_name)
         target = get_negotiation(session, negotiation_id, owner=actor)
         zone = negotiation_zone(session, target, default_zone=tz)
+        # A time typed is read in the negotiation's zone, as every time entered for it is.
+        when, precision = parse_when(occurred_at, zone, "--occurred-at")
+        details = EvidenceDetails(
+            kind=EvidenceKind(kind) if kind else None,
+            channel=Channel(channel) if channel else None,
+            direction=Direction(direction) if direction else None,
+            occurred_at=when, occurred_at_precision=precision,
+            counterpart_name=counterpart_name, counterpart_number=counterpart_number,
+            note=note)
         with IntakeBatch(session=session, blobs=services.blobs, negotiation=target, actor=actor,
                          max_bytes=intake.max_file_bytes, tz=tz,
                          max_messages=intake.max_messages_per_import) as batch:

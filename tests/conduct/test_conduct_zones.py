@@ -1,7 +1,7 @@
 """Times and kinds of the conduct inputs. Every time is read and written in the negotiation's zone
-(logger.conduct.report.negotiation_zone): a contact typed on the page, a message's own time in a
-finding's reason, the page's findings when the owner's zone (which the negotiation follows)
-changes. A text message or chat counts as a contact whatever field is left unset: its channel
+(logger.conduct.zone.negotiation_zone): a contact typed on the page, a time typed at `liuhen
+import`, a message's own time in a finding's reason, the page's findings when the owner's zone
+(which the negotiation follows) changes. A text message or chat counts as a contact whatever field is left unset: its channel
 comes from its kind, an unset direction waits for one, and a screenshot's own time counts for
 its day, not its hour."""
 
@@ -15,8 +15,9 @@ from logger.bundles.letter import draft_letter
 from logger.conduct.contact_entries import list_contact_entries
 from logger.conduct.report import conduct_report, configure_conduct
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
-from storage.models import (Channel, Direction, EvidenceKind, ExtractedText, TextSource,
-                            TimeSource, User)
+from storage.models import (Channel, Direction, Evidence, EvidenceKind, ExtractedText,
+                            Negotiation, TextSource, TimeSource, User)
+from tests.support.intake import import_files, make_world
 from tests.support.web import new_browser, post_form, sign_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -148,3 +149,23 @@ def test_the_page_follows_the_owners_zone_when_it_changes(app, services, session
     page = browser.get(url).get_data(as_text=True)
     assert 'data-rule="cn.quiet_hours" data-dismissed="false"' in page
     assert "Asia/Tokyo" in page
+
+
+def test_a_time_typed_at_import_is_read_in_the_negotiations_zone(cli, services_for, tmp_path):
+    """`liuhen import --occurred-at` in a New York negotiation: 11:00 there, not 11:00 in the
+    config's zone (which was 22:00 the day before in New York, a false night-time finding)."""
+    world = make_world(cli)
+    with services_for() as services, services.session() as session:
+        configure_conduct(session, session.get(Negotiation, world), actor=None,
+                          default_zone=SHANGHAI, timezone="America/New_York")
+    path = tmp_path / "sms.txt"
+    path.write_text("Please call us back about your account.\n", encoding="utf-8")
+    [item] = import_files(cli, world, "--kind", "sms", "--direction", "from_them",
+                          "--counterpart-number", "2125550100", "--occurred-at",
+                          "2024-12-03T11:00", path)
+    with services_for() as services, services.session() as session:
+        assert session.get(Evidence, item).occurred_at == datetime(2024, 12, 3, 11, 0,
+                                                                   tzinfo=NEW_YORK)
+        found = conduct_report(session, session.get(Negotiation, world),
+                               default_zone=services.config.locale.zone).findings
+        assert [f.rule_id for f in found if f.evidence_id == item] == []
