@@ -1,9 +1,9 @@
 """Times and kinds of the conduct inputs. Every time is read and written in the negotiation's zone
 (logger.conduct.zone.negotiation_zone): a contact typed on the page, a time typed at `liuhen
 import`, a message's own time in a finding's reason, the page's findings when the owner's zone
-(which the negotiation follows) changes. A text message or chat counts as a contact whatever field is left unset: its channel
-comes from its kind, an unset direction waits for one, and a screenshot's own time counts for
-its day, not its hour."""
+(which the negotiation follows) changes. A text message or chat counts as a contact whatever
+field is left unset: its channel comes from its kind, an unset direction waits for one, and a
+screenshot's own time counts for its day, not its hour."""
 
 from __future__ import annotations
 
