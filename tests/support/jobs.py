@@ -22,7 +22,7 @@ TEXT = JobKind.extract_text   # what intake queues for a .txt file
 
 
 SLOW_WORKER = """
-    import sys, time
+    import signal, sys
     from pathlib import Path
     from storage.models import JobKind
     from logger.jobs import worker as worker_module
@@ -30,8 +30,8 @@ SLOW_WORKER = """
     def slow(ctx):
         Path("started").write_text(str(ctx.job_id))
         while True:
-            ctx.progress(0.5)
-            time.sleep(0.02)
+            ctx.progress(0.5)  # raises once a SIGTERM asked the worker to stop
+            signal.pause()  # no clock: the lease is renewed by the worker's own thread
 
     if sys.argv[1] == "liuhen worker":
         from logger.cli.main import main
@@ -76,7 +76,7 @@ class Clock:
 
 def start_slow_worker(how: str, tmp_path, cli_env) -> subprocess.Popen:
     """A worker process (Worker.run_once, or `liuhen worker`) whose handler writes ./started
-    and then reports progress forever."""
+    and then holds its job until a signal: SIGTERM (the worker stops) or SIGKILL."""
     (tmp_path / "slow_worker.py").write_text(textwrap.dedent(SLOW_WORKER))
     proc = subprocess.Popen([sys.executable, "slow_worker.py", how, PASSPHRASE],
                             env={**os.environ, **cli_env}, cwd=tmp_path,
