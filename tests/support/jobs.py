@@ -22,16 +22,22 @@ TEXT = JobKind.extract_text   # what intake queues for a .txt file
 
 
 SLOW_WORKER = """
-    import signal, sys
+    import os, select, signal, sys
     from pathlib import Path
     from storage.models import JobKind
     from logger.jobs import worker as worker_module
 
     def slow(ctx):
+        # Each signal also writes a byte here, so one that comes while progress() runs still
+        # wakes the wait below: no clock, and no lost wake-up.
+        woken, wake = os.pipe()
+        os.set_blocking(wake, False)
+        signal.set_wakeup_fd(wake)
         Path("started").write_text(str(ctx.job_id))
         while True:
             ctx.progress(0.5)  # raises once a SIGTERM asked the worker to stop
-            signal.pause()  # no clock: the lease is renewed by the worker's own thread
+            select.select([woken], [], [])  # the lease is renewed by the worker's own thread
+            os.read(woken, 64)
 
     if sys.argv[1] == "liuhen worker":
         from logger.cli.main import main
