@@ -25,7 +25,8 @@ EVIDENCE_ID_BITS = 22
 METADATA_SLOT, NOTE_SLOT = 0, 1
 SHORT_WORD = 3  # a word shorter than a trigram goes through search_short
 
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+ASCII_UPPER, ASCII_LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
+_LOWERED = str.maketrans(ASCII_UPPER, ASCII_LOWER)
 _DOC = sa.table(DOC_TABLE, sa.column("key", sa.BigInteger),
                 sa.column("evidence_id", sa.Integer), sa.column("text_id", sa.Integer))
 
@@ -101,7 +102,13 @@ def candidates(terms: list[str], *, owner_id: int | None, negotiation_id: int | 
 
 def short_token(term: str) -> str:
     """The search_short token of a 1-2 character word."""
-    return term.translate(_ASCII_LOWER).encode().hex()
+    return ascii_lower(term).encode().hex()
+
+
+def ascii_lower(term: str) -> str:
+    """`term` with its ASCII letters in lower case (what SQLite's lower() and the index's
+    pieces do; other letters keep their case)."""
+    return term.translate(_LOWERED)
 
 
 def _phrase(term: str) -> str:

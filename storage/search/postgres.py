@@ -26,7 +26,8 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
 from storage.models import Evidence, Negotiation, NegotiationShare
-from storage.search.ordered import DOC_TABLE, SHORT_WORD, SLOT_BITS, page_hits
+from storage.search.ordered import (ASCII_LOWER, ASCII_UPPER, DOC_TABLE, SHORT_WORD,
+                                    SLOT_BITS, ascii_lower, page_hits)
 from storage.search.snippets import SearchHit
 
 WINDOW = 512  # documents read in the walk's first step
@@ -34,8 +35,6 @@ MAX_WINDOW = 65536
 PROBE = 5000  # fewer matching documents than this: fetched through the GIN indexes
 _LIKE_ESCAPE = "\\"
 _ABOVE_EVERY_KEY = 2**63 - 1  # bigint's largest; a key has 63 bits (undated, time, id, slot)
-_UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
-_ASCII_LOWER = str.maketrans(_UPPER, _LOWER)
 _DOC = sa.table(DOC_TABLE, sa.column("key", sa.BigInteger),
                 sa.column("evidence_id", sa.Integer), sa.column("live", sa.Boolean),
                 sa.column("body", sa.Text), sa.column("pieces", postgresql.ARRAY(sa.Text)))
@@ -76,11 +75,12 @@ class _Walk:
         self.matched = 0  # documents that matched, in any negotiation
         self.window = WINDOW
         # The last row gives the window's lowest key and its size, the others its matches.
+        test, self.words = _text_test(terms, "w.body")
         self.statement = sa.text(
             f"WITH w AS (SELECT key, evidence_id, body FROM {DOC_TABLE} "
             "WHERE live AND key < :below "
             "ORDER BY key DESC LIMIT :window) "
-            f"SELECT key, evidence_id, false FROM w WHERE {_text_test(terms, 'w.body')} "
+            f"SELECT key, evidence_id, false FROM w WHERE {test} "
             "UNION ALL SELECT min(key), count(*), true FROM w")
 
     def items(self) -> int:
@@ -124,36 +124,35 @@ class _Walk:
             "set_config('enable_bitmapscan', 'off', true)"))
         try:
             return self.session.execute(self.statement, {
-                "below": self.below, "window": self.window}).all()
+                "below": self.below, "window": self.window, **self.words}).all()
         finally:
             self.session.execute(sa.text("RESET enable_seqscan"))
             self.session.execute(sa.text("RESET enable_bitmapscan"))
 
 
-def _text_test(terms: list[str], body: str) -> str:
-    """SQL true when `body` holds every word (the words as literals, escaped): as ILIKE and
-    search_pieces() would find it, by the cheapest test that finds the same. A word with no
-    letter that has a case (Chinese, digits) is the same in either case, so it is looked for
-    as it is (`strpos`, ten times faster than ILIKE over Chinese text)."""
-    tests = []
-    for term in terms:
+def _text_test(terms: list[str], body: str) -> tuple[str, dict[str, str]]:
+    """SQL true when `body` holds every word, and its parameters: as ILIKE and search_pieces()
+    would find it, by the cheapest test that finds the same. A word with no letter that has a
+    case (Chinese, digits) is the same in either case, so it is looked for as it is
+    (`strpos`, ten times faster than ILIKE over Chinese text)."""
+    tests, words = [], {}
+    for n, term in enumerate(terms):
+        name = f"word_{n}"
         if _caseless(term):
-            tests.append(f"strpos({body}, {_literal(term)}) > 0")
+            tests.append(f"strpos({body}, :{name}) > 0")
+            words[name] = term
         elif len(term) >= SHORT_WORD:
-            tests.append(f"{body} ILIKE {_literal('%' + _escape_like(term) + '%')} "
-                         f"ESCAPE {_literal(_LIKE_ESCAPE)}")
+            tests.append(f"{body} ILIKE :{name} ESCAPE '{_LIKE_ESCAPE}'")
+            words[name] = f"%{_escape_like(term)}%"
         else:
-            tests.append(f"strpos(translate({body}, '{_UPPER}', '{_LOWER}'), "
-                         f"{_literal(short_piece(term))}) > 0")
-    return " AND ".join(tests)
+            tests.append(f"strpos(translate({body}, '{ASCII_UPPER}', '{ASCII_LOWER}'), "
+                         f":{name}) > 0")
+            words[name] = ascii_lower(term)
+    return " AND ".join(tests), words
 
 
 def _caseless(term: str) -> bool:
     return term.lower() == term == term.upper()
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _documents(session: Session) -> float:
@@ -218,18 +217,13 @@ def _candidates(terms: list[str]) -> sa.Select:
     short = [t for t in terms if len(t) < SHORT_WORD]
     if short:
         statement = statement.where(_DOC.c.pieces.op("@>")(postgresql.array(
-            [sa.literal(short_piece(t), sa.Text, literal_execute=True) for t in short])))
+            [sa.literal(ascii_lower(t), sa.Text, literal_execute=True) for t in short])))
     return statement
 
 
 def _one_per_item(keys: list[int]) -> list[int]:
     return [key for n, key in enumerate(keys)
             if n == 0 or key >> SLOT_BITS != keys[n - 1] >> SLOT_BITS]
-
-
-def short_piece(term: str) -> str:
-    """A 1-2 character word as search_pieces() holds it (ASCII letters in lower case)."""
-    return term.translate(_ASCII_LOWER)
 
 
 def _escape_like(term: str) -> str:

@@ -238,8 +238,9 @@ def test_postgres_reads_the_first_page_through_the_search_indexes(postgres_db_ur
             connection.exec_driver_sql("SET enable_bitmapscan = off")
             walk = postgres._Walk(None, terms, None)
             for below in (postgres._ABOVE_EVERY_KEY, 10**9):
-                steps = connection.execute(text("EXPLAIN (COSTS OFF) " + walk.statement.text),
-                                           {"below": below, "window": 512}).scalars().all()
+                steps = connection.execute(
+                    text("EXPLAIN (COSTS OFF) " + walk.statement.text),
+                    {"below": below, "window": 512, **walk.words}).scalars().all()
                 assert any("Index Scan Backward using search_doc_pkey" in step
                            for step in steps), steps
                 assert not any("Sort" in step or "Seq Scan" in step for step in steps), steps
