@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from logger.conduct.report import negotiation_zone
+from logger.conduct.zone import negotiation_zone
 from storage.models import Negotiation
 from web.access import db
 from web.i18n import select_timezone

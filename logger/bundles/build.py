@@ -56,7 +56,7 @@ from logger.bundles.readme import readme_text
 from logger.bundles.signing import SigningKey, signing_key
 from logger.bundles.texts import TextFile, text_files
 from logger.bundles.timestamp import request_timestamp
-from logger.conduct.report import negotiation_zone
+from logger.conduct.zone import negotiation_zone
 from logger.i18n import NC_, Text, translate
 from logger.record import custody
 from logger.record.moments import machine_time
@@ -86,7 +86,7 @@ class BundleRequest:
     letter_kind: str = "generic"
     letter_picks: list[str] | None = None
     # Every time in the bundle is local in this zone; None: the negotiation's
-    # (logger.conduct.report.negotiation_zone: its own, else its owner's, else the config's).
+    # (logger.conduct.zone.negotiation_zone: its own, else its owner's, else the config's).
     tz: ZoneInfo | None = None
 
 

@@ -258,7 +258,8 @@ def _finding_line(finding: Finding) -> str:
 @click.pass_obj
 def findings_dismiss(obj, finding_id, negotiation_id, reason, user_name, as_json) -> None:
     """Dismiss a finding; it stays listable with `--all`, with the reason."""
-    from logger.conduct.report import dismiss_finding, finding_dict, negotiation_zone
+    from logger.conduct.report import dismiss_finding, finding_dict
+    from logger.conduct.zone import negotiation_zone
     from logger.negotiations import get_negotiation
     services = obj.services()
     with services.session() as session:

@@ -57,7 +57,7 @@ from logger.conduct.contributions import gather_kept
 from logger.conduct.inputs import gather
 from logger.conduct.kept import checked_findings, gathered, once
 from logger.conduct.ruleset import Rule, RuleSet, default_rule_set, get_rule_set
-from logger.conduct.zone import ConductError, negotiation_zone, parse_zone, zone_of
+from logger.conduct.zone import ConductError, parse_zone, zone_of
 from logger.errors import NotFound
 from logger.record import custody
 from logger.record.archive import is_archived
@@ -68,7 +68,7 @@ from storage.models.types import utcnow
 
 __all__ = ["KEEP", "MIN_ID_PREFIX", "ConductChoice", "ConductError", "ConductReport", "DayCount",
            "HourCount", "RuleState", "conduct_choice", "conduct_report", "configure_conduct",
-           "dismiss_finding", "find_finding", "finding_dict", "negotiation_zone", "parse_zone"]
+           "dismiss_finding", "find_finding", "finding_dict"]
 
 KEEP = object()  # configure_conduct: leave this setting as it is
 MIN_ID_PREFIX = 6

@@ -1,5 +1,5 @@
 """How a moment of the record is written out: always in local time, in the zone the reader is
-given (a negotiation's zone, see logger.conduct.report.negotiation_zone), never as UTC.
+given (a negotiation's zone, see logger.conduct.zone.negotiation_zone), never as UTC.
 
 - For people (bundle texts, letters, the list, CLI lines): "2026-11-20 21:47".
 - For machines (JSON, CSV, the manifest): ISO 8601 with the zone's offset,

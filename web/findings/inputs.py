@@ -21,7 +21,7 @@ from werkzeug.datastructures import FileStorage
 from logger.conduct.calllog import import_call_log, known_numbers, list_call_log, normalise_number
 from logger.conduct.contact_entries import (MAX_DESCRIPTION_CHARS, add_contact_entry,
                                     list_contact_entries, remove_contact_entry)
-from logger.conduct.report import negotiation_zone
+from logger.conduct.zone import negotiation_zone
 from logger.errors import LiuhenError, NotFound
 from logger.record.moments import day_moment
 from storage.models import Channel, Direction, Negotiation, ThirdParty

@@ -23,7 +23,8 @@ from flask_babel import get_locale, gettext as _, lazy_gettext
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import func, select
 
-from logger.conduct.report import ConductReport, conduct_report, negotiation_zone
+from logger.conduct.report import ConductReport, conduct_report
+from logger.conduct.zone import negotiation_zone
 from logger.conduct.ruleset import LegalSource, Rule
 from logger.errors import NotFound
 from logger.sharing import evidence_for, negotiation_for
