@@ -4,6 +4,7 @@ a query found; no SQL here."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -86,33 +87,54 @@ def make_snippet(body: str, terms: list[str], width: int = SNIPPET_CHARS) -> str
 def snippet_fragments(body: str, terms: list[str], width: int = SNIPPET_CHARS
                       ) -> tuple[Fragment, ...]:
     """About `width` characters of `body` around the first match, as fragments; "…" where
-    text was cut off."""
-    flat = re.sub(r"\s", " ", body)  # one-for-one, so match offsets stay valid
-    spans = _merge(sorted(
-        (m.start(), m.end())
-        for term in terms
-        for m in re.finditer(re.escape(term), flat, re.IGNORECASE)
-    ))
-    start = max(0, spans[0][0] - width // 3) if spans else 0
-    end = min(len(flat), start + width)
+    text was cut off. Whitespace shows as spaces.
+
+    Only the window around the first match is read past that match (a page of hits makes one
+    for each of its texts, on every search)."""
+    patterns = _term_patterns(tuple(terms))
+    firsts = [found.start() for pattern in patterns if (found := pattern.search(body))]
+    start = max(0, min(firsts) - width // 3) if firsts else 0
+    end = min(len(body), start + width)
+    # Every word's first match is at or after `start`, so each word's matches from there are
+    # the ones found from the beginning. Those that start before `end` are shown, and so is a
+    # run of matches that touch one another past it: read on until no match that touches the
+    # run can lie beyond what was read (`reach`).
+    longest = max((len(term) for term in terms), default=0)
+    reach = end + longest
+    while True:
+        spans = _merge(sorted((m.start(), m.end()) for pattern in patterns
+                              for m in pattern.finditer(body, start, reach)))
+        shown = max((e for s, e in spans if s < end), default=end)
+        if shown + longest <= reach or reach >= len(body):
+            break
+        reach = max(shown + longest, 2 * reach - start)
+    shown = max(end, shown)
+    flat = _WHITESPACE.sub(" ", body[start:shown])  # one for one, so offsets stay valid
     pieces: list[Fragment] = []
-    cursor = start
+    cursor = 0
     for s, e in spans:
         if s >= end:
             break
-        pieces += [(flat[cursor:s], False), (flat[s:e], True)]
-        cursor = e
-    end = max(end, cursor)
-    pieces.append((flat[cursor:end], False))
+        pieces += [(flat[cursor:s - start], False), (flat[s - start:e - start], True)]
+        cursor = e - start
+    pieces.append((flat[cursor:], False))
     # Matches never hold a space (query words are split on whitespace), so only the plain text
     # at either end is stripped.
     pieces[0] = (pieces[0][0].lstrip(), pieces[0][1])
     pieces[-1] = (pieces[-1][0].rstrip(), pieces[-1][1])
     if start > 0:
         pieces.insert(0, ("…", False))
-    if end < len(flat):
+    if shown < len(body):
         pieces.append(("…", False))
     return tuple(piece for piece in pieces if piece[0])
+
+
+_WHITESPACE = re.compile(r"\s")
+
+
+@functools.lru_cache(maxsize=64)
+def _term_patterns(terms: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(re.escape(term), re.IGNORECASE) for term in terms)
 
 
 def _pattern(terms: list[str]) -> re.Pattern[str]:
