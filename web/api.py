@@ -30,7 +30,7 @@ from logger.promises.payments import payment_dict
 from logger.promises.promises import promise_dict
 from logger.record.evidence import evidence_detail, evidence_summary
 from logger.record.moments import machine_time
-from logger.record.search import PAGE_SIZE, Result, find_results
+from logger.record.search import PAGE_SIZE, Found, find_moments
 from logger.record.timeline import (DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Cursor, ItemKind, Line,
                                     Order, TimelineItem, read_timeline)
 from logger.record.timeline_calls import CallLine
@@ -364,13 +364,13 @@ def search():
                                          max=MAX_SEARCH_LIMIT)) from None
     if negotiation_id is not None:
         negotiation_for(negotiation_id, "view")
-    page = find_results(db(), query, owner=g.user, negotiation_id=negotiation_id, limit=limit,
+    page = find_moments(db(), query, owner=g.user, negotiation_id=negotiation_id, limit=limit,
                         offset=offset)
-    return jsonify(query=query, results=[_result_json(r) for r in page.results],
+    return jsonify(query=query, results=[_result_json(f) for f in page.found],
                    next_offset=offset + limit if page.has_more else None)
 
 
-def _result_json(result: Result) -> dict:
+def _result_json(result: Found) -> dict:
     hit = result.hit
     return {
         "evidence_id": hit.evidence_id, "negotiation_id": hit.negotiation_id,

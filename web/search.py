@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 
-from logger.record.search import (MAX_QUERY_CHARS, PAGE_SIZE, Place, Result, find_results,
+from logger.record.search import (MAX_QUERY_CHARS, PAGE_SIZE, Found, Place, find_results,
                                   group_by_negotiation)
 from web.access import current_user, db, negotiation_for
 
@@ -36,7 +36,7 @@ def results():
 
 
 @bp.app_template_global()
-def result_url(result: Result) -> str:
+def result_url(result: Found) -> str:
     """The link to the moment of a hit on its item's page."""
     moment = result.moment
     if moment.place == Place.note:
@@ -50,4 +50,4 @@ def result_url(result: Result) -> str:
     else:
         anchor = f"text-{moment.text_id}-seg-{moment.segment}"
     params = {} if moment.start is None else {"t": f"{moment.start:.1f}".removesuffix(".0")}
-    return url_for("evidence.show", evidence_id=result.evidence.id, _anchor=anchor, **params)
+    return url_for("evidence.show", evidence_id=result.hit.evidence_id, _anchor=anchor, **params)

@@ -283,15 +283,15 @@ def search(obj, query, negotiation_id, as_json) -> None:
     """Search transcripts, OCR text, emails and notes."""
     if not query.strip():
         raise LiuhenError("the search query is empty")
-    from logger.record.search import find_results
+    from logger.record.search import find_moments
     with obj.services().session() as session:
-        page = find_results(session, query, owner=None, negotiation_id=negotiation_id,
+        page = find_moments(session, query, owner=None, negotiation_id=negotiation_id,
                             limit=SEARCH_LIMIT)
     data = [{"evidence_id": r.hit.evidence_id, "negotiation_id": r.hit.negotiation_id,
              "source": r.hit.source, "snippet": r.hit.snippet, "segment": r.moment.segment,
-             "start": r.moment.start} for r in page.results]
+             "start": r.moment.start} for r in page.found]
     lines = [f"#{r.hit.evidence_id:<5} [{r.hit.source}] {r.hit.snippet}"
-             + (f" (at {r.moment.clock})" if r.moment.clock else "") for r in page.results]
+             + (f" (at {r.moment.clock})" if r.moment.clock else "") for r in page.found]
     emit(data, as_json, "\n".join(lines) if lines else f"nothing found for “{query}”")
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from logger.sharing import negotiation_for
@@ -55,12 +56,18 @@ class Moment:
 
 
 @dataclass(frozen=True)
-class Result:
-    """One hit, with the item it is in and the moment in that item."""
+class Found:
+    """One hit and the moment in its item (what a link to it needs)."""
 
     hit: SearchHit
-    evidence: Evidence
     moment: Moment
+
+
+@dataclass(frozen=True)
+class Result(Found):
+    """One hit, with the item it is in (what a page that shows the item needs)."""
+
+    evidence: Evidence
 
 
 @dataclass
@@ -70,18 +77,24 @@ class Group:
 
 
 @dataclass(frozen=True)
+class FoundPage:
+    found: list[Found]
+    has_more: bool
+
+
+@dataclass(frozen=True)
 class ResultPage:
     results: list[Result]
     negotiations: dict[int, Negotiation]
     has_more: bool
 
 
-def find_results(session: Session, query: str, *, owner: User | None,
+def find_moments(session: Session, query: str, *, owner: User | None,
                  negotiation_id: int | None = None, limit: int = PAGE_SIZE,
-                 offset: int = 0) -> ResultPage:
+                 offset: int = 0) -> FoundPage:
     """One page of hits for every word of `query` (cut to MAX_QUERY_CHARS), newest first, each
-    with its item and moment. With an `owner`, only the negotiations that account owns or was
-    shared are searched; None searches all (the CLI, run by whoever holds the data dir).
+    with its moment. With an `owner`, only the negotiations that account owns or was shared
+    are searched; None searches all (the CLI, run by whoever holds the data dir).
     `negotiation_id` keeps to one negotiation: NotFound when `owner` may not see it.
     ValueError for a `limit` below 1 or a negative `offset`."""
     if negotiation_id is not None and owner is not None:
@@ -91,14 +104,22 @@ def find_results(session: Session, query: str, *, owner: User | None,
                         negotiation_id=negotiation_id, limit=limit + 1, offset=offset)
     has_more = len(hits) > limit
     hits = hits[:limit]
-    evidence = _by_id(session, Evidence, {h.evidence_id for h in hits})
-    negotiations = _by_id(session, Negotiation, {h.negotiation_id for h in hits})
-    texts = _by_id(session, ExtractedText, {h.text_id for h in hits if h.text_id is not None})
-    newest = _newest_texts(session, {t.evidence_id for t in texts.values()})
+    texts = _texts(session, {h.text_id for h in hits if h.text_id is not None})
     terms = query_terms(query)
-    results = [Result(hit, evidence[hit.evidence_id],
-                      _moment(hit, texts.get(hit.text_id), newest, terms)) for hit in hits]
-    return ResultPage(results, negotiations, has_more)
+    return FoundPage([Found(hit, _moment(hit, texts.get(hit.text_id), terms)) for hit in hits],
+                     has_more)
+
+
+def find_results(session: Session, query: str, *, owner: User | None,
+                 negotiation_id: int | None = None, limit: int = PAGE_SIZE,
+                 offset: int = 0) -> ResultPage:
+    """`find_moments`, each hit with its item, and the negotiations they are in."""
+    page = find_moments(session, query, owner=owner, negotiation_id=negotiation_id,
+                        limit=limit, offset=offset)
+    evidence = _by_id(session, Evidence, {f.hit.evidence_id for f in page.found})
+    negotiations = _by_id(session, Negotiation, {f.hit.negotiation_id for f in page.found})
+    results = [Result(f.hit, f.moment, evidence[f.hit.evidence_id]) for f in page.found]
+    return ResultPage(results, negotiations, page.has_more)
 
 
 def group_by_negotiation(page: ResultPage) -> list[Group]:
@@ -112,31 +133,37 @@ def group_by_negotiation(page: ResultPage) -> list[Group]:
     return list(groups.values())
 
 
-def _moment(hit: SearchHit, text: ExtractedText | None, newest: set[int],
-            terms: list[str]) -> Moment:
+def _moment(hit: SearchHit, text: sa.Row | None, terms: list[str]) -> Moment:
     if hit.source == NOTE_SOURCE:
         return Moment(Place.note)
     if hit.source == METADATA_SOURCE or text is None:
         return Moment(Place.details)
-    is_newest = text.id in newest
     segment = locate_segment(text.text, text.segments, terms)
     if segment is None:
-        return Moment(Place.text, text.id, is_newest)
+        return Moment(Place.text, text.id, bool(text.newest))
     start = text.segments[segment].get("start")
     if text.source == TextSource.transcript and isinstance(start, int | float):
-        return Moment(Place.text, text.id, is_newest, segment, float(start))
-    return Moment(Place.text, text.id, is_newest, segment)
+        return Moment(Place.text, text.id, bool(text.newest), segment, float(start))
+    return Moment(Place.text, text.id, bool(text.newest), segment)
 
 
-def _newest_texts(session: Session, evidence_ids: set[int]) -> set[int]:
-    """The ids of the newest text of each source of these items (a correction or a new
-    transcription is newer than what it replaces)."""
-    if not evidence_ids:
-        return set()
-    newest = (select(func.max(ExtractedText.id))
-              .where(ExtractedText.evidence_id.in_(evidence_ids))
-              .group_by(ExtractedText.evidence_id, ExtractedText.source))
-    return set(session.exec(newest).all())
+_TEXTS = sa.text(
+    "SELECT t.id, t.source, t.text, t.segments, t.id = (SELECT max(o.id) FROM extracted_text o "
+    "WHERE o.evidence_id = t.evidence_id AND o.source = t.source) AS newest "
+    "FROM extracted_text t WHERE t.id IN :ids"
+).bindparams(sa.bindparam("ids", expanding=True)).columns(
+    ExtractedText.__table__.c.id, ExtractedText.__table__.c.source,
+    ExtractedText.__table__.c.text, ExtractedText.__table__.c.segments,
+    sa.column("newest", sa.Boolean))
+
+
+def _texts(session: Session, ids: set[int]) -> dict[int, sa.Row]:
+    """These texts (id, source, text, segments) by id, each with whether it is the newest of
+    its item's texts of that source (a correction or a new transcription is newer than what it
+    replaces): one statement, made once, as a page of hits reads them on every search."""
+    if not ids:
+        return {}
+    return {row.id: row for row in session.execute(_TEXTS, {"ids": sorted(ids)})}
 
 
 def _by_id(session: Session, model, ids: set[int]) -> dict:
