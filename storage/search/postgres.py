@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import math
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
 from storage.models import Evidence, Negotiation, NegotiationShare
 from storage.search.ordered import (ASCII_LOWER, ASCII_UPPER, DOC_TABLE, SHORT_WORD,
-                                    SLOT_BITS, ascii_lower, page_hits)
+                                    SLOT_BITS, ascii_lower, driver_cursor, page_hits)
 from storage.search.snippets import SearchHit
 
 WINDOW = 512  # documents read in the walk's first step
@@ -35,9 +33,6 @@ MAX_WINDOW = 65536
 PROBE = 5000  # fewer matching documents than this: fetched through the GIN indexes
 _LIKE_ESCAPE = "\\"
 _ABOVE_EVERY_KEY = 2**63 - 1  # bigint's largest; a key has 63 bits (undated, time, id, slot)
-_DOC = sa.table(DOC_TABLE, sa.column("key", sa.BigInteger),
-                sa.column("evidence_id", sa.Integer), sa.column("live", sa.Boolean),
-                sa.column("body", sa.Text), sa.column("pieces", postgresql.ARRAY(sa.Text)))
 
 
 def find_hits(session: Session, terms: list[str], *, owner_id: int | None,
@@ -76,10 +71,10 @@ class _Walk:
         self.window = WINDOW
         # The last row gives the window's lowest key and its size, the others its matches.
         test, self.words = _text_test(terms, "w.body")
-        self.statement = sa.text(
+        self.statement = (
             f"WITH w AS (SELECT key, evidence_id, body FROM {DOC_TABLE} "
-            "WHERE live AND key < :below "
-            "ORDER BY key DESC LIMIT :window) "
+            "WHERE live AND key < %(below)s "
+            "ORDER BY key DESC LIMIT %(window)s) "
             f"SELECT key, evidence_id, false FROM w WHERE {test} "
             "UNION ALL SELECT min(key), count(*), true FROM w")
 
@@ -116,18 +111,24 @@ class _Walk:
             self.window = int(min(MAX_WINDOW, max(
                 WINDOW, 1.25 * self.needed(count) if self.items() else 2 * self.window)))
 
-    def _window(self) -> list[sa.Row]:
+    def _window(self) -> list[tuple]:
         # A small or new table's statistics can make a scan and a sort of every key below
         # look cheaper than reading the key index backwards; the walk is there to stop early.
-        self.session.execute(sa.text(
-            "SELECT set_config('enable_seqscan', 'off', true), "
-            "set_config('enable_bitmapscan', 'off', true)"))
+        # The settings are put back as they were in this transaction.
+        cursor = driver_cursor(self.session)
         try:
-            return self.session.execute(self.statement, {
-                "below": self.below, "window": self.window, **self.words}).all()
+            before = _fetch(cursor, "SELECT current_setting('enable_seqscan'), "
+                            "current_setting('enable_bitmapscan'), "
+                            "set_config('enable_seqscan', 'off', true), "
+                            "set_config('enable_bitmapscan', 'off', true)")[0][:2]
+            try:
+                return _fetch(cursor, self.statement,
+                              {"below": self.below, "window": self.window, **self.words})
+            finally:
+                _fetch(cursor, "SELECT set_config('enable_seqscan', %s, true), "
+                       "set_config('enable_bitmapscan', %s, true)", before)
         finally:
-            self.session.execute(sa.text("RESET enable_seqscan"))
-            self.session.execute(sa.text("RESET enable_bitmapscan"))
+            cursor.close()
 
 
 def _text_test(terms: list[str], body: str) -> tuple[str, dict[str, str]]:
@@ -139,14 +140,14 @@ def _text_test(terms: list[str], body: str) -> tuple[str, dict[str, str]]:
     for n, term in enumerate(terms):
         name = f"word_{n}"
         if _caseless(term):
-            tests.append(f"strpos({body}, :{name}) > 0")
+            tests.append(f"strpos({body}, %({name})s) > 0")
             words[name] = term
         elif len(term) >= SHORT_WORD:
-            tests.append(f"{body} ILIKE :{name} ESCAPE '{_LIKE_ESCAPE}'")
+            tests.append(f"{body} ILIKE %({name})s ESCAPE '{_LIKE_ESCAPE}'")
             words[name] = f"%{_escape_like(term)}%"
         else:
             tests.append(f"strpos(translate({body}, '{ASCII_UPPER}', '{ASCII_LOWER}'), "
-                         f":{name}) > 0")
+                         f"%({name})s) > 0")
             words[name] = ascii_lower(term)
     return " AND ".join(tests), words
 
@@ -157,15 +158,17 @@ def _caseless(term: str) -> bool:
 
 def _documents(session: Session) -> float:
     """About how many documents there are (PostgreSQL's estimate; 0 if never estimated)."""
-    return max(0.0, session.execute(sa.text(
-        f"SELECT reltuples FROM pg_class WHERE oid = '{DOC_TABLE}'::regclass")).scalar_one())
+    with driver_cursor(session) as cursor:
+        return max(0.0, _fetch(cursor, "SELECT reltuples FROM pg_class "
+                               f"WHERE oid = '{DOC_TABLE}'::regclass")[0][0])
 
 
-def _gathered(session: Session, terms: list[str], most: int) -> list[sa.Row] | None:
+def _gathered(session: Session, terms: list[str], most: int) -> list[tuple] | None:
     """Every live matching document (key, evidence id), newest first, fetched through the GIN
     indexes; None when there are `most` or more."""
-    found = session.execute(sa.select(_DOC.c.key, _DOC.c.evidence_id).where(
-        _candidates(terms).whereclause).limit(most)).all()
+    statement, params = _candidates(terms)
+    with driver_cursor(session) as cursor:
+        found = _fetch(cursor, f"{statement} LIMIT %s", [*params, most])
     return sorted(found, reverse=True) if len(found) < most else None
 
 
@@ -177,16 +180,16 @@ def _allowed(session: Session, found: list, places: set[int] | None,
         return [key for key, _ in found]
     keys: list[int] = []
     step = len(found) if enough is None else 2 * enough + 8
-    for start in range(0, len(found), step):
-        chunk = found[start:start + step]
-        inside = set(session.execute(sa.text(
-            f"SELECT id FROM {Evidence.__table__.name} "
-            "WHERE id = ANY(:ids) AND negotiation_id = ANY(:places)"),
-            {"ids": sorted({evidence_id for _, evidence_id in chunk}),
-             "places": sorted(places)}).scalars())
-        keys += [key for key, evidence_id in chunk if evidence_id in inside]
-        if enough is not None and len(_one_per_item(keys)) >= enough:
-            break
+    with driver_cursor(session) as cursor:
+        for start in range(0, len(found), step):
+            chunk = found[start:start + step]
+            inside = {evidence_id for (evidence_id,) in _fetch(
+                cursor, f"SELECT id FROM {Evidence.__table__.name} "
+                "WHERE id = ANY(%s) AND negotiation_id = ANY(%s)",
+                (sorted({evidence_id for _, evidence_id in chunk}), sorted(places)))}
+            keys += [key for key, evidence_id in chunk if evidence_id in inside]
+            if enough is not None and len(_one_per_item(keys)) >= enough:
+                break
     return keys
 
 
@@ -195,30 +198,35 @@ def _negotiations(session: Session, owner_id: int | None, negotiation_id: int | 
     """The negotiations searched: None for every one."""
     if owner_id is None:
         return None if negotiation_id is None else {negotiation_id}
-    negotiation, shared = Negotiation.__table__, NegotiationShare.__table__
-    places = set(session.execute(
-        sa.select(negotiation.c.id).where(negotiation.c.owner_id == owner_id)
-        .union(sa.select(shared.c.negotiation_id).where(shared.c.user_id == owner_id))
-    ).scalars())
+    with driver_cursor(session) as cursor:
+        places = {place for (place,) in _fetch(
+            cursor, f"SELECT id FROM {Negotiation.__table__.name} WHERE owner_id = %(owner)s "
+            f"UNION SELECT negotiation_id FROM {NegotiationShare.__table__.name} "
+            "WHERE user_id = %(owner)s", {"owner": owner_id})}
     return places if negotiation_id is None else places & {negotiation_id}
 
 
-def _candidates(terms: list[str]) -> sa.Select:
-    """Every live matching document's key, as the GIN indexes answer it."""
-    statement = sa.select(_DOC.c.key).where(_DOC.c.live)
-    # The words go into the SQL as literals (literal_execute), so that the planner weighs each
-    # plan for this word: a prepared statement's generic plan would guess one for every word.
+def _candidates(terms: list[str]) -> tuple[str, list]:
+    """The SQL of every live matching document's key and evidence id, as the GIN indexes
+    answer it, and its parameters."""
+    tests, params = ["live"], []
     for term in terms:
         if len(term) >= SHORT_WORD:
-            pattern = sa.literal(f"%{_escape_like(term)}%", sa.Text, literal_execute=True)
             # pg_trgm answers both; LIKE's recheck of each candidate text is the cheaper one.
-            test = _DOC.c.body.like if _caseless(term) else _DOC.c.body.ilike
-            statement = statement.where(test(pattern, escape=_LIKE_ESCAPE))
-    short = [t for t in terms if len(t) < SHORT_WORD]
+            tests.append(f"body {'LIKE' if _caseless(term) else 'ILIKE'} %s "
+                         f"ESCAPE '{_LIKE_ESCAPE}'")
+            params.append(f"%{_escape_like(term)}%")
+    short = [ascii_lower(t) for t in terms if len(t) < SHORT_WORD]
     if short:
-        statement = statement.where(_DOC.c.pieces.op("@>")(postgresql.array(
-            [sa.literal(ascii_lower(t), sa.Text, literal_execute=True) for t in short])))
-    return statement
+        tests.append("pieces @> %s::text[]")
+        params.append(short)
+    return f"SELECT key, evidence_id FROM {DOC_TABLE} WHERE {' AND '.join(tests)}", params
+
+
+def _fetch(cursor, statement: str, params=None) -> list[tuple]:
+    # Never a prepared statement: its generic plan, chosen once for every word, could read
+    # a common word's matches through the GIN index, or a rare one's by walking.
+    return cursor.execute(statement, params, prepare=False).fetchall()
 
 
 def _one_per_item(keys: list[int]) -> list[int]:
