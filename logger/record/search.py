@@ -15,12 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-import sqlalchemy as sa
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from logger.sharing import negotiation_for
-from storage.models import Evidence, ExtractedText, Negotiation, TextSource, User
-from storage.search import METADATA_SOURCE, NOTE_SOURCE, SearchHit, locate_segment, query_terms
+from storage.models import Evidence, Negotiation, User
+from storage.search import METADATA_SOURCE, NOTE_SOURCE, SearchHit
 from storage.search import search as search_index
 
 PAGE_SIZE = 20
@@ -104,10 +103,7 @@ def find_moments(session: Session, query: str, *, owner: User | None,
                         negotiation_id=negotiation_id, limit=limit + 1, offset=offset)
     has_more = len(hits) > limit
     hits = hits[:limit]
-    texts = _texts(session, {h.text_id for h in hits if h.text_id is not None})
-    terms = query_terms(query)
-    return FoundPage([Found(hit, _moment(hit, texts.get(hit.text_id), terms)) for hit in hits],
-                     has_more)
+    return FoundPage([Found(hit, _moment(hit)) for hit in hits], has_more)
 
 
 def find_results(session: Session, query: str, *, owner: User | None,
@@ -133,37 +129,12 @@ def group_by_negotiation(page: ResultPage) -> list[Group]:
     return list(groups.values())
 
 
-def _moment(hit: SearchHit, text: sa.Row | None, terms: list[str]) -> Moment:
+def _moment(hit: SearchHit) -> Moment:
     if hit.source == NOTE_SOURCE:
         return Moment(Place.note)
-    if hit.source == METADATA_SOURCE or text is None:
+    if hit.source == METADATA_SOURCE or hit.text_id is None:
         return Moment(Place.details)
-    segment = locate_segment(text.text, text.segments, terms)
-    if segment is None:
-        return Moment(Place.text, text.id, bool(text.newest))
-    start = text.segments[segment].get("start")
-    if text.source == TextSource.transcript and isinstance(start, int | float):
-        return Moment(Place.text, text.id, bool(text.newest), segment, float(start))
-    return Moment(Place.text, text.id, bool(text.newest), segment)
-
-
-_TEXTS = sa.text(
-    "SELECT t.id, t.source, t.text, t.segments, t.id = (SELECT max(o.id) FROM extracted_text o "
-    "WHERE o.evidence_id = t.evidence_id AND o.source = t.source) AS newest "
-    "FROM extracted_text t WHERE t.id IN :ids"
-).bindparams(sa.bindparam("ids", expanding=True)).columns(
-    ExtractedText.__table__.c.id, ExtractedText.__table__.c.source,
-    ExtractedText.__table__.c.text, ExtractedText.__table__.c.segments,
-    sa.column("newest", sa.Boolean))
-
-
-def _texts(session: Session, ids: set[int]) -> dict[int, sa.Row]:
-    """These texts (id, source, text, segments) by id, each with whether it is the newest of
-    its item's texts of that source (a correction or a new transcription is newer than what it
-    replaces): one statement, made once, as a page of hits reads them on every search."""
-    if not ids:
-        return {}
-    return {row.id: row for row in session.execute(_TEXTS, {"ids": sorted(ids)})}
+    return Moment(Place.text, hit.text_id, hit.newest, hit.segment, hit.start)
 
 
 def _by_id(session: Session, model, ids: set[int]) -> dict:

@@ -10,11 +10,13 @@ Words of 3+ characters are trigram phrases in `search_text`; shorter ones are si
 
 from __future__ import annotations
 
+import json
+
 from sqlmodel import Session
 
-from storage.models import Evidence, ExtractedText, Negotiation, NegotiationShare
-from storage.search.snippets import (METADATA_SOURCE, NOTE_SOURCE, SearchHit, metadata_body,
-                                     readable, snippet_fragments)
+from storage.models import Evidence, ExtractedText, Negotiation, NegotiationShare, TextSource
+from storage.search.snippets import (METADATA_SOURCE, NOTE_SOURCE, SearchHit, locate_segment,
+                                     metadata_body, readable, snippet_fragments)
 
 TEXT_TABLE = "search_text"
 SHORT_TABLE = "search_short"
@@ -123,31 +125,38 @@ def _phrase(term: str) -> str:
 
 
 _PAGE = (f"SELECT d.key, d.text_id, e.id, e.negotiation_id, e.note, e.counterpart_name, "
-         "e.counterpart_number, e.original_filename, e.subject, t.source, t.text "
+         "e.counterpart_number, e.original_filename, e.subject, t.source, t.text, t.segments, "
+         f"t.id = (SELECT max(o.id) FROM {ExtractedText.__table__.name} o "
+         "WHERE o.evidence_id = t.evidence_id AND o.source = t.source) "
          f"FROM {DOC_TABLE} d JOIN {Evidence.__table__.name} e ON e.id = d.evidence_id "
          f"LEFT JOIN {ExtractedText.__table__.name} t ON t.id = d.text_id WHERE ")
 
 
 def page_hits(session: Session, keys: list[int], terms: list[str]) -> list[SearchHit]:
-    """The hits of these document keys, in their order, each with its snippet."""
+    """The hits of these document keys, in their order, each with its snippet and, in a text,
+    the segment holding the match."""
     if not keys:
         return []
     cursor = driver_cursor(session)
     try:
         if session.get_bind().dialect.name == "sqlite":
             cursor.execute(_PAGE + f"d.key IN ({', '.join('?' * len(keys))})", keys)
-        else:
+            rows = [(*row[:11], json.loads(row[11] or "[]"), row[12])
+                    for row in cursor.fetchall()]
+        else:  # psycopg reads JSONB as Python objects
             cursor.execute(_PAGE + "d.key = ANY(%s)", (keys,))
-        by_key = {row[0]: row for row in cursor.fetchall()}
+            rows = cursor.fetchall()
     finally:
         cursor.close()
+    by_key = {row[0]: row for row in rows}
     return [_hit(by_key[key], terms) for key in keys if key in by_key]
 
 
 def _hit(row: tuple, terms: list[str]) -> SearchHit:
     (key, text_id, evidence_id, negotiation_id, note, counterpart_name, counterpart_number,
-     original_filename, subject, source, text) = row
+     original_filename, subject, source, text, segments, newest) = row
     slot = key & ((1 << SLOT_BITS) - 1)
+    segment = start = None
     if slot == METADATA_SLOT:
         source, body = METADATA_SOURCE, metadata_body(
             counterpart_name, counterpart_number, original_filename, subject)
@@ -155,5 +164,10 @@ def _hit(row: tuple, terms: list[str]) -> SearchHit:
         source, body = NOTE_SOURCE, note or ""
     else:
         body = text
+        segment = locate_segment(text, segments, terms)
+        if segment is not None and source == TextSource.transcript:
+            start = segments[segment].get("start")
     return SearchHit(evidence_id=evidence_id, negotiation_id=negotiation_id, source=source,
-                     text_id=text_id, fragments=snippet_fragments(readable(source, body), terms))
+                     text_id=text_id, fragments=snippet_fragments(readable(source, body), terms),
+                     newest=newest is None or bool(newest), segment=segment,
+                     start=float(start) if isinstance(start, int | float) else None)

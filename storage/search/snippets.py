@@ -29,6 +29,13 @@ class SearchHit:
     source: str  # "note", "metadata" or a TextSource value
     fragments: tuple[Fragment, ...]  # the text around the match
     text_id: int | None = None  # the ExtractedText row, for a hit in extracted text
+    # For a hit in extracted text: whether it is the newest of its item's texts of its source
+    # (a correction or a new transcription is newer than what it replaces), the segment
+    # holding the match (locate_segment; None: none found) and, in a transcript, the second
+    # that segment starts at.
+    newest: bool = True
+    segment: int | None = None
+    start: float | None = None
 
     @property
     def snippet(self) -> str:
@@ -61,6 +68,8 @@ def locate_segment(text: str, segments: list[dict], terms: list[str]) -> int | N
     The text is the segments' texts joined; where it no longer lines up with them (a person
     edited it), the first segment that itself contains a word is taken.
     """
+    if not segments:
+        return None
     pattern = _pattern(terms)
     first = pattern.search(text)
     if first is not None:

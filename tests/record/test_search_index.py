@@ -228,20 +228,50 @@ def test_postgres_reads_the_first_page_through_the_search_indexes(postgres_db_ur
                              (["还款"], "ix_search_doc_pieces"), (["款"], "ix_search_doc_pieces")):
             # A rare word's matches, through its GIN index.
             connection.exec_driver_sql("SET enable_seqscan = off")
-            statement = postgres._candidates(terms).compile(
-                engine, compile_kwargs={"literal_binds": True})
+            statement, params = postgres._candidates(terms)
             steps = connection.exec_driver_sql(
-                f"EXPLAIN (COSTS OFF) {statement}").scalars().all()
+                f"EXPLAIN (COSTS OFF) {statement}", tuple(params)).scalars().all()
             assert any(index in step for step in steps), steps
             assert not any("Seq Scan" in step for step in steps), steps
             # The walk: a window of the key index read backwards, never sorted.
             connection.exec_driver_sql("SET enable_bitmapscan = off")
             walk = postgres._Walk(None, terms, None)
             for below in (postgres._ABOVE_EVERY_KEY, 10**9):
-                steps = connection.execute(
-                    text("EXPLAIN (COSTS OFF) " + walk.statement.text),
+                steps = connection.exec_driver_sql(
+                    "EXPLAIN (COSTS OFF) " + walk.statement,
                     {"below": below, "window": 512, **walk.words}).scalars().all()
                 assert any("Index Scan Backward using search_doc_pkey" in step
                            for step in steps), steps
                 assert not any("Sort" in step or "Seq Scan" in step for step in steps), steps
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_walk_puts_the_planner_settings_back_as_they_were(postgres_db_url):
+    engine = make_engine(postgres_db_url, sqlite_path=None, key=os.urandom(32))
+    migrate(engine)
+    with session(engine) as s:
+        for setting in ("on", "off"):
+            s.execute(text(f"SET LOCAL enable_bitmapscan = {setting}"))
+            walk = postgres._Walk(s, ["还款"], None)
+            walk.run(20, None)
+            assert walk.ended
+            assert s.execute(text("SHOW enable_bitmapscan")).scalar_one() == setting
+            assert s.execute(text("SHOW enable_seqscan")).scalar_one() == "on"
+    engine.dispose()
+
+
+def test_a_text_hit_knows_its_segment_start_and_whether_it_is_the_newest(world):
+    item = world.evidence(texts=[(TextSource.transcript, "喂你好。我下周三还款。"),
+                                 (TextSource.ocr, "截图：下周三还款")])
+    with session(world.engine) as s:
+        [transcript] = s.exec(select(ExtractedText).where(
+            ExtractedText.evidence_id == item, ExtractedText.source == TextSource.transcript))
+        transcript.segments = [{"start": 0, "end": 2.5, "text": "喂你好。"},
+                               {"start": 2.5, "end": 6, "text": "我下周三还款。"}]
+        s.add(ExtractedText(evidence_id=item, source=TextSource.ocr, text="截图：别的"))
+        s.commit()
+    [hit] = find(world, "我下周三")
+    assert (hit.source, hit.segment, hit.start, hit.newest) == ("transcript", 1, 2.5, True)
+    [older_ocr] = find(world, "截图：下周三")
+    assert (older_ocr.source, older_ocr.newest, older_ocr.segment) == ("ocr", False, None)
