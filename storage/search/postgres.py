@@ -19,6 +19,7 @@ is what `search_pieces()` holds.
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 from sqlmodel import Session
@@ -114,21 +115,29 @@ class _Walk:
     def _window(self) -> list[tuple]:
         # A small or new table's statistics can make a scan and a sort of every key below
         # look cheaper than reading the key index backwards; the walk is there to stop early.
-        # The settings are put back as they were in this transaction.
-        cursor = driver_cursor(self.session)
-        try:
-            before = _fetch(cursor, "SELECT current_setting('enable_seqscan'), "
-                            "current_setting('enable_bitmapscan'), "
-                            "set_config('enable_seqscan', 'off', true), "
-                            "set_config('enable_bitmapscan', 'off', true)")[0][:2]
-            try:
-                return _fetch(cursor, self.statement,
-                              {"below": self.below, "window": self.window, **self.words})
-            finally:
-                _fetch(cursor, "SELECT set_config('enable_seqscan', %s, true), "
-                       "set_config('enable_bitmapscan', %s, true)", before)
-        finally:
-            cursor.close()
+        # The settings are put back as they were in this transaction, kept meanwhile in
+        # settings of our own, so the three statements go to the server in one round trip.
+        import psycopg  # loaded already, by this connection; not by start-up on SQLite
+
+        connection = self.session.connection().connection.driver_connection
+        batch = (connection.pipeline() if psycopg.Pipeline.is_supported()
+                 else contextlib.nullcontext())
+        with connection.cursor() as off, connection.cursor() as window, \
+                connection.cursor() as back:
+            with batch:
+                off.execute(_PLANNER_OFF, prepare=False)
+                window.execute(self.statement, {"below": self.below, "window": self.window,
+                                                **self.words}, prepare=False)
+                back.execute(_PLANNER_BACK, prepare=False)
+            return window.fetchall()
+
+
+_PLANNER = ("enable_seqscan", "enable_bitmapscan")
+_PLANNER_OFF = "SELECT " + ", ".join(
+    [f"set_config('liuhen.{name}', current_setting('{name}'), true)" for name in _PLANNER]
+    + [f"set_config('{name}', 'off', true)" for name in _PLANNER])
+_PLANNER_BACK = "SELECT " + ", ".join(
+    f"set_config('{name}', current_setting('liuhen.{name}'), true)" for name in _PLANNER)
 
 
 def _text_test(terms: list[str], body: str) -> tuple[str, dict[str, str]]:
