@@ -25,6 +25,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
+from storage import search_pieces
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -192,6 +194,7 @@ def _sqlcipher_engine(path: Path, key: bytes) -> Engine:
                 raise DatabaseKeyError(path) from None
             connection.execute("PRAGMA foreign_keys = ON")
             connection.execute("PRAGMA journal_mode = WAL")
+            search_pieces.register(connection)  # the search index's triggers call it
             # FULL fsyncs the WAL at every commit: a committed intake survives a power cut,
             # not only a killed process (NORMAL would). Commits here are few and small.
             connection.execute("PRAGMA synchronous = FULL")

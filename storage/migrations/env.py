@@ -16,11 +16,12 @@ Notes for whoever writes the next revision:
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Connection, create_engine
+from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage import search_pieces
 from storage.search import is_search_object
 
 config = context.config
@@ -72,6 +73,8 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     engine = create_engine(_url(), poolclass=NullPool)
+    if engine.dialect.name == "sqlite":  # revision 0021's triggers call it
+        event.listen(engine, "connect", lambda connection, _: search_pieces.register(connection))
     try:
         with engine.begin() as connection:
             _run(connection)
