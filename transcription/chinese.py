@@ -128,10 +128,11 @@ def is_hallucination(text: str, *, prompt: str | None = None) -> bool:
     """True for a line Whisper is known to invent over silence or music (HALLUCINATED_LINES,
     HALLUCINATED_MARKERS), and for an echo of the initial `prompt`, which Whisper writes when
     it hears nothing: a segment that starts as the prompt does and whose characters are
-    nearly all the prompt's, in its order."""
+    nearly all the prompt's, in its order. A line of punctuation alone ("。。。。。。") says
+    nothing anyone said: Whisper writes it over silence, so it is one too."""
     compact = normalise_for_cer(text)
     if not compact:
-        return False
+        return bool(text.strip())
     if compact in _hallucinated() or any(marker in compact for marker in HALLUCINATED_MARKERS):
         return True
     return bool(prompt) and _echoes(compact, normalise_for_cer(prompt))
@@ -186,10 +187,21 @@ def edit_distance(ref: Sequence, hyp: Sequence) -> int:
     return previous[-1]
 
 
+# Mandarin scoring reads digits as the characters spoken for them, one by one: "1-2线" and
+# "一二线" are the same words written two ways, not two errors.
+_SPOKEN_DIGITS = str.maketrans("0123456789", "零一二三四五六七八九")
+
+
+def scored_characters(text: str) -> str:
+    """The characters a character error rate compares: normalise_for_cer, digits read one by
+    one (_SPOKEN_DIGITS)."""
+    return normalise_for_cer(text).translate(_SPOKEN_DIGITS)
+
+
 def cer(ref: str, hyp: str) -> float:
-    """Character error rate of `hyp` against `ref`, both normalised with normalise_for_cer:
+    """Character error rate of `hyp` against `ref`, both as scored_characters gives them:
     edits / reference characters. Raises ValueError for an empty reference."""
-    ref_chars, hyp_chars = normalise_for_cer(ref), normalise_for_cer(hyp)
+    ref_chars, hyp_chars = scored_characters(ref), scored_characters(hyp)
     if not ref_chars:
         raise ValueError("the reference text is empty after normalisation")
     return edit_distance(ref_chars, hyp_chars) / len(ref_chars)

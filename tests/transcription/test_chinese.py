@@ -12,6 +12,7 @@ from transcription.chinese import (
     is_probably_silence,
     is_repetition_loop,
     normalise_for_cer,
+    scored_characters,
     normalise_for_wer,
     to_simplified,
     traditional_characters,
@@ -129,7 +130,7 @@ def test_cer_and_wer_agree_with_jiwer():
                 ("广州市房地产中介协会分析", "广州市佛地产中间协会分析"),
                 ("换一首歌", "")]
     for ref, hyp in pairs_zh:
-        expected = jiwer.cer(normalise_for_cer(ref), normalise_for_cer(hyp) or " ")
+        expected = jiwer.cer(scored_characters(ref), scored_characters(hyp) or " ")
         if hyp:
             assert cer(ref, hyp) == pytest.approx(expected)
         else:
@@ -148,3 +149,14 @@ def test_empty_reference_is_an_error():
         cer("。，", "好")
     with pytest.raises(ValueError, match="reference text is empty"):
         wer("", "hello")
+
+
+def test_a_line_of_punctuation_alone_is_invented():
+    assert is_hallucination("。。。。。。。。。。。") and is_hallucination(" …… ")
+    assert not is_hallucination("") and not is_hallucination("好。")
+
+
+def test_digits_are_scored_as_the_characters_read_for_them():
+    assert cer("一二线城市", "1-2线城市") == 0
+    assert cer("还款1000元", "还款一零零零元") == 0
+    assert cer("十二期", "12期") == pytest.approx(1 / 3)  # "十" is not "一": still an error

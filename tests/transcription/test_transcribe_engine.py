@@ -76,13 +76,16 @@ def test_mandarin_is_transcribed_in_simplified_chinese(clip, engine, testdata, r
 
 def test_the_batched_pipeline_reads_the_same_speech(model_dir, testdata, references):
     """`transcription.batch_size` > 1 decodes speech chunks together (faster-whisper's batched
-    pipeline); the text must be as good as one window after another."""
+    pipeline); the text must be as good as one window after another. Distinct clips: a clip
+    said twice in a row is read once by Whisper whichever the pipeline (on some CPUs), which
+    is not what this measures."""
     batched = make_engine(TranscriptionConfig(batch_size=4), cache_dir=model_dir)
-    long = np.concatenate([load(testdata, clip) for clip in ZH_CLIPS for _ in range(2)]
+    clips = ("BAC009S0764W0121.wav", *ZH_CLIPS)
+    long = np.concatenate([load(testdata, clip) for clip in clips]
                           + [np.zeros(SAMPLE_RATE * 2, dtype=np.float32)])
     seen: list[float] = []
     transcript = batched.transcribe(long, language="zh", progress=seen.append)
-    reference = "".join(references[clip] for clip in ZH_CLIPS for _ in range(2))
+    reference = "".join(references[clip] for clip in clips)
     assert cer(reference, transcript.text) <= ZH_CER_BOUND, transcript.text
     assert traditional_characters(transcript.text) == ""
     assert seen[-1] == 1.0 and seen == sorted(seen)
