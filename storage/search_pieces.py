@@ -13,16 +13,28 @@ module, as every connection imports it.
 from __future__ import annotations
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_NO_PIECE = (" ", "\n")
+_NO_PIECE = frozenset({" ".encode().hex().upper(), "\n".encode().hex().upper()})
+_HEX: dict[str, str] = {}  # a character's UTF-8 in hex: a pair's is its two characters' joined
+_HEX_KEPT = 1 << 16
 
 
 def search_pieces(text: str | None) -> str | None:
     if text is None:
         return None
-    lowered = text.translate(_ASCII_LOWER)
-    pieces = [f"{char.encode().hex().upper()} {lowered[n:n + 2].encode().hex().upper()}"
-              for n, char in enumerate(lowered) if char not in _NO_PIECE]
+    hexes = [_HEX.get(char) or _hex(char) for char in text.translate(_ASCII_LOWER)]
+    if not hexes:
+        return None
+    following = [*hexes[1:], ""]
+    pieces = [f"{this} {this}{after}" for this, after in zip(hexes, following, strict=True)
+              if this not in _NO_PIECE]
     return " ".join(pieces) or None
+
+
+def _hex(char: str) -> str:
+    found = char.encode().hex().upper()
+    if len(_HEX) < _HEX_KEPT:
+        _HEX[char] = found
+    return found
 
 
 def register(connection) -> None:
