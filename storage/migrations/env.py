@@ -8,7 +8,9 @@ Notes for whoever writes the next revision:
 - SQLite runs in batch mode (render_as_batch): changing a column of `evidence` or
   `extracted_text` recreates the table, which DROPS the search triggers defined in revision 0001.
   Recreate them in the same revision (copy their SQL); tests/test_migrations.py checks they exist
-  at head.
+  at head. Since revision 0021 the SQLite search triggers call `search_pieces()`, a Python
+  function every connection registers (`storage/search_pieces.py`); a revision that recreates
+  them recreates them as 0021 left them.
 - The search structures (FTS5 tables and their shadow tables on SQLite, the pg_trgm GIN indexes
   on PostgreSQL) are not in the models; `include_object` hides them from autogenerate.
 """
