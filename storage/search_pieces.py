@@ -12,7 +12,8 @@ module, as every connection imports it.
 
 from __future__ import annotations
 
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+ASCII_UPPER, ASCII_LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
+_LOWERED = str.maketrans(ASCII_UPPER, ASCII_LOWER)
 _NO_PIECE = frozenset({" ".encode().hex().upper(), "\n".encode().hex().upper()})
 _HEX: dict[str, str] = {}  # a character's UTF-8 in hex: a pair's is its two characters' joined
 _HEX_KEPT = 1 << 16
@@ -21,13 +22,19 @@ _HEX_KEPT = 1 << 16
 def search_pieces(text: str | None) -> str | None:
     if text is None:
         return None
-    hexes = [_HEX.get(char) or _hex(char) for char in text.translate(_ASCII_LOWER)]
+    hexes = [_HEX.get(char) or _hex(char) for char in ascii_lower(text)]
     if not hexes:
         return None
     following = [*hexes[1:], ""]
     pieces = [f"{this} {this}{after}" for this, after in zip(hexes, following, strict=True)
               if this not in _NO_PIECE]
     return " ".join(pieces) or None
+
+
+def ascii_lower(text: str) -> str:
+    """`text` with its ASCII letters in lower case (what SQLite's lower() and the index's
+    pieces do; other letters keep their case)."""
+    return text.translate(_LOWERED)
 
 
 def _hex(char: str) -> str:

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from storage.models import Evidence, ExtractedText, Negotiation, NegotiationShare, TextSource
 from storage.search.snippets import (METADATA_SOURCE, NOTE_SOURCE, SearchHit, locate_segment,
                                      metadata_body, readable, snippet_fragments)
+from storage.search_pieces import ascii_lower
 
 TEXT_TABLE = "search_text"
 SHORT_TABLE = "search_short"
@@ -26,8 +27,6 @@ EVIDENCE_ID_BITS = 22
 METADATA_SLOT, NOTE_SLOT = 0, 1
 SHORT_WORD = 3  # a word shorter than a trigram goes through search_short
 
-ASCII_UPPER, ASCII_LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
-_LOWERED = str.maketrans(ASCII_UPPER, ASCII_LOWER)
 
 
 def find_hits(session: Session, terms: list[str], *, owner_id: int | None,
@@ -59,12 +58,17 @@ def first_keys(session: Session, terms: list[str], *, owner_id: int | None,
     return keys
 
 
+def driver_connection(session: Session):
+    """The session's own DB-API connection, in its transaction. A search runs a fixed
+    statement or two on every keystroke's page: SQLAlchemy's compiling and result processing
+    around them cost three times the query (issue 17), and these rows need neither (ints and
+    strings)."""
+    return session.connection().connection.driver_connection
+
+
 def driver_cursor(session: Session):
-    """A cursor of the session's own database connection, in its transaction. A search runs
-    a fixed statement or two on every keystroke's page: SQLAlchemy's compiling and result
-    processing around them cost three times the query (issue 17), and these rows need
-    neither (ints and strings)."""
-    return session.connection().connection.driver_connection.cursor()
+    """A cursor of `driver_connection`."""
+    return driver_connection(session).cursor()
 
 
 def candidates(terms: list[str], *, owner_id: int | None, negotiation_id: int | None
@@ -111,12 +115,6 @@ def candidates(terms: list[str], *, owner_id: int | None, negotiation_id: int | 
 def short_token(term: str) -> str:
     """The search_short token of a 1-2 character word."""
     return ascii_lower(term).encode().hex()
-
-
-def ascii_lower(term: str) -> str:
-    """`term` with its ASCII letters in lower case (what SQLite's lower() and the index's
-    pieces do; other letters keep their case)."""
-    return term.translate(_LOWERED)
 
 
 def _phrase(term: str) -> str:

@@ -25,9 +25,10 @@ import math
 from sqlmodel import Session
 
 from storage.models import Evidence, Negotiation, NegotiationShare
-from storage.search.ordered import (ASCII_LOWER, ASCII_UPPER, DOC_TABLE, SHORT_WORD,
-                                    SLOT_BITS, ascii_lower, driver_cursor, page_hits)
+from storage.search.ordered import (DOC_TABLE, SHORT_WORD, SLOT_BITS, driver_connection,
+                                    driver_cursor, page_hits)
 from storage.search.snippets import SearchHit
+from storage.search_pieces import ASCII_LOWER, ASCII_UPPER, ascii_lower
 
 WINDOW = 512  # documents read in the walk's first step
 MAX_WINDOW = 65536
@@ -119,7 +120,7 @@ class _Walk:
         # settings of our own, so the three statements go to the server in one round trip.
         import psycopg  # loaded already, by this connection; not by start-up on SQLite
 
-        connection = self.session.connection().connection.driver_connection
+        connection = driver_connection(self.session)
         batch = (connection.pipeline() if psycopg.Pipeline.is_supported()
                  else contextlib.nullcontext())
         with connection.cursor() as off, connection.cursor() as window, \
