@@ -12,13 +12,13 @@ import subprocess
 import wave
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 
 import transcription.audio as audio_module
 from storage.blobs.format import CHUNK_CT_SIZE, HEADER_SIZE
 from storage.blobs.store import BlobCorrupt, BlobStore
+from tests.support.telephone import amr_nb_bytes
 from transcription.audio import (
     SAMPLE_RATE,
     AudioDecodeError,
@@ -45,24 +45,6 @@ FORMATS = {
 def run_ffmpeg(*args: object) -> None:
     subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
                     *map(str, args)], check=True)
-
-
-def amr_nb_bytes(samples: np.ndarray, rate: int = SAMPLE_RATE) -> bytes:
-    """An AMR-NB file (RFC 4867 storage format, 12.2 kbit/s, 8 kHz) of `samples`, as phone call
-    recorders write them."""
-    out_file = io.BytesIO()
-    with av.open(out_file, "w", format="amr") as out:
-        stream = out.add_stream("libopencore_amrnb", rate=8000, layout="mono")
-        stream.bit_rate = 12200
-        resampler = av.AudioResampler(format="s16", layout="mono", rate=8000)
-        frame = av.AudioFrame.from_ndarray(
-            (np.clip(samples, -1, 1) * 32767).astype(np.int16)[None, :], format="s16",
-            layout="mono")
-        frame.sample_rate = rate
-        for resampled in resampler.resample(frame) + resampler.resample(None):
-            out.mux(stream.encode(resampled))
-        out.mux(stream.encode(None))
-    return out_file.getvalue()
 
 
 def wav_bytes(channels: list[np.ndarray], rate: int = SAMPLE_RATE) -> bytes:
