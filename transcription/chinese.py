@@ -1,5 +1,5 @@
-"""Chinese text around Whisper: Simplified output, the initial prompt, the lines Whisper invents
-over silence and music, and the normalisation and error rates used to measure it.
+"""Chinese text around Whisper: Simplified output, the lines Whisper invents over silence and
+music, its repetition loops, and the normalisation and error rates used to measure it.
 
 Whisper often writes Mandarin in Traditional characters (much of its Chinese training text was
 Traditional); Chinese lenders, courts and the people using Liuhen write Simplified, and search
@@ -81,24 +81,6 @@ def to_simplified(text: str) -> str:
     return _converter.convert(text)
 
 
-def build_prompt(creditor: str | None, agency: str | None) -> str:
-    """A short Simplified-Chinese initial prompt naming the lender and the collection agency.
-
-    It tells Whisper what the call is about (so names and debt vocabulary come out right) and
-    that the text is Simplified Chinese."""
-    creditor = (creditor or "").strip()
-    agency = (agency or "").strip()
-    if creditor and agency:
-        who = f"与{creditor}及其催收机构{agency}"
-    elif creditor:
-        who = f"与{creditor}"
-    elif agency:
-        who = f"与催收机构{agency}"
-    else:
-        who = "与贷款机构或催收机构"
-    return f"以下是{who}关于逾期还款协商的通话录音，内容涉及欠款、利息、减免和还款日期。"
-
-
 def _compact(text: str) -> str:
     """NFKC (full-width to half-width), lower case, no punctuation, symbols or whitespace."""
     text = unicodedata.normalize("NFKC", text).lower()
@@ -156,14 +138,26 @@ def _common_subsequence(a: str, b: str) -> int:
 
 
 _LOOP_RE = re.compile(r"(.{1,4}?)\1{4,}")
+# A unit said this many times in a row is Whisper stuck, not a person stuttering (我我我我).
+STUCK_REPEATS = 8
 
 
 def is_repetition_loop(text: str) -> bool:
     """True when a unit of one to four characters repeated five times or more makes up most
-    of `text` ("许语语语语语语语语语", "设计设计设计设计设计"): what Whisper writes when it is stuck."""
+    of `text` ("许语语语语语语语语语", "设计设计设计设计设计"): what Whisper writes when it is stuck,
+    but also what a person says agreeing (对对对对对), so alone it does not drop a segment."""
     compact = normalise_for_cer(text)
     looped = sum(len(m.group(0)) for m in _LOOP_RE.finditer(compact))
     return bool(compact) and looped >= 0.7 * len(compact)
+
+
+def is_stuck(text: str) -> bool:
+    """True when a unit of one to four characters is repeated STUCK_REPEATS times or more
+    anywhere in `text` ("作为新冠冠冠冠冠冠冠冠"): Whisper stuck in a loop, whatever its no-speech
+    probability says; nothing in such a segment can be trusted."""
+    compact = normalise_for_cer(text)
+    return any(len(m.group(0)) >= STUCK_REPEATS * len(m.group(1))
+               for m in _LOOP_RE.finditer(compact))
 
 
 def is_probably_silence(text: str, no_speech_prob: float, avg_logprob: float) -> bool:

@@ -32,7 +32,7 @@ from logger.conduct.checks import CHANNEL_WORDS, Contact, Passage
 from logger.conduct.contact_entries import list_contact_entries
 from logger.i18n import N_, Text, translate
 from logger.record.evidence import list_evidence
-from logger.record.sides import channel_sides, segment_side
+from logger.record.sides import NOT_SAID, channel_sides, segment_side
 from logger.record.trash import live
 from storage.models import (CallLogEntry, CallType, Channel, ContactEntry, Direction, Evidence,
                             EvidenceKind, ExtractedText, TimeSource)
@@ -42,8 +42,6 @@ from storage.models.types import TimePrecision
 SAME_CALL_WITHIN = timedelta(seconds=180)
 # Chat segments from the borrower's own side (right-hand bubbles) are not the collector's words.
 OWN_SIDES = frozenset({"right", "me", "self", "user", "from_me", "mine"})
-# Lines of a chat screenshot that nobody said: the contact's name, a system notice, a stamp.
-NOT_SAID = frozenset({"title", "notice", "stamp"})
 # Items whose words are one side's message (not a recording of both sides).
 MESSAGE_CHANNELS = frozenset({Channel.sms, Channel.app_chat, Channel.wechat, Channel.email})
 MESSAGE_KINDS = frozenset({EvidenceKind.sms, EvidenceKind.chat, EvidenceKind.email})

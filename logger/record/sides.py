@@ -22,8 +22,9 @@ from storage.models import CustodyAction, Evidence, User
 SIDES = ("me", "them")
 LEFT_CHANNEL = "left_channel"
 # Segments that are no one's message: the chat's title bar, a notice ("对方撤回了一条消息"), a
-# time stamp that could not be read.
-NOT_SAID = ("title", "notice", "stamp")
+# time stamp that could not be read, a transcript's marker where speech gave no text
+# ("[听不清 12.3–18.0 秒]").
+NOT_SAID = ("title", "notice", "stamp", "gap")
 
 
 def channel_sides(evidence: Evidence) -> dict[str, str]:

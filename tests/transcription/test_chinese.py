@@ -5,7 +5,6 @@ import pytest
 
 from transcription.chinese import (
     HALLUCINATED_LINES,
-    build_prompt,
     cer,
     edit_distance,
     is_hallucination,
@@ -18,6 +17,10 @@ from transcription.chinese import (
     traditional_characters,
     wer,
 )
+
+# A caller's initial prompt (the product passes none since issue 14; the echo filter stays for
+# callers that do).
+A_PROMPT = "以下是与信用飞及其催收机构某某催收公司关于逾期还款协商的通话录音，内容涉及欠款、利息、减免和还款日期。"
 
 
 def test_traditional_is_converted_to_simplified():
@@ -35,17 +38,6 @@ def test_simplified_and_other_scripts_are_unchanged():
 def test_traditional_characters_lists_only_traditional_forms():
     assert traditional_characters("说話時间還钱") == "話時還"
     assert traditional_characters("说话时间还钱 abc") == ""
-
-
-def test_prompt_names_creditor_and_agency_in_simplified_chinese():
-    prompt = build_prompt("信用飞", "某某催收公司")
-    assert "信用飞" in prompt and "某某催收公司" in prompt
-    assert "逾期还款" in prompt and traditional_characters(prompt) == ""
-    assert prompt.startswith("以下是与信用飞及其催收机构某某催收公司")
-    assert "网商贷" in build_prompt("网商贷", None)
-    assert "某催收" in build_prompt(None, "某催收")
-    assert build_prompt(None, "  ") == build_prompt("", None)
-    assert "逾期还款" in build_prompt(None, None)
 
 
 @pytest.mark.parametrize("line", [
@@ -78,11 +70,11 @@ def test_every_listed_line_is_recognised():
     "",
 ])
 def test_real_speech_is_kept(line):
-    assert not is_hallucination(line, prompt=build_prompt("信用飞", "某某催收公司"))
+    assert not is_hallucination(line, prompt=A_PROMPT)
 
 
 def test_an_echo_of_the_prompt_is_recognised_but_its_words_in_speech_are_not():
-    prompt = build_prompt("信用飞", "某某催收公司")
+    prompt = A_PROMPT
     # What Whisper base wrote over ten seconds of silence and of faint noise with this prompt.
     assert is_hallucination("以下是与信用飞及其催收机构某某催收公司关于逾期。", prompt=prompt)
     assert is_hallucination("以下是与信用飞及其催收公司关于逾期。", prompt=prompt)

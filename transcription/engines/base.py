@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     import numpy
 
+    from transcription.speech import Stretch
+
     from logger.config import TranscriptionConfig
 
 # Languages written without spaces between words: their segments join with nothing between.
@@ -101,6 +103,9 @@ class Segment:
     no_speech_prob: float
     speaker: str | None = None  # "left"/"right" channel side for stereo, None for mono
     words: tuple[Word, ...] = ()
+    # None: words someone said. "gap": speech was heard here but no text came out; `text` is
+    # the marker a reader sees ("[听不清 12.3–18.0 秒]"), never words.
+    kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,9 +131,10 @@ class Engine(Protocol):
     def transcribe(self, audio: numpy.ndarray, *, language: str | None = None,
                    prompt: str | None = None,
                    progress: Callable[[float], None] | None = None) -> Transcript:
-        """Transcribe float32 mono 16 kHz `audio`. `language` None: detect it. `prompt`: the
-        initial prompt (see transcription.chinese.build_prompt). `progress(fraction)` is called
-        with seconds done / duration as segments arrive, and with 1.0 at the end.
+        """Transcribe float32 mono 16 kHz `audio`. `language` None: detect it. `prompt`: an
+        initial prompt (the product passes none: its words were written into transcripts).
+        `progress(fraction)` is called with seconds done / duration as segments arrive (never
+        going back), and with 1.0 at the end. Speech that gave no text is a "gap" segment.
         Raises TranscriptionError (model missing, device unusable) and ValueError (audio not
         a one-dimensional array)."""
         ...
@@ -138,16 +144,19 @@ def build_segment(*, start: float, end: float, text: str, avg_logprob: float,
                   no_speech_prob: float, language: str, prompt: str | None,
                   words: Sequence[Word] = ()) -> Segment | None:
     """The Segment every engine reports for one piece of Whisper output, or None when it
-    should be dropped: Chinese converted to Simplified (text and words), and empty text,
-    known invented lines, prompt echoes and probable silence dropped (transcription.chinese).
-    """
-    from transcription.chinese import is_hallucination, is_probably_silence, to_simplified
+    should be dropped: U+FFFD removed, Chinese converted to Simplified (text and words), and
+    empty text, known invented lines, prompt echoes, repetition loops (whatever Whisper's
+    no-speech probability) and probable silence dropped (transcription.chinese). Speech whose
+    text is dropped shows as a gap (`with_gaps`), not as silence."""
+    from transcription.chinese import (is_hallucination, is_probably_silence,
+                                       is_stuck, to_simplified)
 
     simplify = language in SIMPLIFIED_LANGUAGES
-    text = text.strip()
+    # U+FFFD: half of a multi-byte character cut off where decoding stopped; never speech.
+    text = text.replace(REPLACEMENT_CHARACTER, "").strip()
     if simplify:
         text = to_simplified(text)
-    if not text or is_hallucination(text, prompt=prompt) or \
+    if not text or is_hallucination(text, prompt=prompt) or is_stuck(text) or \
             is_probably_silence(text, no_speech_prob, avg_logprob):
         return None
     if simplify:
@@ -155,6 +164,31 @@ def build_segment(*, start: float, end: float, text: str, avg_logprob: float,
     return Segment(start=float(start), end=float(end), text=text,
                    avg_logprob=float(avg_logprob), no_speech_prob=float(no_speech_prob),
                    words=tuple(words))
+
+
+REPLACEMENT_CHARACTER = "\ufffd"
+GAP = "gap"
+
+
+def gap_marker(start: float, end: float, language: str) -> str:
+    """What a reader sees where speech gave no text: "[听不清 12.3–18.0 秒]" in a Chinese
+    transcript, "[inaudible 12.3–18.0 s]" otherwise."""
+    if language in SIMPLIFIED_LANGUAGES:
+        return f"[听不清 {start:.1f}–{end:.1f} 秒]"
+    return f"[inaudible {start:.1f}–{end:.1f} s]"
+
+
+def with_gaps(segments: Sequence[Segment], voiced: Sequence[Stretch],
+              language: str) -> list[Segment]:
+    """`segments` and, in time order among them, a "gap" segment for each stretch of at least
+    transcription.speech.MIN_GAP_S where a voice was heard (`voiced`) and no text came out."""
+    from transcription.speech import gaps
+
+    missing = gaps(voiced, [(s.start, s.end) for s in segments])
+    marked = [Segment(start=round(float(g.start), 1), end=round(float(g.end), 1),
+                      text=gap_marker(g.start, g.end, language), avg_logprob=0.0,
+                      no_speech_prob=0.0, kind=GAP) for g in missing]
+    return sorted([*segments, *marked], key=lambda s: (s.start, s.end))
 
 
 SIDES = ("left", "right")

@@ -1,10 +1,13 @@
 """The faster-whisper engine (CTranslate2), tuned for recorded phone calls in Mandarin.
 
-- `condition_on_previous_text=False`: on long calls, feeding each window the previous text
-  makes Whisper loop on one sentence; every window starts from the initial prompt instead.
-- Silero VAD (`transcription.vad`) skips silence and hold music, where Whisper invents text.
-- Chinese output is converted to Simplified; known invented lines and segments Whisper itself
-  marks as probably-not-speech are dropped (transcription.chinese).
+- Each stretch of speech is decoded as a window of its own (transcription.speech, passed as
+  `clip_timestamps`): faster-whisper's `vad_filter` glues the speech together, and the base
+  model then skipped whole utterances. Speech that still gives no text is marked as a gap.
+- `condition_on_previous_text=False`: a clip does not start from the text of the one before.
+- No initial prompt from the product: a prompt naming the creditor was written into
+  transcripts where nobody said it. The `prompt` argument stays for callers that pass one.
+- Chinese output is converted to Simplified; known invented lines, loops and segments
+  Whisper itself marks as probably-not-speech are dropped (transcription.chinese).
 
 Loaded models live in a process-wide ModelCache keyed by model folder, device, precision and
 threads: the first transcribe loads (under a lock), every later engine with the same settings
@@ -23,14 +26,19 @@ from typing import Any
 import numpy as np
 
 from transcription.engines.base import (CachedModelEngine, ModelCache, Segment, Transcript,
-                                        TranscriptionError, Word, build_segment, resolve_threads)
+                                        TranscriptionError, Word, build_segment, resolve_threads,
+                                        with_gaps)
 from transcription.engines.weights import download_error, offline_error, resolve_model
+from transcription.speech import Stretch, decode_clips, find_speech, transcribe_speech
 
 ENGINE_NAME = "faster-whisper"
 _log = logging.getLogger(__name__)
 
 
 MODEL_CACHE = ModelCache()
+# Each clip is decoded from Whisper's own start, not from the text of the clip before: that
+# text carried one utterance's mistakes into the next (bench/transcribe.py, development half).
+CONDITION_ON_PREVIOUS_TEXT = False
 
 
 def _open_model(where: str, named: str, device: str, compute_type: str, threads: int) -> Any:
@@ -141,33 +149,59 @@ class FasterWhisperEngine(CachedModelEngine):
                 progress(1.0)
             return Transcript(language or "", 0.0, self.name, self.model_name, ())
         model = self.model()
+        speech = find_speech(audio)
+        clips = decode_clips(speech.stretches if self.config.vad
+                             else [Stretch(0.0, duration)])
+        if not clips:
+            if progress is not None:
+                progress(1.0)
+            return Transcript(language or "", duration, self.name, self.model_name, ())
         options = dict(language=language, task="transcribe", beam_size=self.config.beam_size,
-                       condition_on_previous_text=False, initial_prompt=prompt or None,
-                       word_timestamps=word_timestamps)
-        try:
-            if self.config.batch_size > 1:
-                from faster_whisper import BatchedInferencePipeline
+                       condition_on_previous_text=CONDITION_ON_PREVIOUS_TEXT,
+                       initial_prompt=prompt or None, word_timestamps=word_timestamps)
+        detected: list[str] = []
+        done = [0.0]
 
-                # The batched pipeline cuts the audio at speech boundaries: VAD is always on.
-                pieces, info = BatchedInferencePipeline(model).transcribe(
-                    audio, batch_size=self.config.batch_size, vad_filter=True, **options)
-            else:
-                pieces, info = model.transcribe(audio, vad_filter=self.config.vad, **options)
+        def decode(clips: list[Stretch]) -> list[Segment]:
+            # A second reading keeps the language the first one found.
+            spoken = language or (detected[0] if detected else None)
+            pieces, info = self._pieces(model, audio, clips, dict(options, language=spoken))
+            detected.append(info.language)
             segments = []
             for piece in pieces:
                 segment = self._segment(piece, info.language, prompt)
                 if segment is not None:
                     segments.append(segment)
-                if progress is not None and duration > 0:
-                    progress(min(1.0, piece.end / duration))
+                if progress is not None and duration > 0 and piece.end / duration > done[0]:
+                    done[0] = min(0.99, piece.end / duration)
+                    progress(done[0])
+            return segments
+
+        try:
+            segments = transcribe_speech(decode, speech, clips)
         except RuntimeError as e:  # CTranslate2 reports device and memory trouble this way
             raise TranscriptionError(f"the transcription stopped: {e}") from None
         if progress is not None:
             progress(1.0)
         # Detection over silence still names a language ("en", "cy"): report none instead.
-        found = language or (info.language if segments else "")
-        return Transcript(language=found, duration_s=float(info.duration),
+        found = language or (detected[0] if segments else "")
+        segments = with_gaps(segments, speech.voiced, found)
+        return Transcript(language=found, duration_s=duration,
                           engine=self.name, model=self.model_name, segments=tuple(segments))
+
+    def _pieces(self, model: Any, audio: np.ndarray, clips: list[Stretch],
+                options: dict) -> tuple[Any, Any]:
+        """faster-whisper's segments (a generator) and info for `clips` of `audio`: one
+        window after another, or with `transcription.batch_size` > 1 its batched pipeline."""
+        if self.config.batch_size > 1:
+            from faster_whisper import BatchedInferencePipeline
+
+            return BatchedInferencePipeline(model).transcribe(
+                audio, batch_size=self.config.batch_size, vad_filter=False,
+                clip_timestamps=[{"start": c.start, "end": c.end} for c in clips], **options)
+        return model.transcribe(audio, vad_filter=False,
+                                clip_timestamps=[t for c in clips for t in (c.start, c.end)],
+                                **options)
 
     def _segment(self, piece: Any, language: str, prompt: str | None) -> Segment | None:
         """Our Segment for a faster-whisper one, or None when it should be dropped."""

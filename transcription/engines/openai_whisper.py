@@ -4,9 +4,8 @@ engine against and for machines with a GPU and PyTorch already set up. An option
 `pip install '.[openai-whisper]'`.
 
 It runs the same model ("base", converted once from the embedded CTranslate2 copy by
-transcription.engines.convert) with the same settings as transcription.engines.faster: no
-conditioning on previous text, Silero VAD (faster-whisper's, which ships its weights),
-Simplified output and the same filtering of invented lines
+transcription.engines.convert) with the same settings as transcription.engines.faster: the same
+clips (transcription.speech), no conditioning on previous text, Simplified output and the same filtering of invented lines
 (transcription.engines.base.build_segment). Audio is passed as an array, so openai-whisper never
 needs the ffmpeg program; its tokenizer files ship inside the package. An official model name
 ("small", "large-v3") is looked up in `<models>/openai-whisper/` and downloaded there only when
@@ -26,17 +25,17 @@ from typing import Any
 import numpy as np
 
 from transcription.engines.base import (CachedModelEngine, ModelCache, Segment, Transcript,
-                                        TranscriptionError, Word, build_segment, resolve_threads)
+                                        TranscriptionError, Word, build_segment, resolve_threads,
+                                        with_gaps)
 from transcription.engines.weights import (DEFAULT_MODEL, ModelUnavailable, download_error,
                                            offline_error)
+from transcription.speech import Stretch, decode_clips, find_speech
 
 ENGINE_NAME = "openai-whisper"
 SAMPLE_RATE = 16_000
 BEST_OF = 5  # candidates sampled when decoding falls back to a temperature above 0
-# Seconds of speech handed to openai-whisper at once: progress is reported between groups.
+# Seconds of clips handed to openai-whisper at once: progress is reported between groups.
 GROUP_S = 120
-
-Restore = Callable[[float, float], tuple[float, float]]
 
 MODEL_CACHE = ModelCache()
 
@@ -121,18 +120,21 @@ class OpenAIWhisperEngine(CachedModelEngine):
                    prompt: str | None = None,
                    progress: Callable[[float], None] | None = None,
                    word_timestamps: bool = False) -> Transcript:
-        """See transcription.engines.base.Engine.transcribe. openai-whisper reports nothing while it
-        runs, so the speech is handed over in groups of at most GROUP_S seconds, cut between
-        the stretches VAD found (nothing is lost: no window is conditioned on earlier text
-        anyway), and `progress` is called after each group. `word_timestamps` also fills each
-        segment's `words` (the embedded model's alignment heads are those of OpenAI's base)."""
+        """See transcription.engines.base.Engine.transcribe. The same clips as faster-whisper
+        (transcription.speech: each stretch of speech its own window, via openai-whisper's
+        `clip_timestamps`), handed over in groups of at most GROUP_S seconds because openai-
+        whisper reports nothing while it runs: `progress` is called after each group.
+        `word_timestamps` also fills each segment's `words` (the embedded model's alignment
+        heads are those of OpenAI's base)."""
         audio = np.asarray(audio)
         if audio.ndim != 1:
             raise ValueError(f"audio must be one channel (a 1-D array), got shape {audio.shape}")
         audio = audio.astype(np.float32, copy=False)
         duration = len(audio) / SAMPLE_RATE
-        groups = self._speech_groups(audio)
-        if not groups:
+        speech = find_speech(audio)
+        clips = decode_clips(speech.stretches if self.config.vad
+                             else [Stretch(0.0, duration)] if len(audio) else [])
+        if not clips:
             if progress is not None:
                 progress(1.0)
             return Transcript(language or "", duration, self.name, self.model_name, ())
@@ -140,63 +142,46 @@ class OpenAIWhisperEngine(CachedModelEngine):
         device = str(model.device)
         segments: list[Segment] = []
         detected = language or ""
-        for speech, restore in groups:
+        for group in _groups(clips):
             try:
                 with lock:
                     result = model.transcribe(
-                        speech, language=language or (detected or None), task="transcribe",
+                        audio, language=language or (detected or None), task="transcribe",
                         verbose=None, beam_size=self.config.beam_size, best_of=BEST_OF,
                         condition_on_previous_text=False, initial_prompt=prompt or None,
+                        clip_timestamps=[t for c in group for t in (c.start, c.end)],
                         word_timestamps=word_timestamps, fp16=device.startswith("cuda"))
             except RuntimeError as e:  # PyTorch reports device and memory trouble this way
                 raise TranscriptionError(f"the transcription stopped: {e}") from None
             detected = detected or result.get("language") or ""
-            end = 0.0
             for piece in result["segments"]:
-                start, end = restore(piece["start"], piece["end"])
-                words = [Word(*restore(w["start"], w["end"]), w["word"], float(w["probability"]))
+                words = [Word(w["start"], w["end"], w["word"], float(w["probability"]))
                          for w in piece.get("words") or ()]
-                segment = build_segment(start=start, end=end, text=piece["text"],
-                                        avg_logprob=piece["avg_logprob"],
+                segment = build_segment(start=piece["start"], end=piece["end"],
+                                        text=piece["text"], avg_logprob=piece["avg_logprob"],
                                         no_speech_prob=piece["no_speech_prob"],
                                         language=detected, prompt=prompt, words=words)
                 if segment is not None:
                     segments.append(segment)
             if progress is not None and duration > 0:
-                progress(min(1.0, restore(0.0, len(speech) / SAMPLE_RATE)[1] / duration))
+                progress(min(1.0, group[-1].end / duration))
         if progress is not None:
             progress(1.0)
         # Detection over silence still names a language ("en", "cy"): report none instead.
         found = language or (detected if segments else "")
         return Transcript(language=found, duration_s=duration, engine=self.name,
-                          model=self.model_name, segments=tuple(segments))
+                          model=self.model_name,
+                          segments=tuple(with_gaps(segments, speech.voiced, found)))
 
-    def _speech_groups(self, audio: np.ndarray) -> list[tuple[np.ndarray, Restore]]:
-        """The audio to transcribe, in groups of at most GROUP_S seconds of speech (a single
-        longer stretch stays whole), each with how to map its times back to the recording's.
-        With `transcription.vad`, only the speech Silero VAD finds (as faster-whisper does);
-        without, the whole recording as one group."""
-        if len(audio) == 0:
-            return []
-        if not self.config.vad:
-            return [(audio, lambda start, end: (start, end))]
-        from faster_whisper.vad import SpeechTimestampsMap, VadOptions, get_speech_timestamps
 
-        groups: list[list[dict]] = []
-        length = 0
-        for chunk in get_speech_timestamps(audio, VadOptions()):
-            size = chunk["end"] - chunk["start"]
-            if not groups or length + size > GROUP_S * SAMPLE_RATE:
-                groups.append([])
-                length = 0
-            groups[-1].append(chunk)
-            length += size
-        return [self._group(audio, chunks, SpeechTimestampsMap) for chunks in groups]
-
-    @staticmethod
-    def _group(audio: np.ndarray, chunks: list[dict], timestamps_map: type
-               ) -> tuple[np.ndarray, Restore]:
-        speech = np.concatenate([audio[c["start"]:c["end"]] for c in chunks])
-        times = timestamps_map(chunks, SAMPLE_RATE)
-        return speech, lambda start, end: (times.get_original_time(start),
-                                           times.get_original_time(end, is_end=True))
+def _groups(clips: list[Stretch]) -> list[list[Stretch]]:
+    """`clips` in runs of at most GROUP_S seconds of clip audio (a longer clip alone)."""
+    groups: list[list[Stretch]] = []
+    length = 0.0
+    for clip in clips:
+        if not groups or length + clip.duration > GROUP_S:
+            groups.append([])
+            length = 0.0
+        groups[-1].append(clip)
+        length += clip.duration
+    return groups

@@ -14,7 +14,6 @@ from logger.i18n import Text
 from logger.promises.suggestions import suggest_for_text
 from storage.models import Evidence, ExtractedText, Negotiation, TextSource
 from transcription.audio import AudioDecodeError, decode_audio, looks_like_two_party_stereo
-from transcription.chinese import build_prompt
 from transcription.engines import make_engine
 from transcription.engines.base import Segment, transcribe_channels
 from logger.jobs.worker import JobContext
@@ -32,8 +31,6 @@ def transcribe_handler(ctx: JobContext) -> None:
         negotiation = session.get(Negotiation, evidence.negotiation_id)
         blob_id = evidence.blob_id
         language = ctx.options.get("language") or negotiation.language
-        prompt = None if language == "en" else build_prompt(negotiation.creditor,
-                                                            negotiation.collection_agency)
 
     config = services.config.transcription
     if ctx.options.get("model"):
@@ -49,7 +46,7 @@ def transcribe_handler(ctx: JobContext) -> None:
                                          detail=str(e))) from e
     two_party = len(audio.channels) == 2 and looks_like_two_party_stereo(audio)
     transcript = transcribe_channels(engine, audio.channels if two_party else [audio.mono],
-                                     language=language, prompt=prompt, progress=ctx.progress)
+                                     language=language, progress=ctx.progress)
 
     with services.session() as session:
         text = ExtractedText(
@@ -68,6 +65,8 @@ def segment_dict(segment: Segment) -> dict:
     data = {"start": round(segment.start, 3), "end": round(segment.end, 3), "text": segment.text,
             "speaker": segment.speaker, "avg_logprob": round(segment.avg_logprob, 4),
             "no_speech_prob": round(segment.no_speech_prob, 4)}
+    if segment.kind:
+        data["kind"] = segment.kind
     if segment.words:
         data["words"] = [{"start": w.start, "end": w.end, "text": w.text} for w in segment.words]
     return data
