@@ -14,7 +14,6 @@ database sessions from `ctx.services`; the worker never shares one with it.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import secrets
 import socket
@@ -37,8 +36,10 @@ from storage.models.types import utcnow
 log = logging.getLogger(__name__)
 
 HANDLER_GROUP = "liuhen.job_handlers"
-# Progress is written at most this often (seconds); a cancellation is still seen at once when
-# the lease thread has noticed it.
+# Progress is written at most this often (seconds, on the worker's clock); a report that falls
+# inside the interval is kept and written by the lease thread, so the last one before a long
+# stretch of work is never lost. A cancellation is still seen at once when the lease thread has
+# noticed it.
 PROGRESS_INTERVAL_S = 1.0
 # The shortest idle wait: a timer found already due means another worker was quicker.
 MIN_WAIT_S = 0.05
@@ -58,8 +59,9 @@ Handler = Callable[["JobContext"], None]
 
 
 class _Lease:
-    """Our claim on one running job: a daemon thread renews it every lease_s/3 and records when
-    it is lost (cancelled, deleted, taken over)."""
+    """Our claim on one running job: a daemon thread renews it every lease_s/3 (writing first
+    the progress report the interval held back) and records when it is lost (cancelled,
+    deleted, taken over)."""
 
     def __init__(self, services: Services, job_id: int, worker_id: str, lease_s: float,
                  stop: threading.Event | None, clock: Callable[[], datetime]) -> None:
@@ -67,6 +69,10 @@ class _Lease:
         self.lease_s, self.stop, self.clock = lease_s, stop, clock
         self.lost = threading.Event()
         self._done = threading.Event()
+        # The handler's latest report not yet written, and when the last one was (the clock's).
+        self._pending: float | None = None
+        self._written_at: datetime | None = None
+        self._writing = threading.Lock()
         self._thread = threading.Thread(target=self._renew, name=f"liuhen-lease-{job_id}",
                                         daemon=True)
 
@@ -85,7 +91,30 @@ class _Lease:
             raise JobInterrupted(f"the worker is stopping; job #{self.job_id} goes back to the "
                                  "queue")
 
-    def write_progress(self, fraction: float) -> None:
+    def report(self, fraction: float) -> None:
+        """Keep `fraction` as the job's progress: written now when PROGRESS_INTERVAL_S has
+        passed on the clock since the last write, else by the lease thread at its next tick.
+        Raises JobCancelled when the write finds the job no longer ours, ValueError for NaN
+        (here, in the handler's thread, never in the lease thread's)."""
+        if fraction != fraction:
+            raise ValueError("progress must be a number between 0 and 1, got NaN")
+        with self._writing:
+            self._pending = fraction
+            now = self.clock()
+            due = self._written_at is None or \
+                (now - self._written_at).total_seconds() >= PROGRESS_INTERVAL_S
+            if due:
+                self._write_pending(now)
+        self.check()
+
+    def flush(self) -> None:
+        """Write the report the interval held back, if any (the lease thread's tick)."""
+        with self._writing:
+            if self._pending is not None:
+                self._write_pending(self.clock())
+
+    def _write_pending(self, now: datetime) -> None:
+        fraction, self._pending, self._written_at = self._pending, None, now
         try:
             with self.services.session() as session:
                 ours = jobs.set_progress(session, self.job_id, worker_id=self.worker_id,
@@ -96,10 +125,10 @@ class _Lease:
             return
         if not ours:
             self.lost.set()
-            self.check()
 
     def _renew(self) -> None:
         while not self._done.wait(self.lease_s / 3):
+            self.flush()
             try:
                 with self.services.session() as session:
                     ours = jobs.renew_lease(session, self.job_id, worker_id=self.worker_id,
@@ -125,19 +154,16 @@ class JobContext:
     attempt: int
     services: Services = field(repr=False)
     _lease: _Lease | None = field(default=None, repr=False, compare=False)
-    _last_write: float = field(default=-math.inf, repr=False, compare=False)
 
     def progress(self, fraction: float) -> None:
-        """Report how far the job is (0..1; written at most once a second). Raises JobCancelled
-        if the job was cancelled or is no longer ours, JobInterrupted if the worker is stopping.
-        Without a worker behind it (a context built by a test) it does nothing."""
+        """Report how far the job is (0..1; written at most once a second of the worker's
+        clock, the latest report always). Raises JobCancelled if the job was cancelled or is no
+        longer ours, JobInterrupted if the worker is stopping. Without a worker behind it (a
+        context built by a test) it does nothing."""
         if self._lease is None:
             return
         self._lease.check()
-        now = time.monotonic()
-        if now - self._last_write >= PROGRESS_INTERVAL_S:
-            self._last_write = now
-            self._lease.write_progress(fraction)
+        self._lease.report(fraction)
 
 
 def handlers() -> dict[JobKind, Handler]:

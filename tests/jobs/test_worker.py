@@ -137,6 +137,21 @@ def test_a_job_cancelled_while_running_stops_at_the_next_progress_report(service
     assert job_of(services, quitting).status == JobStatus.cancelled
 
 
+def test_the_last_report_before_a_long_stretch_of_work_is_written(services, add_items):
+    """Engines report in bursts (a window's segments at once, then minutes on the next one):
+    a report inside the interval is held back and written by the lease thread, never lost."""
+    [item] = add_items()
+
+    def handler(ctx):
+        ctx.progress(0.25)   # written at once
+        ctx.progress(0.5)    # the clock stands still: inside the interval
+        wait_for(lambda: job_of(services, item).progress == 0.5, timeout=20,
+                 what="the held-back report being written")
+
+    assert make_worker(services, handler, lease_s=0.3, clock=Clock()).run_once()
+    assert job_of(services, item).status == JobStatus.done
+
+
 def test_lease_renewal_keeps_a_long_job_from_being_stolen(services, add_items):
     [item] = add_items()
     clock, release, stolen = Clock(), threading.Event(), []
