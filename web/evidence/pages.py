@@ -1,9 +1,9 @@
 """Evidence pages: the upload page (many files, streamed into intake), one item's page (its
 viewer, details form, jobs, hash and custody history) and the actions on it (correct details,
-correct the transcript or the text read from an image or document, transcribe again, retry a
-failed job).
+correct the transcript or the text read from an image or document).
 
-The bytes themselves are served by web.evidence.files; streaming uploads by web.streaming.
+The bytes themselves are served by web.evidence.files; the actions on its jobs (transcribe
+again, retry, cancel) by web.evidence.jobs; streaming uploads by web.streaming.
 """
 
 from __future__ import annotations
@@ -14,15 +14,12 @@ from flask import (abort, flash, jsonify, redirect, render_template, request,
                    url_for)
 from flask_babel import format_datetime, format_decimal, gettext as _, lazy_gettext
 
-from logger.errors import LiuhenError, NotFound
+from logger.errors import NotFound
 from logger.hardship.proofs import PROOF_KINDS
-from logger.jobs.queue import JobStateError, retry_job
 from logger.record.evidence import edit_evidence, editable_values
 from logger.record.text_edits import TextEditError, save_edited_text
-from logger.record.transcripts import (TranscriptEditError, request_transcription,
-                                save_edited_transcript)
-from storage.models import (Channel, Direction, Evidence, EvidenceKind, Job, TextSource,
-                            TimeSource)
+from logger.record.transcripts import TranscriptEditError, save_edited_transcript
+from storage.models import Channel, Direction, Evidence, EvidenceKind, TextSource, TimeSource
 from storage.models.types import TimePrecision
 from web.access import current_user, db, evidence_for, negotiation_for
 from web.details import DetailsError, changed_only, form_value, read_details
@@ -193,33 +190,6 @@ def edit_text(evidence_id: int):
     flash(_("Your corrected text was saved as a new version; the text the machine read is "
             "kept."), "success")
     return redirect(f"{back}#text-{version.id}")
-
-
-@bp.post("/evidence/<int:evidence_id>/retranscribe")
-def retranscribe(evidence_id: int):
-    evidence = evidence_for(evidence_id, "edit")
-    try:
-        request_transcription(db(), evidence)
-    except (JobStateError, TranscriptEditError):
-        flash(_("A transcription of this recording is already waiting or running."), "error")
-    else:
-        flash(_("A new transcription was queued. The current transcript stays."), "success")
-    return redirect(url_for("evidence.show", evidence_id=evidence.id) + "#jobs")
-
-
-@bp.post("/evidence/<int:evidence_id>/jobs/<int:job_id>/retry")
-def retry(evidence_id: int, job_id: int):
-    evidence = evidence_for(evidence_id, "edit")
-    job = db().get(Job, job_id)
-    if job is None or job.evidence_id != evidence.id:
-        abort(404)
-    try:
-        retry_job(db(), job.id)
-    except LiuhenError:  # JobStateError: it is queued, running or done
-        flash(_("Only a failed or cancelled job can be retried."), "error")
-    else:
-        flash(_("The job was queued again."), "success")
-    return redirect(url_for("evidence.show", evidence_id=evidence.id) + "#jobs")
 
 
 FIELD_LABELS = {

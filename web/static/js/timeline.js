@@ -1,6 +1,7 @@
 // The timeline's filters apply as soon as they change, and the state of running jobs
 // ("Transcribing 40 %") is refreshed every few seconds from a small JSON endpoint until nothing
-// is waiting or running. The evidence page uses the same poll for its own jobs.
+// is waiting or running. The evidence page uses the same poll for its own jobs, and its list of
+// jobs says the same as the bar while the page stays open.
 
 const POLL_MS = 2500;
 const ACTIVE = new Set(["queued", "running"]);
@@ -57,4 +58,6 @@ function render(slot, state) {
     bar.value = Math.round(state.progress * 100);
     slot.append(bar);
   }
+  const line = document.querySelector(`[data-job-label="${state.job_id}"]`);
+  if (line) line.textContent = state.label;
 }
