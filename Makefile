@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# The speaker encoder's weights, without the torch its metadata asks for (pyproject.toml, extra
+# "speakers").
+SPEAKERS := 'resemblyzer==0.1.4'
 
 .PHONY: run test bench clean
 
@@ -10,12 +13,14 @@ $(VENV)/.installed-run: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet --no-deps $(SPEAKERS)
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,openai-whisper]'
+	$(BIN)/python -m pip install --quiet --no-deps $(SPEAKERS)
 	touch $@ $(VENV)/.installed-run
 
 # Serves http://127.0.0.1:8000 (another port: make run PORT=8080); on the first visit the browser creates ./data (passphrase, account).
