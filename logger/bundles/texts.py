@@ -29,6 +29,7 @@ MAX_EMAIL_BYTES = 64 * 1024 * 1024
 EMAIL_TYPES = ("message/rfc822", "application/vnd.ms-outlook")
 
 SPEAKERS = {"left": NC_("speaker", "Left channel"), "right": NC_("speaker", "Right channel"),
+            "A": NC_("speaker", "Voice A"), "B": NC_("speaker", "Voice B"),
             "them": NC_("speaker", "Them"), "me": NC_("speaker", "Me")}
 UNKNOWN_SIDE, NOTICE = NC_("speaker", "Side unknown"), NC_("speaker", "Notice")
 SUFFIX = {TextSource.transcript: "transcript", TextSource.ocr: "ocr", TextSource.pdf: "text",
@@ -124,11 +125,19 @@ def transcript_txt(exhibit: Exhibit, text: ExtractedText, language: str, path: s
                             when=human_time(item.occurred_at, tz, item.occurred_at_precision),
                             zone=zone_label(tz, item.occurred_at)),)
     channels = channel_sides(item)
-    if channels:   # a person said whose voice each channel is
+    if "left" in channels:   # a person said whose voice each channel is
         notes += (translate(language, "Left channel: %(left)s; right channel: %(right)s (as the "
                                       "user said).",
                             left=translate(language, SPEAKERS[channels["left"]]),
                             right=translate(language, SPEAKERS[channels["right"]])),)
+    if any(s.get("speaker") in ("A", "B") for s in text.segments):
+        notes += (translate(language, "The two voices of this mono recording were told apart "
+                                      "by a speaker model (Voice A is the first heard); a line "
+                                      "without a voice could not be given one."),)
+    if "A" in channels:
+        notes += (translate(language, "Voice A: %(a)s; Voice B: %(b)s (as the user said).",
+                            a=translate(language, SPEAKERS[channels["A"]]),
+                            b=translate(language, SPEAKERS[channels["B"]])),)
     timed = [s for s in text.segments if s.get("start") is not None]
     body = [f"[{clock(s['start'])} – {clock(s.get('end', s['start']))}] "
             f"{speaker(s, language, channels)}{s.get('text', '').strip()}" for s in timed]
@@ -202,7 +211,7 @@ def transcript_srt(text: ExtractedText, language: str | None = None,
         side = segment_side(segment, channels or {})
         if side and language:
             line = f"[{translate(language, SPEAKERS[side])}] {line}"
-        elif segment.get("speaker") in ("left", "right"):
+        elif segment.get("speaker") in ("left", "right", "A", "B"):
             line = f"[{segment['speaker']}] {line}"
         lines += [str(number), f"{_srt_time(start)} --> {_srt_time(end)}", line, ""]
     return lines

@@ -47,7 +47,7 @@ from logger.conduct.inputs import (evidence_contact, log_contact, merge_contacts
                                    message_contacts, text_passages, with_entries)
 from logger.conduct.lexicon import Match, categories, find_matches
 from logger.i18n import CATALOGUES
-from logger.record.sides import LEFT_CHANNEL
+from logger.record.sides import LEFT_CHANNEL, VOICE_A
 from logger.record.trash import live
 from storage.models import (CallLogEntry, Channel, ConductText, Direction, Evidence,
                             ExtractedText, TextSource)
@@ -63,7 +63,8 @@ _ITEM_COLUMNS = (Evidence.id, Evidence.kind, Evidence.channel, Evidence.directio
                  Evidence.occurred_at, Evidence.occurred_at_source,
                  Evidence.occurred_at_precision, Evidence.counterpart_number,
                  Evidence.extracted_metadata["source"].as_string().label("made_from"),
-                 Evidence.extracted_metadata[LEFT_CHANNEL].as_string().label("left_channel"))
+                 Evidence.extracted_metadata[LEFT_CHANNEL].as_string().label("left_channel"),
+                 Evidence.extracted_metadata[VOICE_A].as_string().label("voice_a"))
 # What `log_contact` reads of a call.
 _CALL_COLUMNS = (CallLogEntry.id, CallLogEntry.evidence_id, CallLogEntry.number,
                  CallLogEntry.started_at, CallLogEntry.call_type, CallLogEntry.line)
@@ -274,7 +275,8 @@ def _readings(session: Session, texts: list[TextRef], stored: dict[int, tuple[st
         # The state of the item as read now (it may have changed since it was listed).
         read[text.id] = _state(text, (item.id, item.kind, item.channel, item.direction,
                                       item.occurred_at,
-                                      (item.extracted_metadata or {}).get(LEFT_CHANNEL)))
+                                      (item.extracted_metadata or {}).get(LEFT_CHANNEL),
+                                      (item.extracted_metadata or {}).get(VOICE_A)))
     if keep:
         _store(session, read, readings, gone=set(stored) - set(states))
     return readings
@@ -322,16 +324,16 @@ def _matched(passages: list[Passage]) -> tuple[Passage, ...]:
 def _item_fields(item: Any) -> tuple:
     """What a text's reading reads of its item (a row of _ITEM_COLUMNS)."""
     return (item.id, item.kind, item.channel, item.direction, item.occurred_at,
-            item.left_channel)
+            item.left_channel, item.voice_a)
 
 
 def _state(text: TextRef, item: tuple) -> str:
     """A digest of everything a text's reading depends on: the reading itself, the text, and
     its item's fields (`_item_fields`)."""
-    kind, channel, direction, occurred_at, left = item[1:]
+    kind, channel, direction, occurred_at, left, voice_a = item[1:]
     moment = occurred_at.astimezone(UTC).isoformat() if occurred_at else None
     parts = (_reading_digest(), text.id, text.source, item[0], kind, channel, direction,
-             moment, left)
+             moment, left, voice_a)
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
 
 

@@ -2,11 +2,12 @@
 
 A chat screenshot's messages carry the side their bubble is on (`transcription.ocr.chat_layout`:
 "side" "me" / "them" / None, and "kind" "title" or "notice" for what is no one's message). A
-two-party stereo call is transcribed per channel ("speaker" "left" / "right"); which channel is
-the user is not in the recording, so a person says it (`set_left_channel`: kept in
-`extracted_metadata["left_channel"]`, logged like any correction of the item's details), and
-from then on each line of either channel has its side. Until then the lines say which channel
-they are on, never a guessed side.
+two-party stereo call is transcribed per channel ("speaker" "left" / "right"), and the two
+voices of a mono call are told apart ("speaker" "A", the first voice heard, / "B":
+transcription.speakers). Which of them is the user is not in the recording, so a person says
+it (`set_voice_side`: kept in `extracted_metadata["left_channel"]` or `["voice_a"]`, logged
+like any correction of the item's details), and from then on each line of either has its side.
+Until then the lines say which channel or voice they are, never a guessed side.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from storage.models import CustodyAction, Evidence, User
 
 SIDES = ("me", "them")
 LEFT_CHANNEL = "left_channel"
+VOICE_A = "voice_a"
+# The metadata key a person's word is kept under, and the two speaker labels it settles.
+PAIRS = {LEFT_CHANNEL: ("left", "right"), VOICE_A: ("A", "B")}
 # Segments that are no one's message: the chat's title bar, a notice ("对方撤回了一条消息"), a
 # time stamp that could not be read, a transcript's marker where speech gave no text
 # ("[听不清 12.3–18.0 秒]").
@@ -28,12 +32,15 @@ NOT_SAID = ("title", "notice", "stamp", "gap")
 
 
 def channel_sides(evidence: Evidence) -> dict[str, str]:
-    """{"left": side, "right": the other side} once a person said which channel is whose,
-    else {}."""
-    left = (evidence.extracted_metadata or {}).get(LEFT_CHANNEL)
-    if left not in SIDES:
-        return {}
-    return {"left": left, "right": "them" if left == "me" else "me"}
+    """{"left": side, "right": the other side} once a person said which channel is whose, and
+    {"A": side, "B": the other} once they said whose the first voice is; else {}."""
+    metadata = evidence.extracted_metadata or {}
+    sides: dict[str, str] = {}
+    for key, (first, second) in PAIRS.items():
+        if metadata.get(key) in SIDES:
+            sides[first] = metadata[key]
+            sides[second] = "them" if metadata[key] == "me" else "me"
+    return sides
 
 
 def segment_side(segment: Mapping[str, Any], channels: Mapping[str, str]) -> str | None:
@@ -83,27 +90,36 @@ def chat_roles(segments: list[Mapping[str, Any]]) -> list[str | None]:
     return roles
 
 
-def set_left_channel(session: Session, evidence: Evidence, *, side: str | None,
-                     actor: User | None) -> bool:
-    """Record a person's word on whose voice the left channel of a stereo recording is ("me",
-    "them", or None: not known), with a `metadata_edit` custody event, and commit. Returns
-    False (nothing written) when it was already so. Raises ValueError for another value."""
+def set_voice_side(session: Session, evidence: Evidence, key: str, *, side: str | None,
+                   actor: User | None) -> bool:
+    """Record a person's word on whose voice the left channel of a stereo recording
+    (`key` LEFT_CHANNEL) or the first voice of a mono one (VOICE_A) is: "me", "them", or None
+    (not known), with a `metadata_edit` custody event, and commit. Returns False (nothing
+    written) when it was already so. Raises ValueError for another key or value."""
+    if key not in PAIRS:
+        raise ValueError(f"no such voice: {key!r}")
     if side is not None and side not in SIDES:
-        raise ValueError(f"the left channel is 'me' or 'them', not {side!r}")
+        raise ValueError(f"a voice is 'me' or 'them', not {side!r}")
     metadata = dict(evidence.extracted_metadata or {})
-    old = metadata.get(LEFT_CHANNEL)
+    old = metadata.get(key)
     if old == side:
         return False
     if side is None:
-        metadata.pop(LEFT_CHANNEL, None)
+        metadata.pop(key, None)
     else:
-        metadata[LEFT_CHANNEL] = side
+        metadata[key] = side
     custody.lock_chain(session)
     evidence.extracted_metadata = metadata
     session.add(evidence)
     custody.append_event(session, action=CustodyAction.metadata_edit,
                          actor_id=actor.id if actor else None,
                          negotiation_id=evidence.negotiation_id, evidence_id=evidence.id,
-                         details={"changes": {LEFT_CHANNEL: {"old": old, "new": side}}})
+                         details={"changes": {key: {"old": old, "new": side}}})
     session.commit()
     return True
+
+
+def set_left_channel(session: Session, evidence: Evidence, *, side: str | None,
+                     actor: User | None) -> bool:
+    """set_voice_side for the left channel of a stereo recording."""
+    return set_voice_side(session, evidence, LEFT_CHANNEL, side=side, actor=actor)

@@ -110,3 +110,45 @@ def test_re_transcribing_keeps_the_earlier_transcript(cli, world, testdata, serv
     both, jobs = transcripts(cli, item)
     assert len(first) == 1 and len(both) == 2 and both[0] == first[0]
     assert [j["status"] for j in jobs] == ["done", "done"]
+
+
+@pytest.mark.slow
+def test_the_two_voices_of_a_mono_call_are_told_apart_and_a_person_says_whose(
+        cli, world, testdata, tmp_path, services_for):
+    """A mono recording of two people (AISHELL speaker S0764, then JFK, then S0764 again): the
+    lines get voice "A" (the first heard) or "B"; once a person says voice A is theirs, each
+    line has its side, and the side goes into what suggestions and findings read."""
+    import wave
+
+    import numpy as np
+
+    from logger.record.sides import VOICE_A, said_segments, set_voice_side
+    from storage.models import Evidence
+    from tests.support.recordings import Clip, assemble, load_clip
+
+    audio = testdata / "audio"
+    turns = [Clip("BAC009S0764W0121.wav", "zh", ""), Clip("jfk.flac", "en", ""),
+             Clip("BAC009S0764W0122.wav", "zh", "")]
+    recording = assemble([(c, load_clip(audio, c)) for c in turns], seed=4)
+    path = tmp_path / "通话录音 mono.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000)
+        w.writeframes((np.clip(recording.samples, -1, 1) * 32767).astype(np.int16).tobytes())
+    item = import_one(cli, world["any"], path)
+    assert cli("transcribe", "--wait").exit_code == 0
+    texts, _ = transcripts(cli, item)
+    segments = [s for s in texts[0]["segments"] if s.get("kind") is None]
+
+    def voice_at(utterance):
+        middle = (utterance.start + utterance.end) / 2
+        return {s["speaker"] for s in segments if s["start"] <= middle <= s["end"]}
+
+    first, kennedy, again = recording.utterances
+    assert voice_at(first) == {"A"} and voice_at(kennedy) == {"B"} and voice_at(again) == {"A"}
+
+    with services_for() as services, services.session() as session:
+        evidence = session.get(Evidence, item)
+        assert set_voice_side(session, evidence, VOICE_A, side="them", actor=None)
+        said = said_segments(texts[0]["segments"], evidence)
+    sides = {s["speaker"]: s.get("side") for s in said if s.get("speaker")}
+    assert sides == {"A": "them", "B": "me"}

@@ -105,3 +105,37 @@ def test_overlapping_screenshots_read_today_are_joined_with_their_title_once(
     assert re.findall(r'data-testid="merged-message" data-sources="([\d,]+)" data-side="(\w*)"',
                       merged) == [(str(first), "them"), (f"{first},{second}", "me"),
                                   (f"{first},{second}", "them"), (str(second), "me")]
+
+
+def test_a_mono_call_names_each_voice_and_the_user_says_which_is_theirs(
+        client, session, recorded_call):
+    """Two voices told apart by the speaker model ("A" first heard, "B"), a line it could not
+    give to one voice, and a gap where speech gave no text: the person says whose voice A is."""
+    text = add_text(session, recorded_call, TextSource.transcript, "…", [
+        {"start": 0.0, "end": 2.5, "text": "您好，这里是信用飞催收部。", "speaker": "A"},
+        {"start": 2.5, "end": 6.0, "text": "下周三前还五千。", "speaker": "B"},
+        {"start": 6.0, "end": 7.0, "text": "好的好的", "speaker": None},
+        {"start": 7.5, "end": 9.0, "text": "[听不清 7.5–9.0 秒]", "kind": "gap"}],
+        engine="faster-whisper", model="base")
+    suggest_for_text(session, text)
+    session.commit()
+    [suggestion] = open_suggestions(session, recorded_call)
+    assert suggestion.party == "unknown"
+    page = client.get(f"/evidence/{recorded_call}").get_data(as_text=True)
+    assert 'data-testid="voice-sides"' in page and 'data-testid="channel-sides"' not in page
+    assert WHO.findall(page) == ["Voice A", "Voice B"]   # the unlabelled line says no one
+    assert "segment-gap" in page
+
+    reply = client.post(f"/evidence/{recorded_call}/channels",
+                        data=csrf_form(client, voice_a="them"))
+    assert reply.status_code == 302
+    page = client.get(f"/evidence/{recorded_call}").get_data(as_text=True)
+    assert WHO.findall(page) == ["Them", "Me"]
+    assert "Voice A: Them; voice B: Me." in page
+    assert "Voice A is their voice" in page   # the custody history says so
+    event = custody(session, CustodyAction.metadata_edit)[-1]
+    assert event.details == {"changes": {"voice_a": {"old": None, "new": "them"}}}
+    session.refresh(suggestion)
+    assert suggestion.party == "me"   # said by voice B: the user's
+    assert client.post(f"/evidence/{recorded_call}/channels",
+                       data=csrf_form(client, voice_a="both")).status_code == 400

@@ -1,13 +1,15 @@
 """The `transcribe` job: an evidence item's recording -> a transcript row with timed segments.
 
 Decodes from the encrypted blob in memory (no plaintext on disk), transcribes each party's
-channel separately when a call was recorded in two-party stereo, and adds a new `ExtractedText`
+channel separately when a call was recorded in two-party stereo, tells the two voices of a mono
+call apart (`label_voices`), and adds a new `ExtractedText`
 every time, so "re-transcribe with another model" keeps the earlier transcript.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 from logger.errors import PermanentJobError
 from logger.i18n import Text
@@ -15,8 +17,10 @@ from logger.promises.suggestions import suggest_for_text
 from storage.models import Evidence, ExtractedText, Negotiation, TextSource
 from transcription.audio import AudioDecodeError, decode_audio, looks_like_two_party_stereo
 from transcription.engines import make_engine
-from transcription.engines.base import Segment, transcribe_channels
+from transcription.engines.base import Segment, Transcript, transcribe_channels
 from logger.jobs.worker import JobContext
+
+_log = logging.getLogger(__name__)
 
 
 def transcribe_handler(ctx: JobContext) -> None:
@@ -47,6 +51,8 @@ def transcribe_handler(ctx: JobContext) -> None:
     two_party = len(audio.channels) == 2 and looks_like_two_party_stereo(audio)
     transcript = transcribe_channels(engine, audio.channels if two_party else [audio.mono],
                                      language=language, progress=ctx.progress)
+    if not two_party:
+        transcript = label_voices(audio.mono, transcript)
 
     with services.session() as session:
         text = ExtractedText(
@@ -58,6 +64,29 @@ def transcribe_handler(ctx: JobContext) -> None:
         # Promise suggestions land with the transcript, in the same commit.
         suggest_for_text(session, text, default_tz=services.config.locale.zone)
         session.commit()
+
+
+def label_voices(samples, transcript: Transcript) -> Transcript:
+    """`transcript` of a mono recording with each line's voice, "A" (the first heard) or "B",
+    where the speaker model (transcription.speakers) found two voices and one of them holds
+    most of the line; a line it cannot give to one voice, and every line of a recording where
+    it found only one voice, keeps `speaker` None: never a guess. Without the model's weights
+    (resemblyzer not installed) the transcript is returned as it is."""
+    from transcription.speakers import EncoderWeightsMissing, diarize
+
+    if not any(s.kind is None for s in transcript.segments):
+        return transcript
+    try:
+        voices = diarize(samples)
+    except EncoderWeightsMissing as e:
+        _log.warning("voices not told apart: %s", e)
+        return transcript
+    if voices.speakers != 2:
+        return transcript
+    labels = voices.label_segments([(s.start, s.end) for s in transcript.segments])
+    segments = tuple(dataclasses.replace(s, speaker=label) if s.kind is None else s
+                     for s, label in zip(transcript.segments, labels, strict=True))
+    return dataclasses.replace(transcript, segments=segments)
 
 
 def segment_dict(segment: Segment) -> dict:

@@ -201,9 +201,12 @@ FIELD_LABELS = {
     "occurred_at_source": lazy_gettext("Where the time came from"),
     "occurred_at_precision": lazy_gettext("How much of the time is known"),
     "left_channel": lazy_gettext("Whose voice the left channel is"),
+    "voice_a": lazy_gettext("Whose voice is voice A"),
 }
 LEFT_CHANNEL_VALUES = {"me": lazy_gettext("The left channel is my voice"),
                        "them": lazy_gettext("The left channel is their voice")}
+VOICE_A_VALUES = {"me": lazy_gettext("Voice A is my voice"),
+                  "them": lazy_gettext("Voice A is their voice")}
 TIME_SOURCE_LABELS = {
     TimeSource.person: lazy_gettext("a person"),
     TimeSource.metadata: lazy_gettext("the file's data"),
@@ -255,6 +258,8 @@ def custody_value(name: str, value) -> str:
             return value
     if name == "left_channel":
         return str(LEFT_CHANNEL_VALUES.get(value, value))
+    if name == "voice_a":
+        return str(VOICE_A_VALUES.get(value, value))
     if name == "occurred_at_source":
         return str(TIME_SOURCE_LABELS.get(value, value))
     if name == "occurred_at_precision":

@@ -12,8 +12,8 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _, pgettext
 
 from logger.promises.suggestions import resay_suggestions
-from logger.record.sides import (SIDES, channel_sides, chat_roles, segment_side,
-                                 set_left_channel)
+from logger.record.sides import (LEFT_CHANNEL, SIDES, VOICE_A, channel_sides, chat_roles,
+                                 segment_side, set_voice_side)
 from web.access import current_user, db, evidence_for
 from web.evidence import bp
 
@@ -30,8 +30,8 @@ def side_label(side: str | None) -> str:
 
 @bp.app_template_global()
 def speaker_label(segment: dict, channels: dict[str, str]) -> str:
-    """Who said a transcript line: the side (once a person said whose each channel is), else
-    the channel it was recorded on, else nothing (a mono recording)."""
+    """Who said a transcript line: the side (once a person said whose each channel or voice
+    is), else the channel it was recorded on or the voice it was told to be, else nothing."""
     side = segment_side(segment, channels)
     if side:
         return side_label(side)
@@ -39,6 +39,10 @@ def speaker_label(segment: dict, channels: dict[str, str]) -> str:
         return pgettext("speaker", "Left channel")
     if segment.get("speaker") == "right":
         return pgettext("speaker", "Right channel")
+    if segment.get("speaker") == "A":
+        return pgettext("speaker", "Voice A")
+    if segment.get("speaker") == "B":
+        return pgettext("speaker", "Voice B")
     return ""
 
 
@@ -65,13 +69,15 @@ def _moment(value) -> datetime | str | None:
 
 @bp.post("/evidence/<int:evidence_id>/channels")
 def set_channels(evidence_id: int):
-    """Save a person's word on which channel of a stereo call is their own voice."""
+    """Save a person's word on which channel of a stereo call (form field `left`), or which
+    voice of a mono one (`voice_a`), is their own."""
     evidence = evidence_for(evidence_id, "edit")
-    left = request.form.get("left", "").strip() or None
-    if left is not None and left not in SIDES:
+    key = VOICE_A if "voice_a" in request.form else LEFT_CHANNEL
+    side = request.form.get("voice_a" if key == VOICE_A else "left", "").strip() or None
+    if side is not None and side not in SIDES:
         abort(400)
     session = db()
-    if set_left_channel(session, evidence, side=left, actor=current_user()):
+    if set_voice_side(session, evidence, key, side=side, actor=current_user()):
         resay_suggestions(session, evidence)
         session.commit()
         flash(_("Saved: each line of the transcript now says who spoke. The change is recorded "
@@ -83,5 +89,5 @@ def set_channels(evidence_id: int):
 
 @bp.app_template_global("channel_sides")
 def channels_of(evidence) -> dict[str, str]:
-    """{"left": side, "right": side} once a person said whose each channel is, else {}."""
+    """{"left"/"A": side, "right"/"B": side} once a person said whose each is, else {}."""
     return channel_sides(evidence)
