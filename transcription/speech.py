@@ -21,12 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from transcription.engines.base import Segment
 
 SAMPLE_RATE = 16_000
 FRAME = 320  # 20 ms
@@ -133,11 +130,14 @@ def _stretches(frames: np.ndarray, duration: float) -> list[Stretch]:
             for start, end in runs if end - start >= MIN_SPEECH_S]
 
 
-def decode_clips(stretches: Sequence[Stretch], *, join_s: float = JOIN_CLIP_S,
-                 max_s: float = MAX_CLIP_S) -> list[Stretch]:
+def decode_clips(stretches: Sequence[Stretch], *, join_s: float | None = None,
+                 max_s: float | None = None) -> list[Stretch]:
     """The windows Whisper decodes: consecutive stretches less than `join_s` apart share a
     clip while it stays within `max_s` (fewer windows, each of contiguous audio); a stretch
-    longer than `max_s` is cut into equal pieces no longer than it."""
+    longer than `max_s` is cut into equal pieces no longer than it. The defaults are
+    JOIN_CLIP_S and MAX_CLIP_S."""
+    join_s = JOIN_CLIP_S if join_s is None else join_s
+    max_s = MAX_CLIP_S if max_s is None else max_s
     clips: list[Stretch] = []
     for stretch in stretches:
         if clips and stretch.start - clips[-1].end < join_s and \
@@ -151,9 +151,10 @@ def decode_clips(stretches: Sequence[Stretch], *, join_s: float = JOIN_CLIP_S,
     return clips
 
 
-def transcribe_speech(decode: Callable[[list[Stretch]], list[Segment]], speech: Speech,
-                      clips: list[Stretch]) -> list[Segment]:
-    """The segments of `clips` as `decode` reads them, then a second reading, each on its
+def transcribe_speech(decode: Callable[[list[Stretch]], list[Any]], speech: Speech,
+                      clips: list[Stretch]) -> list[Any]:
+    """The segments (with .start and .end; transcription.engines.base.Segment) of `clips` as
+    `decode` reads them, then a second reading, each on its
     own, of the voiced stretches that gave no text (Whisper reading several utterances in one
     window sometimes writes only the first)."""
     segments = decode(clips)

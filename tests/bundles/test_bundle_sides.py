@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from logger.record.sides import set_left_channel
+from logger.record.sides import VOICE_A, set_left_channel, set_voice_side
 from storage.models import ExtractedText, TextSource
 from tests.support.bundles import DAY_CALL_LINES, members, world  # noqa: F401  (a fixture)
 
@@ -62,6 +62,32 @@ def test_a_stereo_call_names_each_side_once_the_user_said_whose_channel_is_whose
     assert "左声道：对方；右声道：本人（由用户指明）。" in day
     srt = files["texts/4-1_2024-12-05_通话录音_95188.transcript.srt"].decode()
     assert f"[对方] {DAY_CALL_LINES[0]}" in srt and f"[本人] {DAY_CALL_LINES[1]}" in srt
+
+
+def test_a_mono_call_names_each_voice_and_its_gaps_once_the_user_said_whose_is_whose(world,
+                                                                                   tmp_path):
+    """A transcript whose voices the speaker model told apart ("A", "B"), with a line it
+    could not give to either and a gap where speech gave no text."""
+    item = world.items["day_call"]
+    world.session.add(ExtractedText(
+        evidence_id=item.id, source=TextSource.transcript, language="zh", engine="faster-whisper",
+        model="base", text="".join(DAY_CALL_LINES),
+        segments=[{"start": 0.5, "end": 2.25, "text": DAY_CALL_LINES[0], "speaker": "A"},
+                  {"start": 2.25, "end": 4.0, "text": DAY_CALL_LINES[1], "speaker": "B"},
+                  {"start": 4.0, "end": 5.0, "text": "嗯", "speaker": None},
+                  {"start": 5.5, "end": 7.0, "text": "[听不清 5.5–7.0 秒]", "kind": "gap"}]))
+    world.session.commit()
+    path = "texts/4-1_2024-12-05_通话录音_95188.transcript.txt"
+    before = members(world.export(tmp_path / "before.zip").path)[path].decode()
+    assert f"说话人A：{DAY_CALL_LINES[0]}" in before and f"说话人B：{DAY_CALL_LINES[1]}" in before
+    assert "由声纹模型区分" in before and "[0:00:05.5 – 0:00:07.0] [听不清 5.5–7.0 秒]" in before
+
+    set_voice_side(world.session, item, VOICE_A, side="them", actor=world.owner)
+    day = members(world.export(tmp_path / "court.zip").path)[path].decode()
+    assert f"[0:00:00.5 – 0:00:02.2] 对方：{DAY_CALL_LINES[0]}" in day
+    assert f"[0:00:02.2 – 0:00:04.0] 本人：{DAY_CALL_LINES[1]}" in day
+    assert "[0:00:04.0 – 0:00:05.0] 嗯" in day   # no voice: no side
+    assert "说话人A：对方；说话人B：本人（由用户说明）。" in day
 
 
 def test_overlapping_screenshots_of_one_conversation_are_joined_in_the_bundle(world, tmp_path):

@@ -62,7 +62,10 @@ def old_settings(engine, samples: np.ndarray) -> list:
 
 
 def test_no_utterance_is_lost_without_a_marker(engine, recording):
-    transcript = engine.transcribe(recording.samples, language="zh")
+    seen: list[float] = []
+    transcript = engine.transcribe(recording.samples, language="zh", progress=seen.append)
+    # Progress moves as the windows are read (a long file once sat at 0 % until done).
+    assert seen == sorted(seen) and seen[-1] == 1.0 and len({p for p in seen if p < 1}) >= 4
     result = score(recording, transcript.segments)
     assert result.lost_unmarked == [], (result.lost_unmarked, transcript.text)
     assert result.rate <= CER_BOUND, (result.rate, transcript.text)
