@@ -21,16 +21,15 @@ from werkzeug.datastructures import FileStorage
 from logger.conduct.calllog import import_call_log, known_numbers, list_call_log, normalise_number
 from logger.conduct.contact_entries import (MAX_DESCRIPTION_CHARS, add_contact_entry,
                                     list_contact_entries, remove_contact_entry)
-from logger.conduct.zone import negotiation_zone
 from logger.errors import LiuhenError, NotFound
 from logger.record.moments import day_moment
 from storage.models import Channel, Direction, Negotiation, ThirdParty
 from storage.models.types import TimePrecision
 from web.access import current_user, db, negotiation_for
 from web.findings import FINDINGS, bp
-from web.findings.view import default_zone
 from web.i18n import refusal_text
 from web.state import app_state
+from web.zone import zone_of
 
 # A phone's whole call history as SMS Backup & Restore XML is a few MB; the upload is held in
 # memory (never spooled to disk), so it is capped well below the CLI's limit.
@@ -70,7 +69,7 @@ def import_calls(negotiation_id: int):
         done = import_call_log(
             session=db(), blobs=services.blobs, negotiation=negotiation, actor=current_user(),
             data=upload.read(), filename=_base_name(upload.filename),
-            tz=_zone(negotiation), max_bytes=services.config.intake.max_file_bytes,
+            tz=zone_of(negotiation), max_bytes=services.config.intake.max_file_bytes,
             numbers=[] if all_numbers else numbers, all_numbers=all_numbers)
     except LiuhenError as e:   # CallLogError and intake's refusals; nothing was stored
         db().rollback()
@@ -88,7 +87,7 @@ def add_contact(negotiation_id: int):
     negotiation = negotiation_for(negotiation_id, "edit")
     form = {name: request.form.get(name, "").strip() for name in CONTACT_FIELDS}
     try:
-        values = _contact_values(form, _zone(negotiation))
+        values = _contact_values(form, zone_of(negotiation))
         entry = add_contact_entry(db(), negotiation=negotiation, actor=current_user(), **values)
     except FormProblem as e:
         return _render(negotiation, form=form, errors={e.field: e.message}), 400
@@ -147,7 +146,7 @@ def refuse_oversized(_error):
 
 def _render(negotiation: Negotiation, *, form: dict | None = None, errors: dict | None = None,
             calllog_error: str | None = None, calllog_detail: str | None = None):
-    zone = _zone(negotiation)
+    zone = zone_of(negotiation)
     calls = list_call_log(db(), negotiation.id)
     return render_template(
         "findings/inputs.html", negotiation=negotiation, zone=zone.key,
@@ -238,10 +237,6 @@ def _choice(kind, value: str, field: str):
         return kind(value)
     except ValueError:
         raise FormProblem(field, _("Choose one of the options.")) from None
-
-
-def _zone(negotiation: Negotiation) -> ZoneInfo:
-    return negotiation_zone(db(), negotiation, default_zone=default_zone())
 
 
 def _base_name(filename: str | None) -> str:
