@@ -9,7 +9,8 @@ temporary directory (a few milliseconds), so no compiled file is committed or ca
 Which language: the account's choice, else the `lang` cookie (set by the switcher before
 sign-in), else the browser's Accept-Language, else Chinese. The JSON API puts the request's
 Accept-Language first, so a client gets every answer, errors included, in the language it asks.
-Which time zone: the account's, else `locale.timezone` from the config.
+Which time zone: that of the negotiation the request is about, else the account's, else
+`locale.timezone` from the config (web.zone).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from flask_babel import Babel, get_locale
 
 from logger.errors import LiuhenError
 from logger.i18n import CATALOGUES, DEFAULT_LANGUAGE, LANGUAGES, merged_catalogues
-from web.state import app_state
+from web.zone import page_zone, zone_note
 
 LANGUAGE_COOKIE = "lang"
 SOURCE_DIR = CATALOGUES
@@ -72,10 +73,7 @@ def refusal_text(error: LiuhenError) -> str:
 
 
 def select_timezone() -> str:
-    user = g.get("user")
-    if user is not None and user.timezone:
-        return user.timezone
-    return app_state().config.locale.timezone
+    return page_zone().key
 
 
 def init_i18n(app: Flask) -> None:
@@ -85,4 +83,4 @@ def init_i18n(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled)
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LANGUAGE
     Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals.update(get_locale=get_locale, zone_note=zone_note)

@@ -61,7 +61,8 @@ def ago(moment: datetime) -> str:
 
 
 def local_today() -> date:
-    """Today in the reader's time zone (days overdue change at their midnight, not UTC's)."""
+    """Today in the page's time zone (web.zone: the negotiation's on its pages, else the
+    reader's): days overdue change at that midnight, not UTC's."""
     return datetime.now(get_timezone()).date()
 
 

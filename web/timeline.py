@@ -1,7 +1,7 @@
 """The timeline of one negotiation, the heart of the app: every line in time order (evidence,
 imported calls, promises, payments, sent reminders, with their flags:
 `logger.record.timeline.read_timeline`),
-grouped by day in the user's time zone, filtered by channel and direction, paged by keyset
+grouped by day in the negotiation's time zone, filtered by channel and direction, paged by keyset
 cursors, with a small JSON endpoint the page polls while jobs are running."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from storage.models import Channel, Direction, Evidence, User
 from web.access import db, negotiation_for
 from web.findings.view import default_zone, line_flags, report_for
 from web.jobstatus import job_json, job_label
-from web.zone import user_zone
+from web.zone import zone_of
 
 bp = Blueprint("timeline", __name__)
 
@@ -29,7 +29,7 @@ MAX_POLLED_IDS = 200
 @bp.get("/negotiations/<int:negotiation_id>")
 def show(negotiation_id: int):
     negotiation = negotiation_for(negotiation_id, "view")
-    tz = user_zone()
+    tz = zone_of(negotiation)
     order = _order()
     channels = _channels()
     direction = _direction()

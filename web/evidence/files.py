@@ -18,7 +18,7 @@ from web.downloads import attachment_disposition
 from web.evidence import bp
 from web.evidence.viewers import email_body_document, inline_media_type, read_email
 from web.state import app_state
-from web.zone import user_zone
+from web.zone import page_zone
 
 SEND_BLOCK = 64 * 1024
 # The frame that shows an email's body: nothing may load or run, not even in the frame itself
@@ -56,7 +56,7 @@ def email_body(evidence_id: int):
     """An email's body as a document for `<iframe sandbox>`, under its own strict CSP:
     `?body=text` (the default when the email has a text part) or `?body=html`."""
     evidence = evidence_for(evidence_id, "view")
-    parsed = read_email(app_state().services.blobs, evidence, user_zone())
+    parsed = read_email(app_state().services.blobs, evidence, page_zone())
     if parsed is None:
         abort(404)
     response = Response(email_body_document(parsed, request.args.get("body")),

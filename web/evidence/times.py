@@ -31,7 +31,7 @@ def _day_only(item) -> bool:
 
 @bp.app_template_global()
 def occurred(item, style: str = "medium") -> str:
-    """An item's time (evidence or a timeline line): date and time in the reader's zone, the
+    """An item's time (evidence or a timeline line): date and time in the page's zone, the
     date alone when only that is known, else "Time unknown"."""
     if item.occurred_at is None:
         return _("Time unknown")
