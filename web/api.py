@@ -45,7 +45,7 @@ from web.search import result_url
 from web.state import app_state
 from web.streaming import (UploadRefused, UploadResult, UploadStatus, ingest_multipart,
                            too_many_messages)
-from web.zone import zone_of
+from web.zone import user_zone, zone_of
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -121,7 +121,7 @@ def create_negotiation():
     """Fields as JSON or a form: creditor (required), collection_agency, account_reference,
     principal, outstanding, currency, overdue_since, language."""
     try:
-        values = parse_fields(_submitted_fields(), today=datetime.now(_user_zone()).date())
+        values = parse_fields(_submitted_fields(), today=datetime.now(user_zone()).date())
     except NegotiationInvalid as e:
         raise ApiError(400, "invalid", problem_text(e), problems=e.problems) from None
     negotiation = add_negotiation(db(), owner=g.user, **values)
@@ -164,10 +164,6 @@ def _submitted_fields() -> dict[str, str]:
     return request.form.to_dict()
 
 
-def _user_zone() -> ZoneInfo:
-    return ZoneInfo(g.user.timezone or app_state().config.locale.timezone)
-
-
 # --- Evidence ----------------------------------------------------------------------------------
 
 
@@ -181,7 +177,7 @@ def upload(negotiation_id: int):
     try:
         results = ingest_multipart(
             request, target, g.user, session=db(), blobs=services.blobs,
-            max_bytes=services.config.intake.max_file_bytes, tz=_user_zone(), csrf=False,
+            max_bytes=services.config.intake.max_file_bytes, tz=zone_of(target), csrf=False,
             source="api", max_messages=services.config.intake.max_messages_per_import)
     except UploadRefused as e:
         raise ApiError(400, "invalid", str(e)) from None

@@ -41,7 +41,7 @@ from web.access import current_user, db, negotiation_for
 from web.findings.view import kept_for, report_for
 from web.i18n import refusal_text
 from web.state import app_state
-from web.zone import user_zone, zone_of
+from web.zone import zone_of
 
 bp = Blueprint("bundles", __name__)
 
@@ -320,13 +320,13 @@ def _posted_groups(negotiation: Negotiation, choice: _Choice) -> list[BundleGrou
 
 def _download(negotiation: Negotiation, choice: _Choice, groups: list[BundleGroup]
               ) -> Response:
-    services = app_state().services
-    stamp = datetime.now(user_zone()).strftime("%Y%m%d-%H%M")
+    services, tz = app_state().services, zone_of(negotiation)
+    stamp = datetime.now(tz).strftime("%Y%m%d-%H%M")
     name = f"liuhen-{negotiation.id}-{choice.purpose}-{stamp}.zip"
     request_ = BundleRequest(negotiation=negotiation, purpose=choice.purpose,
                              language=choice.language, groups=groups, party=choice.party,
                              letter=choice.letter, timestamp=choice.timestamp,
-                             tz=zone_of(negotiation), letter_kind=choice.kind,
+                             tz=tz, letter_kind=choice.kind,
                              letter_picks=choice.picks)
     result, spool = spool_bundle(session=db(), services=services, request=request_, name=name,
                                  actor=current_user())

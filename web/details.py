@@ -2,8 +2,8 @@
 fields into the typed values `logger.record.evidence.edit_evidence` and intake take.
 
 Shared by the upload stream (fields sent with a file), the per-item form and the API. A time
-without an offset is local time in the user's time zone; a date alone ("2024-12-03") is a
-time whose clock is unknown (`occurred_at_precision` "day" beside it).
+without an offset is local time in the zone the caller passes (the negotiation's); a date alone
+("2024-12-03") is a time whose clock is unknown (`occurred_at_precision` "day" beside it).
 """
 
 from __future__ import annotations

@@ -205,3 +205,21 @@ def test_a_proof_can_also_be_uploaded_from_the_upload_page(client, session, case
     result = reply.get_json()["results"][0]
     assert result["status"] == "stored", result
     assert session.get(Evidence, result["evidence_id"]).kind == EvidenceKind.hardship_proof
+
+
+def test_the_day_sent_is_a_day_in_the_negotiations_zone(app, session, owner, case, filled):
+    """At 04:00 UTC it is the 2nd in Shanghai (the owner's zone) but still the 1st in New York,
+    the negotiation's own zone: the 2nd is after today there, the 1st is the 1st there."""
+    from zoneinfo import ZoneInfo
+
+    from logger.conduct.report import configure_conduct
+    configure_conduct(session, case, actor=owner, default_zone=ZoneInfo("Asia/Shanghai"),
+                      timezone="America/New_York")
+    browser = browser_in(app, "en")
+    fields = {"channel": "email", "language": "zh", "format": "pdf"}
+    future = post_form(browser, url(case, "/sent"), {"sent_on": "2026-12-02", **fields})
+    assert future.status_code == 400 and "cannot be after today" in page_text(future)
+    assert post_form(browser, url(case, "/sent"),
+                     {"sent_on": "2026-12-01", **fields}).status_code == 302
+    letter = session.get(Evidence, session.exec(select(HardshipSending)).one().evidence_id)
+    assert letter.occurred_at == datetime(2026, 12, 1, 12, 0, tzinfo=ZoneInfo("America/New_York"))

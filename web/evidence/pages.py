@@ -31,7 +31,7 @@ from web.redirects import local_path
 from web.state import app_state
 from web.streaming import (UploadRefused, UploadResult, UploadStatus, exempt_from_form_csrf,
                            ingest_multipart, too_many_messages)
-from web.zone import user_zone
+from web.zone import page_zone, zone_of
 
 from web.evidence import bp
 
@@ -93,7 +93,7 @@ def upload(negotiation_id: int):
     try:
         results = ingest_multipart(request, negotiation, current_user(), session=db(),
                                    blobs=services.blobs, max_bytes=intake.max_file_bytes,
-                                   tz=user_zone(), csrf=True, source="web",
+                                   tz=zone_of(negotiation), csrf=True, source="web",
                                    max_messages=intake.max_messages_per_import)
     except UploadRefused as e:
         message = _("The upload was refused: %(reason)s", reason=str(e))
@@ -114,8 +114,9 @@ exempt_from_form_csrf(bp, upload)
 @bp.get("/evidence/<int:evidence_id>")
 def show(evidence_id: int):
     evidence = evidence_for(evidence_id, "view")
-    session, tz = db(), user_zone()
+    session = db()
     negotiation = negotiation_for(evidence.negotiation_id, "view")
+    tz = zone_of(negotiation)
     viewer = build_viewer(session, app_state().services.blobs, evidence, tz)
     chat = is_chat(viewer.texts[-1] if viewer.texts else None)
     shots, conversation = merged_conversation(session, evidence) if chat else ([], [])
@@ -138,7 +139,7 @@ def edit(evidence_id: int):
     submitted = changed_only(request.form, _form_values(evidence))
     try:
         changes = edit_evidence(db(), evidence, actor=current_user(),
-                                changes=read_details(submitted, user_zone()))
+                                changes=read_details(submitted, page_zone()))
     except DetailsError as e:
         message = _("Not saved: check the field “%(field)s”.", field=field_label(e.field))
         if _wants_json():
@@ -247,7 +248,7 @@ def filesize(size: int) -> str:
 
 @bp.app_template_global()
 def custody_value(name: str, value) -> str:
-    """A value from a metadata_edit event as people read it (times in their zone)."""
+    """A value from a metadata_edit event as people read it (times in the page's zone)."""
     if value is None or value == "":
         return "—"
     if name == "occurred_at":
@@ -274,7 +275,7 @@ def custody_value(name: str, value) -> str:
 
 
 def _form_values(evidence: Evidence) -> dict[str, str]:
-    tz = user_zone()
+    tz = page_zone()
     values = {name: form_value(name, value, tz)
               for name, value in editable_values(evidence).items()}
     if evidence.occurred_at_precision == TimePrecision.day:

@@ -34,12 +34,12 @@ from web.i18n import reader_language, refusal_text
 from web.sessions import now
 from web.state import app_state
 from web.streaming import UploadRefused, exempt_from_form_csrf, ingest_multipart
-from web.zone import user_zone
+from web.zone import zone_of
 
 
-def today() -> date:
-    """Today in the reader's zone, from the app's clock (tests set it)."""
-    return now().astimezone(user_zone()).date()
+def today(negotiation: Negotiation) -> date:
+    """Today in the negotiation's zone, from the app's clock (tests set it)."""
+    return now().astimezone(zone_of(negotiation)).date()
 
 
 @bp.get("/negotiations/<int:negotiation_id>/hardship")
@@ -51,7 +51,8 @@ def show(negotiation_id: int):
 def circumstances(negotiation_id: int):
     negotiation = negotiation_for(negotiation_id, "edit")
     try:
-        save_circumstances(db(), negotiation, read_circumstances(request.form), today=today())
+        save_circumstances(db(), negotiation, read_circumstances(request.form),
+                           today=today(negotiation))
     except FormProblems as e:
         return _refused(negotiation, e.problems, "circumstances")
     except HardshipError as e:
@@ -87,7 +88,7 @@ def upload_proof(negotiation_id: int):
         results = ingest_multipart(request, negotiation, current_user(), session=db(),
                                    blobs=services.blobs,
                                    max_bytes=services.config.intake.max_file_bytes,
-                                   tz=user_zone(), csrf=True, source="web")
+                                   tz=zone_of(negotiation), csrf=True, source="web")
     except UploadRefused as e:
         flash(_("The upload was refused: %(reason)s", reason=str(e)), "error")
         return redirect(url_for("hardship.show", negotiation_id=negotiation.id) + "#proofs")
@@ -139,7 +140,7 @@ def sent(negotiation_id: int):
                              actor=current_user(), content=content, filename=name,
                              title=letter.title, sent_on=values["sent_on"],
                              channel=values["channel"], language=values["language"],
-                             tz=user_zone(), today=today(),
+                             tz=zone_of(negotiation), today=today(negotiation),
                              max_bytes=services.config.intake.max_file_bytes)
     except HardshipError as e:
         return _refused(negotiation, {e.field: refusal_text(e)}, "sent")
@@ -152,8 +153,8 @@ def _letter(negotiation: Negotiation, language: str) -> Letter:
     application = get_application(session, negotiation) or HardshipApplication(
         negotiation_id=negotiation.id)
     return draft(application, negotiation, plan=current_plan(application, negotiation),
-                 proofs=list_proofs(session, negotiation), language=language, today=today(),
-                 tz=user_zone())
+                 proofs=list_proofs(session, negotiation), language=language,
+                 today=today(negotiation), tz=zone_of(negotiation))
 
 
 def _file(letter: Letter, negotiation: Negotiation, file_format: str) -> tuple[bytes, str]:
@@ -178,7 +179,7 @@ def _refused(negotiation: Negotiation, problems: dict[str, str], form: str):
 
 def _page(negotiation: Negotiation, *, problems: dict[str, str] | None = None,
           posted: str | None = None):
-    session, tz = db(), user_zone()
+    session, tz = db(), zone_of(negotiation)
     application = get_application(session, negotiation)
     proofs = list_proofs(session, negotiation)
     proposal = proposal_for(application, negotiation) if application else None
@@ -198,7 +199,7 @@ def _page(negotiation: Negotiation, *, problems: dict[str, str] | None = None,
                                                           len(proofs))],
         proofs=[(item, _(proof_label(item)), proof_kind(item), proof_day(item, tz))
                 for item in proofs],
-        sendings=list_sendings(session, negotiation), today=today(),
+        sendings=list_sendings(session, negotiation), today=today(negotiation),
         proposal_text=proposal.reason.to(reader_language()) if proposal else None,
         causes=CAUSE_LABELS, request_labels=REQUEST_LABELS, plan_labels=PLAN_LABELS,
         proof_labels=PROOF_LABELS, source_labels=SOURCE_LABELS, channels=list(Channel))

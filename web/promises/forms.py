@@ -1,6 +1,6 @@
 """The promise, plan and payment forms: typed values read from what a person entered, with a
 translated message per field that cannot be read (FormProblems). Dates and times are local, in
-the person's time zone. A date without a time stays a date (`TimePrecision.day`): a promise is
+the negotiation's time zone. A date without a time stays a date (`TimePrecision.day`): a promise is
 then due by the end of that day, and a payment was made on it (at an unknown time); neither is
 given a clock time it was not given."""
 

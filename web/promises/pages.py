@@ -37,7 +37,7 @@ from web.promises.forms import (KIND_LABELS, FormProblems, read_payment, read_pl
                                read_plan_rows, read_terms)
 from web.promises.times import due_when, local_parts, when
 from web.state import app_state
-from web.zone import user_zone
+from web.zone import page_zone, zone_of
 
 from web.promises import bp
 
@@ -106,11 +106,11 @@ def show(negotiation_id: int):
 def add(negotiation_id: int):
     negotiation = negotiation_for(negotiation_id, "edit")
     try:
-        terms = read_terms(request.form, user_zone())
+        terms = read_terms(request.form, zone_of(negotiation))
     except FormProblems as e:
         return _render(negotiation, errors=e.problems, form="promise")
     add_promise(db(), negotiation=negotiation, actor=current_user(), terms=terms,
-                tz=user_zone())
+                tz=zone_of(negotiation))
     flash(_("The promise was recorded. Reminders of yours go out before it is due."), "success")
     return _back(negotiation)
 
@@ -119,11 +119,11 @@ def add(negotiation_id: int):
 def add_instalment_plan(negotiation_id: int):
     negotiation = negotiation_for(negotiation_id, "edit")
     try:
-        party, instalments, conditions = read_plan(request.form, user_zone())
+        party, instalments, conditions = read_plan(request.form, zone_of(negotiation))
     except FormProblems as e:
         return _render(negotiation, errors=e.problems, form="plan")
     add_plan(db(), negotiation=negotiation, actor=current_user(), party=party,
-             instalments=instalments, tz=user_zone(), conditions=conditions)
+             instalments=instalments, tz=zone_of(negotiation), conditions=conditions)
     flash(_("The plan was recorded with %(count)d instalments.", count=len(instalments)),
           "success")
     return _back(negotiation)
@@ -134,7 +134,7 @@ def change(negotiation_id: int):
     negotiation = negotiation_for(negotiation_id, "edit")
     promise = _promise_in(negotiation, request.form.get("promise_id"))
     try:
-        terms = read_terms(request.form, user_zone())
+        terms = read_terms(request.form, zone_of(negotiation))
     except FormProblems as e:
         return _render(negotiation, errors=e.problems, form=f"change-{promise.id}")
     try:
@@ -182,7 +182,7 @@ def mark(negotiation_id: int):
 def pay(negotiation_id: int):
     negotiation = negotiation_for(negotiation_id, "edit")
     try:
-        values = read_payment(request.form, user_zone(), utcnow())
+        values = read_payment(request.form, zone_of(negotiation), utcnow())
         receipt, promise = _receipt_and_promise(negotiation, values)
     except FormProblems as e:
         return _render(negotiation, errors=e.problems, form="payment")
@@ -220,7 +220,7 @@ def match(negotiation_id: int):
 def accept(evidence_id: int):
     evidence = evidence_for(evidence_id, "edit")
     suggestion = _suggestion_of(evidence)
-    tz = user_zone()
+    tz = page_zone()
     try:
         if suggestion.kind == PromiseKind.instalment_plan:
             party, plan, conditions = read_plan_rows(request.form, tz,

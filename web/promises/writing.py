@@ -23,7 +23,7 @@ from storage.models.promises import Promise
 from storage.models.types import utcnow
 from web.access import current_user, db, negotiation_for
 from web.i18n import reader_language, refusal_text
-from web.zone import user_zone
+from web.zone import zone_of
 
 from web.promises import bp
 
@@ -91,7 +91,7 @@ def confirmation(negotiation_id: int):
         abort(404)
     item = request.args.get("item", "")
     evidence_id = int(item) if item.isdigit() else None
-    today = utcnow().astimezone(user_zone()).date()
+    today = utcnow().astimezone(zone_of(negotiation)).date()
     drafted = confirmation_request(db(), negotiation, language=language, today=today,
                                    evidence_id=evidence_id)
     return render_template("promises/confirmation.html", negotiation=negotiation,
