@@ -17,7 +17,8 @@ tests move time on without waiting for it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -51,10 +52,26 @@ def enqueue(session: Session, *, evidence_id: int, kind: JobKind, options: dict 
     evidence = session.get(Evidence, evidence_id)
     if evidence is None:
         raise NotFound(f"no evidence #{evidence_id} to queue a {kind} job for")
-    job = add_job(session, evidence, kind, options=options, max_attempts=max_attempts,
-                  bulk=bulk)
-    session.commit()
+    with _one_transcription(session, evidence_id, kind):
+        job = add_job(session, evidence, kind, options=options, max_attempts=max_attempts,
+                      bulk=bulk)
+        session.commit()
     return job
+
+
+@contextmanager
+def _one_transcription(session: Session, evidence_id: int, kind: JobKind) -> Iterator[None]:
+    """JobStateError (the session rolled back) where the database refuses, inside the block, a
+    second transcription of the item waiting or running (ix_job_one_active_transcription: two
+    requests at the same moment)."""
+    try:
+        yield
+    except sa.exc.IntegrityError:
+        session.rollback()
+        if kind != JobKind.transcribe:
+            raise
+        raise JobStateError(f"a transcription of evidence #{evidence_id} is already waiting or "
+                            "running; wait for it to finish or cancel it") from None
 
 
 def add_job(session: Session, evidence: Evidence, kind: JobKind, *,
@@ -212,16 +229,19 @@ def retry_job(session: Session, job_id: int) -> Job:
     """Queue a failed or cancelled job again with its attempts reset, and commit. Raises
     NotFound, or JobStateError for a job that is queued, running or done."""
     wakeup.announce(session)
-    result = session.execute(
-        sa.update(Job)
-        .where(Job.id == job_id, Job.status.in_([JobStatus.failed, JobStatus.cancelled]))
-        .values(status=JobStatus.queued, attempts=0, error=None, progress=0.0, worker_id=None,
-                lease_expires_at=None, not_before=None, started_at=None, finished_at=None)
-        .execution_options(synchronize_session=False))
-    session.commit()
     job = _fresh(session, job_id)
     if job is None:
         raise NotFound(f"no job #{job_id}")
+    with _one_transcription(session, job.evidence_id, job.kind):
+        result = session.execute(
+            sa.update(Job)
+            .where(Job.id == job_id, Job.status.in_([JobStatus.failed, JobStatus.cancelled]))
+            .values(status=JobStatus.queued, attempts=0, error=None, progress=0.0,
+                    worker_id=None, lease_expires_at=None, not_before=None, started_at=None,
+                    finished_at=None)
+            .execution_options(synchronize_session=False))
+        session.commit()
+    job = _fresh(session, job_id)
     if result.rowcount == 0:
         hint = " (to run it again with other options, queue a new job)" \
             if job.status == JobStatus.done else ""

@@ -251,6 +251,9 @@ class ExtractedText(SQLModel, table=True):
     edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+_ONE_TRANSCRIPTION = sa.text("kind = 'transcribe' AND status IN ('queued', 'running')")
+
+
 class Job(SQLModel, table=True):
     """One piece of background work on one evidence item; `logger.jobs` moves it between
     states. `attempts` counts claims; a running job whose `lease_expires_at` has passed lost its
@@ -265,13 +268,17 @@ class Job(SQLModel, table=True):
     __tablename__ = "job"
     # ix_job_claim: the claim walks the queued (or running) jobs in line order; ix_job_flow: a
     # new job's flow's place in line; ix_job_backoff (only rows waiting for a retry): when an
-    # idle worker should look again.
+    # idle worker should look again; ix_job_one_active_transcription: one transcription of an
+    # item waiting or running at a time (revision 0022).
     __table_args__ = (sa.Index("ix_job_status_kind", "status", "kind"),
                       sa.Index("ix_job_claim", "status", "priority", "fair_seq", "id"),
                       sa.Index("ix_job_flow", "flow_key", "priority", "fair_seq"),
                       sa.Index("ix_job_backoff", "status", "not_before",
                                sqlite_where=sa.text("not_before IS NOT NULL"),
-                               postgresql_where=sa.text("not_before IS NOT NULL")))
+                               postgresql_where=sa.text("not_before IS NOT NULL")),
+                      sa.Index("ix_job_one_active_transcription", "evidence_id", unique=True,
+                               sqlite_where=_ONE_TRANSCRIPTION,
+                               postgresql_where=_ONE_TRANSCRIPTION))
 
     id: int | None = Field(default=None, primary_key=True)
     kind: JobKind = Field(sa_type=str_enum(JobKind))

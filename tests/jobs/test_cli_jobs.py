@@ -60,6 +60,12 @@ def test_list_cancel_and_retry(cli, recording, text_item):
 
 def test_transcribe_again_queues_a_new_job_with_the_model(cli, recording, text_item):
     first = listed(cli, "--evidence", recording)
+    # not while the first waits: one transcription of a recording at a time
+    refused = cli("transcribe", "--evidence", recording, "--again")
+    assert refused.exit_code == 1
+    assert "already waiting or running" in refused.stderr
+    assert len(listed(cli, "--evidence", recording)) == 1
+    assert cli("jobs", "cancel", first[0]["id"]).exit_code == 0
     again = cli("transcribe", "--evidence", recording, "--again", "--model", "small",
                 "--language", "en", "--json")
     assert again.exit_code == 0, again.output

@@ -24,7 +24,9 @@ from tests.support.common import PASSPHRASE
 from tests.support.migrations import downgrade, insert_old_rows, old_engine, upgrade
 from tests.support.common import make_negotiation_in
 
-T, OCR = JobKind.transcribe, JobKind.ocr
+# The queue's own rules, on kinds an item may have several jobs of at once (a transcription
+# waits or runs once per item: test_one_transcription_of_an_item_at_a_time).
+T, OCR = JobKind.extract_text, JobKind.ocr
 
 
 @pytest.fixture
@@ -80,7 +82,7 @@ def test_claim_takes_the_first_job_in_line_of_the_kinds_asked(queue):
     assert timedelta(seconds=29) < got.lease_expires_at - before < timedelta(seconds=31)
     assert get(queue, older.id).status == JobStatus.running
 
-    assert claim(queue, "w2", evidence_id=first) is None       # first's transcribe is taken
+    assert claim(queue, "w2", evidence_id=first) is None       # first's job is taken
     assert claim(queue, "w2").id == newer.id
     assert claim(queue, "w2") is None                          # ocr was never asked for
     assert claim(queue, "w2", kinds=()) is None
