@@ -17,15 +17,15 @@ tests move time on without waiting for it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from logger.errors import LiuhenError, NotFound
+from logger.errors import NotFound
 from logger.jobs import fair, wakeup
+from logger.jobs.states import JobLost, JobStateError, one_transcription
 from storage.models import Evidence, Job, JobKind, JobStatus
 from storage.models.types import utcnow
 
@@ -36,15 +36,6 @@ BACKOFF_FACTOR = 4
 _SQLITE_CANDIDATES = 8
 
 
-class JobLost(LiuhenError):
-    """The job is no longer this worker's: cancelled, deleted with its evidence, or claimed by
-    another worker after this one's lease ran out. Whatever the worker did is not recorded."""
-
-
-class JobStateError(LiuhenError):
-    """The job is not in a state that allows what was asked (retrying a done job, say)."""
-
-
 def enqueue(session: Session, *, evidence_id: int, kind: JobKind, options: dict | None = None,
             max_attempts: int = 3, bulk: bool | None = None) -> Job:
     """Queue a job on an evidence item and commit (see `add_job`). Raises NotFound if there is
@@ -52,26 +43,11 @@ def enqueue(session: Session, *, evidence_id: int, kind: JobKind, options: dict 
     evidence = session.get(Evidence, evidence_id)
     if evidence is None:
         raise NotFound(f"no evidence #{evidence_id} to queue a {kind} job for")
-    with _one_transcription(session, evidence_id, kind):
+    with one_transcription(session, evidence_id, kind):
         job = add_job(session, evidence, kind, options=options, max_attempts=max_attempts,
                       bulk=bulk)
         session.commit()
     return job
-
-
-@contextmanager
-def _one_transcription(session: Session, evidence_id: int, kind: JobKind) -> Iterator[None]:
-    """JobStateError (the session rolled back) where the database refuses, inside the block, a
-    second transcription of the item waiting or running (ix_job_one_active_transcription: two
-    requests at the same moment)."""
-    try:
-        yield
-    except sa.exc.IntegrityError:
-        session.rollback()
-        if kind != JobKind.transcribe:
-            raise
-        raise JobStateError(f"a transcription of evidence #{evidence_id} is already waiting or "
-                            "running; wait for it to finish or cancel it") from None
 
 
 def add_job(session: Session, evidence: Evidence, kind: JobKind, *,
@@ -232,7 +208,7 @@ def retry_job(session: Session, job_id: int) -> Job:
     job = _fresh(session, job_id)
     if job is None:
         raise NotFound(f"no job #{job_id}")
-    with _one_transcription(session, job.evidence_id, job.kind):
+    with one_transcription(session, job.evidence_id, job.kind):
         result = session.execute(
             sa.update(Job)
             .where(Job.id == job_id, Job.status.in_([JobStatus.failed, JobStatus.cancelled]))
