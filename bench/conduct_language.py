@@ -1,16 +1,18 @@
 """Conduct language figures: how much of what collectors say the conduct matching finds, and how
 often it flags what a lawful collector says, on the conduct corpus (tests/conduct/corpus/: the
-dev and dev2 splits the rules are tuned on and the held-out split written apart from them),
-beside the conduct package of a baseline commit run on the same utterances.
+files the lexicons are tuned on and the resemblance model is trained on, and the held-out file
+written apart from both), beside the conduct package of a baseline commit run on the same
+utterances. The default baseline, 2a8cb40, is the lexicons alone, as they are today, before the
+resemblance model.
 
-    .venv/bin/python bench/conduct_language.py [--baseline ab530e7] [--no-baseline]
+    .venv/bin/python bench/conduct_language.py [--baseline 2a8cb40] [--no-baseline]
                                                [--show-held-out]
 
 Figures per split, per language and per family:
   recall     utterances whose own family was found / utterances of that family (a finding of
              another family is a miss, not a hit)
   false      lawful utterances with any finding / lawful utterances, and that rate per 30
-Then every miss and false finding on dev2 for the code of the working tree (on the held-out
+Then every miss and false finding on the last training file for the code of the working tree (on the held-out
 split only with --show-held-out: reading them is the first step to tuning on them).
 
 Each side runs in its own process with only its own code importable (PYTHONPATH: the working
@@ -31,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SUPPORT = ROOT / "tests" / "support" / "conduct_corpus.py"
-BASELINE = "ab530e7"
+BASELINE = "2a8cb40"
 
 
 def corpus_module():

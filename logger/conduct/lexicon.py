@@ -11,6 +11,10 @@ says so (`conduct.language.match`). The sentence is what a finding quotes (with 
 after when a pattern needed it: "您是张伟的同事吧？他欠我们五千。"). Every lexicon is applied to every
 text: collectors mix languages.
 
+A pattern's match is then called off where the resemblance model
+(`conduct.language.resemblance`) reads the whole sentence as lawful collection at least
+`VETO_AT` sure: a pattern sees a few words in order, the model the sentence they stand in.
+
 The public interface the rule checks use: `CATEGORY_WORDS`, `categories()` and
 `find_matches(text, categories)`, which gives `Match(category, phrase, sentence)`.
 """
@@ -22,7 +26,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
 
-from logger.conduct.language import tokens
+from logger.conduct.language import resemblance, tokens
 from logger.conduct.language.match import Analysis, find_pattern
 from logger.conduct.language.model import Lexicon, LexiconError, Pattern
 from logger.conduct.language.model import parse_lexicon as _parse
@@ -46,6 +50,11 @@ CATEGORY_WORDS: dict[str, str] = {
     "tell_others": N_("threat to tell family, employer or contacts"),
     "third_party_contact": N_("speaking about the debt to someone else"),
 }
+
+# A sentence the resemblance model reads as lawful at least this sure keeps no pattern match:
+# chosen without the held-out file (tools/train_resemblance.py --sweep), the lowest at which
+# every pattern's own example still matches.
+VETO_AT = 0.5
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;…])|(?<=\.)\s+|\n+")
 
@@ -101,9 +110,11 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def find_matches(text: str, wanted: frozenset[str] | set[str]) -> list[Match]:
+def find_matches(text: str, wanted: frozenset[str] | set[str], *,
+                 veto_at: float = VETO_AT) -> list[Match]:
     """Matches of patterns in the `wanted` categories, at most one per sentence and category
-    (the first), in the order of the text."""
+    (the first), in the order of the text, but none in a sentence the resemblance model reads
+    as lawful at least `veto_at` sure (above 1: the patterns alone)."""
     found: list[Match] = []
     spans = _sentence_spans(text)
     sentences = [text[start:end] for start, end in spans]
@@ -111,6 +122,7 @@ def find_matches(text: str, wanted: frozenset[str] | set[str]) -> list[Match]:
     analysed = [[_analysis(lexicon, s) for s in sentences] for lexicon, _ in chosen]
     for n, sentence in enumerate(sentences):
         seen: set[str] = set()
+        before = len(found)
         for (lexicon, patterns), analyses in zip(chosen, analysed):
             analysis = analyses[n]
             if analysis is None:
@@ -132,7 +144,16 @@ def find_matches(text: str, wanted: frozenset[str] | set[str]) -> list[Match]:
                     quote = text[min(spans[n][0], other[0]):max(spans[n][1], other[1])]
                 found.append(Match(pattern.category,
                                    sentence[words[first].start:words[end - 1].end], quote))
+        if len(found) > before and _lawful(sentence) >= veto_at:
+            del found[before:]
     return found
+
+
+def _lawful(sentence: str) -> float:
+    """How sure the resemblance model is that the sentence is lawful collection (0 without a
+    model)."""
+    model = resemblance.model()
+    return 0.0 if model is None else model.lawful(sentence)
 
 
 @cache

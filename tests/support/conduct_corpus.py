@@ -2,9 +2,11 @@
 misconduct it shows or `lawful`, and scoring a "finder" on them, for
 tests/conduct/test_conduct_corpus.py and bench/conduct_language.py alike.
 
-Three files: `dev` and `dev2`, the two halves of the first cut, which the lexicons are tuned on
-(dev2 was held out until it had been reported once), and `heldout`, written later by someone
-who had not seen the lexicons, which nothing is tuned on and which is reported.
+Files: `dev` and `dev2`, the two halves of the first cut; `dev3`, `dev4` and `dev5`, each
+written blind and measured once as the held-out file of its day, then opened; `train_a`,
+`train_b` and `train_c`, written as training text for the resemblance model. The lexicons are
+tuned on the dev files and the model is trained on all of them (TUNED). `heldout4`, written
+blind before the model's second training, is neither: it is reported.
 
 A finder is a callable `(text, language, ruleset_id) -> set of family names found`. The families
 are the conduct lexicon's categories by name (a category is a family, by identity). A finding
@@ -23,13 +25,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parents[1] / "conduct" / "corpus"
-SPLITS = ("dev", "dev2", "dev3", "heldout2")
-TUNED = ("dev", "dev2", "dev3")
-HELD_OUT = "heldout2"
+SPLITS = ("dev", "dev2", "dev3", "dev4", "dev5", "train_a", "train_b", "train_c", "heldout4")
+TUNED = ("dev", "dev2", "dev3", "dev4", "dev5", "train_a", "train_b", "train_c")
+# The files the lexicons were tuned on (the model is trained on every file in TUNED).
+LEXICON_TUNED = ("dev", "dev2", "dev3")
+HELD_OUT = "heldout4"
+# Written as training text for the resemblance model: train_a in Chinese alone, train_c the
+# neutral sentences of calls and chats (all lawful).
+TRAINING = ("train_a", "train_b", "train_c")
+NEUTRAL = "train_c"
 LAWFUL = "lawful"
 FAMILIES = ("threat", "arrest", "visit", "tell_others", "false_consequence", "fake_legal",
             "impersonation", "disclosure", "insult", "extra_fee", "borrow",
             "third_party_contact")
+CLASSES = (LAWFUL, *FAMILIES)
 LANGUAGES = ("zh", "en")
 # The rule set an utterance is judged under: Chinese is collection in China, English in the US.
 RULESET = {"zh": "cn", "en": "us"}
@@ -72,15 +81,16 @@ def load(split: str) -> list[Utterance]:
     return out
 
 
-def families_found(text: str, *, language: str, ruleset: str) -> set[str]:
+def families_found(text: str, *, language: str, ruleset: str, **options) -> set[str]:
     """The adapter to the project's matching: the families (lexicon categories) that
     `logger.conduct.lexicon` finds in `text`, among the categories the rule set's rules ask
     for. `language` is not needed today (every lexicon is applied to every text) but is part
-    of the contract, for matching that comes to use it."""
+    of the contract, for matching that comes to use it. `options` go to `find_matches` (the
+    training tool's thresholds; an older commit's code is called without them)."""
     from logger.conduct.lexicon import find_matches
 
     wanted = _wanted(ruleset)
-    return {match.category for match in find_matches(text, wanted)}
+    return {match.category for match in find_matches(text, wanted, **options)}
 
 
 def _wanted(ruleset: str) -> frozenset[str]:
