@@ -6,6 +6,7 @@ every page speaks Chinese in zh."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import icalendar
@@ -23,7 +24,7 @@ from storage.models.promises import (Payment, PaymentMethod, Promise, PromiseKin
                                      PromiseStatus, PromiseSuggestion, SuggestionStatus)
 from tests.support.common import make_negotiation_in
 from tests.support.promises import ZONE, add_text, local, make_item, my_payment
-from tests.support.web import csrf, new_browser, page_text, sign_in, visible_text
+from tests.support.web import WebClock, csrf, new_browser, page_text, sign_in, visible_text
 from web import create_app
 from web.access import owned_evidence
 
@@ -167,6 +168,18 @@ def test_a_payment_with_its_receipt_then_the_suggested_match_confirmed(
     assert session.get(Promise, promise.id).status == PromiseStatus.kept
     totals = page_text(client.get(f"/negotiations/{negotiation.id}/promises"))
     assert "You paid CN¥1,000.00" in totals
+
+
+def test_a_payment_without_a_date_is_dated_by_the_apps_clock(services, session, negotiation,
+                                                            owner):
+    """"No date: now" is the app's clock (the one tests move), not the machine's."""
+    app = host_app(services)
+    clock = WebClock(datetime(2030, 12, 10, 2, 0, tzinfo=UTC)).on(app)
+    client = sign_in(app.test_client(), "owner", "owner-password")
+    assert post(client, f"/negotiations/{negotiation.id}/payments",
+                {"amount": "10", "method": "wechat"}).status_code == 302
+    [payment] = session.exec(select(Payment)).all()
+    assert payment.paid_at.astimezone(UTC) == clock.now
 
 
 def test_a_receipt_of_another_negotiation_is_refused(services, client, session, negotiation,

@@ -30,12 +30,12 @@ from logger.reminders.notifications import unread_count
 from storage.models import Evidence, Negotiation
 from storage.models.promises import (PaymentMethod, Promise, PromiseKind, PromiseParty,
                                      PromiseStatus, PromiseSuggestion, SuggestionStatus)
-from storage.models.types import utcnow
 from web.access import current_user, db, evidence_for, negotiation_for
 from web.promises.basis import counted_from
 from web.promises.forms import (KIND_LABELS, FormProblems, read_payment, read_plan,
                                read_plan_rows, read_terms)
 from web.promises.times import due_when, local_parts, when
+from web.sessions import now
 from web.state import app_state
 from web.zone import page_zone, zone_of
 
@@ -182,7 +182,7 @@ def mark(negotiation_id: int):
 def pay(negotiation_id: int):
     negotiation = negotiation_for(negotiation_id, "edit")
     try:
-        values = read_payment(request.form, zone_of(negotiation), utcnow())
+        values = read_payment(request.form, zone_of(negotiation), now())
         receipt, promise = _receipt_and_promise(negotiation, values)
     except FormProblems as e:
         return _render(negotiation, errors=e.problems, form="payment")
@@ -280,7 +280,7 @@ def _render(negotiation: Negotiation, *, errors: dict[str, str] | None = None,
         likely={p.id: suggest_match(session, p) for p in payments if p.promise_id is None},
         suggestions=suggestions, receipts=receipts, payable=payable, errors=errors or {},
         open_form=form, values=request.form if errors else {},
-        now=utcnow()), 400 if errors else 200
+        now=now()), 400 if errors else 200
 
 
 def _ledger(negotiation: Negotiation) -> Ledger:

@@ -20,9 +20,9 @@ from logger.promises.writing import (WritingError, link_written, linkable_items,
                                      unlink_written, written_item_id)
 from storage.models import Evidence, Negotiation
 from storage.models.promises import Promise
-from storage.models.types import utcnow
 from web.access import current_user, db, negotiation_for
 from web.i18n import reader_language, refusal_text
+from web.sessions import now
 from web.zone import zone_of
 
 from web.promises import bp
@@ -91,7 +91,7 @@ def confirmation(negotiation_id: int):
         abort(404)
     item = request.args.get("item", "")
     evidence_id = int(item) if item.isdigit() else None
-    today = utcnow().astimezone(zone_of(negotiation)).date()
+    today = now().astimezone(zone_of(negotiation)).date()
     drafted = confirmation_request(db(), negotiation, language=language, today=today,
                                    evidence_id=evidence_id)
     return render_template("promises/confirmation.html", negotiation=negotiation,
