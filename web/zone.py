@@ -40,10 +40,19 @@ def zone_of(negotiation: Negotiation) -> ZoneInfo:
 
 
 def page_zone() -> ZoneInfo:
-    """This request's zone: its negotiation's, else the account's."""
+    """This request's zone: its negotiation's, else the account's. Kept for the request (the
+    forms, Flask-Babel and the zone note each ask) while the negotiation and the account's zone
+    stay as they are."""
     negotiation_id = g.get("negotiation_id")
+    user = g.get("user")
+    key = (negotiation_id, user.id if user else None, user.timezone if user else None)
+    kept = g.get("page_zone")
+    if kept is not None and kept[0] == key:
+        return kept[1]
     negotiation = db().get(Negotiation, negotiation_id) if negotiation_id is not None else None
-    return zone_of(negotiation) if negotiation is not None else user_zone()
+    zone = zone_of(negotiation) if negotiation is not None else user_zone()
+    g.page_zone = (key, zone)
+    return zone
 
 
 def zone_note() -> str | None:
