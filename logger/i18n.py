@@ -22,10 +22,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"  # for an account, a page or a text that has not chosen
@@ -123,7 +123,11 @@ class InEachLanguage(Mapping[str, T]):
 
 def merged_catalogues(source: Path = CATALOGUES) -> dict[str, Catalog]:
     """Language -> every `<language>/LC_MESSAGES/*.po` under `source`, merged into one. Raises
-    ValueError for a message translated differently in two catalogues."""
+    ValueError for a message translated differently in two catalogues. Babel is imported here,
+    when a text is first translated: every `liuhen` command imports this module (its errors are
+    written in both languages), most never translate."""
+    from babel.messages.pofile import read_po
+
     merged: dict[str, Catalog] = {}
     for language_dir in sorted(p for p in source.iterdir() if p.is_dir()):
         for po_path in sorted((language_dir / "LC_MESSAGES").glob("*.po")):

@@ -32,7 +32,8 @@ from sqlmodel import SQLModel
 
 from logger.backup.repository import BackupError
 from storage.db import alembic_config
-from storage.models.types import Money, UTCDateTime  # the package holds every table
+import storage.models
+from storage.models.types import Money, UTCDateTime
 
 FORMAT = "liuhen-dump"
 VERSION = 1
@@ -56,6 +57,8 @@ class DumpSummary:
 
 
 def tables() -> list[sa.Table]:
+    """Every table, in the order their foreign keys allow."""
+    storage.models.load_all()
     return list(SQLModel.metadata.sorted_tables)
 
 

@@ -124,7 +124,7 @@ CONTACT_KINDS = frozenset({EvidenceKind.call, EvidenceKind.chat, EvidenceKind.em
 # What a person may correct about an item, and where it is kept. The staff number of the person
 # on the other side has no column: it lives in `extracted_metadata["staff_number"]`, beside what
 # was read from the file, and is edited (and logged) like the columns; so does which proof a
-# hardship proof is (`proof_kind`, a storage.models.hardship.ProofKind value).
+# hardship proof is (`proof_kind`, a ProofKind value).
 EDITABLE_FIELDS = ("occurred_at", "channel", "direction", "counterpart_name",
                    "counterpart_number", "staff_number", "proof_kind", "note")
 METADATA_FIELDS = ("staff_number", "proof_kind")

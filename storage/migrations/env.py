@@ -22,11 +22,12 @@ from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import storage.models
 from storage import search_pieces
 from storage.search import is_search_object
 
 config = context.config
+storage.models.load_all()  # every table on SQLModel.metadata
 target_metadata = SQLModel.metadata
 
 

@@ -4,30 +4,56 @@ sessions, known devices, failed sign-ins), `keys` (the vault and sealed secrets 
 the database), `sharing` (negotiations shared with a helper), `mail` (the email server for
 reminders set on the settings page), and `types`.
 
-Importing the package imports every table, so `SQLModel.metadata` is complete; `from
-storage.models import Evidence` is the one way the rest of the project names a table.
+`from storage.models import Evidence` is the one way the rest of the project names a table. The
+table modules are imported when a name is first asked for, in `MODULES` order up to the one that
+defines it (`core` always first: every other table points into it), so a command that reads
+jobs does not define the promise and hardship tables (some 60 ms of start-up). What needs every
+table (`SQLModel.metadata` whole: migrations, backups, schema checks) calls `load_all()` first.
 """
 
+from __future__ import annotations
+
 import gc
+import importlib
+from types import ModuleType
 
-# Defining the tables (with SQLAlchemy, SQLModel and pydantic when they come first) makes over a
-# hundred thousand objects that live as long as the process. The cyclic collector would walk them
-# again and again while they are made and once more at exit, a sixth of a database command's CPU:
-# it is off meanwhile, and they are frozen (never walked again, still freed once unreferenced).
-_collecting = gc.isenabled()
-gc.disable()
-from storage.models import conduct, core, hardship, keys, mail, promises, sharing, signin
-if _collecting:
-    gc.freeze()
-    gc.enable()
-from storage.models.conduct import *  # noqa: F403
-from storage.models.core import *  # noqa: F403
-from storage.models.hardship import *  # noqa: F403
-from storage.models.keys import *  # noqa: F403
-from storage.models.mail import *  # noqa: F403
-from storage.models.promises import *  # noqa: F403
-from storage.models.sharing import *  # noqa: F403
-from storage.models.signin import *  # noqa: F403
+MODULES = ("core", "sharing", "signin", "keys", "mail", "hardship", "conduct", "promises")
 
-__all__ = [*core.__all__, *conduct.__all__, *promises.__all__, *signin.__all__,
-           *hardship.__all__, *keys.__all__, *sharing.__all__, *mail.__all__]
+
+def _load(name: str) -> ModuleType:
+    # Defining tables (with SQLAlchemy, SQLModel and pydantic when they come first) makes tens of
+    # thousands of objects that live as long as the process. The cyclic collector would walk
+    # them again and again while they are made and once more at exit, a sixth of a database
+    # command's CPU: it is off meanwhile, and they are frozen (never walked again, still freed
+    # once unreferenced).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        module = importlib.import_module(f"{__name__}.{name}")
+    finally:
+        if collecting:
+            gc.freeze()
+            gc.enable()
+    for exported in module.__all__:
+        globals()[exported] = getattr(module, exported)
+    return module
+
+
+def load_all() -> None:
+    """Define every table, so `SQLModel.metadata` holds them all."""
+    for name in MODULES:
+        _load(name)
+
+
+def __getattr__(name: str) -> object:
+    if name in MODULES:  # `from storage.models import core`
+        return _load(name)
+    for module_name in MODULES:
+        if name in _load(module_name).__all__:
+            return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    load_all()
+    return sorted(globals())

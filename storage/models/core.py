@@ -28,14 +28,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from storage.kinds import Channel, Direction, EvidenceKind
+from storage.kinds import Channel, Direction, EvidenceKind, ProofKind
 from storage.models.types import (Money, TimePrecision, UTCDateTime, json_dict, json_list,
                                   str_enum, utcnow)
 
 __all__ = [
     "Channel", "CustodyAction", "CustodyEvent", "Direction", "Evidence", "EvidenceKind",
     "ApiToken", "ExtractedText", "Job", "JobKind", "JobStatus", "Negotiation", "NegotiationStatus",
-    "Role",
+    "ProofKind", "Role",
     "TextSource", "TimePrecision", "TimeSource", "User", "utcnow",
 ]
 

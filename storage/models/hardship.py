@@ -20,24 +20,13 @@ from enum import StrEnum, auto
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from storage.models.core import Channel
+from storage.models.core import Channel, ProofKind
 from storage.models.types import Money, UTCDateTime, json_list, str_enum, utcnow
 
 __all__ = [
     "FigureSource", "HardshipApplication", "HardshipCause", "HardshipRequest",
-    "HardshipSending", "PlanKind", "ProofKind",
+    "HardshipSending", "PlanKind", "ProofKind",  # ProofKind: storage.kinds
 ]
-
-
-class ProofKind(StrEnum):
-    """Which hardship proof an evidence item of kind `hardship_proof` is; kept in the item's
-    `extracted_metadata["proof_kind"]`, set and changed like its other details (custody-logged)."""
-
-    income_statement = auto()  # 收入证明
-    medical_record = auto()  # 医疗证明
-    termination_letter = auto()  # 失业证明 / 解除劳动合同通知
-    bank_statement = auto()  # 银行流水
-    other = auto()
 
 
 class HardshipCause(StrEnum):

@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from storage.models import core  # noqa: F401  (defines the tables its foreign keys name)
 from storage.models.types import (Money, TimePrecision, UTCDateTime, json_dict, json_list,
                                   str_enum, utcnow)
 

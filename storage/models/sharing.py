@@ -13,6 +13,7 @@ from enum import StrEnum, auto
 
 from sqlmodel import Field, SQLModel
 
+from storage.models import core  # noqa: F401  (defines the tables its foreign keys name)
 from storage.models.types import UTCDateTime, str_enum, utcnow
 
 __all__ = ["NegotiationShare", "ShareRole"]

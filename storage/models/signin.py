@@ -16,6 +16,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from storage.models import core  # noqa: F401  (defines the tables its foreign keys name)
 from storage.models.types import UTCDateTime, utcnow
 
 __all__ = ["KnownDevice", "SigninFailure", "WebSession"]

@@ -14,7 +14,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (registers the tables)
+import storage.models
 from storage.db import alembic_config, current_revision, make_engine, migrate
 from storage.search import (POSTGRES_TRGM_INDEXES, SQLITE_FTS_TABLES, SQLITE_SEARCH_TRIGGERS,
                             is_search_object)
@@ -41,6 +41,7 @@ def head() -> str:
 
 
 def schema_differences(engine) -> list:
+    storage.models.load_all()
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={
             "include_object": lambda obj, name, type_, reflected, compare_to:

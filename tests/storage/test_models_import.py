@@ -1,5 +1,7 @@
-"""What importing the tables leaves behind, in a fresh interpreter each: pydantic's validators are
-built when first used, not at import, and still validate and dump; the cyclic collector,
+"""What importing the tables leaves behind, in a fresh interpreter each: a table module is
+defined when one of its names is first asked for (the jobs table without the promise tables),
+every name of every module is found, and `load_all()` defines them all; pydantic's validators
+are built when first used, not at import, and still validate and dump; the cyclic collector,
 switched off while the tables are defined, is left as it was found."""
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pydantic import ValidationError
 from sqlmodel import SQLModel
 import storage.models as models
 
+models.load_all()
 tables = [m for m in vars(models).values()
           if isinstance(m, type) and issubclass(m, SQLModel) and m is not SQLModel]
 built_at_import = sorted(t.__name__ for t in tables if t.__pydantic_complete__)
@@ -53,7 +56,54 @@ def test_a_tables_validator_is_built_at_its_first_use_and_validates():
 @pytest.mark.parametrize("collecting", [True, False])
 def test_defining_the_tables_leaves_the_collector_as_it_was(collecting):
     before = "" if collecting else "gc.disable(); "
-    output = run(f"import gc; {before}import storage.models; "
+    output = run(f"import gc; {before}from storage.models import Job; "
                  "print(gc.isenabled(), gc.get_freeze_count() > 0)")
     # Switched on again, with the tables' objects frozen; or left off, and nothing frozen.
     assert output.split() == [str(collecting), str(collecting)]
+
+
+LAZY = """
+import json, sys
+from sqlmodel import SQLModel
+import storage.models as models
+
+loaded = lambda: sorted(name.rsplit(".", 1)[1] for name in sys.modules
+                        if name.startswith("storage.models.") and name != "storage.models.types")
+found = {"bare": loaded()}
+from storage.models import Job, JobStatus
+found["job"] = loaded()
+found["job tables"] = sorted(SQLModel.metadata.tables)
+try:
+    models.NoSuchTable
+    found["unknown"] = "found"
+except AttributeError as error:
+    found["unknown"] = str(error)
+found["every name"] = {name: getattr(models, name).__module__ for module in models.MODULES
+                       for name in __import__(f"storage.models.{module}",
+                                              fromlist=["_"]).__all__
+                       if hasattr(getattr(models, name), "__module__")}
+models.load_all()
+found["all tables"] = len(SQLModel.metadata.tables)
+print(json.dumps(found))
+"""
+
+
+def test_a_table_module_is_defined_when_a_name_of_it_is_first_asked_for():
+    found = json.loads(run(LAZY))
+    assert found["bare"] == []
+    assert found["job"] == ["core"]
+    assert "job" in found["job tables"] and "promise" not in found["job tables"]
+    assert "NoSuchTable" in found["unknown"]
+    # Every exported name is reached through the package, from the module that defines it.
+    assert found["every name"]["PromiseStatus"] == "storage.models.promises"
+    assert found["every name"]["NegotiationShare"] == "storage.models.sharing"
+    assert found["all tables"] == 29
+
+
+@pytest.mark.parametrize("module", ["promises", "signin", "sharing", "hardship", "conduct"])
+def test_a_table_module_imported_alone_brings_core_and_nothing_else(module):
+    # The tables its foreign keys name are defined with it, and no module beside them.
+    output = run(f"import sys, storage.models.{module}; print(sorted(name for name in "
+                 "sys.modules if name.startswith('storage.models.')))")
+    assert output.strip() == str(sorted({"storage.models.core", "storage.models.types",
+                                         f"storage.models.{module}"}))
