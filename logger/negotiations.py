@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum, auto
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, func, select
 
@@ -24,8 +25,10 @@ from logger.record import custody
 from logger.record.evidence import CONTACT_KINDS
 from logger.record.trash import live
 from storage.models import CustodyAction, Evidence, EvidenceKind, Negotiation, User
-from storage.models.promises import Promise
 from storage.models.types import TimePrecision
+
+if TYPE_CHECKING:  # the promise tables are defined by the commands that read promises
+    from storage.models.promises import Promise
 
 # The fields a person sets, in the order forms show them.
 FIELDS = ("creditor", "collection_agency", "account_reference", "principal", "outstanding",

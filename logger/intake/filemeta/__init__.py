@@ -7,14 +7,11 @@ and never raises on hostile or malformed input: what it cannot read becomes a se
 one, and never decodes pixels. Every time it finds is kept with its source (`times`).
 """
 
+import importlib
 from datetime import datetime
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
-from logger.intake.filemeta import audio as filemeta_audio
-from logger.intake.filemeta import email as filemeta_email
-from logger.intake.filemeta import image as filemeta_image
-from logger.intake.filemeta import pdf as filemeta_pdf
 from logger.intake.filemeta.common import FileMetadata, describe_error
 from logger.intake.filemeta.file_names import read_name_time
 from logger.intake.filemeta.recorder_names import parse_recorder_filename
@@ -27,6 +24,17 @@ __all__ = ["extract_metadata", "parse_recorder_filename"]
 # screen and call recordings, exports). A date in the name of a PDF, an email or an office
 # file is as often a reference or a due date as the day it was made, so it is not read.
 NAMED_BY_TIME = frozenset({"image", "audio", "video", "text", "xml"})
+
+# family -> (module of logger.intake.filemeta, its reader). A module is imported for the first
+# file of its family: pypdf, mutagen and Pillow are a third of `liuhen import`'s start-up, and
+# an import of notes or screenshots needs one of them or none.
+READERS = {
+    "audio": ("audio", "read_recording"),
+    "video": ("audio", "read_recording"),
+    "image": ("image", "read_image"),
+    "email": ("email", "read_email"),
+    "pdf": ("pdf", "read_pdf"),
+}
 
 
 def extract_metadata(
@@ -59,16 +67,10 @@ def _read_name(meta: FileMetadata, filename: str, tz: ZoneInfo, now: datetime | 
 
 def _read(meta: FileMetadata, file_type: FileType, fileobj: BinaryIO, filename: str,
           tz: ZoneInfo) -> None:
-    readers = {
-        "audio": filemeta_audio.read_recording,
-        "video": filemeta_audio.read_recording,
-        "image": filemeta_image.read_image,
-        "email": filemeta_email.read_email,
-        "pdf": filemeta_pdf.read_pdf,
-    }
-    reader = readers.get(file_type.family)
-    if reader is None:
+    if file_type.family not in READERS:
         return
+    module, name = READERS[file_type.family]
+    reader = getattr(importlib.import_module(f"{__name__}.{module}"), name)
     try:
         reader(meta, file_type, fileobj, filename, tz)
     except Exception as exc:  # the promise: hostile input never makes intake fail
