@@ -159,3 +159,17 @@ def test_each_command_names_the_modules_that_add_its_subcommands():
             home = sub.callback.__module__
             assert home in {m.__name__ for m in listed} | imported_by_home, \
                 f"`{name} {sub.name}` comes from {home}: add it to COMMANDS[{name!r}].modules"
+
+
+def test_importing_notes_loads_no_reader_of_other_kinds_of_file(cli_env, tmp_path):
+    # The PDF, audio and image readers are imported for the first file of their kind.
+    for setup in (("init",), ("user", "add", "owner"), ("negotiation", "add", "--creditor", "x")):
+        run_liuhen(*setup, cli_env=cli_env, cwd=tmp_path)
+    note = tmp_path / "note.txt"
+    note.write_text("还款记录：本月已还 1000 元。\n", encoding="utf-8")
+    output, modules = run_liuhen("import", "--negotiation", "1", str(note), cli_env=cli_env,
+                                 cwd=tmp_path)
+    assert "1 stored" in output
+    assert loaded(modules, ("pypdf", "mutagen", "PIL", "logger.intake.filemeta.pdf",
+                            "logger.intake.filemeta.audio", "logger.intake.filemeta.image",
+                            "storage.models.promises")) == []
