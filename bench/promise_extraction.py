@@ -1,11 +1,11 @@
 """Promise suggestion figures on the tuning corpus (tests/promises/data/promise_corpus.toml) and
-on the measurement corpus's halves (tests/promises/corpus/: dev, tuned on; test, held out),
-beside the extractor of a baseline commit run on the same utterances in the same run.
+on the measurement corpus (tests/promises/corpus/: dev and dev2, tuned on; test and test2,
+held out), beside the extractor of a baseline commit run on the same utterances in the same run.
 
     .venv/bin/python bench/promise_extraction.py [--held-out] [--baseline 4188b3f]
-        [--no-baseline] [--repeat 5] [--misses dev|old]
+        [--no-baseline] [--repeat 5] [--misses dev|dev2|old]
 
-The held-out half is scored only with --held-out: run it at the end of a piece of work, not
+The held-out files are scored only with --held-out: run it at the end of a piece of work, not
 while tuning.
 
 Per corpus and per language, for each side:
@@ -53,7 +53,7 @@ def corpus_module():
 def corpora(pc, held_out: bool) -> dict[str, list]:
     found = {"old": pc.load_cases(pc.CORPUS)}
     for name, path in pc.SPLITS.items():
-        if path.exists() and (held_out or name != "test"):
+        if path.exists() and (held_out or name not in pc.HELD_OUT):
             found[name] = pc.load_cases(path)
     return found
 
@@ -130,10 +130,11 @@ def main() -> None:
     parser.add_argument("--baseline", default=BASELINE)
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--repeat", type=int, default=5, help="passes over a corpus for speed")
-    parser.add_argument("--misses", choices=("dev", "old"),
+    parser.add_argument("--misses", choices=("dev", "dev2", "old"),
                         help="list the working tree's misses on this corpus")
     parser.add_argument("--held-out", action="store_true",
-                        help="also score the held-out half (test.toml); figures only")
+                        help="also score the held-out files (test.toml, test2.toml); figures "
+                             "only")
     parser.add_argument("--worker", metavar="CODE_ROOT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
