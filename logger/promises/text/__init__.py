@@ -111,11 +111,12 @@ def _suggest(text: str, when: Said, tz: ZoneInfo, language: str | None,
 
 def _from_sentence(sentence: str, when: Said, tz: ZoneInfo, language: str,
                    side: Who | None) -> list[Suggestion]:
-    """The sentence read clause by clause: a threat gives nothing; so does a question, unless
+    """The sentence read clause by clause: a threat or another person's promise reported gives
+    nothing; so does a question, unless
     one of its clauses commits; the acts of each clause decide what it can carry."""
     statement = without_tag(sentence)
     whole = normalise_numbers(statement, language)
-    if rules.THREAT.search(whole):
+    if rules.THREAT.search(whole) or rules.REPORTED.search(whole):
         return []
     asked = statement == sentence and bool(rules.QUESTION.search(whole))
     parts = clauses(statement, language, when.today, asked=asked)

@@ -39,7 +39,8 @@ PAST = _rx(
     r"之前(?:答应|说|讲|承诺)|上次|说好的|没做到|答应(?:了)?的|\bposted\b|\blast\s+payment\b|\bpast\s+due\b"
     r"|\bwent\s+through\b|\bpromised\b|\bsaid\s+you\s+would\b"
     r"|\b(?:was|were)\s+(?:going|planning|hoping|meaning)\s+to\b",
-    r"上个?月|上+(?:周|星期|礼拜)|昨天|前天|(?:还|付|转|打|减|免|停)过(?!去|来)|(?:说|答应|讲|承诺)过",
+    r"刚(?:刚|才)|(?:本|应)(?:该|当)?在[^，,]{0,12}(?:前|之前)还|已经过了|"
+    r"上个?月(?![^，,。]{0,3}欠)|上+(?:周|星期|礼拜)|昨天|前天|(?:还|付|转|打|减|免|停)过(?!去|来)|(?:说|答应|讲|承诺)过",
     r"\byesterday\b|\blast\s+(?:week|month|time|monday|tuesday|wednesday|thursday"
     r"|friday|saturday|sunday)\b|\bago\b")
 # Money already paid. (An offer already granted, 我们已经为你申请了停催, still binds them.)
@@ -59,7 +60,8 @@ WAIVER = _rx(
     r"\bdiscount\b")
 # ... settling the debt for less, paid at once: the sum is what settles it.
 SETTLEMENT = _rx(
-    r"一次性(?:结清|还清|付清|还款|清偿|处理|还|付)|(?:算|视为|按|当作?)(?:你)?(?:全部)?结清|结清价|协商结清"
+    r"一次性(?:结清|还清|付清|还款|清偿|处理|还|付)|(?:算|视为|按|当作?)(?:你)?(?:全部)?(?:债务)?结清|结清价|协商结清"
+    r"|按\s*\d[^，,。]{0,4}?结(?:了|清|掉)|两清|就算了了|这事就(?:算|了)"
     r"|(?:减到|减至|降到|降至|只需(?:要)?(?:还|付)?|只(?:要)?(?:还|付)|只收)(?:本金)?\s*\d"
     r"|以结清|作为结清|视作结清|剩(?:下|余)的?[^，,]{0,10}(?:不要了|别要了|不用还了?|免了|一笔勾销|就算了)|一笔勾销|其他的?(?:都)?不用(?:还|管)了?"
     r"|(?:就|也就|这笔就|就算(?:你)?|算(?:你)?)(?:结清|了结)了?|只收本金|结清减免",
@@ -68,24 +70,27 @@ SETTLEMENT = _rx(
     r"|\bsettlement\s+(?:offer\s+)?(?:of|for|at)\b|\baccept\s+\$?\d[\d,.]*\s+(?:as|to)\b"
     r"|\bpaid\s+in\s+full\s+for\b|\bclose\s+(?:out\s+)?(?:the|your)\s+account\b"
     r"|\bsettle(?:d|ment)?\b[^.]{0,40}\bfor\s+\$?\d|\bsettlement\s+offer\b|\bsettled\s+in\s+full\b"
-    r"|\bthe\s+rest\s+(?:is|will\s+be)\s+(?:forgiven|waived|written\s+off)\b|\bas\s+(?:a\s+)?settlement\b")
-SETTLED_SUM_MARK = _rx(r"减到|减至|降到|降至|只需|只要还|只还|只收|以结清|剩(?:下|余)的?[^，,]{0,10}(?:不要了|别要了|不用还|免了|一笔勾销)|一笔勾销|折|\bsettle\s+(?:\w+\s+){0,2}for\b|\baccept\b")
+    r"|\bthe\s+rest\s+(?:is|will\s+be)\s+(?:forgiven|waived|written\s+off)\b|\bas\s+(?:a\s+)?settlement\b"
+    r"|\bsettle\s+(?:the\s+|my\s+|this\s+)?(?:account|debt|balance)\s+in\s+full\b|\bknock\s+(?:it|that|this)\s+down\s+to\b"
+    r"|\bclose\s+(?:it|this|the\s+account)\s+out\b|\blump[- ]sum\s+of\b")
+SETTLED_SUM_MARK = _rx(r"减到|减至|降到|降至|只需|只要还|只还|只收|以结清|down\s+to|剩(?:下|余)的?[^，,]{0,10}(?:不要了|别要了|不用还|免了|一笔勾销)|一笔勾销|折|\bsettle\s+(?:\w+\s+){0,2}for\b|\baccept\b")
 # The sum a settlement names: the one after these words, else the smallest said.
 SETTLED_SUM = _rx(r"(?:减到|减至|降到|降至|只需(?:要)?(?:还|付)?|只(?:要)?(?:还|付)|结清价|按|for|of|at|accept"
                   r"|一次性(?:还|付|结清|支付|偿还|还清|付清)?)"
                   r"\s*(?:¥|\$|人民币)?\s*$")
 # ... or stopping collection: calls, visits, contacting family.
 STOP_CALLS = _rx(
-    r"停催|停止催(?:收|款|讨)|暂停催收|(?:停止|暂停)(?:上门|外访|联系|打电话|拨打|催收)",
-    r"不(?:会)?再(?:给你|跟你|给您)?(?:打(?:电话)?|催|联系|上门|骚扰)",
+    r"停催|停止催(?:收|款|讨)|暂停催收|(?:停止|暂停)(?:一切|所有|全部)?(?:对(?:你|您)的)?(?:上门|外访|外呼|联系|打电话|拨打|催收|电话)",
+    r"(?:催收|外呼|电话|催款)[^，,。]{0,6}?(?:停掉|停了|停下|暂停|先停)",
+    r"不(?:会)?再(?:有人)?(?:给你|跟你|给您)?(?:打(?:电话|你|您)?|催|联系|上门|骚扰)|不再以[^，,。]{0,16}(?:联系|打扰|催收)",
     r"不(?:会)?(?:再)?(?:联系|打扰)(?:你|您)的?(?:家人|朋友|同事|紧急联系人|单位)|不(?:会)?上门",
     r"不(?:会)?(?:再)?打(?:你|您)?(?:的)?(?:单位|公司|家里|家人|同事|朋友)?(?:的)?电话|不(?:会)?(?:再)?(?:给|跟)(?:你|您)?(?:的)?(?:同事|家人|单位|朋友|紧急联系人)?(?:打电话|联系)",
     r"(?:就|会|将)不(?:会)?(?:再)?(?:联系|打扰|骚扰|催(?:你|您)?|打电话)(?:了|你|您)",
     r"\bcalls\s+(?:will|would)\s+stop\b|\bcease[- ]calls?\b|\bonly\s+(?:contact|reach)\s+you\s+by\s+(?:email|mail|letter|text)",
     r"\bstop\s+(?:all\s+)?(?:calling|the\s+calls|contacting|collections?|calls)",
     r"\bno\s+more\s+calls\b|\b(?:won't|will\s+not|not\s+going\s+to)\s+(?:call|contact|bother)\b",
-    r"\bpause\s+(?:the\s+)?(?:collections?|calls)",
-    r"\bcease\s+(?:all\s+)?(?:contact|calls|collection)",
+    r"\bpause\s+(?:all\s+)?(?:the\s+)?(?:collection\s+)?(?:collections?|calls)",
+    r"\bcease\s+(?:all\s+)?(?:telephone\s+|phone\s+)?(?:contact|calls|collection)",
     r"\bhold\s+off\s+(?:on\s+)?(?:calling|collection|(?:the\s+)?calls)",
     r"\bput\s+(?:the\s+|your\s+)?(?:account|collections?|calls)\s+on\s+hold",
     r"\b(?:have|get)\s+(?:the|these|all\s+the)\s+calls\s+stopped\b")
@@ -94,7 +99,7 @@ OFFER_REFUSED = _rx(
     r"(?:延期|减免|停催|分期|结清价|宽限)[^，,]{0,3}?(?:是)?(?:不可能|不行|没(?:有)?(?:办法|可能)|办不了|不能)",
     r"\b(?:can't|cannot|can\s+not|won't|will\s+not|unable\s+to|not\s+able\s+to|no\s+way\s+(?:we|I)"
     r"(?:'ll|\s+will|\s+can))\s+(?:waive|stop|pause|drop|remove|reduce|give\s+you\s+a\s+discount)",
-    r"\bnot\s+(?:waiving|stopping)\b")
+    r"\bnot\s+(?:waiving|stopping)\b|\b(?:isn't|is\s+not|not)\s+(?:possible|available|an\s+option)\b")
 
 # Other promises worth keeping: more time, no report to the credit bureau, it in writing.
 OTHER = _rx(
@@ -103,7 +108,7 @@ OTHER = _rx(
     r"|\bagreement\b|\b(?:won't|will\s+not|not)\s+(?:report|sue)\b|\bsend\s+you\b|\bemail\s+you\b")
 # More time to pay: the day is the new one.
 EXTENSION = _rx(
-    r"延期|延长|宽限|推迟|缓\d*(?:天|日|周|个月)|往后(?:推|延)|延后|展期|顺延",
+    r"延期|延长|宽限|推迟|缓\d*(?:天|日|周|个月)|往后(?:推|延)|延后|展期|顺延|延到|延至|推到|推至",
     r"\bextend|\bextension\b|\bpostpone|\bgrace\s+period|\bpush\s+(?:\w+\s+){0,3}(?:back|out)\b"
     r"|\b(?:need|get|have)\s+until\b|\bmore\s+time\b"
     r"|\b(?:give|giving)\s+you\s+(?:until|till|to|more\s+time|an?\s+(?:extra|few|more))"
@@ -139,7 +144,7 @@ IN_FULL = _rx(r"一分(?:都|也)?不(?:少|差)|分文不少|全额|足额|\bin
 # A statement of what is owed: its sum is the debt, not a promise.
 # The terms of the old contract or a statement, whatever verbs they hold.
 TERMS = _rx(r"合同(?:上|里)|原(?:合同|协议)|借款合同|按(?:照)?合同|合同约定|账单日|最低还款额?(?:是|为)"
-            r"|本期应还|应还(?:金额|款额)|(?:最后|到期)还款日|温馨提示",
+            r"|本期应还|应还(?:金额|款额)|(?:最后|到期)还款日|温馨提示|账单(?:上|显示|里)|约定每",
             r"\breminder\s+that\b|\bthis\s+is\s+a\s+reminder\b|\byour\s+(?:\w+\s+)?payment\s+(?:of\s+\S+\s+)?is\s+due\b",
             r"\bminimum\s+(?:payment\s+)?(?:due\s+)?is\b|\bstatement\b|\bunder\s+(?:the|your)\s+"
             r"(?:original\s+)?(?:contract|terms)\b|\bdays\s+(?:late|past\s+due|delinquent)\b")
@@ -150,6 +155,7 @@ DEBT = _rx(r"欠(?!条)|尚欠|未还(?:金额|款)|应还(?:金额|款)|待还|
 HYPOTHETICAL = _rx(
     r"(?:如果|要是|假如|假设|万一|若是|倘若)[^，,]*(?:中(?:了)?(?:彩票|奖)|彩票|发财|有钱|暴富|有这笔钱)",
     r"(?:如果|要是|假如|假设|万一|若是|倘若)(?:说)?(?:我|他|她|家里|朋友|我[爸妈哥姐弟妹老])",
+    r"(?:如果|要是|假如|假设|万一|若是|倘若)[^，,]{0,6}(?:奖金|年终奖|提成|分红|赔偿|补偿|借到|贷款|钱)[^，,]{0,6}(?:下来|到账|批)",
     r"^\s*万一|(?<!不)可能|说不定|也许|或许|大概|尽量|争取|看看能不能|试试|到时候看|再说吧|想办法",
     r"\bif\s+(?:my|his|her|our)\b|\bif\s+I\s+(?:win|won|had|were|hit|get|land|find|sell|can|could)\b|\blottery\b|\bif\s+I\s+could\b"
     r"|\bmaybe\b|\bmight\b|\bperhaps\b|\bhopefully\b|\btry\s+to\b|\bI'll\s+try\b|\bprobably\b"
@@ -158,6 +164,14 @@ HYPOTHETICAL = _rx(
 
 TRAILING_JOINERS = re.compile(r"[\s,，、;；.。!！]*(?:\band\b|\bthen\b)?[\s,，、;；.。!！]*$",
                               re.IGNORECASE)
+
+# Another person's promise, reported (我爸说他过完元旦帮我还; "my brother said he'd send it"):
+# not the speaker's, and not the other side's.
+REPORTED = _rx(
+    r"(?:朋友|老婆|老公|媳妇|爱人|爸|妈|父亲|母亲|哥|姐|弟|妹|同事|家人|家里人|亲戚|儿子|女儿|对象"
+    r"|男朋友|女朋友|他|她)(?:跟我|和我|对我)?(?:说|讲|答应|表示|保证)(?:过)?(?:了)?[，,]?(?:他|她)(?!们)",
+    r"\b(?:he|she|they)\s+(?:said|says|told\s+me|promised)\s+(?:that\s+)?(?:he|she|they)\b"
+    r"|\bmy\s+\w+\s+(?:said|says|told\s+me|promised)\s+(?:that\s+)?(?:he|she|they)\b")
 
 # Speech acts that are not promises.
 THREAT = _rx(r"否则|不然|要不然|再不还|不还的话|未(?:还款?|结清|处理)(?:的话)?(?:将|会|就)|移交(?:法务|律师|法院)|后果自负|\bor\s+else\b|\botherwise\b|\bor\s+we(?:'ll|\s+will)\b",
