@@ -11,7 +11,7 @@ the promise next to it by the callers (周一还，1,280块).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -149,6 +149,20 @@ def clauses(statement: str, language: str, today: date | None, *,
             found.append(_clause(piece, start, end, language, today,
                                  asked=asked and cut is None))
         start = cut.end() if cut else end
+    return _terms_go_on(found)
+
+
+def _terms_go_on(found: list[Clause]) -> list[Clause]:
+    """A clause after a statement of the old terms, with no word of paying or committing of its
+    own, states more of them (原合同约定每月15号还款，每期1,280元，共12期)."""
+    terms = False
+    for n, clause in enumerate(found):
+        if rules.TERMS.search(clause.text):
+            terms = True
+        elif terms and not clause.pays and not rules.COMMITS.search(clause.text):
+            found[n] = replace(clause, acts=clause.acts | {Act.debt})
+        else:
+            terms = False
     return found
 
 

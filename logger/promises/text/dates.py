@@ -275,6 +275,10 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
         (r"\bnew\s+year'?s?\s+eve\b", lambda m, t: _next_date(t, 12, 31)),
         (r"\bnew\s+year'?s?(?:\s+day)?\b", lambda m, t: _next_date(t, 1, 1)),
         (r"\bthanksgiving\b", lambda m, t: _thanksgiving(t)),
+        # Thursday next week, Friday of next week
+        (r"\b(?P<w>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+(?:of\s+)?"
+         r"(?P<p>next|this)\s+week\b",
+         lambda m, t: _weekday(t, _WEEKDAYS_EN[m["w"].lower()], _week_shift(m["p"]))),
         # next Monday, this Friday, Friday; last Friday is the past
         (r"\b(?:(?P<p>next|this|coming|this\s+coming|last)\s+)?(?P<w>monday|tuesday|wednesday"
          r"|thursday|friday|saturday|sunday)\b",
@@ -282,6 +286,11 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
              t, _WEEKDAYS_EN[m["w"].lower()], _week_shift(m["p"]))),
         (r"\b(?:the\s+)?day\s+after\s+tomorrow\b", lambda m, t: t + timedelta(days=2)),
         (r"\btomorrow\b", lambda m, t: t + timedelta(days=1)),
+        # 3 days from today, a 10-day grace period from today: before "today" alone
+        (r"\b(?P<n>\d+|an?)\s+(?P<u>days?|weeks?|months?)\s+from\s+(?:now|today)\b",
+         lambda m, t: _add(t, m["n"], m["u"])),
+        (r"\b(?P<n>\d+)[- ](?P<u>day|week|month)\s+(?:\w+\s+){0,3}?from\s+(?:now|today)\b",
+         lambda m, t: _add(t, m["n"], m["u"])),
         (r"\btoday\b|\btonight\b|\bend\s+of\s+(?:the\s+)?day\b|\bEOD\b",
          lambda m, t: t),
         (r"\byesterday\b", lambda m, t: None),
@@ -292,8 +301,6 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
          lambda m, t: t + relativedelta(months=1, day=31)),
         # in two weeks, within 10 days, in a month, 3 days from now
         (r"\b(?:in|within)\s+(?:the\s+next\s+)?(?P<n>\d+|an?)\s+(?P<u>days?|weeks?|months?)\b",
-         lambda m, t: _add(t, m["n"], m["u"])),
-        (r"\b(?P<n>\d+|an?)\s+(?P<u>days?|weeks?|months?)\s+from\s+(?:now|today)\b",
          lambda m, t: _add(t, m["n"], m["u"])),
     ]
     return [(re.compile(pattern, re.IGNORECASE), resolve) for pattern, resolve in rules]

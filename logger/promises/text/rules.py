@@ -73,7 +73,8 @@ SETTLEMENT = _rx(
     r"|\bthe\s+rest\s+(?:is|will\s+be)\s+(?:forgiven|waived|written\s+off)\b|\bas\s+(?:a\s+)?settlement\b"
     r"|\bsettle\s+(?:the\s+|my\s+|this\s+)?(?:account|debt|balance)\s+in\s+full\b|\bknock\s+(?:it|that|this)\s+down\s+to\b"
     r"|\bclose\s+(?:it|this|the\s+account)\s+out\b|\blump[- ]sum\s+of\b")
-SETTLED_SUM_MARK = _rx(r"减到|减至|降到|降至|只需|只要还|只还|只收|以结清|down\s+to|剩(?:下|余)的?[^，,]{0,10}(?:不要了|别要了|不用还|免了|一笔勾销)|一笔勾销|折|\bsettle\s+(?:\w+\s+){0,2}for\b|\baccept\b")
+SETTLED_SUM_MARK = _rx(r"减到|减至|降到|降至|只需|只要还|只还|只收|以结清|按\s*\d[^，,。]{0,4}?结|两清|就算了了|视为(?:全部)?(?:债务)?结清"
+                       r"|\bdown\s+to\b|\bsettle\s+(?:\w+\s+){0,2}in\s+full\b|\blump[- ]sum\b|\bclose\s+(?:it|this)\s+out\b|剩(?:下|余)的?[^，,]{0,10}(?:不要了|别要了|不用还|免了|一笔勾销)|一笔勾销|折|\bsettle\s+(?:\w+\s+){0,2}for\b|\baccept\b")
 # The sum a settlement names: the one after these words, else the smallest said.
 SETTLED_SUM = _rx(r"(?:减到|减至|降到|降至|只需(?:要)?(?:还|付)?|只(?:要)?(?:还|付)|结清价|按|for|of|at|accept"
                   r"|一次性(?:还|付|结清|支付|偿还|还清|付清)?)"
@@ -82,7 +83,7 @@ SETTLED_SUM = _rx(r"(?:减到|减至|降到|降至|只需(?:要)?(?:还|付)?|�
 STOP_CALLS = _rx(
     r"停催|停止催(?:收|款|讨)|暂停催收|(?:停止|暂停)(?:一切|所有|全部)?(?:对(?:你|您)的)?(?:上门|外访|外呼|联系|打电话|拨打|催收|电话)",
     r"(?:催收|外呼|电话|催款)[^，,。]{0,6}?(?:停掉|停了|停下|暂停|先停)",
-    r"不(?:会)?再(?:有人)?(?:给你|跟你|给您)?(?:打(?:电话|你|您)?|催|联系|上门|骚扰)|不再以[^，,。]{0,16}(?:联系|打扰|催收)",
+    r"不(?:会)?再(?:有人)?(?:往|给|跟|向)?(?:你|您)?(?:的)?(?:单位|公司|家里|家人|同事|朋友)?(?:打(?:电话|你|您)?|催|联系|上门|骚扰)|不再以[^，,。]{0,16}(?:联系|打扰|催收)",
     r"不(?:会)?(?:再)?(?:联系|打扰)(?:你|您)的?(?:家人|朋友|同事|紧急联系人|单位)|不(?:会)?上门",
     r"不(?:会)?(?:再)?打(?:你|您)?(?:的)?(?:单位|公司|家里|家人|同事|朋友)?(?:的)?电话|不(?:会)?(?:再)?(?:给|跟)(?:你|您)?(?:的)?(?:同事|家人|单位|朋友|紧急联系人)?(?:打电话|联系)",
     r"(?:就|会|将)不(?:会)?(?:再)?(?:联系|打扰|骚扰|催(?:你|您)?|打电话)(?:了|你|您)",
@@ -131,6 +132,8 @@ PLAN = _rx(
     r"\bover\s+\d+\s+(?:months|weeks)\b")
 # Words that are about paying by instalments on their own, without a verb of paying.
 PLAN_ITSELF = _rx(r"分\s*\d+\s*期|每期|\binstal+ments\b|\binstal+ment\s+plan\b|\bpayment\s+plan\b"
+                  r"|\b(?:a|per|each|every)\s+(?:month|week|\w+day)\s+for\s+\d+\s+(?:months|weeks)\b"
+                  r"|\bevery\s+(?:two|2|other)\s+weeks\b|\bplan\s+of\s+\$?\d"
                   r"|\b(?:automatic|recurring|regular|monthly|weekly)\s+payments\b"
                   r"|\b\d+\s+(?:monthly\s+|weekly\s+|equal\s+)?payments\b")
 
