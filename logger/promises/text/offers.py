@@ -4,6 +4,7 @@ each often on a condition (你15号前还3000我们就给你减免罚息: the co
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from functools import lru_cache
 
@@ -18,6 +19,9 @@ from logger.promises.text.suggestion import Kind, Suggestion, Who
 _OFFERS = ((Kind.settlement, rules.SETTLEMENT), (Kind.waiver, rules.WAIVER),
            (Kind.extension, rules.EXTENSION), (Kind.stop_calls, rules.STOP_CALLS))
 _REFUSED = {Kind.extension: rules.OTHER_REFUSED}
+# A day a waiver or a stop runs from (从今天起停止计息, 自签署之日起): when it starts, not a due.
+_FROM = re.compile(r"(?:从|自)\s*$")
+_ON = re.compile(r"^\s*(?:之日)?(?:起|开始|以后|之后)")
 
 
 def offer_kinds(clause: Clause, *, keep_settlement: bool = False) -> list[Kind]:
@@ -113,6 +117,9 @@ def _offer(kind: Kind, own: list[Clause], asked: list[Clause], parts: list[Claus
     elif kind == Kind.stop_calls:   # the length of a pause is no due
         due = find_due(asked, said.when, said.tz) or find_due(
             [c for c in own if c.pays], said.when, said.tz)
+    elif kind == Kind.waiver:
+        due = find_due([_without_starts(c) for c in asked], said.when, said.tz) or find_due(
+            [_without_starts(c) for c in own], said.when, said.tz)
     else:
         due = find_due(asked, said.when, said.tz) or find_due(own, said.when, said.tz)
     speaker = side_of(said.side) or _offered_by(kind, said, own, owed)
@@ -120,6 +127,12 @@ def _offer(kind: Kind, own: list[Clause], asked: list[Clause], parts: list[Claus
                        currency=amount.currency if amount else None,
                        condition=None if kind == Kind.settlement else condition,
                        **due_fields(due, said.when))]
+
+
+def _without_starts(clause: Clause) -> Clause:
+    """The clause without the days things run from (从今天起)."""
+    return replace(clause, days=[d for d in clause.days if not (
+        _FROM.search(clause.text[:d.start]) and _ON.match(clause.text[d.end:]))])
 
 
 def _kinds_in(clause: Clause, owed) -> list[Kind]:

@@ -46,6 +46,10 @@ _TOTAL_BEFORE = re.compile(r"(?:共|一共|总共|总计|全部|剩下的?|剩�
                            r"\bbalance(?:\s+of)?|\bremaining|\bthe\s+rest)[^\d]{0,8}$",
                            re.IGNORECASE)
 _TOTAL_AFTER = re.compile(r"\s*分\s*\d+\s*(?:[期次]|个月)|\s+over\s+\d+\s+(?:months|weeks)|\s+in\s+\d+\s+(?:instal|payments)", re.IGNORECASE)
+# A day said as the first instalment's (首期下个月初, "first payment this Friday").
+_FIRST_BEFORE = re.compile(r"(?:首期|第一期|首次)(?:还款|付款)?(?:在|是|从|定在)?\s*$"
+                           r"|\bfirst\s+(?:payment|instal+ment)\s+(?:is\s+|due\s+|on\s+)*$",
+                           re.IGNORECASE)
 _DOWN_BEFORE = re.compile(r"(?:先|首付|首期|首次)(?:还|付|给|交|转)?[^\d]{0,3}$"
                           r"|\bdown\s+payment\s+of\s*$|\bfirst\s+pay\s*$", re.IGNORECASE)
 
@@ -135,8 +139,9 @@ def _count(text: str, each: Decimal | None, total: Decimal | None) -> int | None
 
 
 def _first_day(text: str, days: list[DayMention], today: date | None) -> date | None:
-    """The day of the first regular instalment: the plan's day of the month (next month's
-    when it starts next month), else the first day said, else None."""
+    """The day of the first regular instalment: the day said as the first's (首期下个月初), else
+    the plan's day of the month (next month's when it starts next month), else the first day
+    said, else None."""
     match = _MONTH_DAY.search(text)
     month_day = int(next(g for g in match.groups() if g)) if match else None
     part = _MONTH_PART.search(text)
@@ -145,6 +150,9 @@ def _first_day(text: str, days: list[DayMention], today: date | None) -> date | 
     starts_next_month = bool(_STARTS_NEXT_MONTH.search(text))
     if today is None:
         return None if month_day else next((d.day for d in days if d.day), None)
+    named = next((d.day for d in days if d.day and _FIRST_BEFORE.search(text[:d.start])), None)
+    if named:
+        return named
     start = _START_MONTH.search(text)
     if start:   # "on the 10th, starting January"
         month_day = month_day or next((d.day.day for d in days if d.day), None) or 1

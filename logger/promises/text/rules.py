@@ -190,7 +190,7 @@ REQUEST = _rx(
 QUESTION = re.compile(r"[?？]\s*$|[吗么呢]\s*[。.!！]?\s*$")
 # A proposal ending in a question tag ("……，行吗？", "…, okay?") is a statement.
 TAG_QUESTION = _rx(
-    r"[，,]?\s*(?:行吗|好吗|可以吗|行不行|好不好|可不可以|成吗|对吧|是吧|对吗|是吗|没错吧|ok(?:ay)?|alright"
+    r"[，,]?\s*(?:行吗|好吗|可以吗|行不行|好不好|可不可以|成吗|成不成|对吧|是吧|对吗|是吗|没错吧|好吧|行吧|可以吧|好伐|ok(?:ay)?|alright"
     r"|all\s+right|is\s+that\s+ok(?:ay)?|does\s+that\s+work(?:\s+for\s+you)?|right|correct|deal)"
     r"\s*[?？]\s*$")
 COMMITS = _rx(
