@@ -58,10 +58,11 @@ _MONEY_BEFORE = re.compile(
     r"(?:还|付|转|打|给|交|缴|凑|存|把|每期|每月|每个月|每次|每周|首付|首期|一共|总共|共|剩下|剩余"
     r"|账单|欠款|本金|余额|尾款|全款|金额|欠|剩的|再|又|另外|到账|到位|一次性|减到|减至|降到|降至|只需|只收|结清价|(?<!\d)1个月|一期|一次"
     r"|\banother\b|\bplus\b|\bremaining\b|\bthe\s+rest\b|(?:'ll|will|can|could)\s+do\b|\bowe|\bbalance|\bbill\b|\bpay|\brepay|\btransfer|\bsend|\bwire|\bdeposit|\bsettle|\bclear"
-    r"|payments? of|instal+ments? of|amount of|balance of|\beach|\bper|\btotal)"
+    r"|payments? of|instal+ments? of|amount of|balance of|plan of|\beach|\bper|\btotal)"
     r"[^\d,.;，。]{0,10}$", re.IGNORECASE)
 # ... or just after it: 12000分6期, 1000一期, "200 a month".
 _MONEY_AFTER = re.compile(r"\s*(?:分\s*\d+\s*(?:[期次]|个月)|一期|每期|a\s+month|per\s+month|a\s+week|each\b"
+                          r"|every\s+(?:\d+\s+|other\s+)?(?:weeks?|months?|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b"
                           r"|(?:一定|会|就|肯定|保证)?(?:还(?!有|是|没|要)|付|转给|打给|打过去|结清|到账)|一次性)",
                           re.IGNORECASE)
 _PHONE_LIKE = re.compile(r"1\d{10}|\d{9,}")
