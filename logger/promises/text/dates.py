@@ -250,6 +250,10 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
              t, int(m["d"]), _month_shift(m["p"]))),
         (rf"\b(?:the\s+)?(?P<d>\d{{1,2}}){_ORDINAL}\b",
          lambda m, t: _next_day_of_month(t, int(m["d"]))),
+        # Thursday next week, Friday of this week: before "this week" alone
+        (r"\b(?P<w>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+(?:of\s+)?"
+         r"(?P<p>next|this)\s+week\b",
+         lambda m, t: _weekday(t, _WEEKDAYS_EN[m["w"].lower()], _week_shift(m["p"]))),
         # end of the month, end of next month, month end, end of the week, end of the year
         (r"\b(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month\b|\bmonth[- ]end\b",
          lambda m, t: t + relativedelta(day=31)),
@@ -275,10 +279,6 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
         (r"\bnew\s+year'?s?\s+eve\b", lambda m, t: _next_date(t, 12, 31)),
         (r"\bnew\s+year'?s?(?:\s+day)?\b", lambda m, t: _next_date(t, 1, 1)),
         (r"\bthanksgiving\b", lambda m, t: _thanksgiving(t)),
-        # Thursday next week, Friday of next week
-        (r"\b(?P<w>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+(?:of\s+)?"
-         r"(?P<p>next|this)\s+week\b",
-         lambda m, t: _weekday(t, _WEEKDAYS_EN[m["w"].lower()], _week_shift(m["p"]))),
         # next Monday, this Friday, Friday; last Friday is the past
         (r"\b(?:(?P<p>next|this|coming|this\s+coming|last)\s+)?(?P<w>monday|tuesday|wednesday"
          r"|thursday|friday|saturday|sunday)\b",
