@@ -116,8 +116,8 @@ def _from_sentence(sentence: str, when: Said, tz: ZoneInfo, language: str,
     one of its clauses commits; the acts of each clause decide what it can carry."""
     statement = without_tag(sentence)
     whole = normalise_numbers(statement, language)
-    if rules.THREAT.search(whole) or rules.REPORTED.search(whole):
-        return []
+    if (rules.THREAT.search(whole) and side != Who.me) or rules.REPORTED.search(whole):
+        return []   # the debtor's 不然/否则 gives a reason (…，不然真的还不了), threatens nothing
     asked = statement == sentence and bool(rules.QUESTION.search(whole))
     parts = clauses(statement, language, when.today, asked=asked)
     if any(act in c.acts for c in parts for act in _SENTENCE_VOID):
@@ -127,5 +127,8 @@ def _from_sentence(sentence: str, when: Said, tz: ZoneInfo, language: str,
             for c in parts[:-1]):
         return []   # a question, unless a clause before the asking one commits
     said = Sentence(sentence, whole, when, tz, side, language)
-    return (offers(parts, said, statement, payments, plans) or plans(parts, said)
-            or payments(parts, said) or others(parts, said))
+    found = (offers(parts, said, statement, payments, plans) or plans(parts, said)
+             or payments(parts, said) or others(parts, said))
+    # The same promise said twice in one sentence (捌仟陆佰元整（¥8,600.00）) is one.
+    return [s for n, s in enumerate(found) if not any(
+        (s.who, s.kind, s.amount, s.due) == (t.who, t.kind, t.amount, t.due) for t in found[:n])]

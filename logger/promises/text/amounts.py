@@ -52,6 +52,8 @@ _USD_MARKS = {"$", "us$", "usd", "美元", "美金", "刀", "dollar", "dollars",
 _NOT_MONEY_AFTER = re.compile(
     r"\s*(?:号|日|月(?!底|初|中|末)|年|期|天|周|个|点|时|分钟|次|%|％|岁|倍|折|成|:\d|"
     r"(?:st|nd|rd|th|am|pm|a\.m|p\.m|days?|weeks?|months?|years?|instal+ments?|payments?"
+    r"|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
     r"|times|percent|o'clock)\b)", re.IGNORECASE)
 # What comes just before a bare number that is money: a word of paying, "each", "in total".
 _MONEY_BEFORE = re.compile(
@@ -66,6 +68,9 @@ _MONEY_AFTER = re.compile(r"\s*(?:分\s*\d+\s*(?:[期次]|个月)|一期|每期|
                           r"|(?:一定|会|就|肯定|保证)?(?:还(?!有|是|没|要)|付|转给|打给|打过去|结清|到账)|一次性)",
                           re.IGNORECASE)
 _PHONE_LIKE = re.compile(r"1\d{10}|\d{9,}")
+# A card or account number, or a phone number, written in groups (6222 0212 3456 7890,
+# 1-800-555-0142): none of its groups is a sum.
+_GROUPED_NUMBER = re.compile(r"(?<![\d.,])\d{1,4}(?:[ -]\d{3,4}){2,}(?![\d.,])")
 _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
 # What comes just before a number that is a code, never money: ABC1234, #1234, 尾号1234.
 _CODE_BEFORE = re.compile(r"(?:[A-Za-z][-_]?|[#№]\s*|\bNo\.?\s*|\bref(?:erence)?\.?\s*(?:no\.?|number|#)?"
@@ -128,10 +133,17 @@ def _convert_chinese_run(match: re.Match) -> str:
     return run
 
 
+def _grouped(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _GROUPED_NUMBER.finditer(text)]
+
+
 def find_amounts(text: str) -> list[Amount]:
     """The sums of money in normalised `text`, in the order they appear."""
     amounts = []
+    grouped = _grouped(text)
     for match in _AMOUNT.finditer(text):
+        if any(s <= match.start("num") < e for s, e in grouped):
+            continue
         value = _money_value(match)
         if value is not None:
             start = match.start("pre") if match.group("pre") else match.start("num")
@@ -144,8 +156,11 @@ def loose_amounts(text: str) -> list[Amount]:
     time, a count, a year, a code or a phone number. For a clause that speaks of paying or
     names nothing else (我把上两期的5120在月底前补上, 卡账3100)."""
     found = []
+    grouped = _grouped(text)
     for match in _AMOUNT.finditer(text):
         number, start = match.group("num"), match.start("num")
+        if any(s <= start < e for s, e in grouped):
+            continue
         if match.group("pre") or match.group("post") or match.group("mult") or "," in number:
             continue   # find_amounts read these
         try:

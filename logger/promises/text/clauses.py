@@ -153,13 +153,15 @@ def clauses(statement: str, language: str, today: date | None, *,
 
 
 def _terms_go_on(found: list[Clause]) -> list[Clause]:
-    """A clause after a statement of the old terms, with no word of paying or committing of its
-    own, states more of them (原合同约定每月15号还款，每期1,280元，共12期)."""
+    """A clause after a statement of the old terms, with no word of committing and no "I" paying
+    of its own, states more of them (原合同约定每月15号还款，每期1,280元，共12期; "Statement: …,
+    minimum payment 69.00, payment due 23 December")."""
     terms = False
     for n, clause in enumerate(found):
         if rules.TERMS.search(clause.text):
             terms = True
-        elif terms and not clause.pays and not rules.COMMITS.search(clause.text):
+        elif terms and not rules.COMMITS.search(clause.text) and not (
+                clause.pays and rules.ME_SPEAKING.search(clause.text)):
             found[n] = replace(clause, acts=clause.acts | {Act.debt})
         else:
             terms = False

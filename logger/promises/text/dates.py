@@ -237,6 +237,14 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
         # 15号, 十五号 (already 15号 here)
         (r"(?<![\d.])(?P<d>\d{1,2})[号日](?![码线楼])",
          lambda m, t: _next_day_of_month(t, int(m["d"]))),
+        # 宽限三天, 延期两周: the new day
+        (r"(?<!最长)(?<!最多)(?:宽限|延期|延长|缓)(?P<n>\d+)(?P<u>天|日|周|个(?:星期|礼拜|月))",
+         lambda m, t: _add(t, m["n"], m["u"].lstrip("个"))),
+        # English: Friday, December 13: the date, not the next Friday
+        (rf"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+{_MONTH_NAME}\s+(?P<d>\d{{1,2}})"
+         rf"{_ORDINAL}?\b(?:,?\s*(?P<y>\d{{4}}))?",
+         lambda m, t: _next_date(t, _MONTHS_EN[m["mon"].lower()], int(m["d"]),
+                                 int(m["y"]) if m["y"] else None)),
         # English: December 15, Dec 15th, 15 December, the 15th of December
         (rf"\b{_MONTH_NAME}\s+(?:the\s+)?(?P<d>\d{{1,2}}){_ORDINAL}?\b(?:,?\s*(?P<y>\d{{4}}))?",
          lambda m, t: _next_date(t, _MONTHS_EN[m["mon"].lower()], int(m["d"]),

@@ -14,6 +14,7 @@ from logger.promises.text.clauses import Act, Clause, Sentence, quote_span
 from logger.promises.text.due import due_fields, find_due
 from logger.promises.text.speaker import from_wording, side_of
 from logger.promises.text.suggestion import Kind, Suggestion, Who
+from storage.models.types import TimePrecision
 
 # Most telling first: 一次性结清…减到9800 is a settlement, though it also reduces the debt.
 _OFFERS = ((Kind.settlement, rules.SETTLEMENT), (Kind.waiver, rules.WAIVER),
@@ -52,12 +53,14 @@ def offers(parts: list[Clause], said: Sentence, statement: str, payments, plans
     offer is itself the "if" (如果你们减免罚息，我就还3000), the promise is the payment, on that
     condition (`payments` and `plans` read it)."""
     owed = max((a.value for c in parts if Act.debt in c.acts for a in c.amounts), default=None)
-    kinds_of = {id(c): _kinds_in(c, owed) for c in parts}
+    kinds_of = {id(c): _kinds_in(c, owed, said.whole) for c in parts}
     offering = [c for c in parts if kinds_of[id(c)]]
     if not offering:
         return []
     rest = [c for c in parts if c not in offering]
     if all(rules.CONDITIONAL.search(c.text) for c in offering) and any(c.pays for c in rest):
+        if any(Kind.settlement in kinds_of[id(c)] for c in offering):
+            return _settling_on(offering, rest, said)   # 你们要是能减到一万，我下周五一次性结清
         condition = quote_span(statement, offering)
         return [replace(s, condition=condition) for s in plans(rest, said) or payments(rest, said)]
     settles = any(Kind.settlement in kinds_of[id(c)] for c in offering)
@@ -79,6 +82,19 @@ def offers(parts: list[Clause], said: Sentence, statement: str, payments, plans
     if found and rules.PLAN_ITSELF.search("，".join(c.text for c in terms)):
         found = plans(terms, said) + found
     return found
+
+
+def _settling_on(offering: list[Clause], rest: list[Clause], said: Sentence
+                 ) -> list[Suggestion]:
+    """The debtor's payment on the other side settling for less: a settlement, for the sum the
+    "if" names (减到一万, "knock it down to 2,000"), else the sum paid."""
+    amount = _amount(Kind.settlement, offering, []) or next(
+        (a for c in rest if c.live for a in c.amounts), None)
+    due = find_due([c for c in rest if c.live], said.when, said.tz)
+    return [Suggestion(side_of(said.side) or Who.me, Kind.settlement, said.quote,
+                       amount=amount.value if amount else None,
+                       currency=amount.currency if amount else None,
+                       **due_fields(due, said.when))]
 
 
 def _asks(c: Clause) -> bool:
@@ -112,8 +128,12 @@ def _offer(kind: Kind, own: list[Clause], asked: list[Clause], parts: list[Claus
             and not any(rules.SETTLED_SUM_MARK.search(c.text) for c in parts):
         return []   # 一次性结清，今天就要: a demand, nothing given up
     amount = _amount(kind, own, asked)
-    if kind == Kind.extension:   # the new day is the offer's own
-        due = find_due(own, said.when, said.tz) or find_due(asked, said.when, said.tz)
+    if kind == Kind.extension:   # the new day is the offer's own, at the hour said beside it
+        due = find_due(own, said.when, said.tz)
+        beside = find_due(asked, said.when, said.tz)
+        if due is None or (beside and due.at and beside.at and due.at.date() == beside.at.date()
+                           and beside.precision == TimePrecision.minute):
+            due = beside or due
     elif kind == Kind.stop_calls:   # the length of a pause is no due
         due = find_due(asked, said.when, said.tz) or find_due(
             [c for c in own if c.pays], said.when, said.tz)
@@ -123,6 +143,9 @@ def _offer(kind: Kind, own: list[Clause], asked: list[Clause], parts: list[Claus
     else:
         due = find_due(asked, said.when, said.tz) or find_due(own, said.when, said.tz)
     speaker = side_of(said.side) or _offered_by(kind, said, own, owed)
+    if kind == Kind.extension and speaker == Who.me and rules.QUESTION.search(said.quote) \
+            and not any(rules.ME_SPEAKING.search(c.text) for c in own):
+        return []   # 延期到下个月10号……可以吗？ asks; 我申请延期到…，行吗？ states
     return [Suggestion(speaker, kind, said.quote, amount=amount.value if amount else None,
                        currency=amount.currency if amount else None,
                        condition=None if kind == Kind.settlement else condition,
@@ -135,12 +158,12 @@ def _without_starts(clause: Clause) -> Clause:
         _FROM.search(clause.text[:d.start]) and _ON.match(clause.text[d.end:]))])
 
 
-def _kinds_in(clause: Clause, owed) -> list[Kind]:
+def _kinds_in(clause: Clause, owed, whole: str) -> list[Kind]:
     """The clause's offers; the debtor's own word to pay at once is a settlement only when a
     larger debt is said beside it (总共欠两万三，我一次性还一万五结清)."""
     kinds = offer_kinds(clause, keep_settlement=True)
-    if Kind.settlement in kinds and _debtor_pays(clause.text) and not (
-            owed and any(a.value < owed for a in clause.amounts)):
+    if Kind.settlement in kinds and (_debtor_pays(clause.text) or _pays_at_once(clause.text, whole)) \
+            and not (owed and any(a.value < owed for a in clause.amounts)):
         kinds.remove(Kind.settlement)
     return kinds
 
@@ -168,6 +191,14 @@ def _amount(kind: Kind, own: list[Clause], asked: list[Clause]) -> Amount | None
         return min((a for _, a in every), key=lambda a: a.value, default=None)
     amounts = [a for c in asked for a in c.amounts] or [a for c in own for a in c.amounts]
     return amounts[0] if amounts else None
+
+
+def _pays_at_once(text: str, whole: str) -> bool:
+    """Paying at once, in a sentence with no word of the other side's and nothing given up
+    (到时候一次性还六千): a payment, as paying the whole balance is."""
+    return bool(rules.ONE_GO.search(text) and not rules.THEM_SPEAKING.search(whole)
+                and not rules.SETTLED_SUM_MARK.search(whole) and not rules.SETTLEMENT.search(
+                    rules.AT_ONCE.sub("", whole)))
 
 
 def _debtor_pays(text: str) -> bool:

@@ -37,9 +37,11 @@ NEGATION = _rx(r"(?<![分也都])(?:不可能|没办法|没法|不能|不会|不
 PAST = _rx(
     r"\b(?:was|were|had\s+been)\s+(?:due|supposed)\b|\boverdue\b|\bmissed\b|本(?:该|应)|原定|已(?:经)?逾期|逾期了|到期了",
     r"之前(?:答应|说|讲|承诺)|上次|说好的|没做到|答应(?:了)?的|\bposted\b|\blast\s+payment\b|\bpast\s+due\b"
-    r"|\bwent\s+through\b|\bpromised\b|\bsaid\s+you\s+would\b"
+    r"|\bwent\s+through\b|\bpromised\b|\bsaid\s+(?:you|he|she|they)(?:\s+would|'d)\b"
+    r"|\b(?:payment|transfer|deposit)\s+(?:was\s+|has\s+been\s+)?(?:received|processed|confirmed)\b|\bwe\s+(?:have\s+)?received\b"
     r"|\b(?:was|were)\s+(?:going|planning|hoping|meaning)\s+to\b",
-    r"刚(?:刚|才)|(?:本|应)(?:该|当)?在[^，,]{0,12}(?:前|之前)还|已经过了|"
+    r"刚(?:刚|才)|(?:本|应)(?:该|当)?在[^，,]{0,12}(?:前|之前)还|已经过了|本来要|没(?:有)?还(?:上|清|款)?(?!的话)|"
+    r"成功(?:还款|扣款|支付|转账|入账)|(?:还款|扣款|支付|转账)成功|已(?:还款|扣款|入账|到账)|"
     r"上个?月(?![^，,。]{0,3}欠)|上+(?:周|星期|礼拜)|昨天|前天|(?:还|付|转|打|减|免|停)过(?!去|来)|(?:说|答应|讲|承诺)过",
     r"\byesterday\b|\blast\s+(?:week|month|time|monday|tuesday|wednesday|thursday"
     r"|friday|saturday|sunday)\b|\bago\b")
@@ -57,11 +59,11 @@ WAIVER = _rx(
     r"\breduce\s+(?:your|the)\s+(?:balance|debt|interest|fees?)\b",
     r"\b(?:drop|remove|cancel|take\s+off|knock\s+off)\s+(?:all\s+)?(?:the\s+|your\s+)?"
     r"(?:late\s+|penalty\s+)?(?:fees?|interest|penalt(?:y|ies)|charges)",
-    r"\bdiscount\b")
+    r"\bdiscount\b|\btake\s+(?:\w+\s+){0,3}(?:interest|fees?|charges?|penalt\w+)\s+off\b")
 # ... settling the debt for less, paid at once: the sum is what settles it.
 SETTLEMENT = _rx(
     r"一次性(?:结清|还清|付清|还款|清偿|处理|还|付)|(?:算|视为|按|当作?)(?:你)?(?:全部)?(?:债务)?结清|结清价|协商结清"
-    r"|按\s*\d[^，,。]{0,4}?结(?:了|清|掉)|两清|就算了了|这事就(?:算|了)"
+    r"|按\s*\d[^，,。]{0,4}?结(?:了|清|掉)|两清|就算了了|这事就(?:算|了)|(?:不再|放弃)追偿|就当(?:全部)?(?:结清|了结)"
     r"|(?:减到|减至|降到|降至|只需(?:要)?(?:还|付)?|只(?:要)?(?:还|付)|只收)(?:本金)?\s*\d"
     r"|以结清|作为结清|视作结清|剩(?:下|余)的?[^，,]{0,10}(?:不要了|别要了|不用还了?|免了|一笔勾销|就算了)|一笔勾销|其他的?(?:都)?不用(?:还|管)了?"
     r"|(?:就|也就|这笔就|就算(?:你)?|算(?:你)?)(?:结清|了结)了?|只收本金|结清减免",
@@ -73,7 +75,10 @@ SETTLEMENT = _rx(
     r"|\bthe\s+rest\s+(?:is|will\s+be)\s+(?:forgiven|waived|written\s+off)\b|\bas\s+(?:a\s+)?settlement\b"
     r"|\bsettle\s+(?:the\s+|my\s+|this\s+)?(?:account|debt|balance)\s+in\s+full\b|\bknock\s+(?:it|that|this)\s+down\s+to\b"
     r"|\bclose\s+(?:it|this|the\s+account)\s+out\b|\blump[- ]sum\s+of\b")
-SETTLED_SUM_MARK = _rx(r"减到|减至|降到|降至|只需|只要还|只还|只收|以结清|按\s*\d[^，,。]{0,4}?结|两清|就算了了|视为(?:全部)?(?:债务)?结清"
+# Paying at once, no more: 一次性还, 一次性付清 (ONE_GO: near a clause's start).
+AT_ONCE = _rx(r"一次性(?:还|付|结清|还清|付清|支付|偿还)")
+ONE_GO = _rx(r"^[^，,]{0,6}一次性(?:还|付|结清|还清|付清|支付|偿还)")
+SETTLED_SUM_MARK = _rx(r"减到|减至|降到|降至|只需|只要还|只还|只收|以结清|按\s*\d[^，,。]{0,4}?结|两清|就算了了|视为(?:全部)?(?:债务)?结清|(?:不再|放弃)追偿|就当(?:全部)?(?:结清|了结)"
                        r"|\bdown\s+to\b|\bsettle\s+(?:\w+\s+){0,2}in\s+full\b|\blump[- ]sum\b|\bclose\s+(?:it|this)\s+out\b|剩(?:下|余)的?[^，,]{0,10}(?:不要了|别要了|不用还|免了|一笔勾销)|一笔勾销|折|\bsettle\s+(?:\w+\s+){0,2}for\b|\baccept\b")
 # The sum a settlement names: the one after these words, else the smallest said.
 SETTLED_SUM = _rx(r"(?:减到|减至|降到|降至|只需(?:要)?(?:还|付)?|只(?:要)?(?:还|付)|结清价|按|for|of|at|accept"
@@ -82,7 +87,8 @@ SETTLED_SUM = _rx(r"(?:减到|减至|降到|降至|只需(?:要)?(?:还|付)?|�
 # ... or stopping collection: calls, visits, contacting family.
 STOP_CALLS = _rx(
     r"停催|停止催(?:收|款|讨)|暂停催收|(?:停止|暂停)(?:一切|所有|全部)?(?:对(?:你|您)的)?(?:上门|外访|外呼|联系|打电话|拨打|催收|电话)",
-    r"(?:催收|外呼|电话|催款)[^，,。]{0,6}?(?:停掉|停了|停下|暂停|先停)",
+    r"(?:催收|外呼|外访|上门|电话|催款)[^，,。]{0,6}?(?:停掉|停了|停下|暂停|先停)|不(?:会)?再接到[^，,。]{0,8}电话",
+    r"(?:停止|暂停)[^，,。]{0,10}(?:联络|联系|催收)",
     r"不(?:会)?再(?:有人)?(?:往|给|跟|向)?(?:你|您)?(?:的)?(?:单位|公司|家里|家人|同事|朋友)?(?:打(?:电话|你|您)?|催|联系|上门|骚扰)|不再以[^，,。]{0,16}(?:联系|打扰|催收)",
     r"不(?:会)?(?:再)?(?:联系|打扰)(?:你|您)的?(?:家人|朋友|同事|紧急联系人|单位)|不(?:会)?上门",
     r"不(?:会)?(?:再)?打(?:你|您)?(?:的)?(?:单位|公司|家里|家人|同事|朋友)?(?:的)?电话|不(?:会)?(?:再)?(?:给|跟)(?:你|您)?(?:的)?(?:同事|家人|单位|朋友|紧急联系人)?(?:打电话|联系)",
@@ -92,7 +98,8 @@ STOP_CALLS = _rx(
     r"\bno\s+more\s+calls\b|\b(?:won't|will\s+not|not\s+going\s+to)\s+(?:call|contact|bother)\b",
     r"\bpause\s+(?:all\s+)?(?:the\s+)?(?:collection\s+)?(?:collections?|calls)",
     r"\bcease\s+(?:all\s+)?(?:telephone\s+|phone\s+)?(?:contact|calls|collection)",
-    r"\bhold\s+off\s+(?:on\s+)?(?:calling|collection|(?:the\s+)?calls)",
+    r"\bhold\s+off\s+(?:on\s+)?(?:calling|collection|(?:the\s+)?calls)|\bhold\s+on\s+(?:\w+\s+){0,2}(?:calls|collections?)\b",
+    r"\b(?:nobody|no\s+one)\b[^.]{0,30}\b(?:call|ring|contact)|\bwon't\s+(?:ring|phone)\b",
     r"\bput\s+(?:the\s+|your\s+)?(?:account|collections?|calls)\s+on\s+hold",
     r"\b(?:have|get)\s+(?:the|these|all\s+the)\s+calls\s+stopped\b")
 OFFER_REFUSED = _rx(
@@ -100,7 +107,9 @@ OFFER_REFUSED = _rx(
     r"(?:延期|减免|停催|分期|结清价|宽限)[^，,]{0,3}?(?:是)?(?:不可能|不行|没(?:有)?(?:办法|可能)|办不了|不能)",
     r"\b(?:can't|cannot|can\s+not|won't|will\s+not|unable\s+to|not\s+able\s+to|no\s+way\s+(?:we|I)"
     r"(?:'ll|\s+will|\s+can))\s+(?:waive|stop|pause|drop|remove|reduce|give\s+you\s+a\s+discount)",
-    r"\bnot\s+(?:waiving|stopping)\b|\b(?:isn't|is\s+not|not)\s+(?:possible|available|an\s+option)\b")
+    r"\bnot\s+(?:waiving|stopping)\b|\b(?:isn't|is\s+not|not)\s+(?:possible|available|an\s+option)\b",
+    r"没(?:有)?(?:审核)?(?:通过|批准|批下来)|未(?:通过|获批|批准)|被拒|驳回|(?:才|再)(?:有资格|能|可以)?谈",
+    r"\b(?:declined|denied|rejected|turned\s+down|not\s+(?:been\s+)?approved)\b")
 
 # Other promises worth keeping: more time, no report to the credit bureau, it in writing.
 OTHER = _rx(
@@ -110,14 +119,16 @@ OTHER = _rx(
 # More time to pay: the day is the new one.
 EXTENSION = _rx(
     r"延期|延长|宽限|推迟|缓\d*(?:天|日|周|个月)|往后(?:推|延)|延后|展期|顺延|延到|延至|推到|推至",
-    r"\bextend|\bextension\b|\bpostpone|\bgrace\s+period|\bpush\s+(?:\w+\s+){0,3}(?:back|out)\b"
+    r"\bextend(?!ed\s+family)|\bextension\b(?!\s*\d)|\bpostpone|\bgrace\s+period|\bpush\s+(?:\w+\s+){0,3}(?:back|out)\b"
     r"|\b(?:need|get|have)\s+until\b|\bmore\s+time\b"
     r"|\b(?:give|giving)\s+you\s+(?:until|till|to|more\s+time|an?\s+(?:extra|few|more))"
-    r"|\bmove\s+(?:the|your)\s+(?:due\s+)?date\b|\bextra\s+(?:\w+\s+)?(?:days?|weeks?|months?)\b"
+    r"|\bmove\s+(?:the|your)\s+(?:due\s+)?date\b|\bdate\s+(?:has\s+been\s+|was\s+|is\s+)?moved\b|\bextra\s+(?:\w+\s+)?(?:days?|weeks?|months?)\b"
     r"|\bnew\s+due\s+date\b|\b(?:give|giving|grant)\s+you\s+(?:\d+|a|an|another)\s+(?:more\s+|extra\s+)?"
     r"(?:days?|weeks?|months?)\b|(?:再|多)给(?:你|您)\d*(?:天|周|个月|点时间|些时间|几天)")
 OTHER_REFUSED = _rx(
     r"(?:不|没法|无法|不能|不可能|不给)(?:给你|帮你)?(?:延期|延长|宽限|推迟)",
+    r"没(?:有)?(?:审核)?(?:通过|批准|批下来)|未(?:通过|获批|批准)|被拒|驳回"
+    r"|\b(?:declined|denied|rejected|turned\s+down|not\s+(?:been\s+)?approved)\b",
     r"(?:延期|宽限|推迟)[^，,]{0,3}?(?:是)?(?:不可能|不行|没(?:有)?(?:办法|可能)|办不了|不能)",
     r"\b(?:can't|cannot|won't|will\s+not|unable\s+to)\s+(?:extend|give\s+you\s+(?:an?\s+)?"
     r"(?:extension|grace)|postpone)")
@@ -143,11 +154,12 @@ AGREED = _rx(r"^\s*(?:好|行|可以|OK|okay|嗯|那就|就这样)|定了|说定
              r"\bI\s+promise\b|\bdeal\b|\bagreed\b|\bthat's\s+final\b|^\s*(?:ok(?:ay)?|fine|sure|alright)\b")
 # Paying in full, said without a verb (十二月五号之前，一万二，一分不少).
 IN_FULL = _rx(r"一分(?:都|也)?不(?:少|差)|分文不少|全额|足额|\bin\s+full\b|\bevery\s+(?:penny|cent)\b"
-              r"|\bthe\s+(?:rest|remainder|balance)\b(?!\s+(?:is|was|of))|剩下的|余下的|尾款")
+              r"|\bthe\s+(?:rest|remainder|balance)\b(?!\s+(?:is|was|of))|(?:剩下|余下)的(?!全是|都是|是)|尾款")
 # A statement of what is owed: its sum is the debt, not a promise.
 # The terms of the old contract or a statement, whatever verbs they hold.
 TERMS = _rx(r"合同(?:上|里)|原(?:合同|协议)|借款合同|按(?:照)?合同|合同约定|账单日|最低还款额?(?:是|为)"
-            r"|本期应还|应还(?:金额|款额)|(?:最后|到期)还款日|温馨提示|账单(?:上|显示|里)|约定每",
+            r"|本期应还|应还(?:金额|款额)|(?:剩余|当前|本月)应还|(?:最后|到期)还款日|温馨提示|账单(?:上|显示|里)|约定每",
+            r"\boriginal\s+(?:agreement|contract|terms|loan)\b|\b(?:agreement|contract)\s+(?:required|requires|said|says|stated|states)\b",
             r"\breminder\s+that\b|\bthis\s+is\s+a\s+reminder\b|\byour\s+(?:\w+\s+)?payment\s+(?:of\s+\S+\s+)?is\s+due\b",
             r"\bminimum\s+(?:payment\s+)?(?:due\s+)?is\b|\bstatement\b|\bunder\s+(?:the|your)\s+"
             r"(?:original\s+)?(?:contract|terms)\b|\bdays\s+(?:late|past\s+due|delinquent)\b")
@@ -159,6 +171,8 @@ HYPOTHETICAL = _rx(
     r"(?:如果|要是|假如|假设|万一|若是|倘若)[^，,]*(?:中(?:了)?(?:彩票|奖)|彩票|发财|有钱|暴富|有这笔钱)",
     r"(?:如果|要是|假如|假设|万一|若是|倘若)(?:说)?(?:我|他|她|家里|朋友|我[爸妈哥姐弟妹老])",
     r"(?:如果|要是|假如|假设|万一|若是|倘若)[^，,]{0,6}(?:奖金|年终奖|提成|分红|赔偿|补偿|借到|贷款|钱)[^，,]{0,6}(?:下来|到账|批)",
+    r"(?:朋友|同事|亲戚|家里|他|她)[^，,]{0,4}(?:如果|要是|假如)|找到(?:工作|活)|找着工作|不敢保证|不能保证|保证不了|不一定|不确定|说不准",
+    r"\b(?:find|get|land)\s+a\s+(?:new\s+)?job\b|\bcan't\s+promise\b|\bno\s+guarantees?\b|\bnot\s+sure\b",
     r"^\s*万一|(?<!不)可能|说不定|也许|或许|大概|尽量|争取|看看能不能|试试|到时候看|再说吧|想办法",
     r"\bif\s+(?:my|his|her|our)\b|\bif\s+I\s+(?:win|won|had|were|hit|get|land|find|sell|can|could)\b|\blottery\b|\bif\s+I\s+could\b"
     r"|\bmaybe\b|\bmight\b|\bperhaps\b|\bhopefully\b|\btry\s+to\b|\bI'll\s+try\b|\bprobably\b"
@@ -173,24 +187,25 @@ TRAILING_JOINERS = re.compile(r"[\s,，、;；.。!！]*(?:\band\b|\bthen\b)?[\s
 REPORTED = _rx(
     r"(?:朋友|老婆|老公|媳妇|爱人|爸|妈|父亲|母亲|哥|姐|弟|妹|同事|家人|家里人|亲戚|儿子|女儿|对象"
     r"|男朋友|女朋友|他|她)(?:跟我|和我|对我)?(?:说|讲|答应|表示|保证)(?:过)?(?:了)?[，,]?(?:他|她)(?!们)",
-    r"\b(?:he|she|they)\s+(?:said|says|told\s+me|promised)\s+(?:that\s+)?(?:he|she|they)\b"
-    r"|\bmy\s+\w+\s+(?:said|says|told\s+me|promised)\s+(?:that\s+)?(?:he|she|they)\b")
+    r"(?:朋友|老婆|老公|媳妇|爱人|爸|妈|父亲|母亲|哥|姐|弟|妹|亲戚|儿子|女儿|对象)(?:跟我|和我|对我)?(?:说|讲|答应)(?:过)?[^，,。]{0,12}帮我",
+    r"\b(?:he|she|they)\s+(?:said|says|told\s+(?:me|us|you)|promised)\s+(?:that\s+)?(?:he|she|they)\b"
+    r"|\b(?:my|your|his|her|their)\s+\w+\s+(?:said|says|told\s+(?:me|us|you)|promised)\s+(?:that\s+)?(?:he|she|they)\b")
 
 # Speech acts that are not promises.
-THREAT = _rx(r"否则|不然|要不然|再不还|不还的话|未(?:还款?|结清|处理)(?:的话)?(?:将|会|就)|移交(?:法务|律师|法院)|后果自负|\bor\s+else\b|\botherwise\b|\bor\s+we(?:'ll|\s+will)\b",
+THREAT = _rx(r"否则|不然|要不然|再不还|不还的话|还不(?:上|了|起)的话|(?:没|不)(?:还|付)(?:上|清)?的话|未(?:还款?|结清|处理)(?:的话)?(?:将|会|就)|移交(?:法务|律师|法院)|后果自负|\bor\s+else\b|\botherwise\b|\bor\s+we\b|\bunless\b|\bcourt\s+proceedings\b",
              r"\bif\s+you\s+(?:don't|do\s+not|can't|cannot|fail\s+to)\s+pay\b|\bfailure\s+to\s+pay\b"
              r"|\bwill\s+result\s+in\b|\blegal\s+action\b")
-DEMAND = _rx(r"必须|务必|马上|立刻|立即|赶紧|赶快|(?:今天|现在|今晚)就要|至少|最晚|最迟|限你|\bmust\b|\bhave\s+to\b|\bneed\s+to\b"
+DEMAND = _rx(r"必须|务必|马上|立刻|立即|赶紧|赶快|(?:今天|现在|今晚)就要|至少|最晚|最迟|限你|得先|要(?:你|您)(?:还|付)|\bmust\b|\bhave\s+to\b|\bneed\s+to\b"
              r"|\bimmediately\b|\bright\s+now\b")
 REQUEST = _rx(
     r"能不能|能否|可不可以|可否|是否可以|(?<!申)请(?!问|于|在|按时)|麻烦|拜托|求(?:求)?(?:你|您)",
-    r"别再|不要再|你们别|你别|(?:发|给|告诉|转)我一下|一下吧",
+    r"别再|不要再|你们别|你别|(?:发|给|告诉|转)我一下|一下吧|帮我问问|问一下|问问",
     r"\bcan\s+you\b|\bcould\s+you\b|\bwould\s+you\b|\bwill\s+you\b|\bplease\b",
     r"\bis\s+it\s+possible\b|\bany\s+chance\b|^\s*(?:stop|don't|do\s+not|quit)\b")
 QUESTION = re.compile(r"[?？]\s*$|[吗么呢]\s*[。.!！]?\s*$")
 # A proposal ending in a question tag ("……，行吗？", "…, okay?") is a statement.
 TAG_QUESTION = _rx(
-    r"[，,]?\s*(?:行吗|好吗|可以吗|行不行|好不好|可不可以|成吗|成不成|对吧|是吧|对吗|是吗|没错吧|好吧|行吧|可以吧|好伐|ok(?:ay)?|alright"
+    r"[，,]?\s*(?:行吗|好吗|可以吗|行不行|好不好|可不可以|成吗|成不成|对吧|是吧|对吗|是吗|没错吧|好吧|行吧|可以吧|好伐|要得不|要得吗|中不中|ok(?:ay)?|alright"
     r"|all\s+right|is\s+that\s+ok(?:ay)?|does\s+that\s+work(?:\s+for\s+you)?|right|correct|deal)"
     r"\s*[?？]\s*$")
 COMMITS = _rx(
@@ -200,11 +215,11 @@ COMMITS = _rx(
 CONDITION = _rx(r"的话|如果|只要|要是|假如|\bif\b|\bas\s+long\s+as\b|\bprovided\b")
 # A clause that is the "if" of another ("如果你们减免罚息，我就还").
 CONDITIONAL = _rx(r"^\s*(?:那么?\s*)?(?:(?:你们?|您)\s*)?(?:如果|只要|要是|假如|若|if\b"
-                  r"|as\s+long\s+as\b|provided\b|once\b)")
+                  r"|as\s+long\s+as\b|provided\b|once\b)|的话\s*$")
 
 # Who speaks, from the wording, when the text has no sides.
 THEM_SPEAKING = _rx(
-    r"我们(?!家)|我司|本公司|我方|我行",
+    r"我们(?!家)|我司|本公司|我方|我行|^\s*【[^】]{1,12}】",
     r"(?:给|帮|为|替)(?:你|您)(?:申请|减免|免|办理|办|分期|延期|停|争取|登记|安排)",
     r"(?:只要|如果|要是|假如)(?:你|您)(?!们)|(?<!我)可以(?:给你|帮你|为你)?申请",
     r"\bwe\b|\bwe'(?:ll|re|ve|d)\b|\bour\b|\bif\s+you\b|\bas\s+long\s+as\s+you\b|\bonce\s+you\b")
