@@ -108,3 +108,56 @@ def test_days_counted_from_today_and_weekdays_of_a_named_week(text, day):
                                   "Stopping the calls is not an option right now."])
 def test_an_offer_said_to_be_impossible_is_none(text):
     assert _found(text, side="them") == []
+
+
+# --- the kinds of miss the blind dev3 corpus showed (half of it near-miss negatives)
+
+@pytest.mark.parametrize("text", [
+    "【某某银行】您尾号1234的账户于11月30日还款成功，金额800.00元。",
+    "Payment received: $300 on 11/29. Thanks!",
+    "我的卡号是 6217 0000 1234 5678，你核对一下",
+    "Statement: new balance 1,204.50, minimum payment 35.00, due 18 December.",
+    "Unless 900 is paid within 7 days, we will pass the file to our solicitors.",
+    "还不上的话，下周就派人上门。",
+    "您的停催申请未通过。",
+    "Your extension request was declined.",
+    "下周五还两千，不过我也不确定。",
+    "等我找到工作，每月还你们一千五。",
+    "Your sister told us she'd pay 600 by Friday.",
+    "我爸说月底帮我还三千。",
+])
+def test_near_misses_with_sums_and_days_give_nothing(text):
+    assert _found(text) == []
+
+
+def test_a_sum_restated_in_figures_is_one_promise():
+    assert _found("借款人承诺于2024年12月31日前归还人民币伍仟元整（¥5,000.00）。") == [
+        (Who.me, Kind.payment, Decimal(5000), date(2024, 12, 31))]
+
+
+@pytest.mark.parametrize("text, amount", [("你们要是能降到六千，我周五一次性付清", 6000),
+                                          ("If you knock it down to 4k, I'll pay it Friday.", 4000)])
+def test_paying_on_the_other_side_settling_for_less_is_a_settlement(text, amount):
+    assert _found(text, side="me") == [(Who.me, Kind.settlement, Decimal(amount),
+                                        date(2024, 12, 6))]
+
+
+def test_an_extension_asked_as_a_bare_question_is_none_but_a_stated_one_is():
+    assert _found("宽限到下周一……行吗？", side="me") == []
+    assert _found("我申请延期到下周一，行吗？", side="me") == [
+        (Who.me, Kind.extension, None, date(2024, 12, 9))]
+
+
+def test_the_days_of_more_time_count_from_today():
+    assert _found("那就再宽限你五天", side="them") == [
+        (Who.them, Kind.extension, None, date(2024, 12, 8))]
+
+
+def test_the_debtors_otherwise_is_a_reason_not_a_threat():
+    assert _found("我周五还三千，不然我就真的没办法了", side="me") == [
+        (Who.me, Kind.payment, Decimal(3000), date(2024, 12, 6))]
+
+
+def test_a_stop_to_visits_on_a_payment():
+    assert _found("只要这周还上两千，外访就先停掉", side="them") == [
+        (Who.them, Kind.stop_calls, Decimal(2000), date(2024, 12, 8))]

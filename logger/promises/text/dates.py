@@ -218,8 +218,8 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
         (rf"(?:{zh_past}|(?P<p>下下|下|这|本))?个?(?:周|星期|礼拜)(?P<w>[一二三四五六日天1-7])",
          lambda m, t: None if m["past"] else _weekday(t, _WEEKDAYS_ZH[m["w"]],
                                                        _week_shift(m["p"]))),
-        # 这周内, 本周之内, 周末
-        (r"(?:这|本)(?:个)?(?:周|星期|礼拜)(?:内|之内|以内)|(?:这|本)?(?:个)?(?:周末|星期天之前)",
+        # 这周, 这周内, 本周之内, 周末: by this Sunday
+        (r"(?:这|本)(?:个)?(?:周|星期|礼拜)(?:内|之内|以内)?(?![一二三四五六日天1-7])|(?:这|本)?(?:个)?(?:周末|星期天之前)",
          lambda m, t: _weekday(t, 6, 0)),
         (r"下(?:个)?(?:周末)", lambda m, t: _weekday(t, 6, 1)),
         # 下周, 下个星期 without a day: by the end of next week
@@ -238,7 +238,7 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
         (r"(?<![\d.])(?P<d>\d{1,2})[号日](?![码线楼])",
          lambda m, t: _next_day_of_month(t, int(m["d"]))),
         # 宽限三天, 延期两周: the new day
-        (r"(?<!最长)(?<!最多)(?:宽限|延期|延长|缓)(?P<n>\d+)(?P<u>天|日|周|个(?:星期|礼拜|月))",
+        (r"(?<!最长)(?<!最多)(?:宽限|延期|延长|缓)(?:你|您)?(?P<n>\d+)(?P<u>天|日|周|个(?:星期|礼拜|月))",
          lambda m, t: _add(t, m["n"], m["u"].lstrip("个"))),
         # English: Friday, December 13: the date, not the next Friday
         (rf"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+{_MONTH_NAME}\s+(?P<d>\d{{1,2}})"
