@@ -1,17 +1,18 @@
-"""The promise suggestions measured on the corpus of issue 15 (tests/promises/corpus/), written
-blind to the extractor and cut once into a dev half (the rules were tuned on it) and a held-out
-test half (never tuned on; only its aggregate figures were ever looked at).
+"""The promise suggestions measured on the corpus of issue 15 (tests/promises/corpus/), every
+file written blind to the extractor: dev and test (one set cut in two before any rule changed),
+dev2, test2 and dev3 (each by its own author, stop 31). The rules were tuned on dev, dev2 and
+dev3; test and test2 are held out (never tuned on; only their aggregate figures were ever
+looked at).
 
-dev: precision and recall of at least 0.95 on (amount, due) and on (who, kind), and at most one
-false suggestion in 20 negatives, in each language.
+Tuned files: precision and recall of at least TUNED_FLOOR on (amount, due) and on (who, kind),
+and at most one false suggestion in 20 negatives, in each language.
 
-test: floors a little below what was measured when this was written (bench/promise_extraction.py
---held-out, the working tree of issue 15, both languages): amount & due P 0.761 R 0.766, who &
-kind P 0.755 R 0.760, 16 false suggestions on 86 negatives (3.7 per 20; the extractor of the
-commit before: 0.643/0.584, 0.579/0.526, 18/86). The issue's goals (0.90, 1 in 20) are not met
-on this half. The floors catch a change that loses ground on phrasings the rules have not seen;
-raising them is for a later measurement, not for tuning on this half. A failure prints the
-figures only, never the cases.
+Held-out files: floors a little below what was measured when they were set
+(bench/promise_extraction.py --held-out, both languages; the figures are in HELD_OUT_FLOORS'
+comments, with the extractor of the commit before issue 15's work and of 44ab979 beside them).
+The issue's goals (0.90, 1 in 20) are not met on them. The floors catch a change that loses
+ground on phrasings the rules have not seen; raising them is for a later measurement, not for
+tuning on those files. A failure prints the figures only, never the cases.
 """
 
 from __future__ import annotations
@@ -19,64 +20,84 @@ from __future__ import annotations
 import pytest
 
 from logger.promises.text import suggest_promises
-from tests.support.promise_corpus import (LANGUAGES, PAIRS, SPLITS, actual_rows, expected_rows,
-                                          load_cases, score)
+from tests.support.promise_corpus import (HELD_OUT, LANGUAGES, PAIRS, SPLITS, actual_rows,
+                                          expected_rows, load_cases, score)
 
-TEST_FLOORS = {"amount & due": (0.74, 0.74), "who & kind": (0.73, 0.74)}
-TEST_FALSE_PER_NEGATIVE = 0.21   # measured 16/86 = 0.186
-
-
-def _run(split: str):
-    cases = load_cases(SPLITS[split])
-    found = [actual_rows(suggest_promises(c.text, at=c.at, side=c.side), expected_rows(c))
-             for c in cases]
-    return cases, found
+TUNED = tuple(name for name in SPLITS if name not in HELD_OUT)
+# At or above it in each language on each tuned file (dev3, the last tuned on: 0.918 for
+# Chinese amount & due; dev and dev2 0.957-1.000).
+TUNED_FLOOR = {"dev": 0.95, "dev2": 0.95, "dev3": 0.90}
+# (amount & due P, R), (who & kind P, R), false suggestions per negative.
+HELD_OUT_FLOORS = {
+    # measured at 96e0b44: 0.791/0.812, 0.816/0.838, 13/86 (issue 15's first extractor:
+    # 0.761/0.766, 0.755/0.760, 16/86; the one before issue 15: 0.643/0.584, 0.579/0.526, 18/86)
+    "test": ((0.77, 0.79), (0.79, 0.81), 0.17),
+    # measured at 96e0b44: 0.846/0.846, 0.853/0.853, 10/100 (44ab979: 0.797/0.808, 0.785/0.795,
+    # 18/100)
+    "test2": ((0.82, 0.82), (0.83, 0.83), 0.12),
+}
 
 
 @pytest.fixture(scope="module")
-def dev():
-    return _run("dev")
+def read():
+    """Each corpus file's cases and the rows the extractor gave for them, read once."""
+    found = {}
+
+    def run(name: str):
+        if name not in found:
+            cases = load_cases(SPLITS[name])
+            found[name] = cases, [actual_rows(suggest_promises(c.text, at=c.at, side=c.side),
+                                              expected_rows(c)) for c in cases]
+        return found[name]
+    return run
 
 
-@pytest.fixture(scope="module")
-def held_out():
-    return _run("test")
-
-
+@pytest.mark.parametrize("name", TUNED)
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("pair", PAIRS)
-def test_the_tuned_half_scores_at_least_095(dev, pair, language):
-    f = score(*dev, PAIRS[pair], language)
-    assert min(f.precision, f.recall) >= 0.95, (
-        f"dev {language} {pair}: precision {f.precision:.3f} recall {f.recall:.3f}")
+def test_a_tuned_file_scores_at_least_its_floor(read, name, pair, language):
+    f = score(*read(name), PAIRS[pair], language)
+    assert min(f.precision, f.recall) >= TUNED_FLOOR[name], (
+        f"{name} {language} {pair}: precision {f.precision:.3f} recall {f.recall:.3f}")
 
 
+@pytest.mark.parametrize("name", TUNED)
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_tuned_half_has_at_most_one_false_suggestion_in_20_negatives(dev, language):
-    f = score(*dev, ("who",), language)
+def test_a_tuned_file_has_at_most_one_false_suggestion_in_20_negatives(read, name, language):
+    f = score(*read(name), ("who",), language)
     assert f.false_per_negative <= 1 / 20, (
-        f"dev {language}: {f.false_on_negatives} suggestions on {f.negatives} negatives")
+        f"{name} {language}: {f.false_on_negatives} suggestions on {f.negatives} negatives")
 
 
+@pytest.mark.parametrize("name", HELD_OUT)
 @pytest.mark.parametrize("pair", PAIRS)
-def test_the_held_out_half_stays_above_its_floor(held_out, pair):
-    f = score(*held_out, PAIRS[pair])
-    low_p, low_r = TEST_FLOORS[pair]
+def test_a_held_out_file_stays_above_its_floor(read, name, pair):
+    f = score(*read(name), PAIRS[pair])
+    low_p, low_r = HELD_OUT_FLOORS[name][list(PAIRS).index(pair)]
     assert f.precision >= low_p and f.recall >= low_r, (
-        f"test {pair}: precision {f.precision:.3f} recall {f.recall:.3f} "
+        f"{name} {pair}: precision {f.precision:.3f} recall {f.recall:.3f} "
         f"(floors {low_p}, {low_r})")
 
 
-def test_the_held_out_half_has_few_false_suggestions(held_out):
-    f = score(*held_out, ("who",))
-    assert f.false_per_negative <= TEST_FALSE_PER_NEGATIVE, (
-        f"test: {f.false_on_negatives} suggestions on {f.negatives} negatives")
+@pytest.mark.parametrize("name", HELD_OUT)
+def test_a_held_out_file_has_few_false_suggestions(read, name):
+    f = score(*read(name), ("who",))
+    assert f.false_per_negative <= HELD_OUT_FLOORS[name][2], (
+        f"{name}: {f.false_on_negatives} suggestions on {f.negatives} negatives")
 
 
-def test_the_halves_are_apart_and_cover_every_kind():
-    dev_cases, test_cases = load_cases(SPLITS["dev"]), load_cases(SPLITS["test"])
-    assert not {c.text for c in dev_cases} & {c.text for c in test_cases}
-    kinds = {e["kind"] for c in dev_cases for e in c.expect}
-    assert kinds == {"payment", "instalment_plan", "waiver", "settlement", "extension",
-                     "stop_calls"}
-    assert {c.language for c in dev_cases} == set(LANGUAGES)
+def test_the_held_out_files_are_apart_and_each_file_covers_every_kind():
+    texts: dict[str, set[str]] = {}
+    for name, path in SPLITS.items():
+        cases = load_cases(path)
+        texts[name] = {c.text for c in cases}
+        assert {e["kind"] for c in cases for e in c.expect} == {
+            "payment", "instalment_plan", "waiver", "settlement", "extension", "stop_calls"}, name
+        assert {c.language for c in cases} == set(LANGUAGES), name
+        assert sum(not c.expect for c in cases) >= len(cases) / 3, name
+    # A held-out file shares no utterance with any other (two tuning files may: 好的，我会尽快处理
+    # 的 is in dev2 and dev3); the count only is printed.
+    for name in HELD_OUT:
+        for other in SPLITS:
+            shared = len(texts[name] & texts[other]) if other != name else 0
+            assert shared == 0, f"{name} and {other} share {shared} utterances"
