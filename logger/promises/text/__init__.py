@@ -118,7 +118,10 @@ def _from_sentence(sentence: str, when: Said, tz: ZoneInfo, language: str,
     whole = normalise_numbers(statement, language)
     if (rules.THREAT.search(whole) and side != Who.me) or rules.REPORTED.search(whole):
         return []   # the debtor's 不然/否则 gives a reason (…，不然真的还不了), threatens nothing
-    asked = statement == sentence and bool(rules.QUESTION.search(whole))
+    if rules.OTHER_BILL.search(whole) and not rules.TO_THE_CREDITOR.search(whole):
+        return []
+    asked = bool(rules.ASKING.search(whole)) or statement == sentence and bool(
+        rules.QUESTION.search(whole))
     parts = clauses(statement, language, when.today, asked=asked)
     if any(act in c.acts for c in parts for act in _SENTENCE_VOID):
         return []

@@ -29,7 +29,7 @@ _SENTENCE_BREAK = re.compile(r"(?<=[。！？!?\n])|(?<=\.)\s+(?=[A-Z\u4e00-\u9f
 # Clauses: commas (not a thousands separator), and where the answer to an "if" begins
 # (你15号前还3000 | 我们就给你减免罚息; "pay by Friday and | we'll waive the fees").
 _CLAUSE_BREAK = re.compile(
-    r"[，；;：—。！!]|(?<![\u4e00-\u9fff]{2})、(?![\u4e00-\u9fff]{2}(?:或|和|及|、))|,(?!\d{3}(?!\d))|\s+(?:but|and\s+then|then|so)\s+|\s[-–]\s"
+    r"[，；;：—。！!]|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])|(?<=\d)\s+(?=[\u4e00-\u9fff])(?![元块万千百])|(?<![\u4e00-\u9fff]{2})、(?![\u4e00-\u9fff]{2}(?:或|和|及|、))|,(?!\d{3}(?!\d))|\s+(?:but|and\s+then|then|so)\s+|\s[-–]\s"
     r"|(?<!罚息)(?<!利息)(?<!违约金)(?<!滞纳金)(?<!手续费)(?<!费用)(?=我们(?:就|会|可以|将|给|帮|这边|同意|保证))|(?<!我们)(?=就(?:给|帮|可以|不|会|免|减|停|算))"
     r"|(?<=\S)(?=我就)|(?<=\s)(?=(?:we|I)(?:'ll|\s+will|\s+can|\s+could|\s+would)\b)"
     r"|(?<=\s)(?=(?:if|as\s+long\s+as|provided)\s)",
@@ -149,7 +149,22 @@ def clauses(statement: str, language: str, today: date | None, *,
             found.append(_clause(piece, start, end, language, today,
                                  asked=asked and cut is None))
         start = cut.end() if cut else end
-    return _terms_go_on(found)
+    return _past_goes_on(_terms_go_on(found))
+
+
+def _past_goes_on(found: list[Clause]) -> list[Clause]:
+    """A sentence that opens in the past (去年…, 昨天晚上八点多，我就还了1,280) stays there until a
+    clause names a day to come or commits (…，明天再还两千)."""
+    past = False
+    for n, clause in enumerate(found):
+        if Act.past in clause.acts and (clause.days or not clause.pays):
+            past = True
+        elif past and not any(d.day or d.unresolved for d in clause.days) \
+                and not clause.clocks and not rules.COMMITS.search(clause.text):
+            found[n] = replace(clause, acts=clause.acts | {Act.past})
+        else:
+            past = False
+    return found
 
 
 def _terms_go_on(found: list[Clause]) -> list[Clause]:

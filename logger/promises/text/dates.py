@@ -37,6 +37,7 @@ _WEEKDAYS_ZH = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日
                 "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
 _WEEKDAYS_EN = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
                 "saturday": 5, "sunday": 6}
+_ABBREVIATED = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4}
 _MONTHS_EN = {name: number for number, names in enumerate(
     ["jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july",
      "aug august", "sep sept september", "oct october", "nov november", "dec december"],
@@ -293,7 +294,10 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
          lambda m, t: None if (m["p"] or "").lower() == "last" else _weekday(
              t, _WEEKDAYS_EN[m["w"].lower()], _week_shift(m["p"]))),
         (r"\b(?:the\s+)?day\s+after\s+tomorrow\b", lambda m, t: t + timedelta(days=2)),
-        (r"\btomorrow\b", lambda m, t: t + timedelta(days=1)),
+        (r"\btomorrow\b|\btmrw?\b|\btmw\b", lambda m, t: t + timedelta(days=1)),
+        # texting: fri, wed, thurs (not sat or sun, which are words)
+        (r"\b(?P<w>mon|tues?|wed|thu(?:rs?)?|fri)\b\.?",
+         lambda m, t: _weekday(t, _ABBREVIATED[m["w"].lower()[:3]], None)),
         # 3 days from today, a 10-day grace period from today: before "today" alone
         (r"\b(?P<n>\d+|an?)\s+(?P<u>days?|weeks?|months?)\s+from\s+(?:now|today)\b",
          lambda m, t: _add(t, m["n"], m["u"])),
@@ -324,7 +328,7 @@ _CLOCK_ZH_CONTEXT_AFTER = re.compile(r"\s*(?:前|之前|以前|钟|左右|以内
 _CLOCK_ZH_CONTEXT_BEFORE = re.compile(r"(?:[天日号晚早]|(?:周|星期|礼拜)[一二三四五六日天])\s*$")
 _CLOCK_EN = re.compile(
     r"\b(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>[ap])\.?m\b\.?"
-    r"|\b(?P<h24>\d{1,2}):(?P<m24>\d{2})\b|\b(?P<word>noon|midday|midnight)\b", re.IGNORECASE)
+    r"|(?<![\d:])(?P<h24>\d{1,2}):(?P<m24>\d{2})(?![\d:])|\b(?P<word>noon|midday|midnight)\b", re.IGNORECASE)
 _AFTERNOON = ("下午", "傍晚", "晚上", "今晚", "明晚")
 
 

@@ -45,11 +45,18 @@ def due_fields(due: Due | None, when: Said | Any) -> dict[str, Any]:
 def find_due(clauses: list[Clause], when: Said, tz: ZoneInfo) -> Due | None:
     """When the first day said in `clauses` falls due, at the time said with it if any.
     A time said without a day is the day's it was said on, or the next one's once it has
-    passed (so it needs the clock time the words were said at)."""
-    for clause in clauses:
+    passed (so it needs the clock time the words were said at); a day's hour may be said in
+    the clause after it."""
+    for n, clause in enumerate(clauses):
         mention = next((d for d in clause.days if d.day or d.unresolved), None)
         clock = clause.clocks[0] if clause.clocks else None
         clock_words = clause.text[clock.start:clock.end] if clock else ""
+        if mention is not None and clock is None:
+            # 今天下班前，下午五点之前: the hour said in the next clause, which names no day
+            after = next((c for c in clauses[n + 1:n + 2] if c.clocks and not c.days), None)
+            if after is not None:
+                clock = after.clocks[0]
+                clock_words = after.text[clock.start:clock.end]
         if mention is not None:
             words = " ".join(w for w in (clause.text[mention.start:mention.end], clock_words)
                              if w)

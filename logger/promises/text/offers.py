@@ -143,6 +143,8 @@ def _offer(kind: Kind, own: list[Clause], asked: list[Clause], parts: list[Claus
     else:
         due = find_due(asked, said.when, said.tz) or find_due(own, said.when, said.tz)
     speaker = side_of(said.side) or _offered_by(kind, said, own, owed)
+    if kind == Kind.stop_calls and speaker == Who.me:
+        return []   # the debtor asks for a stop ("stop calling my office"); only they grant one
     if kind == Kind.extension and speaker == Who.me and rules.QUESTION.search(said.quote) \
             and not any(rules.ME_SPEAKING.search(c.text) for c in own):
         return []   # 延期到下个月10号……可以吗？ asks; 我申请延期到…，行吗？ states

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from logger.promises.text import rules
 from logger.promises.text.amounts import find_amounts
-from logger.promises.text.clauses import Clause, Sentence
+from logger.promises.text.clauses import Act, Clause, Sentence
 from logger.promises.text.dates import find_days
 from logger.promises.text.due import Due, due_fields, find_due
 from logger.promises.text.plans import read_plan
@@ -23,6 +23,9 @@ from storage.models.types import TimePrecision
 
 
 def plans(parts: list[Clause], said: Sentence) -> list[Suggestion]:
+    if parts and (Act.request in parts[0].acts or Act.question in parts[0].acts) \
+            and not rules.COMMITS.search(said.whole):
+        return []   # 能不能给我分个期啊，分12期，每期一千那样: the plan is what is asked for
     live = [c for c in parts if c.live]
     text = "，".join(c.text for c in live)
     if not (rules.PLAN_ITSELF.search(text)
@@ -32,6 +35,8 @@ def plans(parts: list[Clause], said: Sentence) -> list[Suggestion]:
                      today=said.when.today, tz=said.tz)
     if plan.each is None and plan.total is None:
         return []
+    if len(plan.instalments) == 2 and not rules.PLAN_ITSELF.search(text.replace("2 payments", "")):
+        return []   # "two payments from me: $600 on March 7 and $600 on March 14": two payments
     speaker = who(said, text)
     if speaker == Who.them and rules.DEMAND.search(text):
         return []

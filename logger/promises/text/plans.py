@@ -27,7 +27,9 @@ _COUNT = re.compile(
     r"|\b(?:over|for)\s+(?:the\s+next\s+)?(\d+)\s+(?:months|weeks)\b", re.IGNORECASE)
 _WEEKLY = re.compile(r"每(?:个)?(?:周|星期|礼拜)|\b(?:every|each|per|a)\s+week\b|\bweekly\b"
                      r"|\bevery\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
-_MONTH_PART = re.compile(r"每(?:个)?月(?:的)?月?(初|中|底|末)")
+_MONTH_PART = re.compile(r"每(?:个)?月(?:的)?月?(初|中|底|末|最后一[日天])")
+# 自2025年1月起, 从1月份开始: the month the plan starts in.
+_START_MONTH_ZH = re.compile(r"(?:自|从)\s*(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月份?(?:起|开始)")
 _MONTH_DAY = re.compile(
     r"每(?:个)?月(?:的)?(\d{1,2})[号日]|\b(\d{1,2})(?:st|nd|rd|th)\s+(?:of\s+)?(?:each|every|the)"
     r"\s+month\b|\bevery\s+month\s+on\s+the\s+(\d{1,2})", re.IGNORECASE)
@@ -47,7 +49,8 @@ _TOTAL_BEFORE = re.compile(r"(?:共|一共|总共|总计|全部|剩下的?|剩�
                            re.IGNORECASE)
 _TOTAL_AFTER = re.compile(r"\s*分\s*\d+\s*(?:[期次]|个月)|\s+over\s+\d+\s+(?:months|weeks)|\s+in\s+\d+\s+(?:instal|payments)", re.IGNORECASE)
 # A day said as the first instalment's (首期下个月初, "first payment this Friday").
-_FIRST_BEFORE = re.compile(r"(?:首期|第一期|首次)(?:还款|付款)?(?:在|是|从|定在)?\s*$"
+_FIRST_BEFORE = re.compile(r"(?:首期|第一期|首次|第一次)(?:还款日?|付款日?)?(?:为|在|是|从|定在|就)?\s*$"
+                           r"|从\s*$"
                            r"|\bfirst\s+(?:payment|instal+ment)\s+(?:is\s+|due\s+|on\s+)*$",
                            re.IGNORECASE)
 _DOWN_BEFORE = re.compile(r"(?:先|首付|首期|首次)(?:还|付|给|交|转)?[^\d]{0,3}$"
@@ -111,7 +114,7 @@ def _split_amounts(text: str, amounts: list[Amount]
     down = each = total = None
     unmarked = []
     for amount in amounts:
-        before, after = text[max(0, amount.start - 14):amount.start], text[amount.end:]
+        before, after = text[max(0, amount.start - 20):amount.start], text[amount.end:]
         if down is None and _DOWN_BEFORE.search(before):
             down = amount
         elif _TOTAL_BEFORE.search(before) or _TOTAL_AFTER.match(after):
@@ -146,13 +149,18 @@ def _first_day(text: str, days: list[DayMention], today: date | None) -> date | 
     month_day = int(next(g for g in match.groups() if g)) if match else None
     part = _MONTH_PART.search(text)
     if month_day is None and part:
-        month_day = {"初": 5, "中": 15}.get(part[1], 31)
+        month_day = {"初": 5, "中": 15}.get(part[1][:1], 31)
     starts_next_month = bool(_STARTS_NEXT_MONTH.search(text))
     if today is None:
         return None if month_day else next((d.day for d in days if d.day), None)
     named = next((d.day for d in days if d.day and _FIRST_BEFORE.search(text[:d.start])), None)
     if named:
         return named
+    start_zh = _START_MONTH_ZH.search(text)
+    if start_zh:   # 自2025年1月起，于每月20日前
+        year = int(start_zh["y"]) if start_zh["y"] else today.year
+        first = date(year, int(start_zh["m"]), 1) + relativedelta(day=month_day or 1)
+        return first if first >= today else first + relativedelta(years=1, day=month_day or 1)
     start = _START_MONTH.search(text)
     if start:   # "on the 10th, starting January"
         month_day = month_day or next((d.day.day for d in days if d.day), None) or 1

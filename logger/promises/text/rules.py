@@ -29,7 +29,7 @@ PAY_FIRM = _rx(
 PAY_REFUSED = _rx(
     r"(?:还|付|给|拿|凑)不(?:了|起|上|出|齐)|没(?:有)?钱|"
     r"(?<![分也都])(?:不可能|没办法|没法|不能|不会|不打算|不想|无法)[^，,]{0,8}?(?:还|付|转|交|结清)|(?:不|不会|不能|不想|不打算|没法|没办法)还",
-    r"无力(?:偿还|还款)|不可能还|\b(?:can't|cannot|can not|won't|will not|unable to|not able to)"
+    r"无力(?:偿还|还款)|不可能还|不接受|不同意|不认可|\b(?:I'm|I\s+am)\s+not\s+(?:paying|going\s+to\s+pay)\b|\b(?:can't|cannot|can not|won't|will not|unable to|not able to)"
     r"\s+(?:afford|pay|make|do)|\b(?:don't|do not)\s+have\s+(?:the\s+|any\s+)?money|\bno money\b")
 # Words that, before a word of paying in the same clause, refuse it.
 NEGATION = _rx(r"(?<![分也都])(?:不可能|没办法|没法|不能|不会|不打算|不想|无法|没有能力|拿不出|凑不齐)",
@@ -41,7 +41,8 @@ PAST = _rx(
     r"|\b(?:payment|transfer|deposit)\s+(?:was\s+|has\s+been\s+)?(?:received|processed|confirmed)\b|\bwe\s+(?:have\s+)?received\b"
     r"|\b(?:was|were)\s+(?:going|planning|hoping|meaning)\s+to\b",
     r"刚(?:刚|才)|(?:本|应)(?:该|当)?在[^，,]{0,12}(?:前|之前)还|已经过了|本来要|没(?:有)?还(?:上|清|款)?(?!的话)|"
-    r"成功(?:还款|扣款|支付|转账|入账)|(?:还款|扣款|支付|转账)成功|已(?:还款|扣款|入账|到账)|"
+    r"成功(?:还款|扣款|支付|转账|入账)|(?:还款|扣款|支付|转账)成功|已(?:还款|扣款|入账|到账)|已于|早就(?:还|付|转)了|"
+    r"去年|前年|签过|(?:你|您)(?:说|答应)的|都过了|还款时间|交易时间|交易单号|还款渠道|"
     r"上个?月(?![^，,。]{0,3}欠)|上+(?:周|星期|礼拜)|昨天|前天|(?:还|付|转|打|减|免|停)过(?!去|来)|(?:说|答应|讲|承诺)过",
     r"\byesterday\b|\blast\s+(?:week|month|time|monday|tuesday|wednesday|thursday"
     r"|friday|saturday|sunday)\b|\bago\b")
@@ -52,7 +53,7 @@ PAID = _rx(r"已经|\balready\b|\b(?:I|we|have|'ve|had)\s+(?:paid|sent|transferr
 WAIVER = _rx(
     r"减免|免除|免掉|免去|豁免|免收|打.{0,2}折|折扣|(?:算|视为|按)结清",
     r"免(?:罚息|利息|违约金|滞纳金|手续费)",
-    r"(?:罚息|利息|违约金|滞纳金|手续费)[^，,。]{0,6}?(?:免|减|不收|不要了|不用(?:还|交))",
+    r"(?:罚息|利息|违约金|滞纳金|手续费)[^，,。]{0,6}?(?:免|减|不收|不要了|不用(?:还|交)|一笔勾销)",
     r"不(?:收|要)(?:你)?(?:的)?(?:罚息|利息|违约金|滞纳金)",
     r"(?:给|帮)(?:你|您)(?:把)?[^，,]{0,8}?(?:免|减|去掉|抹掉)|(?:罚息|利息|违约金|滞纳金|手续费|费用)[^，,。]{0,4}?(?:去掉|抹掉|不算|全免|免一半)",
     r"\bwaive|\bwaiver\b|\breverse\s+(?:the\s+|your\s+)?(?:\w+\s+){0,2}(?:fees?|charges?|interest)|\bwrite\s+(?:it\s+)?off\b|\bwritten\s+off\b|\bforgive",
@@ -65,7 +66,8 @@ SETTLEMENT = _rx(
     r"一次性(?:结清|还清|付清|还款|清偿|处理|还|付)|(?:算|视为|按|当作?)(?:你)?(?:全部)?(?:债务)?结清|结清价|协商结清"
     r"|按\s*\d[^，,。]{0,4}?结(?:了|清|掉)|两清|就算了了|这事就(?:算|了)|(?:不再|放弃)追偿|就当(?:全部)?(?:结清|了结)"
     r"|(?:减到|减至|降到|降至|只需(?:要)?(?:还|付)?|只(?:要)?(?:还|付)|只收)(?:本金)?\s*\d"
-    r"|以结清|作为结清|视作结清|剩(?:下|余)的?[^，,]{0,10}(?:不要了|别要了|不用还了?|免了|一笔勾销|就算了)|一笔勾销|其他的?(?:都)?不用(?:还|管)了?"
+    r"|以结清|作为结清|视作结清|剩(?:下|余)的?(?!手续费|罚息|利息|违约金|滞纳金)[^，,]{0,10}(?:不要了|别要了|不用还了?|免了|一笔勾销|就算了)"
+    r"|(?<!费)(?<!息)(?<!金)(?<!就)一笔勾销|其他的?(?:都)?不用(?:还|管)了?"
     r"|(?:就|也就|这笔就|就算(?:你)?|算(?:你)?)(?:结清|了结)了?|只收本金|结清减免",
     r"\bsettle\s+(?:the\s+(?:account|debt|balance)\s+|it\s+|this\s+)?for\b"
     r"|\b(?:full|final|one[- ]time|1[- ]time|lump[- ]sum)\s+(?:settlement|payment)\b"
@@ -88,7 +90,8 @@ SETTLED_SUM = _rx(r"(?:减到|减至|降到|降至|只需(?:要)?(?:还|付)?|�
 STOP_CALLS = _rx(
     r"停催|停止催(?:收|款|讨)|暂停催收|(?:停止|暂停)(?:一切|所有|全部)?(?:对(?:你|您)的)?(?:上门|外访|外呼|联系|打电话|拨打|催收|电话)",
     r"(?:催收|外呼|外访|上门|电话|催款)[^，,。]{0,6}?(?:停掉|停了|停下|暂停|先停)|不(?:会)?再接到[^，,。]{0,8}电话",
-    r"(?:停止|暂停)[^，,。]{0,10}(?:联络|联系|催收)",
+    r"(?:停止|暂停)[^，,。]{0,10}(?:联络|联系|催收)|(?:案子|案件|账户)?挂起来|不会有人(?:再)?(?:打|联系|催|上门)",
+    r"不(?:会)?再(?:有人)?(?:往|给|跟|向)[^，,。]{0,10}?(?:打(?:电话)?|发(?:短信|信息)|联系|骚扰|上门)",
     r"不(?:会)?再(?:有人)?(?:往|给|跟|向)?(?:你|您)?(?:的)?(?:单位|公司|家里|家人|同事|朋友)?(?:打(?:电话|你|您)?|催|联系|上门|骚扰)|不再以[^，,。]{0,16}(?:联系|打扰|催收)",
     r"不(?:会)?(?:再)?(?:联系|打扰)(?:你|您)的?(?:家人|朋友|同事|紧急联系人|单位)|不(?:会)?上门",
     r"不(?:会)?(?:再)?打(?:你|您)?(?:的)?(?:单位|公司|家里|家人|同事|朋友)?(?:的)?电话|不(?:会)?(?:再)?(?:给|跟)(?:你|您)?(?:的)?(?:同事|家人|单位|朋友|紧急联系人)?(?:打电话|联系)",
@@ -122,7 +125,7 @@ EXTENSION = _rx(
     r"\bextend(?!ed\s+family)|\bextension\b(?!\s*\d)|\bpostpone|\bgrace\s+period|\bpush\s+(?:\w+\s+){0,3}(?:back|out)\b"
     r"|\b(?:need|get|have)\s+until\b|\bmore\s+time\b"
     r"|\b(?:give|giving)\s+you\s+(?:until|till|to|more\s+time|an?\s+(?:extra|few|more))"
-    r"|\bmove\s+(?:the|your)\s+(?:due\s+)?date\b|\bdate\s+(?:has\s+been\s+|was\s+|is\s+)?moved\b|\bextra\s+(?:\w+\s+)?(?:days?|weeks?|months?)\b"
+    r"|\bmove\s+(?:the|your)\s+(?:due\s+)?date\b|\bdate\s+(?:has\s+been\s+|was\s+|is\s+)?moved\b|\bmoved\s+(?:your|the)\s+(?:payment\s+)?due\s+date\b|\bextra\s+(?:\w+\s+)?(?:days?|weeks?|months?)\b"
     r"|\bnew\s+due\s+date\b|\b(?:give|giving|grant)\s+you\s+(?:\d+|a|an|another)\s+(?:more\s+|extra\s+)?"
     r"(?:days?|weeks?|months?)\b|(?:再|多)给(?:你|您)\d*(?:天|周|个月|点时间|些时间|几天)")
 OTHER_REFUSED = _rx(
@@ -158,9 +161,11 @@ IN_FULL = _rx(r"一分(?:都|也)?不(?:少|差)|分文不少|全额|足额|\bin
 # A statement of what is owed: its sum is the debt, not a promise.
 # The terms of the old contract or a statement, whatever verbs they hold.
 TERMS = _rx(r"合同(?:上|里)|原(?:合同|协议)|借款合同|按(?:照)?合同|合同约定|账单日|最低还款额?(?:是|为)"
-            r"|本期应还|应还(?:金额|款额)|(?:剩余|当前|本月)应还|(?:最后|到期)还款日|温馨提示|账单(?:上|显示|里)|约定每",
+            r"|本期应还|应还(?:金额|款额)|(?:剩余|当前|本月)应还|即将到期|(?:要|该|应)还的\s*(?:[：:]|$)|(?<!每期)(?<!每月)应还\s*(?:¥|人民币)?\s*\d|(?:最后|到期)还款日|温馨提示|账单(?:上|显示|里)|约定每",
             r"\boriginal\s+(?:agreement|contract|terms|loan)\b|\b(?:agreement|contract)\s+(?:required|requires|said|says|stated|states)\b",
-            r"\breminder\s+that\b|\bthis\s+is\s+a\s+reminder\b|\byour\s+(?:\w+\s+)?payment\s+(?:of\s+\S+\s+)?is\s+due\b",
+            r"\breminder\s+that\b|\bthis\s+is\s+a\s+reminder\b|^\s*reminder\b"
+            r"|\bminimum\s+payment\s+(?:of\s+)?\S+\s+(?:is\s+)?due\b"
+            r"|\byour\s+(?:\w+\s+)?payment\s+(?:of\s+\S+\s+)?is\s+due\b",
             r"\bminimum\s+(?:payment\s+)?(?:due\s+)?is\b|\bstatement\b|\bunder\s+(?:the|your)\s+"
             r"(?:original\s+)?(?:contract|terms)\b|\bdays\s+(?:late|past\s+due|delinquent)\b")
 DEBT = _rx(r"欠(?!条)|尚欠|未还(?:金额|款)|应还(?:金额|款)|待还|逾期(?:金额|款)|账单(?:金额)?(?:是|为|共)",
@@ -171,7 +176,7 @@ HYPOTHETICAL = _rx(
     r"(?:如果|要是|假如|假设|万一|若是|倘若)[^，,]*(?:中(?:了)?(?:彩票|奖)|彩票|发财|有钱|暴富|有这笔钱)",
     r"(?:如果|要是|假如|假设|万一|若是|倘若)(?:说)?(?:我|他|她|家里|朋友|我[爸妈哥姐弟妹老])",
     r"(?:如果|要是|假如|假设|万一|若是|倘若)[^，,]{0,6}(?:奖金|年终奖|提成|分红|赔偿|补偿|借到|贷款|钱)[^，,]{0,6}(?:下来|到账|批)",
-    r"(?:朋友|同事|亲戚|家里|他|她)[^，,]{0,4}(?:如果|要是|假如)|找到(?:工作|活)|找着工作|不敢保证|不能保证|保证不了|不一定|不确定|说不准",
+    r"(?:朋友|同事|亲戚|家里|他|她)[^，,]{0,4}(?:如果|要是|假如)|彩票|中了?大奖|找到(?:工作|活)|找着工作|不敢保证|不能保证|保证不了|不一定|不确定|说不准",
     r"\b(?:find|get|land)\s+a\s+(?:new\s+)?job\b|\bcan't\s+promise\b|\bno\s+guarantees?\b|\bnot\s+sure\b",
     r"^\s*万一|(?<!不)可能|说不定|也许|或许|大概|尽量|争取|看看能不能|试试|到时候看|再说吧|想办法",
     r"\bif\s+(?:my|his|her|our)\b|\bif\s+I\s+(?:win|won|had|were|hit|get|land|find|sell|can|could)\b|\blottery\b|\bif\s+I\s+could\b"
@@ -182,20 +187,32 @@ HYPOTHETICAL = _rx(
 TRAILING_JOINERS = re.compile(r"[\s,，、;；.。!！]*(?:\band\b|\bthen\b)?[\s,，、;；.。!！]*$",
                               re.IGNORECASE)
 
+# Paying something else (the rent, school fees, a repair) with no word of the creditor or the
+# debt: not a promise to them (房东让我月底前交房租; "My rent is $1,400 and it's due on the 1st").
+OTHER_BILL = _rx(r"学费|房租|房东|租金|水电费|话费|医药费|\brent\b|\btuition\b|\bcar\s+repair\b"
+                 r"|\butilit(?:y|ies)\b|\bgroceries\b|\bphone\s+bill\b|\bmortgage\b")
+TO_THE_CREDITOR = _rx(r"你们|您|(?<!房东让)你|平台|贷款|欠款|借款|网贷|信用卡|\byou\b|\byour\b|\baccount\b"
+                      r"|\bbalance\b|\bloan\b|\bcard\b|\bdebt\b")
+# Asking, whatever tag closes the sentence (请问…可以吗？).
+ASKING = _rx(r"请问|想问(?:一下)?|问一下|我想问|\bI\s+was\s+wondering\b|\bmay\s+I\s+ask\b")
+
 # Another person's promise, reported (我爸说他过完元旦帮我还; "my brother said he'd send it"):
 # not the speaker's, and not the other side's.
 REPORTED = _rx(
     r"(?:朋友|老婆|老公|媳妇|爱人|爸|妈|父亲|母亲|哥|姐|弟|妹|同事|家人|家里人|亲戚|儿子|女儿|对象"
     r"|男朋友|女朋友|他|她)(?:跟我|和我|对我)?(?:说|讲|答应|表示|保证)(?:过)?(?:了)?[，,]?(?:他|她)(?!们)",
     r"(?:朋友|老婆|老公|媳妇|爱人|爸|妈|父亲|母亲|哥|姐|弟|妹|亲戚|儿子|女儿|对象)(?:跟我|和我|对我)?(?:说|讲|答应)(?:过)?[^，,。]{0,12}帮我",
+    r"说[，,]\s*(?:他|她)(?:会|要|答应|保证)",
     r"\b(?:he|she|they)\s+(?:said|says|told\s+(?:me|us|you)|promised)\s+(?:that\s+)?(?:he|she|they)\b"
-    r"|\b(?:my|your|his|her|their)\s+\w+\s+(?:said|says|told\s+(?:me|us|you)|promised)\s+(?:that\s+)?(?:he|she|they)\b")
+    r"|\b(?:my|your|his|her|their)\s+\w+\s+(?:said|says|told\s+(?:me|us|you)|promised)\s+(?:that\s+)?(?:he|she|they)\b"
+    r"|\b(?:friend|brother|sister|mother|father|mom|mum|dad|wife|husband|cousin|colleague|neighbou?r)"
+    r"\s+(?:said|says|told\s+(?:me|us))\b")
 
 # Speech acts that are not promises.
-THREAT = _rx(r"否则|不然|要不然|再不还|不还的话|还不(?:上|了|起)的话|(?:没|不)(?:还|付)(?:上|清)?的话|未(?:还款?|结清|处理)(?:的话)?(?:将|会|就)|移交(?:法务|律师|法院)|后果自负|\bor\s+else\b|\botherwise\b|\bor\s+we\b|\bunless\b|\bcourt\s+proceedings\b",
+THREAT = _rx(r"否则|不然|要不然|再不还|不还的话|不还就|最后通牒|(?:就|将|会)(?:起诉|上诉|报案)|还不(?:上|了|起)的话|(?:没|不)(?:还|付)(?:上|清)?的话|未(?:还款?|结清|处理)(?:的话)?(?:将|会|就)|移交(?:法务|律师|法院)|后果自负|\bor\s+else\b|\botherwise\b|\bor\s+we\b|\bunless\b|\bcourt\s+proceedings\b",
              r"\bif\s+you\s+(?:don't|do\s+not|can't|cannot|fail\s+to)\s+pay\b|\bfailure\s+to\s+pay\b"
              r"|\bwill\s+result\s+in\b|\blegal\s+action\b")
-DEMAND = _rx(r"必须|务必|马上|立刻|立即|赶紧|赶快|(?:今天|现在|今晚)就要|至少|最晚|最迟|限你|得先|要(?:你|您)(?:还|付)|\bmust\b|\bhave\s+to\b|\bneed\s+to\b"
+DEMAND = _rx(r"\bis\s+required\b|\bfinal\s+notice\b|必须|务必|马上|立刻|立即|赶紧|赶快|(?:今天|现在|今晚)就要|至少|最晚|最迟|限你|得先|要(?:你|您)(?:还|付)|\bmust\b|\bhave\s+to\b|\bneed\s+to\b"
              r"|\bimmediately\b|\bright\s+now\b")
 REQUEST = _rx(
     r"能不能|能否|可不可以|可否|是否可以|(?<!申)请(?!问|于|在|按时)|麻烦|拜托|求(?:求)?(?:你|您)",
