@@ -161,3 +161,66 @@ def test_the_debtors_otherwise_is_a_reason_not_a_threat():
 def test_a_stop_to_visits_on_a_payment():
     assert _found("只要这周还上两千，外访就先停掉", side="them") == [
         (Who.them, Kind.stop_calls, Decimal(2000), date(2024, 12, 8))]
+
+
+# --- what the blind dev4 corpus showed (calls, notifications, agreements, call notes)
+
+def test_spaces_between_chinese_words_are_pauses():
+    assert _found("喂 对 是我 我跟你说 这周五之前我先转你们两千 你们别再打了", side="me") == [
+        (Who.me, Kind.payment, Decimal(2000), date(2024, 12, 6))]
+
+
+@pytest.mark.parametrize("text", [
+    "上周三晚上，我就转了八百，你们查一下。",
+    "前年我跟你们签过一个分期，每个月还九百，后来就断了。",
+    "在吗 想问一下 周五还一千的话 会不会影响征信",
+    "能不能给我分个期，分6期，每期八百那种。",
+    "你们说的分十期每期两千的方案我不接受。",
+    "房东让我周五前交两个月房租，六千。",
+    "Reminder: your payment of 320 is due tomorrow.",
+    "【某平台】您的账单即将到期：12月9日应还¥1,500.00。",
+    "这个月要还的：房贷3000 车贷1500",
+])
+def test_what_dev4_showed_gives_nothing(text):
+    assert _found(text) == []
+
+
+def test_the_hour_said_after_the_day_is_the_days():
+    found = suggest_promises("明天下班前，下午六点之前，我把一千五转过去。", at=AT, side="me")
+    assert [(s.amount, s.due.hour, s.due.day) for s in found] == [(Decimal(1500), 18, 4)]
+
+
+def test_lines_that_name_their_speaker_are_read_as_theirs():
+    found = suggest_promises("催收：那你什么时候能还？\n我：周四之前，一千二，一分不少。", at=AT)
+    assert [(s.who, s.kind, s.amount, s.due.date()) for s in found] == [
+        (Who.me, Kind.payment, Decimal(1200), date(2024, 12, 5))]
+
+
+@pytest.mark.parametrize("text, first", [
+    ("同意你分8期，每期一千，每月10号扣款，第一期是下个月10号", date(2025, 1, 10)),
+    ("可以办分期，每期五百，你从下个月12号开始还，每个月12号", date(2025, 1, 12)),
+    ("乙方自2025年2月起，于每月15日前向甲方偿还人民币贰仟元整，共计六期。", date(2025, 2, 15)),
+])
+def test_where_a_plan_starts(text, first):
+    found = suggest_promises(text, at=AT)
+    assert [(s.kind, s.due.date()) for s in found] == [(Kind.instalment_plan, first)]
+
+
+def test_a_down_payment_is_the_first_instalment_not_the_regular_one():
+    found = suggest_promises("Down payment of $400 this Friday, then $150 every Friday for 6 weeks.",
+                             at=AT, side="me")
+    assert [(s.kind, s.amount, s.due.date()) for s in found] == [
+        (Kind.instalment_plan, Decimal(150), date(2024, 12, 6))]
+
+
+def test_fees_left_waived_are_a_waiver_and_the_debtors_stop_is_a_request():
+    assert _found("你周五前还三千，剩下的罚息全免", side="them") == [
+        (Who.them, Kind.waiver, Decimal(3000), date(2024, 12, 6))]
+    assert _found("ok I'll send 1k fri, stop calling my work", side="me") == [
+        (Who.me, Kind.payment, Decimal(1000), date(2024, 12, 6))]
+
+
+def test_two_payments_named_one_by_one_are_two_payments():
+    assert _found("Two payments from me: $400 on December 10 and $400 on December 17.",
+                  side="me") == [(Who.me, Kind.payment, Decimal(400), date(2024, 12, 10)),
+                                 (Who.me, Kind.payment, Decimal(400), date(2024, 12, 17))]

@@ -97,16 +97,33 @@ def suggest_from_stamped_text(text: str, *, at: datetime | None, tz: ZoneInfo = 
 
 def _suggest(text: str, when: Said, tz: ZoneInfo, language: str | None,
              side: str | None) -> list[Suggestion]:
-    speaker = side_of(side)
     found = []
     # A sentence said again (an email's text and HTML parts, a template) reads the same.
-    read: dict[str, list[Suggestion]] = {}
-    for sentence in sentences(text):
-        if sentence not in read:
-            read[sentence] = _from_sentence(sentence, when, tz, language or language_of(sentence),
-                                            speaker)
-        found += read[sentence]
+    read: dict[tuple[str, Who | None], list[Suggestion]] = {}
+    for turn, speaker in _turns(text, side_of(side)):
+        for sentence in sentences(turn):
+            if (sentence, speaker) not in read:
+                read[sentence, speaker] = _from_sentence(
+                    sentence, when, tz, language or language_of(sentence), speaker)
+            found += read[sentence, speaker]
     return found
+
+
+def _turns(text: str, speaker: Who | None) -> list[tuple[str, Who | None]]:
+    """The text's turns with their speakers: a call's notes or a chat pasted as lines that each
+    open with who speaks (催收：…, 我：…, "Agent: …", "Customer: …") are read line by line, each
+    as its speaker's, when the item's own side is not known; else the text is one turn."""
+    if speaker is not None or not rules.TURN_LABEL.search(text):
+        return [(text, speaker)]
+    turns = []
+    for line in text.splitlines():
+        label = rules.TURN_LABEL.match(line)
+        if label is None:
+            turns.append((line, None))
+        else:
+            mine = label["label"].lower() in rules.DEBTOR_LABELS
+            turns.append((line[label.end():], Who.me if mine else Who.them))
+    return turns
 
 
 def _from_sentence(sentence: str, when: Said, tz: ZoneInfo, language: str,

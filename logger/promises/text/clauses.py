@@ -154,13 +154,14 @@ def clauses(statement: str, language: str, today: date | None, *,
 
 def _past_goes_on(found: list[Clause]) -> list[Clause]:
     """A sentence that opens in the past (去年…, 昨天晚上八点多，我就还了1,280) stays there until a
-    clause names a day to come or commits (…，明天再还两千)."""
+    clause names a day to come or commits (…，明天再还两千; 我就 followed by a deed done, 我就转了,
+    does not commit)."""
     past = False
     for n, clause in enumerate(found):
         if Act.past in clause.acts and (clause.days or not clause.pays):
             past = True
-        elif past and not any(d.day or d.unresolved for d in clause.days) \
-                and not clause.clocks and not rules.COMMITS.search(clause.text):
+        elif past and not any(d.day or d.unresolved for d in clause.days) and not clause.clocks \
+                and (not rules.COMMITS.search(clause.text) or rules.DONE.search(clause.text)):
             found[n] = replace(clause, acts=clause.acts | {Act.past})
         else:
             past = False

@@ -49,7 +49,7 @@ _TOTAL_BEFORE = re.compile(r"(?:共|一共|总共|总计|全部|剩下的?|剩�
                            re.IGNORECASE)
 _TOTAL_AFTER = re.compile(r"\s*分\s*\d+\s*(?:[期次]|个月)|\s+over\s+\d+\s+(?:months|weeks)|\s+in\s+\d+\s+(?:instal|payments)", re.IGNORECASE)
 # A day said as the first instalment's (首期下个月初, "first payment this Friday").
-_FIRST_BEFORE = re.compile(r"(?:首期|第一期|首次|第一次)(?:还款日?|付款日?)?(?:为|在|是|从|定在|就)?\s*$"
+_FIRST_BEFORE = re.compile(r"(?:首期|第[一1]期|首次|第[一1]次)(?:还款日?|付款日?)?(?:为|在|是|从|定在|就)?\s*$"
                            r"|从\s*$"
                            r"|\bfirst\s+(?:payment|instal+ment)\s+(?:is\s+|due\s+|on\s+)*$",
                            re.IGNORECASE)

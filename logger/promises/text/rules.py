@@ -46,6 +46,8 @@ PAST = _rx(
     r"上个?月(?![^，,。]{0,3}欠)|上+(?:周|星期|礼拜)|昨天|前天|(?:还|付|转|打|减|免|停)过(?!去|来)|(?:说|答应|讲|承诺)过",
     r"\byesterday\b|\blast\s+(?:week|month|time|monday|tuesday|wednesday|thursday"
     r"|friday|saturday|sunday)\b|\bago\b")
+# A deed done: 还了, 转了 (after a time gone by, the past).
+DONE = _rx(r"(?:还|转|付|打|存|交|汇|补)了")
 # Money already paid. (An offer already granted, 我们已经为你申请了停催, still binds them.)
 PAID = _rx(r"已经|\balready\b|\b(?:I|we|have|'ve|had)\s+(?:paid|sent|transferred)\b")
 
@@ -153,7 +155,7 @@ PLAN_ITSELF = _rx(r"分\s*\d+\s*期|每期|\binstal+ments\b|\binstal+ment\s+plan
 
 # Words that make a bare sum and day an agreed payment (行，就这么定了，周五前六千; "OK, Friday,
 # 3500"; "$400 on the 12th, I promise").
-AGREED = _rx(r"^\s*(?:好|行|可以|OK|okay|嗯|那就|就这样)|定了|说定|说好了|就这么办|一言为定|保证|一定|没问题",
+AGREED = _rx(r"^\s*(?:好|行|可以|OK|okay|嗯|那就|就这样|对对|是的)|没错|定了|说定|说好了|就这么办|一言为定|保证|一定|没问题",
              r"\bI\s+promise\b|\bdeal\b|\bagreed\b|\bthat's\s+final\b|^\s*(?:ok(?:ay)?|fine|sure|alright)\b")
 # Paying in full, said without a verb (十二月五号之前，一万二，一分不少).
 IN_FULL = _rx(r"一分(?:都|也)?不(?:少|差)|分文不少|全额|足额|\bin\s+full\b|\bevery\s+(?:penny|cent)\b"
@@ -193,6 +195,13 @@ OTHER_BILL = _rx(r"学费|房租|房东|租金|水电费|话费|医药费|\brent
                  r"|\butilit(?:y|ies)\b|\bgroceries\b|\bphone\s+bill\b|\bmortgage\b")
 TO_THE_CREDITOR = _rx(r"你们|您|(?<!房东让)你|平台|贷款|欠款|借款|网贷|信用卡|\byou\b|\byour\b|\baccount\b"
                       r"|\bbalance\b|\bloan\b|\bcard\b|\bdebt\b")
+# A line of a call's notes or a pasted chat that says who speaks; the debtor's labels.
+TURN_LABEL = re.compile(
+    r"^\s*(?P<label>我|客户|借款人|本人|催收|催收员|客服|专员|坐席|Agent|Customer|Collector|Rep|Me"
+    r"|Debtor|Borrower|Caller)\s*[:：]\s*", re.IGNORECASE | re.MULTILINE)
+DEBTOR_LABELS = frozenset({"我", "客户", "借款人", "本人", "customer", "me", "debtor", "borrower",
+                           "caller"})
+
 # Asking, whatever tag closes the sentence (请问…可以吗？).
 ASKING = _rx(r"请问|想问(?:一下)?|问一下|我想问|\bI\s+was\s+wondering\b|\bmay\s+I\s+ask\b")
 
