@@ -1,8 +1,8 @@
 """The promise suggestions measured on the corpus of issue 15 (tests/promises/corpus/), every
 file written blind to the extractor: dev and test (one set cut in two before any rule changed),
-dev2, test2 and dev3 (each by its own author, stop 31). The rules were tuned on dev, dev2 and
-dev3; test and test2 are held out (never tuned on; only their aggregate figures were ever
-looked at).
+dev2, test2, dev3, dev4 and test3 (each by its own author, stop 31). The rules were tuned on dev,
+dev2, dev3 and dev4; test, test2 and test3 are held out (never tuned on; only their aggregate
+figures were ever looked at: test3 once, at the end).
 
 Tuned files: precision and recall of at least TUNED_FLOOR on (amount, due) and on (who, kind),
 and at most one false suggestion in 20 negatives, in each language.
@@ -24,17 +24,21 @@ from tests.support.promise_corpus import (HELD_OUT, LANGUAGES, PAIRS, SPLITS, ac
                                           expected_rows, load_cases, score)
 
 TUNED = tuple(name for name in SPLITS if name not in HELD_OUT)
-# At or above it in each language on each tuned file (dev3, the last tuned on: 0.918 for
-# Chinese amount & due; dev and dev2 0.957-1.000).
-TUNED_FLOOR = {"dev": 0.95, "dev2": 0.95, "dev3": 0.90}
+# At or above it in each language on each tuned file (dev4, the last tuned on: 0.839 for
+# Chinese who & kind; dev3 0.918-0.979; dev and dev2 0.957-1.000).
+TUNED_FLOOR = {"dev": 0.95, "dev2": 0.95, "dev3": 0.90, "dev4": 0.83}
 # (amount & due P, R), (who & kind P, R), false suggestions per negative.
 HELD_OUT_FLOORS = {
-    # measured at 96e0b44: 0.791/0.812, 0.816/0.838, 13/86 (issue 15's first extractor:
-    # 0.761/0.766, 0.755/0.760, 16/86; the one before issue 15: 0.643/0.584, 0.579/0.526, 18/86)
-    "test": ((0.77, 0.79), (0.79, 0.81), 0.17),
-    # measured at 96e0b44: 0.846/0.846, 0.853/0.853, 10/100 (44ab979: 0.797/0.808, 0.785/0.795,
+    # measured after the dev4 round: 0.816/0.838, 0.816/0.838, 13/86 (44ab979, issue 15's first
+    # extractor: 0.761/0.766, 0.755/0.760, 16/86; the one before issue 15: 0.643/0.584,
+    # 0.579/0.526, 18/86)
+    "test": ((0.79, 0.81), (0.79, 0.81), 0.17),
+    # after the dev4 round: 0.864/0.853, 0.857/0.846, 9/100 (44ab979: 0.797/0.808, 0.785/0.795,
     # 18/100)
-    "test2": ((0.82, 0.82), (0.83, 0.83), 0.12),
+    "test2": ((0.84, 0.83), (0.83, 0.82), 0.11),
+    # after the dev4 round, its first look: 0.866/0.916, 0.860/0.910, 12/100 (44ab979:
+    # 0.760/0.877, 0.726/0.839, 28/100)
+    "test3": ((0.84, 0.89), (0.84, 0.89), 0.14),
 }
 
 
