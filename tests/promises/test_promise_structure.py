@@ -4,9 +4,8 @@ parts the reading is built from (words of paying, sums, days)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -15,16 +14,8 @@ from logger.promises.text.amounts import find_amounts, normalise_numbers
 from logger.promises.text.clauses import Act, clauses
 from logger.promises.text.dates import find_days
 from logger.promises.text.tokens import paying_words
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-AT = datetime(2024, 12, 3, 15, 30, tzinfo=SHANGHAI)   # a Tuesday
-TODAY = AT.date()
-
-
-def _found(text: str, **kw) -> list[tuple]:
-    """(who, kind, amount, due date) of each suggestion."""
-    return [(s.who, s.kind, s.amount, s.due.date() if s.due else None)
-            for s in suggest_promises(text, at=kw.pop("at", AT), **kw)]
+from tests.support.promise_text import AT, TODAY
+from tests.support.promise_text import found as _found
 
 
 def test_a_firm_promise_before_a_tag_question_is_a_promise():

@@ -5,24 +5,15 @@ a word of paying, settling words, and days counted from today."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from logger.promises.text import Kind, Who, suggest_promises
 from logger.promises.text.dates import find_days
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-AT = datetime(2024, 12, 3, 15, 30, tzinfo=SHANGHAI)   # a Tuesday
-TODAY = AT.date()
-
-
-def _found(text: str, **kw) -> list[tuple]:
-    """(who, kind, amount, due date) of each suggestion."""
-    return [(s.who, s.kind, s.amount, s.due.date() if s.due else None)
-            for s in suggest_promises(text, at=kw.pop("at", AT), **kw)]
+from tests.support.promise_text import AT, TODAY
+from tests.support.promise_text import found as _found
 
 
 @pytest.mark.parametrize("text", ["我妈说她月底帮我还两千", "我哥跟我讲他下周五转你们三千",
