@@ -128,9 +128,9 @@ def _turns(text: str, speaker: Who | None) -> list[tuple[str, Who | None]]:
 
 def _from_sentence(sentence: str, when: Said, tz: ZoneInfo, language: str,
                    side: Who | None) -> list[Suggestion]:
-    """The sentence read clause by clause: a threat or another person's promise reported gives
-    nothing; so does a question, unless
-    one of its clauses commits; the acts of each clause decide what it can carry."""
+    """The sentence read clause by clause: a threat (not the debtor's), another person's promise
+    reported, or another bill paid gives nothing; so does a question, unless one of its clauses
+    commits; the acts of each clause decide what it can carry."""
     statement = without_tag(sentence)
     whole = normalise_numbers(statement, language)
     if (rules.THREAT.search(whole) and side != Who.me) or rules.REPORTED.search(whole):
