@@ -11,6 +11,7 @@ the promise next to it by the callers (周一还，1,280块).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -156,31 +157,33 @@ def _past_goes_on(found: list[Clause]) -> list[Clause]:
     """A sentence that opens in the past (去年…, 昨天晚上八点多，我就还了1,280) stays there until a
     clause names a day to come or commits (…，明天再还两千; 我就 followed by a deed done, 我就转了,
     does not commit)."""
-    past = False
-    for n, clause in enumerate(found):
-        if Act.past in clause.acts and (clause.days or not clause.pays):
-            past = True
-        elif past and not any(d.day or d.unresolved for d in clause.days) and not clause.clocks \
-                and (not rules.COMMITS.search(clause.text) or rules.DONE.search(clause.text)):
-            found[n] = replace(clause, acts=clause.acts | {Act.past})
-        else:
-            past = False
-    return found
+    return _carried(found, Act.past,
+                    opens=lambda c: Act.past in c.acts and bool(c.days or not c.pays),
+                    goes_on=lambda c: not any(d.day or d.unresolved for d in c.days)
+                    and not c.clocks and (not rules.COMMITS.search(c.text)
+                                          or bool(rules.DONE.search(c.text))))
 
 
 def _terms_go_on(found: list[Clause]) -> list[Clause]:
     """A clause after a statement of the old terms, with no word of committing and no "I" paying
     of its own, states more of them (原合同约定每月15号还款，每期1,280元，共12期; "Statement: …,
     minimum payment 69.00, payment due 23 December")."""
-    terms = False
+    return _carried(found, Act.debt, opens=lambda c: bool(rules.TERMS.search(c.text)),
+                    goes_on=lambda c: not rules.COMMITS.search(c.text) and not (
+                        c.pays and rules.ME_SPEAKING.search(c.text)))
+
+
+def _carried(found: list[Clause], act: Act, *, opens: Callable[[Clause], bool],
+             goes_on: Callable[[Clause], bool]) -> list[Clause]:
+    """`act` given to each clause after one that `opens` it, for as long as they `goes_on`."""
+    carrying = False
     for n, clause in enumerate(found):
-        if rules.TERMS.search(clause.text):
-            terms = True
-        elif terms and not rules.COMMITS.search(clause.text) and not (
-                clause.pays and rules.ME_SPEAKING.search(clause.text)):
-            found[n] = replace(clause, acts=clause.acts | {Act.debt})
+        if opens(clause):
+            carrying = True
+        elif carrying and goes_on(clause):
+            found[n] = replace(clause, acts=clause.acts | {act})
         else:
-            terms = False
+            carrying = False
     return found
 
 

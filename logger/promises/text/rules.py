@@ -81,7 +81,7 @@ SETTLEMENT = _rx(
     r"|\bclose\s+(?:it|this|the\s+account)\s+out\b|\blump[- ]sum\s+of\b")
 # Paying at once, no more: 一次性还, 一次性付清 (ONE_GO: near a clause's start).
 AT_ONCE = _rx(r"一次性(?:还|付|结清|还清|付清|支付|偿还)")
-ONE_GO = _rx(r"^[^，,]{0,6}一次性(?:还|付|结清|还清|付清|支付|偿还)")
+ONE_GO = _rx(r"^[^，,]{0,6}" + AT_ONCE.pattern)
 SETTLED_SUM_MARK = _rx(r"减到|减至|降到|降至|只需|只要还|只还|只收|以结清|按\s*\d[^，,。]{0,4}?结|两清|就算了了|视为(?:全部)?(?:债务)?结清|(?:不再|放弃)追偿|就当(?:全部)?(?:结清|了结)"
                        r"|\bdown\s+to\b|\bsettle\s+(?:\w+\s+){0,2}in\s+full\b|\blump[- ]sum\b|\bclose\s+(?:it|this)\s+out\b|剩(?:下|余)的?[^，,]{0,10}(?:不要了|别要了|不用还|免了|一笔勾销)|一笔勾销|折|\bsettle\s+(?:\w+\s+){0,2}for\b|\baccept\b")
 # The sum a settlement names: the one after these words, else the smallest said.
