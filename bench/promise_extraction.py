@@ -1,9 +1,10 @@
 """Promise suggestion figures on the tuning corpus (tests/promises/data/promise_corpus.toml) and
-on the measurement corpus (tests/promises/corpus/: dev, dev2, dev3 and dev4, tuned on; test,
-test2 and test3, held out), beside the extractor of a baseline commit run on the same utterances in the same run.
+on the measurement corpus (tests/promises/corpus/: dev, dev2, dev3 and dev4, tuned on; train_a
+and train_b, the resemblance model's training text; test, test2 and test3, held out), beside
+the extractor of a baseline commit run on the same utterances in the same run.
 
     .venv/bin/python bench/promise_extraction.py [--held-out] [--baseline 4188b3f]
-        [--no-baseline] [--repeat 5] [--misses dev|dev2|dev3|dev4|old]
+        [--no-baseline] [--repeat 5] [--misses dev|dev2|dev3|dev4|train_a|train_b|old]
 
 The held-out files are scored only with --held-out: run it at the end of a piece of work, not
 while tuning.
@@ -130,7 +131,8 @@ def main() -> None:
     parser.add_argument("--baseline", default=BASELINE)
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--repeat", type=int, default=5, help="passes over a corpus for speed")
-    parser.add_argument("--misses", choices=("dev", "dev2", "dev3", "dev4", "old"),
+    parser.add_argument("--misses", choices=("dev", "dev2", "dev3", "dev4", "train_a", "train_b",
+                                             "old"),
                         help="list the working tree's misses on this corpus")
     parser.add_argument("--held-out", action="store_true",
                         help="also score the held-out files (test.toml, test2.toml); figures "

@@ -52,7 +52,7 @@ CATEGORY_WORDS: dict[str, str] = {
 }
 
 # A sentence the resemblance model reads as lawful at least this sure keeps no pattern match:
-# chosen without the held-out file (tools/train_resemblance.py --sweep), the lowest at which
+# chosen without the held-out file (tools/train_resemblance.py conduct --sweep), the lowest at which
 # every pattern's own example still matches.
 VETO_AT = 0.5
 
@@ -144,16 +144,9 @@ def find_matches(text: str, wanted: frozenset[str] | set[str], *,
                     quote = text[min(spans[n][0], other[0]):max(spans[n][1], other[1])]
                 found.append(Match(pattern.category,
                                    sentence[words[first].start:words[end - 1].end], quote))
-        if len(found) > before and _lawful(sentence) >= veto_at:
+        if len(found) > before and resemblance.lawful(sentence) >= veto_at:
             del found[before:]
     return found
-
-
-def _lawful(sentence: str) -> float:
-    """How sure the resemblance model is that the sentence is lawful collection (0 without a
-    model)."""
-    model = resemblance.model()
-    return 0.0 if model is None else model.lawful(sentence)
 
 
 @cache

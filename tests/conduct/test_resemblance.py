@@ -57,7 +57,7 @@ def test_the_held_out_file_is_never_trained_on():
     finally:
         sys.path.remove(str(ROOT / "tools"))
     try:
-        train_resemblance.examples([HELD_OUT])
+        train_resemblance.Conduct.examples([HELD_OUT])
     except SystemExit as refused:
         assert HELD_OUT in str(refused)
     else:
@@ -80,8 +80,8 @@ def test_a_sentence_is_read_as_the_class_it_resembles():
     chances = model.probabilities("晚上回家小心你的腿")
     assert max(chances, key=chances.get) == "threat"
     assert abs(sum(chances.values()) - 1) < 1e-6
-    assert model.lawful("您的账单到期了，请按时还款，谢谢") > 0.5
-    assert model.lawful("晚上回家小心你的腿") < 0.2
+    assert model.chance("您的账单到期了，请按时还款，谢谢", resemblance.LAWFUL) > 0.5
+    assert model.chance("晚上回家小心你的腿", resemblance.LAWFUL) < 0.2
     chances = model.probabilities("Our agent will come to your house")
     assert max(chances, key=chances.get) == "visit"
 
@@ -102,19 +102,19 @@ def test_the_shipped_model_keeps_the_threats_and_calls_off_the_lawful_use():
     """What the shipped model says of sentences written here, apart from the corpus."""
     threat = "你再不还钱，我们明天就派人上门，到时候别怪我们不客气。"
     assert "visit" in {m.category for m in find_matches(threat, EVERY)}
-    assert resemblance.model().lawful(threat) < 0.2
+    assert resemblance.lawful(threat) < 0.2
 
 
 def test_the_training_tool_refuses_a_changed_corpus(tmp_path):
     """--check compares a model file's corpus digest with the corpus; the shipped one
     agrees."""
     done = subprocess.run([sys.executable, str(ROOT / "tools" / "train_resemblance.py"),
-                           "--check", str(ROOT / "logger" / "conduct" / "rules" /
+                           "conduct", "--check", str(ROOT / "logger" / "conduct" / "rules" /
                                           resemblance.MODEL_FILE)],
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     small_model().save(tmp_path / "other.npz")
     done = subprocess.run([sys.executable, str(ROOT / "tools" / "train_resemblance.py"),
-                           "--check", str(tmp_path / "other.npz")],
+                           "conduct", "--check", str(tmp_path / "other.npz")],
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 1 and "train again" in done.stdout

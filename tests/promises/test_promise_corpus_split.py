@@ -20,10 +20,10 @@ from __future__ import annotations
 import pytest
 
 from logger.promises.text import suggest_promises
-from tests.support.promise_corpus import (HELD_OUT, LANGUAGES, PAIRS, SPLITS, actual_rows,
-                                          expected_rows, load_cases, score)
+from tests.support.promise_corpus import (HELD_OUT, LANGUAGES, PAIRS, SPLITS, TRAINING,
+                                          actual_rows, expected_rows, load_cases, score)
 
-TUNED = tuple(name for name in SPLITS if name not in HELD_OUT)
+TUNED = tuple(name for name in SPLITS if name not in HELD_OUT + TRAINING)
 # At or above it in each language on each tuned file (dev4, the last tuned on: 0.839 for
 # Chinese who & kind; dev3 0.918-0.979; dev and dev2 0.957-1.000).
 TUNED_FLOOR = {"dev": 0.95, "dev2": 0.95, "dev3": 0.90, "dev4": 0.83}
@@ -95,6 +95,8 @@ def test_the_held_out_files_are_apart_and_each_file_covers_every_kind():
     for name, path in SPLITS.items():
         cases = load_cases(path)
         texts[name] = {c.text for c in cases}
+        if name in TRAINING:
+            continue   # train_a is Chinese alone
         assert {e["kind"] for c in cases for e in c.expect} == {
             "payment", "instalment_plan", "waiver", "settlement", "extension", "stop_calls"}, name
         assert {c.language for c in cases} == set(LANGUAGES), name

@@ -2,14 +2,13 @@
 lexicons: a sentence that a pattern flags from a few of its words, but that read whole resembles
 lawful collection, loses the match.
 
-The model is a multinomial logistic regression over the sentence's pieces: characters and
-runs of two and three characters wherever there is Chinese (no word cutting: the reading does
-not depend on the lexicons' terms or on jieba), and words and runs of two and three words in
-English. Its classes are the lexicon's categories and "lawful". It is trained by
-`tools/train_resemblance.py` on the conduct corpus files named in `TRAINED_ON` (never on the
-held-out file) and shipped as `logger/conduct/rules/resemblance.npz`, which records a digest
-of the text it was trained on; `tests/conduct/test_resemblance.py` fails when the corpus
-changed and the model was not trained again.
+The model (`logger.resemblance`: logistic regression over characters and their runs in
+Chinese, words and their runs in English) has the lexicon's categories and "lawful" as its
+classes. It is trained by `tools/train_resemblance.py conduct` on the conduct corpus files
+named in `TRAINED_ON` (never on the held-out file) and shipped as
+`logger/conduct/rules/resemblance.npz`, which records a digest of the text it was trained on;
+`tests/conduct/test_resemblance.py` fails when the corpus changed and the model was not
+trained again.
 
 It only takes findings away. Adding what the patterns miss was measured and left out: a model
 that has not seen a kind of plain sentence reads some of them as misconduct (self-introductions
@@ -19,160 +18,22 @@ and a call holds hundreds of such sentences (docs/DECISIONS.md).
 
 from __future__ import annotations
 
-import hashlib
-import io
-import math
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import cache
-from importlib.resources import files
+from logger.resemblance import Model, Shipped, corpus_digest, pieces, train
 
-import numpy as np
-
-from logger.conduct.language.tokens import english, has_han, has_latin
+__all__ = ["LAWFUL", "MODEL_FILE", "TRAINED_ON", "Model", "corpus_digest", "lawful", "model",
+           "pieces", "shipped", "train", "using"]
 
 LAWFUL = "lawful"
 MODEL_FILE = "resemblance.npz"
 # The corpus files (tests/conduct/corpus/<name>.toml) the shipped model is trained on.
 TRAINED_ON = ("dev", "dev2", "dev3", "dev4", "dev5", "train_a", "train_b", "train_c")
-_BLANKS = re.compile(r"\s+")
+
+_SHIPPED = Shipped("logger.conduct", "rules", MODEL_FILE)
+model, shipped, using = _SHIPPED.model, _SHIPPED.shipped, _SHIPPED.using
 
 
-def pieces(sentence: str) -> list[str]:
-    """The features of a sentence, each once, in a fixed order."""
-    out: set[str] = set()
-    lowered = sentence.lower()
-    if has_han(lowered):
-        chars = _BLANKS.sub("", lowered)
-        for n in (1, 2, 3):
-            out.update("c" + chars[i:i + n] for i in range(len(chars) - n + 1))
-    if has_latin(lowered):
-        words = [t.text for t in english(sentence) if not t.brk]
-        for n in (1, 2, 3):
-            out.update("w" + " ".join(words[i:i + n]) for i in range(len(words) - n + 1))
-    return sorted(out)
-
-
-class Model:
-    def __init__(self, classes: tuple[str, ...], features: list[str], weights: np.ndarray,
-                 bias: np.ndarray, trained_on: str) -> None:
-        self.classes = classes
-        self.index = {feature: row for row, feature in enumerate(features)}
-        self.weights = weights.astype(np.float32)
-        self.bias = bias.astype(np.float32)
-        self.trained_on = trained_on   # the digest of the corpus text it was trained on
-        self._kept: dict[str, float] = {}
-
-    def probabilities(self, sentence: str) -> dict[str, float]:
-        """The probability of each class for a sentence."""
-        found = [self.index[p] for p in pieces(sentence) if p in self.index]
-        scores = self.bias.copy()
-        if found:
-            scores += self.weights[found].sum(axis=0) / math.sqrt(len(found))
-        scores -= scores.max()
-        chances = np.exp(scores)
-        chances /= chances.sum()
-        return dict(zip(self.classes, map(float, chances)))
-
-    def lawful(self, sentence: str) -> float:
-        """How sure the model is that the sentence is lawful collection; kept for the next time
-        (templates and greetings repeat)."""
-        if (kept := self._kept.get(sentence)) is not None:
-            return kept
-        if len(self._kept) >= 4096:
-            self._kept.clear()
-        chance = self._kept[sentence] = self.probabilities(sentence)[LAWFUL]
-        return chance
-
-    def save(self, path) -> None:
-        features = sorted(self.index, key=self.index.get)
-        np.savez_compressed(
-            path, classes=np.frombuffer("\n".join(self.classes).encode(), dtype=np.uint8),
-            features=np.frombuffer("\n".join(features).encode(), dtype=np.uint8),
-            weights=self.weights.astype(np.float16), bias=self.bias,
-            trained_on=np.frombuffer(self.trained_on.encode(), dtype=np.uint8))
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Model:
-        with np.load(io.BytesIO(data), allow_pickle=False) as kept:
-            text = {name: bytes(kept[name]).decode() for name in
-                    ("classes", "features", "trained_on")}
-            return cls(tuple(text["classes"].split("\n")), text["features"].split("\n"),
-                       kept["weights"], kept["bias"], text["trained_on"])
-
-
-_instead: list[Model | None] = []
-
-
-def model() -> Model | None:
-    """The model in use: the shipped one, or None where the file is absent (a checkout without
-    it reads with the lexicons alone); another inside `using`."""
-    return _instead[-1] if _instead else shipped()
-
-
-@cache
-def shipped() -> Model | None:
-    entry = files("logger.conduct") / "rules" / MODEL_FILE
-    if not entry.is_file():
-        return None
-    return Model.from_bytes(entry.read_bytes())
-
-
-@contextmanager
-def using(other: Model | None) -> Iterator[None]:
-    """Read with `other` (None: the lexicons alone) instead of the shipped model, in this
-    block: for the training tool's sweep and for tests."""
-    _instead.append(other)
-    try:
-        yield
-    finally:
-        _instead.pop()
-
-
-def corpus_digest(texts: list[tuple[str, str]]) -> str:
-    """The digest of (text, class) pairs a model is trained on."""
-    digest = hashlib.sha256()
-    for text, label in texts:
-        digest.update(f"{label}\t{text}\n".encode())
-    return digest.hexdigest()
-
-
-def train(examples: list[tuple[str, str]], classes: tuple[str, ...], *, rounds: int = 300,
-          rate: float = 0.5, l2: float = 1e-4) -> Model:
-    """A model fitted to (text, class) pairs: balanced class weights, L2, full-batch Adam from
-    zero, so the same examples give the same weights."""
-    rows_of = [pieces(text) for text, _ in examples]
-    features = sorted({p for rows in rows_of for p in rows})
-    index = {p: n for n, p in enumerate(features)}
-    rows = [np.array([index[p] for p in ps], dtype=np.int64) for ps in rows_of]
-    labels = np.array([classes.index(label) for _, label in examples])
-    n, k = len(examples), len(classes)
-    share = n / (k * np.bincount(labels, minlength=k).clip(1))
-    sample = share[labels] / share[labels].sum()
-    flat = np.concatenate(rows)
-    owner = np.repeat(np.arange(n), [len(r) for r in rows])
-    scale = np.array([1 / math.sqrt(max(len(r), 1)) for r in rows])[owner, None]
-    target = np.eye(k)[labels]
-    weights, bias = np.zeros((len(features), k)), np.zeros(k)
-    moments = [[np.zeros_like(weights), np.zeros_like(weights)], [np.zeros(k), np.zeros(k)]]
-    for step in range(1, rounds + 1):
-        scores = np.zeros((n, k))
-        np.add.at(scores, owner, weights[flat] * scale)
-        scores += bias
-        scores -= scores.max(axis=1, keepdims=True)
-        chances = np.exp(scores)
-        chances /= chances.sum(axis=1, keepdims=True)
-        error = (chances - target) * sample[:, None]
-        grad_w = np.zeros_like(weights)
-        np.add.at(grad_w, flat, error[owner] * scale)
-        grad_w += l2 * weights
-        for param, grad, (mean, square) in ((weights, grad_w, moments[0]),
-                                            (bias, error.sum(axis=0), moments[1])):
-            mean *= 0.9
-            mean += 0.1 * grad
-            square *= 0.999
-            square += 0.001 * grad * grad
-            param -= rate * (mean / (1 - 0.9 ** step)) / (
-                np.sqrt(square / (1 - 0.999 ** step)) + 1e-8)
-    return Model(classes, features, weights, bias, corpus_digest(examples))
+def lawful(sentence: str) -> float:
+    """How sure the model in use is that the sentence is lawful collection (0 without a
+    model)."""
+    current = model()
+    return 0.0 if current is None else current.chance(sentence, LAWFUL)

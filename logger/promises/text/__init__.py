@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from logger.promises.text import rules
+from logger.promises.text import resemblance, rules
 from logger.promises.text.amounts import normalise_numbers
 from logger.promises.text.anchors import Anchor, Said, given, segment_said, stamped_messages
 from logger.promises.text.clauses import (Act, Sentence, clauses, language_of, sentences,
@@ -49,15 +49,17 @@ _SENTENCE_VOID = (Act.hypothetical,)
 def suggest_promises(text: str, *, at: datetime | None, tz: ZoneInfo = DEFAULT_ZONE,
                      language: str | None = None, side: str | None = None,
                      anchor: Anchor = Anchor.given,
-                     precision: TimePrecision = TimePrecision.minute) -> list[Suggestion]:
+                     precision: TimePrecision = TimePrecision.minute,
+                     veto_at: float | None = None) -> list[Suggestion]:
     """The promise-like statements in `text`, said at `at` (a naive time is read in `tz`;
     None: not known, and relative days are then not counted). `anchor` names what `at` is
     (recorded on each suggestion's `basis`), `precision` whether its clock time is known.
+    `veto_at` replaces `resemblance.VETO_AT` (the training tool's sweep).
 
     `language` ("zh" or "en") is guessed from the text when None; `side` ("me" or "them") is
     who said it when known, else who is inferred from the wording."""
     return _suggest(text, given(at, tz, anchor=anchor, precision=precision), tz, language,
-                    side)
+                    side, veto_at)
 
 
 def suggest_from_segments(segments: Iterable[Mapping[str, Any]], *, at: datetime | None,
@@ -96,7 +98,7 @@ def suggest_from_stamped_text(text: str, *, at: datetime | None, tz: ZoneInfo = 
 
 
 def _suggest(text: str, when: Said, tz: ZoneInfo, language: str | None,
-             side: str | None) -> list[Suggestion]:
+             side: str | None, veto_at: float | None = None) -> list[Suggestion]:
     found = []
     # A sentence said again (an email's text and HTML parts, a template) reads the same.
     read: dict[tuple[str, Who | None], list[Suggestion]] = {}
@@ -104,7 +106,8 @@ def _suggest(text: str, when: Said, tz: ZoneInfo, language: str | None,
         for sentence in sentences(turn):
             if (sentence, speaker) not in read:
                 read[sentence, speaker] = _from_sentence(
-                    sentence, when, tz, language or language_of(sentence), speaker)
+                    sentence, when, tz, language or language_of(sentence), speaker,
+                    resemblance.VETO_AT if veto_at is None else veto_at)
             found += read[sentence, speaker]
     return found
 
@@ -127,7 +130,7 @@ def _turns(text: str, speaker: Who | None) -> list[tuple[str, Who | None]]:
 
 
 def _from_sentence(sentence: str, when: Said, tz: ZoneInfo, language: str,
-                   side: Who | None) -> list[Suggestion]:
+                   side: Who | None, veto_at: float) -> list[Suggestion]:
     """The sentence read clause by clause: a threat (not the debtor's), another person's promise
     reported, or another bill paid gives nothing; so does a question, unless one of its clauses
     commits; the acts of each clause decide what it can carry."""
@@ -149,6 +152,8 @@ def _from_sentence(sentence: str, when: Said, tz: ZoneInfo, language: str,
     said = Sentence(sentence, whole, when, tz, side, language)
     found = (offers(parts, said, statement, payments, plans) or plans(parts, said)
              or payments(parts, said) or others(parts, said))
+    if found and resemblance.promises_nothing(sentence, side) >= veto_at:
+        return []   # read whole, it resembles the sentences that promise nothing
     # The same promise said twice in one sentence (捌仟陆佰元整（¥8,600.00）) is one.
     return [s for n, s in enumerate(found) if not any(
         (s.who, s.kind, s.amount, s.due) == (t.who, t.kind, t.amount, t.due) for t in found[:n])]
