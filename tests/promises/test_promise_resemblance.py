@@ -84,3 +84,23 @@ def test_a_sentence_read_as_promising_nothing_loses_the_rules_suggestion():
 def test_without_a_model_the_rules_alone_decide():
     with resemblance.using(None):
         assert resemblance.promises_nothing("你必须明天还三千") == 0.0
+
+
+# Written here, apart from the corpus: sentences the rules read as promises that promise
+# nothing (a refusal with its reasons, a statement, a report of the app, a friend's money).
+CALLED_OFF = [("工资十五号才发 房租还要交三千 月底还你们两千那是不可能的", None),
+              ("这个月底还两千对我来说太难了", None),
+              ("Your account shows a payment of $250 scheduled for Friday.", None),
+              ("我朋友周五还我两千，到时候再说", "me"),
+              ("app上显示12月10日应还款2000元", "me")]
+KEPT = [("我周五还三千，不然我就真的没办法了", "me"), ("I'll pay $200 on Friday.", "me"),
+        ("下周五之前把五千块钱还了，我们就不再联系你家人。", "them")]
+
+
+def test_the_shipped_model_calls_off_what_the_rules_misread_and_keeps_promises():
+    for text, side in CALLED_OFF:
+        with resemblance.using(None):
+            assert suggest_promises(text, at=AT, side=side), text
+        assert suggest_promises(text, at=AT, side=side) == [], text
+    for text, side in KEPT:
+        assert suggest_promises(text, at=AT, side=side), text

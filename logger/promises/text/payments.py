@@ -109,9 +109,14 @@ def _frames(live: list[Clause]) -> list[list[Clause]]:
 def _open_for(frame: list[Clause], clause: Clause) -> bool:
     """A paying clause joins the frame before it when that frame has no verb of its own yet
     said with a sum (账单2300 | 我这周日前还), or when it adds what the frame lacks and says
-    nothing new (先还1000 | 周五还 is two promises; 3000 | 周五打过去 is one)."""
+    nothing new (先还1000 | 周五还 is two promises; 3000 | 周五打过去 is one; so is
+    一次性还三千八 | 2月5号前还)."""
     if any(c.pays for c in frame):
-        return False
+        # 三千八一次性结清，2月5号前还: the day of the sum just said, unless a part was paid
+        # first and this is the rest (先还1000，周五还)
+        return (not clause.amounts and clause.dated and not any(c.dated for c in frame)
+                and any(c.amounts for c in frame)
+                and not any(rules.PART_FIRST.search(c.text) for c in (*frame, clause)))
     return not (clause.amounts and any(c.amounts for c in frame))
 
 

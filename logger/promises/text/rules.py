@@ -55,14 +55,16 @@ PAID = _rx(r"已经|\balready\b|\b(?:I|we|have|'ve|had)\s+(?:paid|sent|transferr
 WAIVER = _rx(
     r"减免|免除|免掉|免去|豁免|免收|打.{0,2}折|折扣|(?:算|视为|按)结清",
     r"免(?:罚息|利息|违约金|滞纳金|手续费)",
-    r"(?:罚息|利息|违约金|滞纳金|手续费)[^，,。]{0,6}?(?:免|减|不收|不要了|不用(?:还|交)|一笔勾销)",
+    r"(?:罚息|利息|违约金|滞纳金|手续费|逾期费用?)[^，,。]{0,6}?(?:免|减|不收|不要了|一分不(?:收|要)|不用(?:还|交)|一笔勾销)",
     r"不(?:收|要)(?:你)?(?:的)?(?:罚息|利息|违约金|滞纳金)",
     r"(?:给|帮)(?:你|您)(?:把)?[^，,]{0,8}?(?:免|减|去掉|抹掉)|(?:罚息|利息|违约金|滞纳金|手续费|费用)[^，,。]{0,4}?(?:去掉|抹掉|不算|全免|免一半)",
     r"\bwaive|\bwaiver\b|\breverse\s+(?:the\s+|your\s+)?(?:\w+\s+){0,2}(?:fees?|charges?|interest)|\bwrite\s+(?:it\s+)?off\b|\bwritten\s+off\b|\bforgive",
     r"\breduce\s+(?:your|the)\s+(?:balance|debt|interest|fees?)\b",
     r"\b(?:drop|remove|cancel|take\s+off|knock\s+off)\s+(?:all\s+)?(?:the\s+|your\s+)?"
     r"(?:late\s+|penalty\s+)?(?:fees?|interest|penalt(?:y|ies)|charges)",
-    r"\bdiscount\b|\btake\s+(?:\w+\s+){0,3}(?:interest|fees?|charges?|penalt\w+)\s+off\b")
+    r"\bdiscount\b|\btake\s+(?:\w+\s+){0,3}(?:interest|fees?|charges?|penalt\w+)\s+off\b"
+    r"|\b(?:wipe|clear)\s+(?:out\s+)?(?:all\s+)?(?:the\s+|your\s+)?(?:late\s+|penalty\s+)?(?:fees?|charges|penalt(?:y|ies))\b"
+    r"|\bfreeze\s+(?:the\s+|all\s+)?(?:interest|fees|charges)\b")
 # ... settling the debt for less, paid at once: the sum is what settles it.
 SETTLEMENT = _rx(
     r"一次性(?:结清|还清|付清|还款|清偿|处理|还|付)|(?:算|视为|按|当作?)(?:你)?(?:全部)?(?:债务)?结清|结清价|协商结清"
@@ -72,7 +74,8 @@ SETTLEMENT = _rx(
     r"|(?<!费)(?<!息)(?<!金)(?<!就)一笔勾销|其他的?(?:都)?不用(?:还|管)了?"
     r"|(?:就|也就|这笔就|就算(?:你)?|算(?:你)?)(?:结清|了结)了?|只收本金|结清减免",
     r"\bsettle\s+(?:the\s+(?:account|debt|balance)\s+|it\s+|this\s+)?for\b"
-    r"|\b(?:full|final|one[- ]time|1[- ]time|lump[- ]sum)\s+(?:settlement|payment)\b"
+    r"|\b(?:full|final|one[- ]time|1[- ]time|lump[- ]sum|full\s+and\s+final)\s+(?:settlement|payment)\b"
+    r"|\bto\s+settle\s+(?:the|this|my|your)\s+(?:account|debt|balance)\b"
     r"|\bsettlement\s+(?:offer\s+)?(?:of|for|at)\b|\baccept\s+\$?\d[\d,.]*\s+(?:as|to)\b"
     r"|\bpaid\s+in\s+full\s+for\b|\bclose\s+(?:out\s+)?(?:the|your)\s+account\b"
     r"|\bsettle(?:d|ment)?\b[^.]{0,40}\bfor\s+\$?\d|\bsettlement\s+offer\b|\bsettled\s+in\s+full\b"
@@ -83,7 +86,8 @@ SETTLEMENT = _rx(
 AT_ONCE = _rx(r"一次性(?:还|付|结清|还清|付清|支付|偿还)")
 ONE_GO = _rx(r"^[^，,]{0,6}" + AT_ONCE.pattern)
 SETTLED_SUM_MARK = _rx(r"减到|减至|降到|降至|只需|只要还|只还|只收|以结清|按\s*\d[^，,。]{0,4}?结|两清|就算了了|视为(?:全部)?(?:债务)?结清|(?:不再|放弃)追偿|就当(?:全部)?(?:结清|了结)"
-                       r"|\bdown\s+to\b|\bsettle\s+(?:\w+\s+){0,2}in\s+full\b|\blump[- ]sum\b|\bclose\s+(?:it|this)\s+out\b|剩(?:下|余)的?[^，,]{0,10}(?:不要了|别要了|不用还|免了|一笔勾销)|一笔勾销|折|\bsettle\s+(?:\w+\s+){0,2}for\b|\baccept\b")
+                       r"|\bdown\s+to\b|\bsettle\s+(?:\w+\s+){0,2}in\s+full\b|\blump[- ]sum\b|\bclose\s+(?:it|this)\s+out\b|剩(?:下|余)的?[^，,]{0,10}(?:不要了|别要了|不用还|免了|一笔勾销)|一笔勾销|折|\bsettle\s+(?:\w+\s+){0,2}for\b|\baccept\b"
+                       r"|\bfull\s+and\s+final\b")
 # The sum a settlement names: the one after these words, else the smallest said.
 SETTLED_SUM = _rx(r"(?:减到|减至|降到|降至|只需(?:要)?(?:还|付)?|只(?:要)?(?:还|付)|结清价|按|for|of|at|accept"
                   r"|一次性(?:还|付|结清|支付|偿还|还清|付清)?)"
@@ -96,10 +100,12 @@ STOP_CALLS = _rx(
     r"不(?:会)?再(?:有人)?(?:往|给|跟|向)[^，,。]{0,10}?(?:打(?:电话)?|发(?:短信|信息)|联系|骚扰|上门)",
     r"不(?:会)?再(?:有人)?(?:往|给|跟|向)?(?:你|您)?(?:的)?(?:单位|公司|家里|家人|同事|朋友)?(?:打(?:电话|你|您)?|催|联系|上门|骚扰)|不再以[^，,。]{0,16}(?:联系|打扰|催收)",
     r"不(?:会)?(?:再)?(?:联系|打扰)(?:你|您)的?(?:家人|朋友|同事|紧急联系人|单位)|不(?:会)?上门",
-    r"不(?:会)?(?:再)?打(?:你|您)?(?:的)?(?:单位|公司|家里|家人|同事|朋友)?(?:的)?电话|不(?:会)?(?:再)?(?:给|跟)(?:你|您)?(?:的)?(?:同事|家人|单位|朋友|紧急联系人)?(?:打电话|联系)",
+    r"不(?:会)?(?:再)?打(?:你|您)?(?:的)?(?:单位|公司|家里|家人|同事|朋友)?(?:的)?电话|不(?:会)?(?:再)?(?:给|跟)(?:你|您)?(?:的)?(?:同事|家里人|家人|单位|朋友|紧急联系人)?(?:打电话|联系)",
+    r"(?:单位|公司|家里|老家|家人)那边(?:我们)?就?不(?:去|找|打)了",
     r"(?:就|会|将)不(?:会)?(?:再)?(?:联系|打扰|骚扰|催(?:你|您)?|打电话)(?:了|你|您)",
     r"\bcalls\s+(?:will|would)\s+stop\b|\bcease[- ]calls?\b|\bonly\s+(?:contact|reach)\s+you\s+by\s+(?:email|mail|letter|text)",
-    r"\bstop\s+(?:all\s+)?(?:calling|the\s+calls|contacting|collections?|calls)",
+    r"\bstop\s+(?:all\s+)?(?:calling|the\s+(?:\w+\s+)?calls|contacting|collections?|calls)",
+    r"\b(?:the\s+)?(?:calls|texts|messages|visits)\s+(?:will\s+)?stop\b",
     r"\bno\s+more\s+calls\b|\b(?:won't|will\s+not|not\s+going\s+to)\s+(?:call|contact|bother)\b",
     r"\bpause\s+(?:all\s+)?(?:the\s+)?(?:collection\s+)?(?:collections?|calls)",
     r"\bcease\s+(?:all\s+)?(?:telephone\s+|phone\s+)?(?:contact|calls|collection)",
@@ -123,7 +129,8 @@ OTHER = _rx(
     r"|\bagreement\b|\b(?:won't|will\s+not|not)\s+(?:report|sue)\b|\bsend\s+you\b|\bemail\s+you\b")
 # More time to pay: the day is the new one.
 EXTENSION = _rx(
-    r"延期|延长|宽限|推迟|缓\d*(?:天|日|周|个月)|往后(?:推|延)|延后|展期|顺延|延到|延至|推到|推至",
+    r"延期|延长|宽限|推迟|缓\d*(?:天|日|周|个月)|往后(?:推|延)|延后|展期|顺延|延到|延至|推到|推至"
+    r"|(?:给|帮)(?:你|您)延了|可以晚(?:几|两|一|\d+)天",
     r"\bextend(?!ed\s+family)|\bextension\b(?!\s*\d)|\bpostpone|\bgrace\s+period|\bpush\s+(?:\w+\s+){0,3}(?:back|out)\b"
     r"|\b(?:need|get|have)\s+until\b|\bmore\s+time\b"
     r"|\b(?:give|giving)\s+you\s+(?:until|till|to|more\s+time|an?\s+(?:extra|few|more))"
@@ -148,6 +155,7 @@ PLAN = _rx(
     r"\bover\s+\d+\s+(?:months|weeks)\b")
 # Words that are about paying by instalments on their own, without a verb of paying.
 PLAN_ITSELF = _rx(r"分\s*\d+\s*期|每期|\binstal+ments\b|\binstal+ment\s+plan\b|\bpayment\s+plan\b"
+                  r"|\d\s*(?:dollars\s+)?(?:a|per|each|every)\s+(?:month|week)\b|\b(?:of|on)\s+(?:every|each)\s+month\b"
                   r"|\b(?:a|per|each|every)\s+(?:month|week|\w+day)\s+for\s+\d+\s+(?:months|weeks)\b"
                   r"|\bevery\s+(?:two|2|other)\s+weeks\b|\bplan\s+of\s+\$?\d"
                   r"|\b(?:automatic|recurring|regular|monthly|weekly)\s+payments\b"
@@ -158,12 +166,15 @@ PLAN_ITSELF = _rx(r"分\s*\d+\s*期|每期|\binstal+ments\b|\binstal+ment\s+plan
 AGREED = _rx(r"^\s*(?:好|行|可以|OK|okay|嗯|那就|就这样|对对|是的)|没错|定了|说定|说好了|就这么办|一言为定|保证|一定|没问题",
              r"\bI\s+promise\b|\bdeal\b|\bagreed\b|\bthat's\s+final\b|^\s*(?:ok(?:ay)?|fine|sure|alright)\b")
 # Paying in full, said without a verb (十二月五号之前，一万二，一分不少).
+# A part paid first, the rest after (先还1000，周五还; "first $300, the rest on Friday").
+PART_FIRST = _rx(r"先|首付|剩下|剩余|其余|余下|尾款|\bfirst\b|\bthe\s+(?:rest|remainder)\b|\bdown\b")
 IN_FULL = _rx(r"一分(?:都|也)?不(?:少|差)|分文不少|全额|足额|\bin\s+full\b|\bevery\s+(?:penny|cent)\b"
               r"|\bthe\s+(?:rest|remainder|balance)\b(?!\s+(?:is|was|of))|(?:剩下|余下)的(?!全是|都是|是)|尾款")
 # A statement of what is owed: its sum is the debt, not a promise.
 # The terms of the old contract or a statement, whatever verbs they hold.
 TERMS = _rx(r"合同(?:上|里)|原(?:合同|协议)|借款合同|按(?:照)?合同|合同约定|账单日|最低还款额?(?:是|为)"
-            r"|本期应还|应还(?:金额|款额)|(?:剩余|当前|本月)应还|即将到期|(?:要|该|应)还的\s*(?:[：:]|$)|(?<!每期)(?<!每月)应还\s*(?:¥|人民币)?\s*\d|(?:最后|到期)还款日|温馨提示|账单(?:上|显示|里)|约定每",
+            r"|本期应还|应还(?:金额|款额)|(?:剩余|当前|本月)应还|即将到期|(?:要|该|应)还的\s*(?:[：:]|$)|(?<!每期)(?<!每月)应还\s*(?:¥|人民币)?\s*\d|(?:最后|到期)还款日|温馨提示|账单(?:上|显示|里)|约定每"
+            r"|(?:借款|转账|交易|到账)金额|借款期限|还款方式|流水号|(?:合同|借款|订单)编号|剩余待还",
             r"\boriginal\s+(?:agreement|contract|terms|loan)\b|\b(?:agreement|contract)\s+(?:required|requires|said|says|stated|states)\b",
             r"\breminder\s+that\b|\bthis\s+is\s+a\s+reminder\b|^\s*reminder\b"
             r"|\bminimum\s+payment\s+(?:of\s+)?\S+\s+(?:is\s+)?due\b"
@@ -221,7 +232,7 @@ REPORTED = _rx(
 THREAT = _rx(r"否则|不然|要不然|再不还|不还的话|不还就|最后通牒|(?:就|将|会)(?:起诉|上诉|报案)|还不(?:上|了|起)的话|(?:没|不)(?:还|付)(?:上|清)?的话|未(?:还款?|结清|处理)(?:的话)?(?:将|会|就)|移交(?:法务|律师|法院)|后果自负|\bor\s+else\b|\botherwise\b|\bor\s+we\b|\bunless\b|\bcourt\s+proceedings\b",
              r"\bif\s+you\s+(?:don't|do\s+not|can't|cannot|fail\s+to)\s+pay\b|\bfailure\s+to\s+pay\b"
              r"|\bwill\s+result\s+in\b|\blegal\s+action\b")
-DEMAND = _rx(r"\bis\s+required\b|\bfinal\s+notice\b|必须|务必|马上|立刻|立即|赶紧|赶快|(?:今天|现在|今晚)就要|至少|最晚|最迟|限你|得先|要(?:你|您)(?:还|付)|\bmust\b|\bhave\s+to\b|\bneed\s+to\b"
+DEMAND = _rx(r"\bis\s+required\b|\bfinal\s+notice\b|如已还款|必须|务必|马上|立刻|立即|赶紧|赶快|(?:今天|现在|今晚)就要|至少|最晚|最迟|限你|得先|要(?:你|您)(?:还|付)|\bmust\b|\bhave\s+to\b|\bneed\s+to\b"
              r"|\bimmediately\b|\bright\s+now\b")
 REQUEST = _rx(
     r"能不能|能否|可不可以|可否|是否可以|(?<!申)请(?!问|于|在|按时)|麻烦|拜托|求(?:求)?(?:你|您)",

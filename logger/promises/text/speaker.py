@@ -10,9 +10,12 @@ from logger.promises.text.clauses import Sentence
 from logger.promises.text.suggestion import Who
 
 # A borrower or a lender named in the third person, as agreements and letters do.
-_ME_NAMED = re.compile(r"借款人|债务人|本人|\bthe\s+borrower\b|\bthe\s+debtor\b", re.I)
-_THEM_NAMED = re.compile(r"出借人|债权人|贷款人|本机构|本平台|\bthe\s+lender\b|\bthe\s+creditor\b",
-                         re.I)
+# A call-centre note names the debtor 客户 ("客户承诺12月10日前还款").
+_ME_NAMED = re.compile(r"借款人|债务人|本人|客户(?=承诺|表示|同意|提出|保证|答应|称|说)"
+                       r"|\b(?:the\s+)?borrower\b|\b(?:the\s+)?debtor\b|\bcustomer\s+(?:agrees|"
+                       r"promised|promises|states|said|will)\b", re.I)
+_THEM_NAMED = re.compile(r"出借人|债权人|贷款人|本机构|本平台|\b(?:the\s+)?lender\b"
+                         r"|\b(?:the\s+)?creditor\b", re.I)
 
 
 def side_of(side: str | None) -> Who | None:
