@@ -25,8 +25,11 @@ from tests.support.promise_corpus import (HELD_OUT, LANGUAGES, PAIRS, SPLITS, TR
 
 TUNED = tuple(name for name in SPLITS if name not in HELD_OUT + TRAINING)
 # At or above it in each language on each tuned file (dev4, the last tuned on: 0.839 for
-# Chinese who & kind; dev3 0.918-0.979; dev and dev2 0.957-1.000).
-TUNED_FLOOR = {"dev": 0.95, "dev2": 0.95, "dev3": 0.90, "dev4": 0.83}
+# Chinese who & kind; dev3 0.918-0.979; dev and dev2 0.957-1.000). dev4's became 0.80 when the
+# resemblance model came (stop 32): it calls off three of dev4's English promises written in
+# texting shorthand ("ill send 2k tmrw morning"), its measured price of about 3 % of the right
+# suggestions for three quarters of the false ones (docs/DECISIONS.md).
+TUNED_FLOOR = {"dev": 0.95, "dev2": 0.95, "dev3": 0.90, "dev4": 0.80}
 # (amount & due P, R), (who & kind P, R), false suggestions per negative.
 HELD_OUT_FLOORS = {
     # measured after the dev4 round: 0.816/0.838, 0.816/0.838, 13/86 (44ab979, issue 15's first
