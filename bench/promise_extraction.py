@@ -4,7 +4,7 @@ and train_b, the resemblance model's training text; test, test2 and test3, held 
 the extractor of a baseline commit run on the same utterances in the same run.
 
     .venv/bin/python bench/promise_extraction.py [--held-out] [--baseline 4188b3f]
-        [--no-baseline] [--repeat 5] [--misses dev|dev2|dev3|dev4|train_a|train_b|old]
+        [--no-baseline] [--repeat 5] [--misses dev|dev2|dev3|dev4|train_a..train_d|old]
 
 The held-out files are scored only with --held-out: run it at the end of a piece of work, not
 while tuning.
@@ -131,7 +131,7 @@ def main() -> None:
     parser.add_argument("--baseline", default=BASELINE)
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--repeat", type=int, default=5, help="passes over a corpus for speed")
-    parser.add_argument("--misses", choices=("dev", "dev2", "dev3", "dev4", "train_a", "train_b",
+    parser.add_argument("--misses", choices=("dev", "dev2", "dev3", "dev4", "train_a", "train_b", "train_c", "train_d",
                                              "old"),
                         help="list the working tree's misses on this corpus")
     parser.add_argument("--held-out", action="store_true",

@@ -74,3 +74,24 @@ def test_offers_worded_in_new_ways(text, kind, amount, due):
 def test_a_full_and_final_settlement_from_the_debtor():
     assert found("I will pay $1,500 on Friday as a full and final settlement of the account.",
                  side="me") == [(Who.me, Kind.settlement, Decimal(1500), date(2024, 12, 6))]
+
+
+# A call transcript: no punctuation, words cut apart by the recogniser's spaces (train_c).
+@pytest.mark.parametrize("text, side, who, amount, due", [
+    ("我 分四期 还 每期 两千 每个月 二十号 还", "me", Who.me, 2000, date(2024, 12, 20)),
+    ("好 那 给你 办 分期 分十期 每期 六百 第一期 下周三 还", "them", Who.them, 600,
+     date(2024, 12, 11)),
+    ("我想好了 分三期 每期一千五 12月10号开始 每个月10号", "me", Who.me, 1500,
+     date(2024, 12, 10)),   # 一千五 | 12月: a figure keeps its space
+])
+def test_a_plan_said_with_pauses_for_commas_is_a_plan(text, side, who, amount, due):
+    assert found(text, side=side) == [(who, Kind.instalment_plan, Decimal(amount), due)]
+
+
+@pytest.mark.parametrize("text, amount, due", [
+    ("下周五 前 还 八千 罚息 全免", 8000, date(2024, 12, 13)),
+    ("明天 还 一千 的话 滞纳金 就 不收 了", 1000, date(2024, 12, 4)),
+    ("你 要是 周四 还 三千 那个 违约金 全减", 3000, date(2024, 12, 5)),
+])
+def test_an_offer_said_with_pauses_for_commas_is_read_whole(text, amount, due):
+    assert found(text, side="them") == [(Who.them, Kind.waiver, Decimal(amount), due)]

@@ -36,6 +36,8 @@ _CLAUSE_BREAK = re.compile(
     r"|(?<=\s)(?=(?:if|as\s+long\s+as|provided)\s)",
     re.IGNORECASE)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_HAN_END = re.compile(r"[\u4e00-\u9fff]$")
+_HAN_START = re.compile(r"[\u4e00-\u9fff]")
 _PUNCTUATION = re.compile(r"[\s。！？!?.,，；;、]+")
 _DAY_ONLY = re.compile(r"(?:今天|明天|后天|大后天|下?周[一二三四五六日天]|\d{1,2}号|月底|月初|月中|tomorrow|today"
                        r"|(?:next\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day)(?:之?前)?", re.I)
@@ -135,6 +137,54 @@ def language_of(sentence: str) -> str:
 def without_tag(sentence: str) -> str:
     """The sentence without a closing tag question (……，行吗？, "…, okay?")."""
     return rules.TAG_QUESTION.sub("", sentence)
+
+
+def joined(parts: list[Clause], sentence: str) -> str:
+    """The clauses' texts as one, cut where the sentence was cut by punctuation ("，") and run
+    together where it was cut by a pause between Chinese words (a transcript's spaces):
+    "分三期 还 每期 三千" reads as 分三期还每期三千 (a figure keeps its space: 每期2500 3月10号)."""
+    text = ""
+    for before, clause in zip([None, *parts], parts):
+        if before is not None:
+            paused = not sentence[before.end:clause.start].strip()
+            text += ("" if _HAN_END.search(text) and _HAN_START.match(clause.text) else " ") \
+                if paused else "，"
+        text += clause.text
+    return text
+
+
+def pauses_joined(parts: list[Clause], statement: str, language: str, today: date | None,
+                  says: Callable[[str], bool]) -> list[Clause]:
+    """The clauses, with two or three that only a pause cut apart (a transcript's spaces) read
+    as one where together they `says` what none of them says alone: 罚息 | 全减 is a waiver,
+    滞纳金 | 就 | 不收 | 了 too."""
+    out: list[Clause] = []
+    index = 0
+    while index < len(parts):
+        taken = 1
+        for size in (2, 3, 4):
+            run = parts[index:index + size]
+            if len(run) < size or not all(c.live for c in run) or any(
+                    statement[a.end:b.start].strip() for a, b in zip(run, run[1:])):
+                break
+            if any(says(c.text) for c in run):
+                break
+            together = _joined(run, statement, language, today)
+            if together.live and says(together.text):
+                while len(run) > 2 and says(_joined(run[1:], statement, language, today).text):
+                    out.append(run.pop(0))   # 六千 | 那个 违约金 全免: the sum stays apart
+                out.append(_joined(run, statement, language, today))
+                taken = size
+                break
+        if taken == 1:
+            out.append(parts[index])
+        index += taken
+    return out
+
+
+def _joined(run: list[Clause], statement: str, language: str, today: date | None) -> Clause:
+    return _clause(statement[run[0].start:run[-1].end], run[0].start, run[-1].end, language,
+                   today, asked=False)
 
 
 def clauses(statement: str, language: str, today: date | None, *,

@@ -10,7 +10,8 @@ from functools import lru_cache
 
 from logger.promises.text import rules
 from logger.promises.text.amounts import Amount
-from logger.promises.text.clauses import Act, Clause, Sentence, quote_span
+from logger.promises.text.clauses import (Act, Clause, Sentence, joined, pauses_joined,
+                                          quote_span)
 from logger.promises.text.due import due_fields, find_due
 from logger.promises.text.speaker import from_wording, side_of
 from logger.promises.text.suggestion import Kind, Suggestion, Who
@@ -23,6 +24,10 @@ _REFUSED = {Kind.extension: rules.OTHER_REFUSED}
 # A day a waiver or a stop runs from (从今天起停止计息, 自签署之日起): when it starts, not a due.
 _FROM = re.compile(r"(?:从|自)\s*$")
 _ON = re.compile(r"^\s*(?:之日)?(?:起|开始|以后|之后)")
+
+
+def _offering_words(text: str) -> bool:
+    return any(rule.search(text) for _, rule in _OFFERS)
 
 
 def offer_kinds(clause: Clause, *, keep_settlement: bool = False) -> list[Kind]:
@@ -52,6 +57,7 @@ def offers(parts: list[Clause], said: Sentence, statement: str, payments, plans
     """Offers in the sentence, with the payment they are conditional on, if any. When the
     offer is itself the "if" (如果你们减免罚息，我就还3000), the promise is the payment, on that
     condition (`payments` and `plans` read it)."""
+    parts = pauses_joined(parts, statement, said.language, said.when.today, _offering_words)
     owed = max((a.value for c in parts if Act.debt in c.acts for a in c.amounts), default=None)
     kinds_of = {id(c): _kinds_in(c, owed, said.whole) for c in parts}
     offering = [c for c in parts if kinds_of[id(c)]]
@@ -79,7 +85,7 @@ def offers(parts: list[Clause], said: Sentence, statement: str, payments, plans
                             owed)
     # A plan granted beside the offer (可以分期，每个月10号还3000，分4期，另外……罚息给你免一半)
     terms = [c for c in rest if not rules.CONDITION.search(c.text)]
-    if found and rules.PLAN_ITSELF.search("，".join(c.text for c in terms)):
+    if found and rules.PLAN_ITSELF.search(joined(terms, said.quote)):
         found = plans(terms, said) + found
     return found
 

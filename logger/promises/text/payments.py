@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from logger.promises.text import rules
 from logger.promises.text.amounts import find_amounts
-from logger.promises.text.clauses import Act, Clause, Sentence
+from logger.promises.text.clauses import Act, Clause, Sentence, joined
 from logger.promises.text.dates import find_days
 from logger.promises.text.due import Due, due_fields, find_due
 from logger.promises.text.plans import read_plan
@@ -27,7 +27,7 @@ def plans(parts: list[Clause], said: Sentence) -> list[Suggestion]:
             and not rules.COMMITS.search(said.whole):
         return []   # 能不能给我分个期啊，分12期，每期一千那样: the plan is what is asked for
     live = [c for c in parts if c.live]
-    text = "，".join(c.text for c in live)
+    text = joined(live, said.quote)
     if not (rules.PLAN_ITSELF.search(text)
             or (rules.PLAN.search(text) and any(c.pays for c in live))):
         return []
