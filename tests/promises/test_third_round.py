@@ -95,3 +95,20 @@ def test_a_plan_said_with_pauses_for_commas_is_a_plan(text, side, who, amount, d
 ])
 def test_an_offer_said_with_pauses_for_commas_is_read_whole(text, amount, due):
     assert found(text, side="them") == [(Who.them, Kind.waiver, Decimal(amount), due)]
+
+
+@pytest.mark.parametrize("borrower, lender", [("乙方", "甲方"), ("甲方", "乙方")])
+def test_an_agreements_parties_are_read_as_it_defines_them(borrower, lender):
+    text = (f"{lender}（出借人）：王某\n{borrower}（借款人）：赵某\n"
+            f"{borrower}承诺于2024年12月20日前向{lender}归还借款本金人民币叁万元整。")
+    assert found(text) == [(Who.me, Kind.payment, Decimal(30000), date(2024, 12, 20))]
+
+
+def test_a_party_the_text_does_not_define_stays_unknown():
+    assert found("乙方承诺于2024年12月20日前向甲方归还借款本金人民币叁万元整。") == [
+        (Who.unknown, Kind.payment, Decimal(30000), date(2024, 12, 20))]
+
+
+@pytest.mark.parametrize("text", ["I'll pay by 2024-12-18.", "我2024-12-18前还款"])
+def test_the_year_of_a_date_is_no_sum(text):
+    assert found(text, side="me") == [(Who.me, Kind.payment, None, date(2024, 12, 18))]

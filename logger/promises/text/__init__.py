@@ -34,7 +34,7 @@ from logger.promises.text.clauses import (Act, Sentence, clauses, language_of, s
                                           without_tag)
 from logger.promises.text.offers import offers
 from logger.promises.text.payments import others, payments, plans
-from logger.promises.text.speaker import side_of
+from logger.promises.text.speaker import by_party, parties, side_of
 from logger.promises.text.suggestion import Kind, Suggestion, Who
 from storage.models.types import TimePrecision
 
@@ -102,12 +102,15 @@ def _suggest(text: str, when: Said, tz: ZoneInfo, language: str | None,
     found = []
     # A sentence said again (an email's text and HTML parts, a template) reads the same.
     read: dict[tuple[str, Who | None], list[Suggestion]] = {}
+    defined = parties(text)
     for turn, speaker in _turns(text, side_of(side)):
         for sentence in sentences(turn):
             if (sentence, speaker) not in read:
-                read[sentence, speaker] = _from_sentence(
-                    sentence, when, tz, language or language_of(sentence), speaker,
-                    resemblance.VETO_AT if veto_at is None else veto_at)
+                read[sentence, speaker] = [
+                    replace(s, who=by_party(sentence, defined)) if defined and
+                    s.who == Who.unknown else s for s in _from_sentence(
+                        sentence, when, tz, language or language_of(sentence), speaker,
+                        resemblance.VETO_AT if veto_at is None else veto_at)]
             found += read[sentence, speaker]
     return found
 

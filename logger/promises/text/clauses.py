@@ -243,8 +243,10 @@ def _clause(piece: str, start: int, end: int, language: str, today: date | None,
     """One clause, read once for each day it is read on: collectors' templates repeat (a
     Clause is never changed once made)."""
     text = normalise_numbers(piece, language)
-    amounts = find_amounts(text)
     days, clocks = find_days(text, today), find_clocks(text)
+    # a figure inside a day is no sum (the year of "by 2024-12-18")
+    amounts = [a for a in find_amounts(text) if not any(
+        m.start <= a.start < m.end for m in (*days, *clocks))]
     if not amounts:
         amounts = _lone_sum(text, [(d.start, d.end) for d in days] +
                             [(c.start, c.end) for c in clocks])

@@ -42,3 +42,26 @@ def from_wording(text: str) -> Who:
     if rules.ME_SPEAKING.search(text):
         return Who.me
     return Who.them if rules.ADDRESSING_DEBTOR.search(text) else Who.unknown
+
+
+# An agreement names its parties once (甲方（出借人）：陈某 / 乙方（借款人）：刘某) and then by 甲方 and
+# 乙方 alone.
+_PARTY = re.compile(r"(甲方|乙方|丙方)\s*[（(]\s*([^）)]{2,6}?)\s*[）)]")
+_PARTY_NAMED = re.compile(r"甲方|乙方|丙方")
+
+
+def parties(text: str) -> dict[str, Who]:
+    """The parties an agreement defines, by the role it gives each (借款人 -> me)."""
+    found = {}
+    for party, role in _PARTY.findall(text):
+        wording = from_wording(role)
+        if wording != Who.unknown:
+            found.setdefault(party, wording)
+    return found
+
+
+def by_party(sentence: str, defined: dict[str, Who]) -> Who:
+    """The side of the first party the sentence names (its subject), as the agreement defined
+    it; unknown when it names none or one the agreement did not define."""
+    named = _PARTY_NAMED.search(sentence)
+    return defined.get(named[0], Who.unknown) if named else Who.unknown
