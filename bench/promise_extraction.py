@@ -1,7 +1,8 @@
 """Promise suggestion figures on the tuning corpus (tests/promises/data/promise_corpus.toml) and
 on the measurement corpus (tests/promises/corpus/: dev, dev2, dev3 and dev4, tuned on; train_a
-and train_b, the resemblance model's training text; test, test2 and test3, held out), beside
-the extractor of a baseline commit run on the same utterances in the same run.
+..train_d, the resemblance model's training text, later tuned on too; test, test2,
+test3 and test4, held out), beside the extractor of a baseline commit run on the same
+utterances in the same run.
 
     .venv/bin/python bench/promise_extraction.py [--held-out] [--baseline 4188b3f]
         [--no-baseline] [--repeat 5] [--misses dev|dev2|dev3|dev4|train_a..train_d|old]
@@ -135,8 +136,8 @@ def main() -> None:
                                              "old"),
                         help="list the working tree's misses on this corpus")
     parser.add_argument("--held-out", action="store_true",
-                        help="also score the held-out files (test.toml, test2.toml); figures "
-                             "only")
+                        help="also score the held-out files (test, test2, test3, test4); "
+                             "figures only")
     parser.add_argument("--worker", metavar="CODE_ROOT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
