@@ -15,6 +15,7 @@ Inside, each capability may import only those below it (tests/test_layout.py kee
       sharing, members                 who may see a negotiation (shared with a helper), members
     jobs                               the job queue and its worker
     errors, i18n, config, secrets, services, accounts (with browser_sessions, signin_throttle)
+      words, resemblance               English words; the learned model conduct and promises share
 
 Two read sides reach up: `record.timeline` also reads promises, reminders and conduct, and the
 overview in `negotiations` reads each negotiation's next promised payment.

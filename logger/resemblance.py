@@ -22,7 +22,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from logger.conduct.language.tokens import english, has_han, has_latin
+from logger.words import english, has_han, has_latin
 
 _BLANKS = re.compile(r"\s+")
 

@@ -30,7 +30,7 @@ FORBIDDEN = {
 CAPABILITIES = {
     "base": ("logger", "logger.errors", "logger.i18n", "logger.config", "logger.secrets",
              "logger.services", "logger.accounts", "logger.browser_sessions",
-             "logger.signin_throttle"),
+             "logger.signin_throttle", "logger.words", "logger.resemblance"),
     "jobs": ("logger.jobs",),
     "record": ("logger.record", "logger.negotiations", "logger.sharing", "logger.members"),
     "promises": ("logger.promises",),

@@ -58,7 +58,7 @@ FORMAT = 1
 _READING_FILES = ("conduct/inputs.py", "conduct/lexicon.py", "conduct/language/match.py",
                   "conduct/language/model.py", "conduct/language/tokens.py",
                   "conduct/language/resemblance.py", "conduct/rules/resemblance.npz",
-                  "resemblance.py", "record/sides.py", "i18n.py")
+                  "resemblance.py", "words.py", "record/sides.py", "i18n.py")
 # What `evidence_contact` and the states read of an item (not its whole metadata).
 _ITEM_COLUMNS = (Evidence.id, Evidence.kind, Evidence.channel, Evidence.direction,
                  Evidence.occurred_at, Evidence.occurred_at_source,
