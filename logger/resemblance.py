@@ -8,7 +8,9 @@ not depend on any lexicon's terms or on jieba), and words and runs of two and th
 English. It is trained by `tools/train_resemblance.py` on corpus files the reader names, and
 shipped as an `.npz` file (float16 weights, no pickle) that records a digest of the text it was
 trained on, so a test can tell when the corpus changed and the model was not trained again.
-numpy only: scikit-learn would bring scipy (about 100 MB) for a dot product.
+numpy only: scikit-learn would bring scipy (about 100 MB) for a dot product. numpy itself is
+imported when a model is first read or trained, not with this module: the readers are imported
+by commands that never read a sentence.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from logger.words import english, has_han, has_latin
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _BLANKS = re.compile(r"\s+")
 
@@ -48,6 +52,7 @@ class Model:
                  bias: np.ndarray, trained_on: str) -> None:
         self.classes = classes
         self.index = {feature: row for row, feature in enumerate(features)}
+        import numpy as np
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
         self.trained_on = trained_on   # the digest of the corpus text it was trained on
@@ -55,6 +60,7 @@ class Model:
 
     def probabilities(self, sentence: str, marks: tuple[str, ...] = ()) -> dict[str, float]:
         """The probability of each class for a sentence."""
+        import numpy as np
         found = [self.index[p] for p in pieces(sentence, marks) if p in self.index]
         scores = self.bias.copy()
         if found:
@@ -75,6 +81,7 @@ class Model:
         return chance
 
     def save(self, path) -> None:
+        import numpy as np
         features = sorted(self.index, key=self.index.get)
         np.savez_compressed(
             path, classes=np.frombuffer("\n".join(self.classes).encode(), dtype=np.uint8),
@@ -84,6 +91,7 @@ class Model:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Model:
+        import numpy as np
         with np.load(io.BytesIO(data), allow_pickle=False) as kept:
             text = {name: bytes(kept[name]).decode() for name in
                     ("classes", "features", "trained_on")}
@@ -139,6 +147,7 @@ def train(examples: list[Example], classes: tuple[str, ...], *, rounds: int = 30
           rate: float = 0.5, l2: float = 1e-4) -> Model:
     """A model fitted to examples: balanced class weights, L2, full-batch Adam from zero, so
     the same examples give the same weights."""
+    import numpy as np
     rows_of = [pieces(text, *marks) for text, _, *marks in examples]
     features = sorted({p for rows in rows_of for p in rows})
     index = {p: n for n, p in enumerate(features)}

@@ -111,3 +111,12 @@ def test_the_shipped_model_calls_off_what_the_rules_misread_and_keeps_promises()
         assert suggest_promises(text, at=AT, side=side), text
     assert min(resemblance.promises_nothing(t, s) for t, s in CALLED_OFF) > max(
         resemblance.promises_nothing(t, s) for t, s in KEPT)
+
+
+def test_numpy_is_imported_with_the_first_model_not_with_the_reader():
+    """Commands that import the promise reader but read no sentence (the CLI's start-up) do not
+    pay for numpy."""
+    done = subprocess.run([sys.executable, "-c", "import sys, logger.promises.text, "
+                           "logger.conduct.lexicon; print('numpy' in sys.modules)"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout.strip() == "False", done.stdout + done.stderr
