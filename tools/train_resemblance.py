@@ -41,8 +41,7 @@ class Conduct:
 
     @classmethod
     def examples(cls, splits) -> list[tuple[str, str]]:
-        if cls.corpus.HELD_OUT in splits:
-            raise SystemExit(f"{cls.corpus.HELD_OUT} is held out: it is never trained on")
+        _refuse_held_out(splits, (cls.corpus.HELD_OUT,))
         return [(u.text, u.family) for split in splits for u in cls.corpus.load(split)]
 
     @classmethod
@@ -88,10 +87,8 @@ class Promises:
     swept = corpus.TRAINING
 
     @classmethod
-    def examples(cls, splits) -> list[tuple[str, str]]:
-        held = [s for s in splits if s in cls.corpus.HELD_OUT]
-        if held:
-            raise SystemExit(f"{', '.join(held)} is held out: it is never trained on")
+    def examples(cls, splits) -> list[tuple[str, str, tuple[str, ...]]]:
+        _refuse_held_out(splits, cls.corpus.HELD_OUT)
         return [(case.text, case.expect[0]["kind"] if case.expect else cls.reader.NONE,
                  cls.reader.marks(case.side))
                 for split in splits for case in cls.corpus.load_split(split)]
@@ -118,6 +115,12 @@ class Promises:
         for veto, (tp, fp, fn, false, negatives) in totals.items():
             print(f"{veto:7}  {tp / (tp + fp):.3f} / {tp / (tp + fn):.3f} ({tp} right)"
                   f"    {false}/{negatives} ({20 * false / negatives:.2f})")
+
+
+def _refuse_held_out(splits, held_out: tuple[str, ...]) -> None:
+    held = [split for split in splits if split in held_out]
+    if held:
+        raise SystemExit(f"{', '.join(held)} is held out: it is never trained on")
 
 
 def _add(into: dict[float, list[int]], veto: float, counts) -> None:
