@@ -88,13 +88,15 @@ def test_a_plan_said_with_pauses_for_commas_is_a_plan(text, side, who, amount, d
     assert found(text, side=side) == [(who, Kind.instalment_plan, Decimal(amount), due)]
 
 
-@pytest.mark.parametrize("text, amount, due", [
-    ("下周五 前 还 八千 罚息 全免", 8000, date(2024, 12, 13)),
-    ("明天 还 一千 的话 滞纳金 就 不收 了", 1000, date(2024, 12, 4)),
-    ("你 要是 周四 还 三千 那个 违约金 全减", 3000, date(2024, 12, 5)),
+@pytest.mark.parametrize("text, kind, amount, due", [
+    ("下周五 前 还 八千 罚息 全免", Kind.waiver, 8000, date(2024, 12, 13)),
+    ("明天 还 一千 的话 滞纳金 就 不收 了", Kind.waiver, 1000, date(2024, 12, 4)),
+    ("你 要是 周四 还 三千 那个 违约金 全减", Kind.waiver, 3000, date(2024, 12, 5)),
+    ("你 后天 把 一千五 还了 我们 就 不 打电话 了", Kind.stop_calls, 1500, date(2024, 12, 5)),
+    ("周五 前 还 两千 我 保证 不 联系 你 家里人", Kind.stop_calls, 2000, date(2024, 12, 6)),
 ])
-def test_an_offer_said_with_pauses_for_commas_is_read_whole(text, amount, due):
-    assert found(text, side="them") == [(Who.them, Kind.waiver, Decimal(amount), due)]
+def test_an_offer_said_with_pauses_for_commas_is_read_whole(text, kind, amount, due):
+    assert found(text, side="them") == [(Who.them, kind, Decimal(amount), due)]
 
 
 @pytest.mark.parametrize("borrower, lender", [("乙方", "甲方"), ("甲方", "乙方")])

@@ -36,6 +36,7 @@ _CLAUSE_BREAK = re.compile(
     r"|(?<=\s)(?=(?:if|as\s+long\s+as|provided)\s)",
     re.IGNORECASE)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_PAUSE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 _HAN_END = re.compile(r"[\u4e00-\u9fff]$")
 _HAN_START = re.compile(r"[\u4e00-\u9fff]")
 _PUNCTUATION = re.compile(r"[\s。！？!?.,，；;、]+")
@@ -162,7 +163,7 @@ def pauses_joined(parts: list[Clause], statement: str, language: str, today: dat
     index = 0
     while index < len(parts):
         taken = 1
-        for size in (2, 3, 4):
+        for size in (2, 3, 4, 5):
             run = parts[index:index + size]
             if len(run) < size or not all(c.live for c in run) or any(
                     statement[a.end:b.start].strip() for a, b in zip(run, run[1:])):
@@ -183,8 +184,9 @@ def pauses_joined(parts: list[Clause], statement: str, language: str, today: dat
 
 
 def _joined(run: list[Clause], statement: str, language: str, today: date | None) -> Clause:
-    return _clause(statement[run[0].start:run[-1].end], run[0].start, run[-1].end, language,
-                   today, asked=False)
+    """One clause of `run`, read without the pauses between its Chinese words."""
+    piece = _PAUSE.sub("", statement[run[0].start:run[-1].end])
+    return _clause(piece, run[0].start, run[-1].end, language, today, asked=False)
 
 
 def clauses(statement: str, language: str, today: date | None, *,
