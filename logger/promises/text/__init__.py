@@ -156,7 +156,7 @@ def _from_sentence(sentence: str, when: Said, tz: ZoneInfo, language: str,
     found = (offers(parts, said, statement, payments, plans) or plans(parts, said)
              or payments(parts, said) or others(parts, said))
     if found and resemblance.promises_nothing(sentence, side) >= veto_at:
-        return []   # read whole, it resembles the sentences that promise nothing
+        return []   # read whole and clause by clause, it resembles what promises nothing
     # The same promise said twice in one sentence (捌仟陆佰元整（¥8,600.00）) is one.
     return [s for n, s in enumerate(found) if not any(
         (s.who, s.kind, s.amount, s.due) == (t.who, t.kind, t.amount, t.due) for t in found[:n])]

@@ -156,9 +156,10 @@ def joined(parts: list[Clause], sentence: str) -> str:
 
 def pauses_joined(parts: list[Clause], statement: str, language: str, today: date | None,
                   says: Callable[[str], bool]) -> list[Clause]:
-    """The clauses, with two or three that only a pause cut apart (a transcript's spaces) read
-    as one where together they `says` what none of them says alone: 罚息 | 全减 is a waiver,
-    滞纳金 | 就 | 不收 | 了 too."""
+    """The clauses, with two to five that only a pause cut apart (a transcript's spaces) read
+    as one, without the pauses, where together they `says` what none of them says alone:
+    罚息 | 全减 is a waiver, 滞纳金 | 就 | 不收 | 了 too. The run starts as late as it can, so a
+    sum before it stays a clause of its own."""
     out: list[Clause] = []
     index = 0
     while index < len(parts):
