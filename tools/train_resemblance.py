@@ -12,9 +12,10 @@ on the corpus as it is now. Training is deterministic (full-batch Adam from zero
 corpus gives the same weights.
 
 `--sweep` is how each reader's VETO_AT was chosen: for each training file named (by default,
-for conduct every one, for promises those the rules were not tuned on), a model trained on the
-others reads that file beside the rules, at each threshold; it prints the figures summed over
-the files left out.
+for conduct every one, for promises train_a..train_d), a model trained on the others reads that
+file beside the rules, at each threshold; it prints the figures summed over the files left out.
+The promise figures in docs/DECISIONS.md were taken on each file before any rule was tuned on
+it; run now, the sweep reads the rules as they are since.
 """
 
 from __future__ import annotations
