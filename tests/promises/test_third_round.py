@@ -114,3 +114,11 @@ def test_a_party_the_text_does_not_define_stays_unknown():
 @pytest.mark.parametrize("text", ["I'll pay by 2024-12-18.", "我2024-12-18前还款"])
 def test_the_year_of_a_date_is_no_sum(text):
     assert found(text, side="me") == [(Who.me, Kind.payment, None, date(2024, 12, 18))]
+
+
+@pytest.mark.parametrize("text, due", [
+    ("那个 一万二 我 下个月 十号 全部 还掉", date(2025, 1, 10)),
+    ("一万二 我 十号 之前 还清", date(2024, 12, 10)),
+])
+def test_a_pause_inside_a_day_does_not_cut_it(text, due):
+    assert found(text, side="me") == [(Who.me, Kind.payment, Decimal(12000), due)]

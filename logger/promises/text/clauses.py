@@ -27,10 +27,15 @@ from logger.promises.text.dates import ClockMention, DayMention, find_clocks, fi
 from logger.promises.text.tokens import paying_words
 
 _SENTENCE_BREAK = re.compile(r"(?<=[。！？!?\n])|(?<=\.)\s+(?=[A-Z\u4e00-\u9fff\"“])")
+# A transcript's pause inside a day or an hour (下个月 十号, 明天 上午 十点, 十号 之前) is no
+# break.
+_DAY_GOES_ON = (r"[一二三四五六七八九十两]{1,3}\s*(?:号|日|点)|(?:之|以)?前|之内|以内|内|底|初|中旬"
+                r"|上午|中午|下午|晚上|早上|傍晚|凌晨")
 # Clauses: commas (not a thousands separator), and where the answer to an "if" begins
 # (你15号前还3000 | 我们就给你减免罚息; "pay by Friday and | we'll waive the fees").
 _CLAUSE_BREAK = re.compile(
-    r"[，；;：—。！!]|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])|(?<=\d)\s+(?=[\u4e00-\u9fff])(?![元块万千百])|(?<![\u4e00-\u9fff]{2})、(?![\u4e00-\u9fff]{2}(?:或|和|及|、))|,(?!\d{3}(?!\d))|\s+(?:but|and\s+then|then|so)\s+|\s[-–]\s"
+    r"[，；;：—。！!]|(?<=[\u4e00-\u9fff])(?<![月周拜期天午上晚早号日点])\s+(?=[\u4e00-\u9fff])"
+    r"|(?<=[月周拜期天午上晚早号日点])\s+(?=[\u4e00-\u9fff])(?!" + _DAY_GOES_ON + r")|(?<=\d)\s+(?=[\u4e00-\u9fff])(?![元块万千百])|(?<![\u4e00-\u9fff]{2})、(?![\u4e00-\u9fff]{2}(?:或|和|及|、))|,(?!\d{3}(?!\d))|\s+(?:but|and\s+then|then|so)\s+|\s[-–]\s"
     r"|(?<!罚息)(?<!利息)(?<!违约金)(?<!滞纳金)(?<!手续费)(?<!费用)(?=我们(?:就|会|可以|将|给|帮|这边|同意|保证))|(?<!我们)(?=就(?:给|帮|可以|不|会|免|减|停|算))"
     r"|(?<=\S)(?=我就)|(?<=\s)(?=(?:we|I)(?:'ll|\s+will|\s+can|\s+could|\s+would)\b)"
     r"|(?<=\s)(?=(?:if|as\s+long\s+as|provided)\s)",
@@ -198,7 +203,7 @@ def clauses(statement: str, language: str, today: date | None, *,
     cuts = [*_CLAUSE_BREAK.finditer(statement), None]
     for cut in cuts:
         end = cut.start() if cut else len(statement)
-        piece = statement[start:end]
+        piece = _PAUSE.sub("", statement[start:end])   # 下个月 十号: one day
         if piece.strip():
             found.append(_clause(piece, start, end, language, today,
                                  asked=asked and cut is None))
