@@ -132,8 +132,8 @@ def main() -> None:
     parser.add_argument("--baseline", default=BASELINE)
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--repeat", type=int, default=5, help="passes over a corpus for speed")
-    parser.add_argument("--misses", choices=("dev", "dev2", "dev3", "dev4", "train_a", "train_b", "train_c", "train_d",
-                                             "old"),
+    parser.add_argument("--misses", choices=("dev", "dev2", "dev3", "dev4", "train_a", "train_b",
+                                             "train_c", "train_d", "old"),
                         help="list the working tree's misses on this corpus")
     parser.add_argument("--held-out", action="store_true",
                         help="also score the held-out files (test, test2, test3, test4); "

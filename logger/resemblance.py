@@ -119,6 +119,12 @@ class Shipped:
     def model(self) -> Model | None:
         return self._instead[-1] if self._instead else self.shipped()
 
+    def chance(self, sentence: str, label: str, marks: tuple[str, ...] = ()) -> float:
+        """How sure the model in use is that the sentence is of class `label` (0 without a
+        model: the rules alone decide)."""
+        current = self.model()
+        return 0.0 if current is None else current.chance(sentence, label, marks)
+
     @contextmanager
     def using(self, other: Model | None) -> Iterator[None]:
         """Read with `other` (None: the rules alone) instead of the shipped model, in this

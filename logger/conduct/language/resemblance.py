@@ -35,5 +35,4 @@ model, shipped, using = _SHIPPED.model, _SHIPPED.shipped, _SHIPPED.using
 def lawful(sentence: str) -> float:
     """How sure the model in use is that the sentence is lawful collection (0 without a
     model)."""
-    current = model()
-    return 0.0 if current is None else current.chance(sentence, LAWFUL)
+    return _SHIPPED.chance(sentence, LAWFUL)

@@ -35,7 +35,8 @@ _DAY_GOES_ON = (r"[一二三四五六七八九十两]{1,3}\s*(?:号|日|点)|(?:
 # (你15号前还3000 | 我们就给你减免罚息; "pay by Friday and | we'll waive the fees").
 _CLAUSE_BREAK = re.compile(
     r"[，；;：—。！!]|(?<=[\u4e00-\u9fff])(?<![月周拜期天午上晚早号日点])\s+(?=[\u4e00-\u9fff])"
-    r"|(?<=[月周拜期天午上晚早号日点])\s+(?=[\u4e00-\u9fff])(?!" + _DAY_GOES_ON + r")|(?<=\d)\s+(?=[\u4e00-\u9fff])(?![元块万千百])|(?<![\u4e00-\u9fff]{2})、(?![\u4e00-\u9fff]{2}(?:或|和|及|、))|,(?!\d{3}(?!\d))|\s+(?:but|and\s+then|then|so)\s+|\s[-–]\s"
+    r"|(?<=[月周拜期天午上晚早号日点])\s+(?=[\u4e00-\u9fff])(?!" + _DAY_GOES_ON + r")"
+    r"|(?<=\d)\s+(?=[\u4e00-\u9fff])(?![元块万千百])|(?<![\u4e00-\u9fff]{2})、(?![\u4e00-\u9fff]{2}(?:或|和|及|、))|,(?!\d{3}(?!\d))|\s+(?:but|and\s+then|then|so)\s+|\s[-–]\s"
     r"|(?<!罚息)(?<!利息)(?<!违约金)(?<!滞纳金)(?<!手续费)(?<!费用)(?=我们(?:就|会|可以|将|给|帮|这边|同意|保证))|(?<!我们)(?=就(?:给|帮|可以|不|会|免|减|停|算))"
     r"|(?<=\S)(?=我就)|(?<=\s)(?=(?:we|I)(?:'ll|\s+will|\s+can|\s+could|\s+would)\b)"
     r"|(?<=\s)(?=(?:if|as\s+long\s+as|provided)\s)",
@@ -178,9 +179,11 @@ def pauses_joined(parts: list[Clause], statement: str, language: str, today: dat
                 break
             together = _joined(run, statement, language, today)
             if together.live and says(together.text):
-                while len(run) > 2 and says(_joined(run[1:], statement, language, today).text):
+                while len(run) > 2 and says(
+                        (shorter := _joined(run[1:], statement, language, today)).text):
                     out.append(run.pop(0))   # 六千 | 那个 违约金 全免: the sum stays apart
-                out.append(_joined(run, statement, language, today))
+                    together = shorter
+                out.append(together)
                 taken = size
                 break
         if taken == 1:

@@ -33,6 +33,8 @@ TRAINED_ON = ("old", "dev", "dev2", "dev3", "dev4", "train_a", "train_b", "train
 # trained on it (tools/train_resemblance.py promises --sweep).
 VETO_AT = 0.3
 
+# The model reads the words as they were said, so its clauses are cut by punctuation alone (not
+# by clauses.py's reading, which normalises numbers and cuts at a transcript's pauses).
 _CLAUSE_BREAK = re.compile(r"[，,；;。！!？?]")
 _SHIPPED = Shipped("logger.promises.text", MODEL_FILE)
 model, shipped, using = _SHIPPED.model, _SHIPPED.shipped, _SHIPPED.using
@@ -43,11 +45,8 @@ def promises_nothing(sentence: str, side: str | None = None) -> float:
     the least sure of the sentence read whole and of each of its clauses, so that one clause
     that reads as a promise keeps it (我周五还三千，不然我就真的没办法了: the whole, with its 不然,
     resembles a demand). `side` is who said it, when known ("me", "them")."""
-    current = model()
-    if current is None:
-        return 0.0
     parts = [sentence, *(part for part in _CLAUSE_BREAK.split(sentence) if part.strip())]
-    return min(current.chance(part, NONE, marks(side)) for part in parts)
+    return min(_SHIPPED.chance(part, NONE, marks(side)) for part in parts)
 
 
 def marks(side: str | None) -> tuple[str, ...]:
