@@ -74,6 +74,9 @@ def test_third_party_contact_is_said_to_a_third_party(corpus):
     for u in _all(corpus):
         if u.family == "third_party_contact":
             assert u.addressee == "third_party", u.text
+        elif u.family == "disclosure":
+            # posted for everyone to read: said to the debtor, or to the group it is posted in
+            assert u.addressee in ("debtor", "third_party"), u.text
         elif u.family != LAWFUL:
             assert u.addressee == "debtor", u.text
 

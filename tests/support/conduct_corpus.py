@@ -2,11 +2,11 @@
 misconduct it shows or `lawful`, and scoring a "finder" on them, for
 tests/conduct/test_conduct_corpus.py and bench/conduct_language.py alike.
 
-Files: `dev` and `dev2`, the two halves of the first cut; `dev3`, `dev4` and `dev5`, each
-written blind and measured once as the held-out file of its day, then opened; `train_a`,
-`train_b` and `train_c`, written as training text for the resemblance model. The lexicons are
-tuned on the dev files and the model is trained on all of them (TUNED). `heldout4`, written
-blind before the model's second training, is neither: it is reported.
+Files: `dev` and `dev2`, the two halves of the first cut; `dev3` to `dev6`, each written blind
+and measured once as the held-out file of its day, then opened (`dev6` was `heldout4`);
+`train_a` to `train_d`, written as training text for the resemblance model. The lexicons are
+tuned on the dev files and the model is trained on all of them (TUNED). `heldout5`, written
+blind before any change of its day, is neither: it is reported.
 
 A finder is a callable `(text, language, ruleset_id) -> set of family names found`. The families
 are the conduct lexicon's categories by name (a category is a family, by identity). A finding
@@ -25,14 +25,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parents[1] / "conduct" / "corpus"
-SPLITS = ("dev", "dev2", "dev3", "dev4", "dev5", "train_a", "train_b", "train_c", "heldout4")
-TUNED = ("dev", "dev2", "dev3", "dev4", "dev5", "train_a", "train_b", "train_c")
+SPLITS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "train_a", "train_b", "train_c",
+          "train_d", "heldout5")
+TUNED = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "train_a", "train_b", "train_c",
+         "train_d")
 # The files the lexicons were tuned on (the model is trained on every file in TUNED).
 LEXICON_TUNED = ("dev", "dev2", "dev3")
-HELD_OUT = "heldout4"
+HELD_OUT = "heldout5"
 # Written as training text for the resemblance model: train_a in Chinese alone, train_c the
 # neutral sentences of calls and chats (all lawful).
-TRAINING = ("train_a", "train_b", "train_c")
+TRAINING = ("train_a", "train_b", "train_c", "train_d")
 NEUTRAL = "train_c"
 LAWFUL = "lawful"
 FAMILIES = ("threat", "arrest", "visit", "tell_others", "false_consequence", "fake_legal",
@@ -81,16 +83,20 @@ def load(split: str) -> list[Utterance]:
     return out
 
 
-def families_found(text: str, *, language: str, ruleset: str, **options) -> set[str]:
+def families_found(text: str, *, language: str, ruleset: str, suggestions: bool = False,
+                   **options) -> set[str]:
     """The adapter to the project's matching: the families (lexicon categories) that
     `logger.conduct.lexicon` finds in `text`, among the categories the rule set's rules ask
-    for. `language` is not needed today (every lexicon is applied to every text) but is part
-    of the contract, for matching that comes to use it. `options` go to `find_matches` (the
-    training tool's thresholds; an older commit's code is called without them)."""
+    for: its findings, and with `suggestions` its suggestions too (what the resemblance model
+    read where no pattern matched, counted once a person confirms it). `language` is not needed
+    today (every lexicon is applied to every text) but is part of the contract, for matching
+    that comes to use it. `options` go to `find_matches` (the training tool's thresholds; an
+    older commit's code is called without them, and makes no suggestion)."""
     from logger.conduct.lexicon import find_matches
 
     wanted = _wanted(ruleset)
-    return {match.category for match in find_matches(text, wanted, **options)}
+    return {match.category for match in find_matches(text, wanted, **options)
+            if suggestions or not getattr(match, "suggested", False)}
 
 
 def _wanted(ruleset: str) -> frozenset[str]:
@@ -101,7 +107,13 @@ def _wanted(ruleset: str) -> frozenset[str]:
 
 
 def project_finder(text: str, language: str, ruleset: str) -> set[str]:
+    """The findings alone (what counts without a person)."""
     return families_found(text, language=language, ruleset=ruleset)
+
+
+def suggesting_finder(text: str, language: str, ruleset: str) -> set[str]:
+    """The findings and the suggestions (what a person is shown)."""
+    return families_found(text, language=language, ruleset=ruleset, suggestions=True)
 
 
 @dataclass

@@ -21,12 +21,13 @@ from __future__ import annotations
 from logger.resemblance import Model, Shipped, corpus_digest, pieces, train
 
 __all__ = ["LAWFUL", "MODEL_FILE", "TRAINED_ON", "Model", "corpus_digest", "lawful", "model",
-           "pieces", "shipped", "train", "using"]
+           "pieces", "reading", "shipped", "train", "using"]
 
 LAWFUL = "lawful"
 MODEL_FILE = "resemblance.npz"
 # The corpus files (tests/conduct/corpus/<name>.toml) the shipped model is trained on.
-TRAINED_ON = ("dev", "dev2", "dev3", "dev4", "dev5", "train_a", "train_b", "train_c")
+TRAINED_ON = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "train_a", "train_b", "train_c",
+              "train_d")
 
 _SHIPPED = Shipped("logger.conduct", "rules", MODEL_FILE)
 model, shipped, using = _SHIPPED.model, _SHIPPED.shipped, _SHIPPED.using
