@@ -2,18 +2,24 @@
 often it flags what a lawful collector says, on the conduct corpus (tests/conduct/corpus/: the
 files the lexicons are tuned on and the resemblance model is trained on, and the held-out file
 written apart from both), beside the conduct package of a baseline commit run on the same
-utterances. The default baseline, 2a8cb40, is the lexicons alone, as they are today, before the
-resemblance model.
+utterances. The default baseline, 261d734, is the lexicons with the resemblance model calling
+findings off, before it suggested anything (2a8cb40: the lexicons alone).
 
-    .venv/bin/python bench/conduct_language.py [--baseline 2a8cb40] [--no-baseline]
+    .venv/bin/python bench/conduct_language.py [--baseline 261d734] [--no-baseline]
                                                [--show-held-out]
+
+The working tree is shown twice: its findings (what counts without a person), and "+
+suggestions", its findings with what it suggests (what the resemblance model read where no
+pattern matched, shown apart and counted once a person confirms it). A baseline older than the
+suggestions is its findings.
 
 Figures per split, per language and per family:
   recall     utterances whose own family was found / utterances of that family (a finding of
              another family is a miss, not a hit)
   false      lawful utterances with any finding / lawful utterances, and that rate per 30
-Then every miss and false finding on the last training file for the code of the working tree (on the held-out
-split only with --show-held-out: reading them is the first step to tuning on them).
+Then every miss and false finding (or suggestion) of the working tree on the last training file
+(on the held-out split only with --show-held-out: reading them is the first step to tuning on
+them).
 
 Each side runs in its own process with only its own code importable (PYTHONPATH: the working
 tree, or a `git archive` of the baseline in a temporary folder); both read the corpus and the
@@ -33,7 +39,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SUPPORT = ROOT / "tests" / "support" / "conduct_corpus.py"
-BASELINE = "2a8cb40"
+BASELINE = "261d734"
+SUGGESTING = "+ suggestions"
 
 
 def corpus_module():
@@ -53,19 +60,25 @@ def worker(code_root: str) -> None:
     where = Path(logger.__file__).resolve()
     if not where.is_relative_to(Path(code_root).resolve()):
         sys.exit(f"logger was imported from {where}, not from {code_root}")
-    out = {split: [sorted(cc.project_finder(u.text, u.language, u.ruleset))
+    out = {split: [[sorted(cc.families_found(u.text, language=u.language, ruleset=u.ruleset)),
+                    sorted(cc.families_found(u.text, language=u.language, ruleset=u.ruleset,
+                                             suggestions=True))]
                    for u in cc.load(split)] for split in cc.SPLITS}
     print(json.dumps(out))
 
 
-def run_side(code_root: Path) -> dict[str, list[set[str]]]:
+def run_side(code_root: Path) -> tuple[dict[str, list[set[str]]], dict[str, list[set[str]]]]:
+    """The families found in each utterance of each split: findings, and findings with
+    suggestions."""
     env = {**os.environ, "PYTHONPATH": str(code_root), "PYTHONSAFEPATH": "1"}
     done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker",
                            str(code_root)], cwd=code_root, env=env, capture_output=True,
                           text=True)
     if done.returncode != 0:
         raise RuntimeError(f"the conduct code at {code_root} failed:\n{done.stderr[-3000:]}")
-    return {split: [set(f) for f in found] for split, found in json.loads(done.stdout).items()}
+    read = json.loads(done.stdout).items()
+    return ({split: [set(f) for f, _ in found] for split, found in read},
+            {split: [set(f) | set(s) for f, s in found] for split, found in read})
 
 
 def fraction(found: int, total: int) -> str:
@@ -114,7 +127,7 @@ def main() -> None:
     corpus = {split: cc.load(split) for split in cc.SPLITS}
     answers = {}
     try:
-        answers["working tree"] = run_side(ROOT)
+        answers["working tree"], answers[SUGGESTING] = run_side(ROOT)
     except RuntimeError as e:
         print(e, file=sys.stderr)
     if not args.no_baseline:
@@ -122,7 +135,7 @@ def main() -> None:
 
         with tempfile.TemporaryDirectory() as tmp:
             answers[f"baseline {args.baseline}"] = run_side(baseline_tree(args.baseline,
-                                                                          Path(tmp)))
+                                                                          Path(tmp)))[0]
     for split in cc.SPLITS:
         print(f"{split}: {len(corpus[split])} utterances")
     scores = {split: {name: cc.score_results(corpus[split], found[split])
@@ -132,12 +145,12 @@ def main() -> None:
     if "working tree" not in answers:
         sys.exit("the working tree's conduct code did not run (above); baseline only")
     shown = cc.HELD_OUT if args.show_held_out else cc.TUNED[-1]
-    result = scores[shown]["working tree"]
-    print(f"\n== {shown} split, working tree: {len(result.misses)} misses ==")
+    result = scores[shown][SUGGESTING]
+    print(f"\n== {shown} split, {SUGGESTING}: {len(result.misses)} misses ==")
     for u, found in result.misses:
         got = f" (found: {', '.join(sorted(found))})" if found else ""
         print(f"  [{u.family}/{u.language}/{u.form}] {u.text}{got}")
-    print(f"\n== {shown} split, working tree: {len(result.false_findings)} false findings ==")
+    print(f"\n== {shown} split, {SUGGESTING}: {len(result.false_findings)} false findings ==")
     for u, found in result.false_findings:
         print(f"  [{', '.join(sorted(found))}/{u.language}] {u.text}")
 

@@ -213,7 +213,9 @@ def contact_remove(obj, entry_id, negotiation_id, reason, user_name, as_json) ->
 @click.pass_context
 def findings_group(ctx, negotiation_id, show_all, as_json) -> None:
     """Findings: contacts and words that look like breaches of the collection rules. Each is a
-    suggestion with its reason; dismiss one with `liuhen findings dismiss ID --reason ...`."""
+    suggestion with its reason; dismiss one with `liuhen findings dismiss ID --reason ...`.
+    Those read from the words without a pattern of the rule are listed apart and count once
+    confirmed with `liuhen findings confirm ID`."""
     if ctx.invoked_subcommand is not None:
         return
     if negotiation_id is None:
@@ -224,12 +226,14 @@ def findings_group(ctx, negotiation_id, show_all, as_json) -> None:
     with services.session() as session:
         report = conduct_report(session, get_negotiation(session, negotiation_id),
                                 default_zone=services.config.locale.zone)
-    waiting = report.needs_direction()
-    shown = list(report.findings) if show_all else report.active() + waiting
+    waiting, suggested = report.needs_direction(), report.suggested()
+    shown = list(report.findings) if show_all else report.active() + waiting + suggested
     hidden = len(report.findings) - len(shown)
     header = (f"rule set {report.rule_set.id} ({report.rule_set.name['en']}), time zone "
               f"{report.timezone}: {len(report.active())} finding(s)"
               + (f", {len(waiting)} not counted until a direction is set" if waiting else "")
+              + (f", {len(suggested)} suggested, not counted until confirmed" if suggested
+                 else "")
               + (f", {hidden} dismissed (--all shows them)" if hidden else ""))
     emit({"negotiation_id": report.negotiation_id, "rule_set": report.rule_set.id,
           "timezone": report.timezone,
@@ -246,6 +250,10 @@ def _finding_line(finding: Finding) -> str:
     elif finding.needs_direction:
         line += ("\n    direction unknown: not counted until the direction is set on the "
                  "evidence page")
+    elif finding.suggested:
+        line += ("\n    suggested: not counted until confirmed (" + (
+            "on the findings page, saying who was contacted" if finding.check == "third_party"
+            else f"liuhen findings confirm {finding.id[:8]}") + ") or dismissed")
     return line
 
 
@@ -269,6 +277,29 @@ def findings_dismiss(obj, finding_id, negotiation_id, reason, user_name, as_json
                                   default_zone=services.config.locale.zone)
         zone = negotiation_zone(session, target, default_zone=services.config.locale.zone)
     emit(finding_dict(finding, zone), as_json, f"dismissed {finding.id} ({finding.rule_id}): {reason}")
+
+
+@findings_group.command("confirm")
+@click.argument("finding_id")
+@NEGOTIATION
+@USER
+@AS_JSON
+@click.pass_obj
+def findings_confirm(obj, finding_id, negotiation_id, user_name, as_json) -> None:
+    """Confirm a suggestion read from the words: it counts from then on (kept in the custody
+    log)."""
+    from logger.conduct.confirm import confirm_finding
+    from logger.conduct.report import finding_dict
+    from logger.conduct.zone import negotiation_zone
+    from logger.negotiations import get_negotiation
+    services = obj.services()
+    with services.session() as session:
+        actor = actor_for(session, user_name)
+        target = get_negotiation(session, negotiation_id, owner=actor)
+        finding = confirm_finding(session, target, finding_id, actor=actor,
+                                  default_zone=services.config.locale.zone)
+        zone = negotiation_zone(session, target, default_zone=services.config.locale.zone)
+    emit(finding_dict(finding, zone), as_json, f"confirmed {finding.id} ({finding.rule_id})")
 
 
 # --- conduct -----------------------------------------------------------------------------------

@@ -14,7 +14,10 @@ The third-party check also reads the words: a sentence of its categories (the co
 speaking to a relative, an employer or a contact about the debt) is a *suggestion*
 (`Finding.suggested`): not counted until a person confirms it, which records the contact with
 the third party (logger.conduct.confirm), or dismisses it. An item a person already recorded a
-third-party contact for gives no suggestion: the contact's own finding stands for it.
+third-party contact for gives no suggestion: the contact's own finding stands for it. The
+other language rules suggest too, where the resemblance model read a sentence as their
+category and no pattern matched it (`Match.suggested`): not counted until a person confirms it
+(logger.conduct.report.confirm_finding), or dismisses it.
 """
 
 from __future__ import annotations
@@ -54,6 +57,13 @@ AUTHOR_NOTE = Text(" The record does not say who sent this message, so it is not
 # Added to a suggestion read from the words.
 SUGGESTION_NOTE = Text(" Read from the words, not from a contact you recorded: confirm it to "
                        "record the contact with that person, or dismiss it.")
+# Said instead once a person confirmed such a suggestion.
+CONFIRMED_NOTE = Text(" Suggested because the sentence reads like the collectors' words of this "
+                      "kind, and confirmed by a person.")
+# Added to a suggestion the resemblance model read (no pattern of the rule matched).
+RESEMBLANCE_NOTE = Text(" Suggested because the sentence reads like the collectors' words of "
+                        "this kind, not because a pattern of the rule matched: it counts once "
+                        "you confirm it; dismiss it if it is not what the words mean.")
 
 
 @dataclass(frozen=True)
@@ -118,8 +128,8 @@ class Finding:
     `offset_s` the second in a recording, `quote` the sentence that matched. `needs_direction`:
     the record does not say the other side started the contact (or wrote the words), so the
     finding is not counted as the collector's conduct until a person sets the direction.
-    `suggested`: read from the words only (a third-party contact), not counted until a person
-    confirms it. `legal_sources`: the rule's sources (document and provision, zh and en)."""
+    `suggested`: read from the words only (a third-party contact, or a sentence the resemblance
+    model read where no pattern matched), not counted until a person confirms it. `legal_sources`: the rule's sources (document and provision, zh and en)."""
 
     id: str
     rule_id: str
@@ -152,6 +162,14 @@ class Finding:
 
     def dismissed(self, dismissal: Dismissal) -> Finding:
         return replace(self, dismissal=dismissal)
+
+    def confirmed(self) -> Finding:
+        """The suggestion as a person confirmed it: it counts, and its reason says so."""
+        if not self.suggested:
+            return self
+        return replace(self, suggested=False, reason={
+            language: text.replace(RESEMBLANCE_NOTE.to(language), CONFIRMED_NOTE.to(language))
+            for language, text in self.reason.items()})
 
 
 Check = Callable[[Rule, list[Contact], list[Passage], ZoneInfo], list[Finding]]
@@ -263,7 +281,7 @@ def check_third_party(rule: Rule, contacts: list[Contact], passages: list[Passag
 def check_lexicon(rule: Rule, contacts: list[Contact], passages: list[Passage],
                   zone: ZoneInfo) -> list[Finding]:
     wanted = frozenset(rule.categories)
-    return [_words_finding(rule, passage, match, zone)
+    return [_words_finding(rule, passage, match, zone, suggested=match.suggested)
             for passage in passages for match in passage.matches_of(wanted)]
 
 
@@ -274,7 +292,8 @@ def _words_finding(rule: Rule, passage: Passage, match: Match, zone: ZoneInfo, *
     moment = f"{passage.source}|{passage.index}|{match.sentence}"
     notes = [AUTHOR_NOTE] if passage.author_unknown else []
     if suggested:
-        notes.append(SUGGESTION_NOTE)
+        notes.append(SUGGESTION_NOTE if rule.check == "third_party" and not match.suggested
+                     else RESEMBLANCE_NOTE)
     return Finding(
         id=finding_id(rule.id, source, moment), rule_id=rule.id, check=rule.check,
         source=source, evidence_id=passage.evidence_id, at=passage.at,

@@ -373,7 +373,8 @@ def _passage_json(passage: Passage) -> dict:
             "index": passage.index, "start_s": passage.start_s,
             "shown_time": passage.shown_time, "at": _iso(passage.at),
             "author_unknown": passage.author_unknown,
-            "matches": [[m.category, m.phrase, m.sentence] for m in passage.matches or ()]}
+            "matches": [[m.category, m.phrase, m.sentence, m.suggested]
+                        for m in passage.matches or ()]}
 
 
 def _passages_from(kept: str) -> tuple[Passage, ...]:

@@ -46,7 +46,8 @@ from storage.models import (CallLogEntry, CustodyAction, CustodyEvent, Direction
 
 ITEM_ACTIONS = frozenset({CustodyAction.metadata_edit, CustodyAction.transcript_edit,
                           CustodyAction.text_edit})
-READ_AFRESH = frozenset({CustodyAction.finding_dismissal, CustodyAction.conduct_settings,
+READ_AFRESH = frozenset({CustodyAction.finding_dismissal, CustodyAction.finding_confirmation,
+                         CustodyAction.conduct_settings,
                          CustodyAction.export, CustodyAction.promise, CustodyAction.payment})
 MOVES = frozenset({CustodyAction.move, CustodyAction.transfer})
 # The checks that read the contacts alone.

@@ -28,8 +28,9 @@ JSON, which `liuhen conduct report --json` prints):
   `dismissal` (reason, at, by), each with its rule's `legal_sources`. Each has a `state`:
   "active" (a suggested breach, counted), "needs_direction" (about a contact or message whose
   direction is unknown: shown apart with a way to set it, never counted, never in a letter or a
-  bundle's purposes), "suggested" (a third-party contact read from the words: shown apart, not
-  counted until a person confirms it, logger.conduct.confirm) or "dismissed".
+  bundle's purposes), "suggested" (a third-party contact read from the words, or a sentence the
+  resemblance model read as misconduct where no pattern matched: shown apart, not counted until
+  a person confirms it, logger.conduct.confirm) or "dismissed".
   `active()` gives the counted ones; `needs_direction()` those waiting for a direction,
   `suggested()` those waiting for a confirmation;
   `by_evidence()` maps an evidence id to its active findings (a bundle item's purpose);
@@ -62,8 +63,8 @@ from logger.errors import NotFound
 from logger.record import custody
 from logger.record.archive import is_archived
 from logger.record.moments import machine_time
-from storage.models import (Channel, ConductSetting, CustodyAction, FindingDismissal,
-                            Negotiation, User)
+from storage.models import (Channel, ConductSetting, CustodyAction, FindingConfirmation,
+                            FindingDismissal, Negotiation, User)
 from storage.models.types import utcnow
 
 __all__ = ["KEEP", "MIN_ID_PREFIX", "ConductChoice", "ConductError", "ConductReport", "DayCount",
@@ -242,7 +243,9 @@ def conduct_report(session: Session, negotiation: Negotiation, *, default_zone: 
                                         choice.zone):
             computed.setdefault(finding.id, finding)
     dismissals = _dismissals(session, negotiation.id)
-    findings = sorted((f.dismissed(dismissals[f.id]) if f.id in dismissals else f
+    confirmed = _confirmations(session, negotiation.id)
+    findings = sorted((f.dismissed(dismissals[f.id]) if f.id in dismissals else
+                       f.confirmed() if f.id in confirmed else f
                        for f in computed.values()),
                       key=lambda f: (f.at or datetime.max.replace(tzinfo=UTC), f.rule_id, f.id))
     quiet = [r for r in enabled if r.check == "quiet_hours"]
@@ -319,6 +322,11 @@ def _dismissals(session: Session, negotiation_id: int) -> dict[str, Dismissal]:
                         .join(User, User.id == FindingDismissal.dismissed_by, isouter=True)
                         .where(FindingDismissal.negotiation_id == negotiation_id))
     return {row.finding_id: Dismissal(row.reason, row.dismissed_at, name) for row, name in rows}
+
+
+def _confirmations(session: Session, negotiation_id: int) -> set[str]:
+    return set(session.exec(select(FindingConfirmation.finding_id)
+                            .where(FindingConfirmation.negotiation_id == negotiation_id)))
 
 
 def find_finding(report: ConductReport, ref: str) -> Finding:

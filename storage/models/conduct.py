@@ -14,7 +14,7 @@ from storage.models.core import Channel, Direction, _created_at, _updated_at
 from storage.models.types import TimePrecision, UTCDateTime, json_list, str_enum
 
 __all__ = ["CallLogEntry", "CallType", "ConductSetting", "ConductText", "ContactEntry",
-           "FindingDismissal", "ThirdParty"]
+           "FindingConfirmation", "FindingDismissal", "ThirdParty"]
 
 
 class CallType(StrEnum):
@@ -102,6 +102,22 @@ class FindingDismissal(SQLModel, table=True):
     reason: str = Field(sa_type=sa.Text)
     dismissed_at: datetime = _created_at()
     dismissed_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+
+
+class FindingConfirmation(SQLModel, table=True):
+    """A person's decision that a suggested finding (one the resemblance model read, which no
+    pattern of its rule matched) is what the words mean: from then on it counts. Like a
+    dismissal, it sticks to the finding's stable id."""
+
+    __tablename__ = "finding_confirmation"
+    __table_args__ = (sa.UniqueConstraint("negotiation_id", "finding_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    negotiation_id: int = Field(foreign_key="negotiation.id", index=True, ondelete="CASCADE")
+    finding_id: str = Field(max_length=32)
+    rule_id: str = Field(max_length=64)
+    confirmed_at: datetime = _created_at()
+    confirmed_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
 
 
 class ConductSetting(SQLModel, table=True):

@@ -14,8 +14,8 @@ Foreign keys and what a DELETE does (the database enforces it; SQLite has foreig
   and break the chain. custody_event.negotiation_id / evidence_id have no foreign key at all, so
   the history outlives what it describes.
 - call_log_entry -> evidence (the exported file): CASCADE; contact_entry.negotiation_id: refused
-  while referenced (a user's statement, like evidence); finding_dismissal, conduct_setting ->
-  negotiation: CASCADE (judgements about it, also recorded in the custody log).
+  while referenced (a user's statement, like evidence); finding_dismissal, finding_confirmation,
+  conduct_setting -> negotiation: CASCADE (judgements about it, also recorded in the custody log).
 """
 
 from __future__ import annotations
@@ -107,6 +107,8 @@ class CustodyAction(StrEnum):
     deletion = auto()
     contact_entry = auto()
     finding_dismissal = auto()
+    # A suggested finding a person confirmed: it counts from then on.
+    finding_confirmation = auto()
     conduct_settings = auto()
     # A promise accepted, added, changed, kept, cancelled; a suggestion dismissed; a payment.
     promise = auto()

@@ -43,11 +43,13 @@ def test_every_category_has_patterns_in_both_languages_and_a_translatable_name()
     assert {"arrest", "visit", "tell_others", "third_party_contact"} <= set(CATEGORY_WORDS)
 
 
-def test_every_word_class_is_used_by_a_pattern():
+def test_every_word_class_is_used_by_a_pattern_or_a_suggestion():
     for lexicon in lexicons():
         used = {name.lstrip("=") for p in lexicon.patterns
                 for names in (*p.alternatives, p.need, p.unless, p.unless_sentence)
                 for name in names}
+        used |= {name for names in lexicon.suggest.values() for name in names}
+        used |= set(lexicon.suggest_unless)
         used |= {part.strip()[1:] for name in lexicon.classes if name.startswith("=")
                  for part in name[1:].split("|") if part.strip().startswith("@")}
         named = {name for name in lexicon.classes if not name.startswith("=")}

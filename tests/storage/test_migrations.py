@@ -20,7 +20,8 @@ from storage.search import (POSTGRES_TRGM_INDEXES, SQLITE_FTS_TABLES, SQLITE_SEA
                             is_search_object)
 
 TABLES = {"user", "negotiation", "evidence", "extracted_text", "job", "custody_event", "api_token",
-          "call_log_entry", "contact_entry", "finding_dismissal", "conduct_setting",
+          "call_log_entry", "contact_entry", "finding_dismissal", "finding_confirmation",
+          "conduct_setting",
           "promise", "promise_suggestion", "payment", "reminder", "notification", "calendar_feed",
           "reminder_preference", "scheduler_lease"}
 SQLITE_TRIGGERS = set(SQLITE_SEARCH_TRIGGERS)

@@ -19,7 +19,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from logger.conduct.checks import Finding
-from logger.conduct.confirm import confirm_third_party
+from logger.conduct.confirm import confirm_finding, confirm_third_party
 from logger.conduct.report import (ConductError, ConductReport, RuleState, conduct_choice,
                             configure_conduct, dismiss_finding, parse_zone)
 from logger.conduct.ruleset import Rule, rule_sets
@@ -58,7 +58,9 @@ def show(negotiation_id: int):
         "findings/show.html", negotiation=negotiation, report=report,
         groups=_groups(report, show_dismissed, request.args.get("all")),
         show_dismissed=show_dismissed, words=_finding_words(),
-        waiting=report.needs_direction(), suggestions=report.suggested(),
+        waiting=report.needs_direction(),
+        suggestions=[f for f in report.suggested() if f.check == "third_party"],
+        word_suggestions=[f for f in report.suggested() if f.check != "third_party"],
         third_parties=list(ThirdParty), active=len(report.active()),
         rule_titles={s.rule.id: rule_title(s.rule) for s in report.rules},
         dismissed=sum(f.dismissal is not None for f in report.findings),
@@ -104,6 +106,8 @@ def confirm(negotiation_id: int):
     back = url_for("findings.show", negotiation_id=negotiation.id)
     if not FINDING_ID.fullmatch(finding_id):
         abort(400)
+    if request.form.get("as_is"):
+        return _confirm_as_is(negotiation, finding_id, back)
     try:
         relation = ThirdParty(request.form.get("third_party", "") or ThirdParty.other)
     except ValueError:
@@ -123,6 +127,24 @@ def confirm(negotiation_id: int):
         return redirect(back)
     flash(_("Confirmed: the contact with someone else is recorded (entry #%(id)s) and counts "
             "under the rule; it is kept in the custody log.", id=entry.id), "success")
+    return redirect(back)
+
+
+def _confirm_as_is(negotiation, finding_id: str, back: str):
+    """Confirm a suggestion the resemblance model read: it counts from then on."""
+    try:
+        confirm_finding(db(), negotiation, finding_id, actor=current_user(),
+                        default_zone=default_zone())
+    except NotFound:
+        flash(_("That suggestion is no longer listed (its item may have changed). Nothing was "
+                "recorded."), "error")
+        return redirect(back)
+    except ConductError:
+        flash(_("That suggestion cannot be confirmed: it was confirmed or dismissed already."),
+              "error")
+        return redirect(back)
+    flash(_("Confirmed: the finding counts under its rule from now on; the confirmation is kept "
+            "in the custody log."), "success")
     return redirect(back)
 
 
@@ -288,6 +310,7 @@ def _finding_words() -> dict[str, str]:
         "confirm_submit": _("Confirm the contact"),
         "confirm_kept": _("The contact is recorded against this item and kept in the custody "
                           "log; it then counts under the rule."),
+        "confirm_as_is": _("Confirm: this is what the words mean"),
     }
 
 

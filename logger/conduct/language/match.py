@@ -272,6 +272,21 @@ def _follow(analysis: Analysis, slots: tuple[str, ...], before: Span, gap: int,
     return None
 
 
+def says_not(analysis: Analysis) -> bool:
+    """Whether the sentence holds a negation anywhere (a cue that is one, not "不还" or "别以为";
+    a negation after what it negates too): what it says may be what is not done."""
+    neg, doubled = analysis.lexicon.negation, analysis.doubled
+    covered = analysis.covered(neg.after)
+    return bool(covered) or any(
+        token.text in neg.cues and k not in analysis.not_cues
+        and not any(j in doubled for j in range(k)) for k, token in enumerate(analysis.tokens))
+
+
+def negated(analysis: Analysis, span: Span) -> bool:
+    """Whether a negation reaches the words of `span` (as it would a pattern made of them)."""
+    return _negated(analysis, [span])
+
+
 def _negated(analysis: Analysis, spans: list[Span]) -> bool:
     """Whether a negation reaches the pattern's first or last slot (the actor or the act)."""
     own = {k for span in spans for k in range(span[0], span[1])}

@@ -12,6 +12,13 @@ judgment); and an example that it must match. A term ending in "*" matches any w
 begins with it ("arrest*"), one beginning with "*" any word that ends with it ("*费": 手续费,
 上门费), and one beginning with "!" is taken out of its class where it occurs ("!免费": free
 is no fee).
+
+`[suggest]` names, per category, the word classes whose words a *suggestion* may stand on: a
+sentence no pattern of that category matched, which the resemblance model reads as that category
+above all others (`logger.conduct.lexicon.find_matches`). The word found is what the suggestion
+quotes as its phrase; without one of them the model's reading alone suggests nothing, nor
+when a negation reaches that word, or the sentence holds a word of the classes `unless` names
+(a lawful option or right, the borrower's own question).
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from logger.conduct.language.tokens import english
 from logger.errors import LiuhenError
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*$")
-_TOP = {"language", "source", "gap", "negation", "words", "pattern"}
+_TOP = {"language", "source", "gap", "negation", "words", "pattern", "suggest"}
 _PATTERN = {"category", "match", "gap", "across", "need", "need_near", "unless", "unless_sentence",
             "example"}
 _NEGATION = {"cues", "pseudo", "ends", "after", "doubled", "window"}
@@ -75,6 +82,9 @@ class Lexicon:
     by_first: dict[str, tuple[str, ...]] = field(repr=False)  # first character -> exact terms
     prefix_lengths: tuple[int, ...] = field(repr=False)
     longest: int = field(repr=False)        # the most words an English term spans
+    # category -> the classes a suggestion of it may stand on (`[suggest]`)
+    suggest: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    suggest_unless: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def joiner(self) -> str:
@@ -138,7 +148,24 @@ def parse_lexicon(filename: str, data: bytes, categories: set[str] | dict[str, s
                    *({k: frozenset(v) for k, v in d.items()}
                      for d in (exact, prefixes, suffixes, excluded)),
                    {k: tuple(v) for k, v in by_first.items()},
-                   tuple(sorted({len(k) for k in prefixes})), longest)
+                   tuple(sorted({len(k) for k in prefixes})), longest,
+                   *_suggest(raw.get("suggest", {}), classes, categories, where))
+
+
+def _suggest(raw: object, classes: dict[str, frozenset[str]], categories, where: str
+             ) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+    """`[suggest]`: the classes of each category, and those of `unless`."""
+    if not isinstance(raw, dict):
+        raise LexiconError(f"{where}: `[suggest]` maps a category to a list of word classes")
+    out = {}
+    for category, names in raw.items():
+        if category not in categories and category != "unless":
+            raise LexiconError(f"{where}: `suggest.{category}`: unknown category")
+        if not isinstance(names, list) or not names \
+                or not all(isinstance(n, str) and n in classes for n in names):
+            raise LexiconError(f"{where}: `suggest.{category}` must list known word classes")
+        out[category] = tuple(names)
+    return out, out.pop("unless", ())
 
 
 def _norm(term: str, lower: bool) -> str:

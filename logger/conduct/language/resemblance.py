@@ -10,10 +10,12 @@ named in `TRAINED_ON` (never on the held-out file) and shipped as
 `tests/conduct/test_resemblance.py` fails when the corpus changed and the model was not
 trained again.
 
-It only takes findings away. Adding what the patterns miss was measured and left out: a model
+It never adds a finding. Adding what the patterns miss was measured and left out: a model
 that has not seen a kind of plain sentence reads some of them as misconduct (self-introductions
 as impersonation: 19 of 419 neutral sentences at 0.5, 6 at 0.7, against none for the patterns),
-and a call holds hundreds of such sentences (docs/DECISIONS.md).
+and a call holds hundreds of such sentences (docs/DECISIONS.md). What it reads as misconduct
+that no pattern matched becomes a *suggestion* instead (`reading`), standing on a word of the
+category (the lexicon's `[suggest]`), and counts only once a person confirms it.
 """
 
 from __future__ import annotations
@@ -37,3 +39,14 @@ def lawful(sentence: str) -> float:
     """How sure the model in use is that the sentence is lawful collection (0 without a
     model)."""
     return _SHIPPED.chance(sentence, LAWFUL)
+
+
+def reading(sentence: str) -> tuple[str, float] | None:
+    """The class the model in use reads the sentence as, above all others, and how sure it is
+    (None without a model)."""
+    current = model()
+    if current is None:
+        return None
+    chances = current.probabilities(sentence)
+    best = max(chances, key=chances.get)
+    return best, chances[best]
