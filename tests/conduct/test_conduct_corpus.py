@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.conduct_corpus import (FAMILIES, HELD_OUT, LANGUAGES, LAWFUL,
                                           LEXICON_TUNED, NEUTRAL, SPLITS, TRAINING, load,
-                                          per_30, project_finder, score)
+                                          per_30, project_finder, score, suggesting_finder)
 
 
 @pytest.fixture(scope="module")
@@ -107,17 +107,26 @@ def test_the_tuned_halves_are_found(corpus):
 # adding of findings was then taken out (docs/DECISIONS.md). heldout4, measured on 2026-12-03
 # with the model that only calls findings off, at VETO_AT 0.5 (bench/conduct_language.py):
 # recall 193/309 = 0.62 (zh 135/210, en 58/99; the lexicons alone 194/309) with 6 false findings
-# in 160 lawful sentences (1.1 per 30; the lexicons alone 8). The goals of issue 21 (recall 0.90
-# per family and overall, at most 1 false in 30) are NOT met. The floors only keep what was reached; the bench prints the
-# figures (not the held-out misses unless asked: reading them is tuning on them).
-HELD_OUT_RECALL_FLOOR = 0.62
-HELD_OUT_FALSE_PER_30_CEILING = 1.2
+# in 160 lawful sentences (1.1 per 30; the lexicons alone 8); it was then opened as dev6.
+# heldout5 (476 after four utterances that training files held were taken out), measured once on
+# 2026-12-03 after the model was trained again with dev6 and train_d and the suggestions came:
+# findings 231/304 = 0.76 (zh 164/206, en 67/98; 261d734, before: the same), with the
+# suggestions 262/304 = 0.86 (zh 182/206, en 80/98), 8 false findings in 172 lawful sentences
+# (1.4 per 30) and no lawful sentence suggested. The goals of issue 21 (recall 0.90 per family
+# and overall, at most 1 false in 30) are NOT met. The floors only keep what was reached; the
+# bench prints the figures (not the held-out misses unless asked: reading them is tuning on
+# them).
+HELD_OUT_RECALL_FLOOR = 0.75
+HELD_OUT_SUGGESTING_RECALL_FLOOR = 0.85
+HELD_OUT_FALSE_PER_30_CEILING = 1.4
 
 
-def test_held_out_recall_does_not_fall_below_what_was_measured(corpus):
-    result = score(corpus[HELD_OUT], project_finder)
+@pytest.mark.parametrize("finder, floor", [(project_finder, HELD_OUT_RECALL_FLOOR),
+                                           (suggesting_finder, HELD_OUT_SUGGESTING_RECALL_FLOOR)])
+def test_held_out_recall_does_not_fall_below_what_was_measured(corpus, finder, floor):
+    result = score(corpus[HELD_OUT], finder)
     found, total = result.recall()
-    assert found >= HELD_OUT_RECALL_FLOOR * total, f"overall recall {found}/{total}"
+    assert found >= floor * total, f"overall recall {found}/{total}"
     flagged, lawful = result.false()
     assert per_30(flagged, lawful) <= HELD_OUT_FALSE_PER_30_CEILING, \
         f"false findings {flagged}/{lawful}"
