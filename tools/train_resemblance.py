@@ -11,9 +11,11 @@ A held-out file is never read. `--check FILE` only says whether the model in FIL
 on the corpus as it is now. Training is deterministic (full-batch Adam from zero): the same
 corpus gives the same weights.
 
-`--sweep` is how each reader's VETO_AT was chosen: for each training file named (by default,
-for conduct every one, for promises train_a..train_d), a model trained on the others reads that
-file beside the rules, at each threshold; it prints the figures summed over the files left out.
+`--sweep` is how each reader's VETO_AT (and the conduct reader's SUGGEST_AT) was chosen: for
+each training file named (by default, for conduct every one, for promises train_a..train_d), a
+model trained on the others reads that file beside the rules, at each threshold; it prints the
+figures summed over the files left out. For conduct, the suggestions are swept at the VETO_AT in
+force, with the findings they add to.
 The promise figures in docs/DECISIONS.md were taken on each file before any rule was tuned on
 it; run now, the sweep reads the rules as they are since.
 """
@@ -30,7 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from logger import resemblance  # noqa: E402
 
-VETOES = (0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.1)
+VETOES = (0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1.1)
+SUGGESTS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 1.1)
 
 
 class Conduct:
@@ -50,9 +53,12 @@ class Conduct:
         """Recall and false findings at each VETO_AT; the neutral file (train_c: greetings,
         fillers, replies) is left out a half at a time, each read by a model trained on the
         other, since it is the only file of its kind."""
+        from logger.conduct.lexicon import VETO_AT
         c = cls.corpus
         totals: dict[float, list[int]] = {}
         neutral: dict[float, list[int]] = {}
+        suggesting: dict[float, list[int]] = {}
+        plain_suggested: dict[float, list[int]] = {}
         for split in left_out:
             for half in ((0, 1) if split == c.NEUTRAL else (None,)):
                 others = [s for s in cls.reader.TRAINED_ON if s != split]
@@ -70,14 +76,26 @@ class Conduct:
                         _add(totals, veto, (*result.recall(), *result.false()))
                         if split == c.NEUTRAL:
                             _add(neutral, veto, result.false())
+                    for suggest in SUGGESTS:
+                        found = [c.families_found(u.text, language=u.language,
+                                                  ruleset=u.ruleset, suggestions=True,
+                                                  veto_at=VETO_AT, suggest_at=suggest)
+                                 for u in read]
+                        result = c.score_results(read, found)
+                        _add(suggesting, suggest, (*result.recall(), *result.false()))
+                        if split == c.NEUTRAL:
+                            _add(plain_suggested, suggest, result.false())
                 print(f"{split}{'' if half is None else f' (half {half})'}: model trained on "
                       f"{', '.join(others)}{'' if half is None else ' and its other half'}",
                       flush=True)
-        print(f"VETO_AT  recall          false (per 30)    of which in {c.NEUTRAL}")
-        for veto, (hit, abusive, false, lawful) in totals.items():
-            plain = "/".join(map(str, neutral.get(veto, ())))
-            print(f"{veto:7}  {hit}/{abusive} = {hit / abusive:.3f}  "
-                  f"{false}/{lawful} ({30 * false / lawful:.2f})  {plain}")
+        for name, table, plain in (("VETO_AT", totals, neutral),
+                                   (f"SUGGEST_AT (VETO_AT {VETO_AT}, findings and suggestions)",
+                                    suggesting, plain_suggested)):
+            print(f"{name}\n         recall          false (per 30)    of which in {c.NEUTRAL}")
+            for at, (hit, abusive, false, lawful) in table.items():
+                print(f"{at:7}  {hit}/{abusive} = {hit / abusive:.3f}  "
+                      f"{false}/{lawful} ({30 * false / lawful:.2f})  "
+                      + "/".join(map(str, plain.get(at, ()))))
 
 
 class Promises:
