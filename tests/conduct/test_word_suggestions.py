@@ -24,7 +24,7 @@ from logger.conduct.report import ConductError, conduct_report, dismiss_finding
 from logger.conduct.ruleset import get_rule_set
 from logger.intake.ingest import EvidenceDetails, IncomingFile, ingest
 from storage.models import (Channel, CustodyAction, CustodyEvent, Direction, EvidenceKind,
-                            ExtractedText, TextSource, ThirdParty)
+                            ExtractedText, Negotiation, TextSource, ThirdParty, User)
 from tests.support.web import new_browser, post_form, sign_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -215,3 +215,25 @@ def test_the_page_lists_word_suggestions_apart_and_confirms_one(app, session, ne
     assert "cannot be confirmed" in again.get_data(as_text=True)
     assert len(session.exec(select(CustodyEvent).where(
         CustodyEvent.action == CustodyAction.finding_confirmation)).all()) == 1
+
+
+def test_the_cli_lists_a_suggestion_apart_and_confirms_it(cli, services_for, reads_as):
+    reads_as("fake_legal")
+    for command in (("init",), ("user", "add", "owner"),
+                    ("negotiation", "add", "--creditor", "信用飞")):
+        assert cli(*command).exit_code == 0
+    with services_for() as services, services.session() as session:
+        owner = session.exec(select(User)).one()
+        add_sms(services, session, session.get(Negotiation, 1), owner)
+    listed = cli("findings", "--negotiation", "1")
+    assert "0 finding(s), 1 suggested, not counted until confirmed" in listed.stdout
+    assert "liuhen findings confirm" in listed.stdout and "传票" in listed.stdout
+    [shown] = json.loads(cli("findings", "--negotiation", "1", "--json").stdout)["findings"]
+    assert (shown["state"], shown["suggested"], shown["phrase"]) == ("suggested", True, "传票")
+    done = cli("findings", "confirm", shown["id"][:8], "--negotiation", "1", "--json")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["state"] == "active"
+    assert "1 finding(s)" in cli("findings", "--negotiation", "1").stdout
+    again = cli("findings", "confirm", shown["id"], "--negotiation", "1")
+    assert again.exit_code == 1 and "not a suggestion" in again.stderr
+    assert cli("verify").exit_code == 0
