@@ -18,15 +18,13 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from logger.conduct.checks import Finding
 from logger.conduct.contact_entries import add_contact_entry
 from logger.conduct.inputs import FILE_TIMES, KIND_CHANNELS, item_channel
-from logger.conduct.report import ConductError, conduct_report, find_finding
+from logger.conduct.report import ConductError, conduct_report, find_finding, keep_decision
 from logger.i18n import Text
-from logger.record import custody
 from storage.models import (Channel, ContactEntry, CustodyAction, Direction, Evidence,
                             FindingConfirmation, Negotiation, ThirdParty, TimePrecision, User)
 
@@ -88,21 +86,10 @@ def confirm_finding(session: Session, negotiation: Negotiation, finding_ref: str
         raise ConductError(f"finding {finding.id} is a contact with someone else: confirm it "
                            "by saying who that was (on the findings page), which records the "
                            "contact")
-    custody.lock_chain(session)
-    session.add(FindingConfirmation(negotiation_id=negotiation.id, finding_id=finding.id,
-                                    rule_id=finding.rule_id,
-                                    confirmed_by=actor.id if actor else None))
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise ConductError(f"finding {finding.id} was confirmed at the same moment by someone "
-                           "else; list the findings again") from None
-    custody.append_event(session, action=CustodyAction.finding_confirmation,
-                         actor_id=actor.id if actor else None, negotiation_id=negotiation.id,
-                         evidence_id=finding.evidence_id,
-                         details={"finding_id": finding.id, "rule_id": finding.rule_id,
-                                  "source": finding.source, "local_time": finding.local_time,
-                                  "quote": finding.quote, "phrase": finding.phrase})
-    session.commit()
+    keep_decision(session, negotiation, finding,
+                  FindingConfirmation(negotiation_id=negotiation.id, finding_id=finding.id,
+                                      rule_id=finding.rule_id,
+                                      confirmed_by=actor.id if actor else None),
+                  actor=actor, action=CustodyAction.finding_confirmation, done="confirmed",
+                  details={"phrase": finding.phrase})
     return finding.confirmed()

@@ -276,25 +276,34 @@ def dismiss_finding(session: Session, negotiation: Negotiation, finding_ref: str
     if finding.dismissal is not None:
         raise ConductError(f"finding {finding.id} was already dismissed on "
                            f"{finding.dismissal.at:%Y-%m-%d}: {finding.dismissal.reason}")
-    custody.lock_chain(session)
     row = FindingDismissal(negotiation_id=negotiation.id, finding_id=finding.id,
                            rule_id=finding.rule_id, reason=reason,
                            dismissed_by=actor.id if actor else None)
+    keep_decision(session, negotiation, finding, row, actor=actor,
+                  action=CustodyAction.finding_dismissal, done="dismissed",
+                  details={"reason": reason})
+    return finding.dismissed(Dismissal(reason, row.dismissed_at, actor.name if actor else None))
+
+
+def keep_decision(session: Session, negotiation: Negotiation, finding: Finding, row: object, *,
+                  actor: User | None, action: CustodyAction, done: str, details: dict) -> None:
+    """Keep a person's decision about a finding (its `row`: a dismissal, a confirmation) and
+    its custody event, under the chain's lock; commit. ConductError when someone else decided
+    the same finding at the same moment (the row's unique key)."""
+    custody.lock_chain(session)
     session.add(row)
     try:
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise ConductError(f"finding {finding.id} was dismissed at the same moment by someone "
+        raise ConductError(f"finding {finding.id} was {done} at the same moment by someone "
                            "else; list the findings again") from None
-    custody.append_event(session, action=CustodyAction.finding_dismissal,
-                         actor_id=actor.id if actor else None, negotiation_id=negotiation.id,
-                         evidence_id=finding.evidence_id,
+    custody.append_event(session, action=action, actor_id=actor.id if actor else None,
+                         negotiation_id=negotiation.id, evidence_id=finding.evidence_id,
                          details={"finding_id": finding.id, "rule_id": finding.rule_id,
                                   "source": finding.source, "local_time": finding.local_time,
-                                  "quote": finding.quote, "reason": reason})
+                                  "quote": finding.quote, **details})
     session.commit()
-    return finding.dismissed(Dismissal(reason, row.dismissed_at, actor.name if actor else None))
 
 
 def finding_dict(finding: Finding, zone: ZoneInfo) -> dict:
