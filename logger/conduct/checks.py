@@ -17,7 +17,7 @@ the third party (logger.conduct.confirm), or dismisses it. An item a person alre
 third-party contact for gives no suggestion: the contact's own finding stands for it. The
 other language rules suggest too, where the resemblance model read a sentence as their
 category and no pattern matched it (`Match.suggested`): not counted until a person confirms it
-(logger.conduct.report.confirm_finding), or dismisses it.
+(logger.conduct.confirm.confirm_finding), or dismisses it.
 """
 
 from __future__ import annotations
@@ -129,7 +129,8 @@ class Finding:
     the record does not say the other side started the contact (or wrote the words), so the
     finding is not counted as the collector's conduct until a person sets the direction.
     `suggested`: read from the words only (a third-party contact, or a sentence the resemblance
-    model read where no pattern matched), not counted until a person confirms it. `legal_sources`: the rule's sources (document and provision, zh and en)."""
+    model read where no pattern matched), not counted until a person confirms it.
+    `legal_sources`: the rule's sources (document and provision, zh and en)."""
 
     id: str
     rule_id: str

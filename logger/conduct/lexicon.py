@@ -16,11 +16,12 @@ A pattern's match is then called off where the resemblance model
 `VETO_AT` sure: a pattern sees a few words in order, the model the sentence they stand in.
 A sentence that no pattern of a category matched, but that the model reads as that category
 above all else and at least `SUGGEST_AT` sure, is a *suggestion* (`Match.suggested`) when it
-holds a word the lexicon's `[suggest]` names for the category: that word is its phrase. A
-suggestion is shown apart and counts only once a person confirms it (`logger.conduct.report`).
+holds a word the lexicon's `[suggest]` names for the category (that word is its phrase) and
+no negation or lawful option. A suggestion is shown apart and counts only once a person confirms
+it (`logger.conduct.confirm`).
 
 The public interface the rule checks use: `CATEGORY_WORDS`, `categories()` and
-`find_matches(text, categories)`, which gives `Match(category, phrase, sentence)`.
+`find_matches(text, categories)`, which gives `Match(category, phrase, sentence, suggested)`.
 """
 
 from __future__ import annotations
@@ -62,13 +63,12 @@ CATEGORY_WORDS: dict[str, str] = {
 VETO_AT = 0.45
 # A sentence no pattern of a category matched is suggested as that category when the model reads
 # it so above all else, at least this sure, and it holds a word of the category's `[suggest]`
-# that no negation reaches, no negation at all (`NEGATION_CALLS_OFF`: what is said not to be
-# done is the commonest lawful sentence) and no `unless` word. Chosen on the training files, each
+# that no negation reaches, no negation at all (what is said not to be done is the commonest
+# lawful sentence) and no `unless` word. Chosen on the training files, each
 # read by a model not trained on it (docs/DECISIONS.md): the lowest threshold at which every
 # near miss and lawful example of the lexicon tests gets no suggestion, and suggestions add at
 # most 0.5 false per 30 lawful sentences and touch at most 1 % of neutral ones.
 SUGGEST_AT = 0.35
-NEGATION_CALLS_OFF = True
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;…])|(?<=\.)\s+|\n+")
 
@@ -181,7 +181,7 @@ def _suggestion(sentence: str, analyses: list[Analysis | None], chosen, matched:
     and at least `at_least` sure, when that category is wanted, no pattern of it matched, and
     the sentence holds a word of its `[suggest]` classes that no negation reaches (the first
     such word is the phrase), and none of the `unless` classes."""
-    candidates = [(lexicon, analysis) for (lexicon, patterns), analysis in zip(chosen, analyses)
+    candidates = [(lexicon, analysis) for (lexicon, _), analysis in zip(chosen, analyses)
                   if analysis is not None and lexicon.suggest
                   and any(set(classes) & analysis.present for classes in lexicon.suggest.values())]
     if not candidates:
@@ -194,7 +194,7 @@ def _suggestion(sentence: str, analyses: list[Analysis | None], chosen, matched:
         wanted = {p.category for p in dict(chosen)[lexicon]}
         if category not in wanted:
             continue
-        if analysis.has(lexicon.suggest_unless) or (NEGATION_CALLS_OFF and says_not(analysis)):
+        if analysis.has(lexicon.suggest_unless) or says_not(analysis):
             return None
         spans = [span for name in lexicon.suggest.get(category, ())
                  for span in analysis.hits.get(name, ()) if not negated(analysis, span)]
