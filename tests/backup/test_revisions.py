@@ -18,7 +18,7 @@ from tests.support.common import PASSPHRASE
 KEYS_TABLES = ("vault", "sealed_secret")  # made by 0013
 # Made by the revisions after 0012: tables, and columns of older tables.
 LATER_TABLES = (*KEYS_TABLES, "negotiation_share", "mail_settings",  # 0014, 0016
-                "conduct_text")  # 0019
+                "conduct_text", "finding_confirmation")  # 0019, 0023
 LATER_COLUMNS = {"user": {"must_change_password", "disabled_at", "removed_at"},  # 0014
                  "evidence": {"trashed_at", "trashed_by", "trash_reason", "purged_at"},  # 0015
                  "negotiation": {"archived_at", "archive_reason"},  # 0015
