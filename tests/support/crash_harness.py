@@ -1,4 +1,5 @@
-"""Kill `liuhen import` with SIGKILL at random moments, then check what is left.
+"""Kill `liuhen import` with SIGKILL at random moments (each round two imports, one after the
+other), then check what is left.
 
 Used by tests/test_crash.py (50 rounds) and bench/crash_import.py (as many as asked)."""
 
@@ -6,6 +7,7 @@ from __future__ import annotations
 
 import os
 import random
+import shlex
 import signal
 import string
 import subprocess
@@ -40,8 +42,13 @@ def make_files(folder: Path, rng: random.Random, count: int) -> list[Path]:
 
 
 def import_command(paths: list[Path], negotiation_id: int) -> list[str]:
-    return [sys.executable, "-m", "logger", "import", "--negotiation", str(negotiation_id),
-            *map(str, paths)]
+    """One `liuhen import` of `paths` (one batch: one commit, at its end), then another of the
+    rest: a commit lands halfway, so a kill at a random moment finds committed items to keep
+    about half the time, not only in the moment between the one commit and the exit."""
+    half = len(paths) // 2
+    imports = [[sys.executable, "-m", "logger", "import", "--negotiation", str(negotiation_id),
+                *map(str, part)] for part in (paths[:half], paths[half:]) if part]
+    return ["sh", "-c", " && ".join(shlex.join(command) for command in imports)]
 
 
 def crash_rounds(*, workdir: Path, env: dict[str, str], negotiation_id: int, rounds: int,
@@ -61,9 +68,14 @@ def crash_rounds(*, workdir: Path, env: dict[str, str], negotiation_id: int, rou
     for round_no in range(rounds):
         paths = make_files(workdir / f"round-{round_no}", rng, files_per_round)
         proc = subprocess.Popen(import_command(paths, negotiation_id), env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
         time.sleep(rng.uniform(0, stats.full_run_s))
-        proc.send_signal(signal.SIGKILL)
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)   # the shell and the import it runs
+        except ProcessLookupError:
+            pass   # both imports were done
+
         code = proc.wait()
         stats.rounds += 1
         if code == -signal.SIGKILL:
