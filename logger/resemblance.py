@@ -56,7 +56,7 @@ class Model:
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
         self.trained_on = trained_on   # the digest of the corpus text it was trained on
-        self._kept: dict[tuple[str, str, tuple[str, ...]], float] = {}
+        self._kept: dict[tuple[str, tuple[str, ...]], dict[str, float]] = {}
 
     def probabilities(self, sentence: str, marks: tuple[str, ...] = ()) -> dict[str, float]:
         """The probability of each class for a sentence."""
@@ -71,14 +71,18 @@ class Model:
         return dict(zip(self.classes, map(float, chances)))
 
     def chance(self, sentence: str, label: str, marks: tuple[str, ...] = ()) -> float:
-        """How sure the model is that the sentence is of class `label`; kept for the next
-        time (templates and greetings repeat)."""
-        if (kept := self._kept.get((sentence, label, marks))) is not None:
+        """How sure the model is that the sentence is of class `label`."""
+        return self.read(sentence, marks)[label]
+
+    def read(self, sentence: str, marks: tuple[str, ...] = ()) -> dict[str, float]:
+        """`probabilities`, kept for the next time: templates and greetings repeat, and a
+        reader asks of one sentence more than once (the conduct veto, then its suggestion)."""
+        if (kept := self._kept.get((sentence, marks))) is not None:
             return kept
         if len(self._kept) >= 4096:
             self._kept.clear()
-        chance = self._kept[sentence, label, marks] = self.probabilities(sentence, marks)[label]
-        return chance
+        kept = self._kept[sentence, marks] = self.probabilities(sentence, marks)
+        return kept
 
     def save(self, path) -> None:
         import numpy as np

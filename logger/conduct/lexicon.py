@@ -165,8 +165,8 @@ def find_matches(text: str, wanted: frozenset[str] | set[str], *,
         if len(found) > before and resemblance.lawful(sentence) >= veto_at:
             del found[before:]
         if suggest_at <= 1:
-            suggestion = _suggestion(sentence, [a[n] for a in analysed], chosen, seen,
-                                     suggest_at)
+            suggestion = _suggestion(sentence, [a[n] for a in analysed], chosen, wanted,
+                                     seen, suggest_at)
             if suggestion is not None:
                 found.append(suggestion)
     # a pattern that quoted the sentence beside its own already stands for that sentence
@@ -175,8 +175,8 @@ def find_matches(text: str, wanted: frozenset[str] | set[str], *,
             or not any(c == m.category and m.sentence in q for c, q in quoted)]
 
 
-def _suggestion(sentence: str, analyses: list[Analysis | None], chosen, matched: set[str],
-                at_least: float) -> Match | None:
+def _suggestion(sentence: str, analyses: list[Analysis | None], chosen, wanted,
+                matched: set[str], at_least: float) -> Match | None:
     """The sentence as a suggestion of the category the model reads it as, above all else
     and at least `at_least` sure, when that category is wanted, no pattern of it matched, and
     the sentence holds a word of its `[suggest]` classes that no negation reaches (the first
@@ -190,10 +190,9 @@ def _suggestion(sentence: str, analyses: list[Analysis | None], chosen, matched:
     if read is None or read[1] < at_least or read[0] in matched:
         return None
     category = read[0]
+    if category not in wanted:
+        return None
     for lexicon, analysis in candidates:
-        wanted = {p.category for p in dict(chosen)[lexicon]}
-        if category not in wanted:
-            continue
         if analysis.has(lexicon.suggest_unless) or says_not(analysis):
             return None
         spans = [span for name in lexicon.suggest.get(category, ())

@@ -47,6 +47,6 @@ def reading(sentence: str) -> tuple[str, float] | None:
     current = model()
     if current is None:
         return None
-    chances = current.probabilities(sentence)
+    chances = current.read(sentence)
     best = max(chances, key=chances.get)
     return best, chances[best]
