@@ -30,8 +30,8 @@ from zoneinfo import ZoneInfo
 from logger.promises.text import resemblance, rules
 from logger.promises.text.amounts import normalise_numbers
 from logger.promises.text.anchors import Anchor, Said, given, segment_said, stamped_messages
-from logger.promises.text.clauses import (Act, Sentence, clauses, language_of, sentences,
-                                          without_tag)
+from logger.promises.text.clauses import (Act, Clause, Sentence, clauses, language_of,
+                                          sentences, without_tag)
 from logger.promises.text.offers import offers
 from logger.promises.text.payments import others, payments, plans
 from logger.promises.text.speaker import by_party, parties, side_of
@@ -115,6 +115,23 @@ def _suggest(text: str, when: Said, tz: ZoneInfo, language: str | None,
     return found
 
 
+def _live_stretches(statement: str, parts: list[Clause]) -> list[str]:
+    """What follows a deed done, as said, when it names a day of its own (上个月 已经 还了 两千 |
+    这个月 十五号 再 还 两千: a transcript that no punctuation cuts apart), for the model to read
+    apart from the past. Only the past: a question, a refusal or a request changes what the
+    rest means (我 申请 延期 的话 要 什么 材料)."""
+    if all(c.live for c in parts) or any(c.acts - {Act.past} for c in parts):
+        return []
+    runs: list[list[Clause]] = [[]]
+    for clause in parts:
+        if clause.live:
+            runs[-1].append(clause)
+        elif runs[-1]:
+            runs.append([])
+    return [statement[run[0].start:run[-1].end] for run in runs
+            if run and run[0] is not parts[0] and any(c.dated for c in run)]
+
+
 def _turns(text: str, speaker: Who | None) -> list[tuple[str, Who | None]]:
     """The text's turns with their speakers: a call's notes or a chat pasted as lines that each
     open with who speaks (催收：…, 我：…, "Agent: …", "Customer: …") are read line by line, each
@@ -155,7 +172,8 @@ def _from_sentence(sentence: str, when: Said, tz: ZoneInfo, language: str,
     said = Sentence(sentence, whole, when, tz, side, language)
     found = (offers(parts, said, statement, payments, plans) or plans(parts, said)
              or payments(parts, said) or others(parts, said))
-    if found and resemblance.promises_nothing(sentence, side) >= veto_at:
+    if found and resemblance.promises_nothing(sentence, side, _live_stretches(
+            statement, parts)) >= veto_at:
         return []   # read whole and clause by clause, it resembles what promises nothing
     # The same promise said twice in one sentence (捌仟陆佰元整（¥8,600.00）) is one.
     return [s for n, s in enumerate(found) if not any(

@@ -34,7 +34,7 @@ _DAY_GOES_ON = (r"[一二三四五六七八九十两]{1,3}\s*(?:号|日|点)|(?:
 # Clauses: commas (not a thousands separator), and where the answer to an "if" begins
 # (你15号前还3000 | 我们就给你减免罚息; "pay by Friday and | we'll waive the fees").
 _CLAUSE_BREAK = re.compile(
-    r"[，；;：—。！!]|(?<=[\u4e00-\u9fff])(?<![月周拜期天午上晚早号日点])\s+(?=[\u4e00-\u9fff])"
+    r"[，；;：—。！!]|(?<=[\u4e00-\u9fff])(?<![月周拜期天午上晚早号日点])\s+(?=[\u4e00-\u9fff])(?!了)"
     r"|(?<=[月周拜期天午上晚早号日点])\s+(?=[\u4e00-\u9fff])(?!" + _DAY_GOES_ON + r")"
     r"|(?<=\d)\s+(?=[\u4e00-\u9fff])(?![元块万千百])|(?<![\u4e00-\u9fff]{2})、(?![\u4e00-\u9fff]{2}(?:或|和|及|、))|,(?!\d{3}(?!\d))|\s+(?:but|and\s+then|then|so)\s+|\s[-–]\s"
     r"|(?<!罚息)(?<!利息)(?<!违约金)(?<!滞纳金)(?<!手续费)(?<!费用)(?=我们(?:就|会|可以|将|给|帮|这边|同意|保证))|(?<!我们)(?=就(?:给|帮|可以|不|会|免|减|停|算))"
@@ -49,6 +49,7 @@ _PUNCTUATION = re.compile(r"[\s。！？!?.,，；;、]+")
 _DAY_ONLY = re.compile(r"(?:今天|明天|后天|大后天|下?周[一二三四五六日天]|\d{1,2}号|月底|月初|月中|tomorrow|today"
                        r"|(?:next\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day)(?:之?前)?", re.I)
 _SOME_DAY = date(2001, 1, 1)
+_TODAY = re.compile(r"(?:我|我们)?(?:今天|今日|today)(?:上午|中午|下午|早上|晚上)?", re.I)
 # A clause that is only a sum (一万二, "1,280块"): money, whatever stands around it.
 _LONE_SUM = re.compile(r"^\s*(?:共|一共|总共|就|先|再)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?:块钱|块|元|整)?\s*$")
 
@@ -211,7 +212,7 @@ def clauses(statement: str, language: str, today: date | None, *,
             found.append(_clause(piece, start, end, language, today,
                                  asked=asked and cut is None))
         start = cut.end() if cut else end
-    return _past_goes_on(_terms_go_on(found))
+    return _past_goes_on(_past_reaches_back(_terms_go_on(found), today))
 
 
 def _past_goes_on(found: list[Clause]) -> list[Clause]:
@@ -223,6 +224,30 @@ def _past_goes_on(found: list[Clause]) -> list[Clause]:
                     goes_on=lambda c: not any(d.day or d.unresolved for d in c.days)
                     and not c.clocks and (not rules.COMMITS.search(c.text)
                                           or bool(rules.DONE.search(c.text))))
+
+
+def _past_reaches_back(found: list[Clause], today: date | None) -> list[Clause]:
+    """The day just before a clause in the past is the day of that deed (今天 | 已经 | 还了 |
+    五百: today is when it was paid, not when the next sum is due), when it is not a day to
+    come: a clause that names only such a day, with nothing but fillers between."""
+    for n, clause in enumerate(found):
+        if Act.past not in clause.acts or clause.pays and clause.amounts:
+            continue
+        for back in range(n - 1, -1, -1):
+            before = found[back]
+            if before.pays or before.amounts or before.acts:
+                break
+            if before.days or before.clocks:
+                if _gone_or_today(before, today):
+                    found[back] = replace(before, acts=before.acts | {Act.past})
+                break
+    return found
+
+
+def _gone_or_today(clause: Clause, today: date | None) -> bool:
+    if today is None:
+        return bool(_TODAY.fullmatch(clause.text.strip()))
+    return all(d.day is not None and d.day <= today for d in clause.days)
 
 
 def _terms_go_on(found: list[Clause]) -> list[Clause]:
@@ -271,8 +296,9 @@ def _clause(piece: str, start: int, end: int, language: str, today: date | None,
         extra = [a for a in loose_amounts(text) if not any(s <= a.start < e for s, e in taken)]
         amounts = sorted(amounts + extra[:1 if not amounts else len(extra)],
                          key=lambda a: a.start)
+    ahead = today is not None and any(d.day is not None and d.day > today for d in days)
     return Clause(start, end, text, amounts, days, clocks, pays,
-                  _acts(text, asked, pays, refused))
+                  _acts(text, asked, pays, refused, ahead))
 
 
 def _lone_sum(text: str, spans: list[tuple[int, int]]) -> list[Amount]:
@@ -287,13 +313,15 @@ def _lone_sum(text: str, spans: list[tuple[int, int]]) -> list[Amount]:
     return [Amount(Decimal(lone["num"]), CNY, lone.start("num"), lone.end("num"))]
 
 
-def _acts(text: str, asked: bool, pays: bool, refused: bool) -> frozenset[Act]:
+def _acts(text: str, asked: bool, pays: bool, refused: bool, ahead: bool) -> frozenset[Act]:
+    """`ahead`: the clause names a day to come."""
     acts = set()
     if asked or rules.QUESTION.search(text):
         acts.add(Act.question)
     if refused or rules.PAY_REFUSED.search(text):
         acts.add(Act.refusal)
-    if rules.PAST.search(text) or rules.PAID.search(text):
+    if rules.PAST.search(text) or rules.PAID.search(text) or (
+            not ahead and rules.DEED_DONE.search(text)):
         acts.add(Act.past)
     if rules.REQUEST.search(text):
         acts.add(Act.request)

@@ -18,6 +18,7 @@ rule read as a promise is never made one by resemblance.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from logger.promises.text.suggestion import Kind
 from logger.resemblance import Shipped
@@ -40,12 +41,16 @@ _SHIPPED = Shipped("logger.promises.text", MODEL_FILE)
 model, shipped, using = _SHIPPED.model, _SHIPPED.shipped, _SHIPPED.using
 
 
-def promises_nothing(sentence: str, side: str | None = None) -> float:
+def promises_nothing(sentence: str, side: str | None = None,
+                     stretches: Iterable[str] = ()) -> float:
     """How sure the model in use is that the sentence promises nothing (0 without a model):
-    the least sure of the sentence read whole and of each of its clauses, so that one clause
-    that reads as a promise keeps it (我周五还三千，不然我就真的没办法了: the whole, with its 不然,
-    resembles a demand). `side` is who said it, when known ("me", "them")."""
-    parts = [sentence, *(part for part in _CLAUSE_BREAK.split(sentence) if part.strip())]
+    the least sure of the sentence read whole, of each of its clauses, and of each of the
+    `stretches` the rules read as live (a transcript without punctuation: 上个月 已经 还了 两千 |
+    这个月 十五号 再 还 两千), so that one part that reads as a promise keeps it (我周五还三千，
+    不然我就真的没办法了: the whole, with its 不然, resembles a demand). `side` is who said it,
+    when known ("me", "them")."""
+    parts = [sentence, *(part for part in _CLAUSE_BREAK.split(sentence) if part.strip()),
+             *stretches]
     return min(_SHIPPED.chance(part, NONE, marks(side)) for part in parts)
 
 

@@ -47,7 +47,12 @@ PAST = _rx(
     r"\byesterday\b|\blast\s+(?:week|month|time|monday|tuesday|wednesday|thursday"
     r"|friday|saturday|sunday)\b|\bago\b")
 # A deed done: 还了, 转了 (after a time gone by, the past).
-DONE = _rx(r"(?:还|转|付|打|存|交|汇|补)了")
+DONE = _rx(r"(?:还|转|付|打|存|交|汇|补)了(?![解结])")
+# The deed itself said done, with no time gone by named (我今天还了300; a transcript's 还了 | 三百):
+# paying followed by 了 and then a sum or nothing, with no word of what is still to come before
+# it (那我就先还了 / 我把这三百还了 promise; 我会还了 is no Chinese).
+DEED_DONE = _rx(r"^(?:(?!就|先|再|会|要|得|准备|打算|马上|把|等|了解).)*(?:还|转|付|打|存|交|汇|补)了"
+                r"(?![解结])(?:\s*(?:\d|钱|款)|\s*$)")
 # Money already paid. (An offer already granted, 我们已经为你申请了停催, still binds them.)
 PAID = _rx(r"已经|\balready\b|\b(?:I|we|have|'ve|had)\s+(?:paid|sent|transferred)\b")
 

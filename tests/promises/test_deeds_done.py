@@ -1,0 +1,58 @@
+"""A payment already made is no promise, however a transcript spaces it, and the day said
+before it is its day, not the next promise's (stop 34: a call read as 今天 已经 还了 五百 明天 再
+还 一千 suggested 1,000 due today). Phrasings written for this file."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from logger.promises.text import Kind, Who
+from tests.support.promise_text import TODAY, found
+
+TOMORROW = date(2024, 12, 4)
+NEXT_SUNDAY = date(2024, 12, 15)
+
+
+@pytest.mark.parametrize("text", [
+    "今天 已经 还了 五百 明天 再 还 一千",
+    "就是 我 今天 已经 转了 五百 明天 再 转 一千",
+    "我今天已经还了五百，明天再还一千",
+])
+def test_the_day_before_a_deed_done_is_the_deeds_day(text):
+    assert [(s[2], s[3]) for s in found(text, side="me")] == [(Decimal(1000), TOMORROW)]
+
+
+@pytest.mark.parametrize("text", [
+    "我今天还了三百，下周再还五百",
+    "我今天 还 了 三百 下周 再 还 五百",
+    "我 今天 还了 三百 下周 再 还 五百",
+])
+def test_a_sum_paid_today_is_no_promise_due_today(text):
+    assert found(text, side="me") == [(Who.me, Kind.payment, Decimal(500), NEXT_SUNDAY)]
+
+
+@pytest.mark.parametrize("text", ["我还了三百了", "我 还 了 三百", "今天 转了 两千", "我刚 付了 钱"])
+def test_a_deed_done_alone_promises_nothing(text):
+    assert found(text, side="me") == []
+
+
+@pytest.mark.parametrize("text, amount, due", [
+    ("我明天把这三百还了", 300, TOMORROW),     # 把 … 了: what will be done
+    ("我今天下班前把三百转了", 300, TODAY),
+])
+def test_what_will_be_done_with_le_is_still_a_promise(text, amount, due):
+    assert found(text, side="me") == [(Who.me, Kind.payment, Decimal(amount), due)]
+
+
+def test_the_model_reads_what_follows_a_deed_done_apart_from_it():
+    # read whole, a transcript without punctuation resembles a receipt; its last stretch
+    # names a day and a sum of its own
+    assert found("嗯 我 上个月 已经 还了 两千 这个月 十五号 再 还 两千", side="me") == [
+        (Who.me, Kind.payment, Decimal(2000), NEXT_SUNDAY)]
+
+
+def test_a_question_is_not_read_apart_from_what_it_asks():
+    assert found("我 申请 延期 的话 要 什么 材料") == []
