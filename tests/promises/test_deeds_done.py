@@ -56,3 +56,10 @@ def test_the_model_reads_what_follows_a_deed_done_apart_from_it():
 
 def test_a_question_is_not_read_apart_from_what_it_asks():
     assert found("我 申请 延期 的话 要 什么 材料") == []
+
+
+@pytest.mark.parametrize("text", ["我11月15日还3000", "之前给您的结清方案只到11月30日，现在已经失效了",
+                                  "截图给你看，11月28日打过去两千五"])
+def test_a_month_and_day_just_gone_is_the_past_not_next_year(text):
+    # said on Tuesday 3 December: next November is no due anybody promised
+    assert found(text) == []

@@ -297,8 +297,9 @@ def _clause(piece: str, start: int, end: int, language: str, today: date | None,
         amounts = sorted(amounts + extra[:1 if not amounts else len(extra)],
                          key=lambda a: a.start)
     ahead = today is not None and any(d.day is not None and d.day > today for d in days)
+    gone = not ahead and any(d.gone for d in days)
     return Clause(start, end, text, amounts, days, clocks, pays,
-                  _acts(text, asked, pays, refused, ahead))
+                  _acts(text, asked, pays, refused, ahead) | ({Act.past} if gone else set()))
 
 
 def _lone_sum(text: str, spans: list[tuple[int, int]]) -> list[Amount]:

@@ -49,13 +49,15 @@ _ORDINAL = r"(?:st|nd|rd|th)"
 
 @dataclass(frozen=True)
 class DayMention:
-    """A calendar day named at text[start:end]; `day` is None for a day in the past, and for
-    one that counts from a moment not known (`unresolved`)."""
+    """A calendar day named at text[start:end]; `day` is None for a day in the past (`gone`),
+    for one that does not exist, and for one that counts from a moment not known
+    (`unresolved`)."""
 
     day: date | None
     start: int
     end: int
     unresolved: bool = False
+    gone: bool = False   # a real day, gone by (not one that does not exist, 2月30日)
 
 
 @dataclass(frozen=True)
@@ -92,11 +94,27 @@ def _next_date(today: date, month: int, day: int, year: int | None = None) -> da
     return None
 
 
+# How long ago a month and day said without a year may have gone by and still be that day gone,
+# not the next year's (docs/DECISIONS.md).
+_JUST_GONE = timedelta(days=92)
+
+
 def _dated(today: date, month: int, day: int, year: int | None) -> date | None:
     """A date said with its year is in the past (no day) once it has gone; without one it is
-    the next such date."""
+    the next such date, unless it went by less than `_JUST_GONE` ago: 11月30日 said on
+    December 3 is three days gone (只到11月30日，现在已经失效了), not next November; 6月10日
+    said in December is next June."""
     found = _next_date(today, month, day, year)
-    return None if found is None or (year and today != date.min and found < today) else found
+    if found is None or (year and today != date.min and found < today):
+        return None
+    if not year and today != date.min and found.year > today.year:
+        try:
+            last = date(today.year, month, day)
+        except ValueError:   # 2月29日 of a leap year
+            return found
+        if today - last <= _JUST_GONE:
+            return None
+    return found
 
 
 def _weekday(today: date, weekday: int, weeks_ahead: int | None) -> date | None:
@@ -341,7 +359,10 @@ def find_days(text: str, today: date | None) -> list[DayMention]:
             if any(match.start() < d.end and d.start < match.end() for d in taken):
                 continue
             if today is not None:
-                taken.append(DayMention(resolve(match, today), match.start(), match.end()))
+                day = resolve(match, today)
+                # a day that is one on some other day has gone by; 2月30日 never is one
+                gone = day is None and resolve(match, _SOME_MONDAY) is not None
+                taken.append(DayMention(day, match.start(), match.end(), gone=gone))
             elif "y" in pattern.groupindex and match["y"]:   # a date with its year
                 taken.append(DayMention(resolve(match, date.min), match.start(), match.end()))
             else:   # a day in the past stays one; any other cannot be counted

@@ -97,6 +97,10 @@ def _frames(live: list[Clause]) -> list[list[Clause]]:
             if last is not None and not any(c.dated for c in last) and not loose:
                 last.append(clause)
             else:
+                # a day said later waiting for the same verb replaces one said before it
+                # (我 现在 在 外地 … 我 十号 还 三千: 十号)
+                if any(d.day or d.unresolved for d in clause.days):
+                    loose = [c for c in loose if c.amounts or not c.days]
                 loose.append(clause)
     if loose and frames and any(c.amounts or (c.firm and c.dated) for c in loose):
         frames.append(loose)
