@@ -63,3 +63,31 @@ def test_a_question_is_not_read_apart_from_what_it_asks():
 def test_a_month_and_day_just_gone_is_the_past_not_next_year(text):
     # said on Tuesday 3 December: next November is no due anybody promised
     assert found(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "那个一次性结清4000的优惠，已经过期了",                 # an offer run out
+    "The settlement offer of $900 has expired.",
+    "我们不同意延期，请按时还款。",                          # an offer refused
+    "Sorry, we can't accept $700 as a settlement; the balance remains $3,100.",
+    "昨天晚上九点转的，两千，截图在这",                      # a deed done, said with 的
+    "本来是每个月还900的，后来就断了",                       # what was to be
+])
+def test_offers_run_out_or_refused_and_deeds_done_promise_nothing(text):
+    assert found(text) == []
+
+
+def test_an_offer_that_lapses_if_unpaid_is_still_an_offer():
+    assert [s[:2] for s in found("您申请的罚息减免已通过，请于12月9日前还款2,000元，逾期减免失效。")] == [
+        (Who.them, Kind.waiver)]
+
+
+def test_the_day_an_offer_is_made_on_is_no_due():
+    assert found("ok I'm going to waive that late fee for you today", side="them") == [
+        (Who.them, Kind.waiver, None, None)]
+    assert [s[3] for s in found("放心，这礼拜不会再打给你了", side="them")] == [None]
+
+
+def test_end_of_day_on_a_weekday_is_that_day():
+    assert found("Payment of $240 will go out end of day Thursday.", side="me") == [
+        (Who.me, Kind.payment, Decimal(240), date(2024, 12, 5))]

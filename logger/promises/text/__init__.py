@@ -158,7 +158,8 @@ def _from_sentence(sentence: str, when: Said, tz: ZoneInfo, language: str,
     whole = normalise_numbers(statement, language)
     if (rules.THREAT.search(whole) and side != Who.me) or rules.REPORTED.search(whole):
         return []   # the debtor's 不然/否则 gives a reason (…，不然真的还不了), threatens nothing
-    if rules.OTHER_BILL.search(whole) and not rules.TO_THE_CREDITOR.search(whole):
+    if rules.OTHER_BILL.search(whole) and not rules.TO_THE_CREDITOR.search(whole) or \
+            rules.EXPIRED.search(whole):
         return []
     asked = bool(rules.ASKING.search(whole)) or statement == sentence and bool(
         rules.QUESTION.search(whole))

@@ -319,7 +319,7 @@ def _acts(text: str, asked: bool, pays: bool, refused: bool, ahead: bool) -> fro
     acts = set()
     if asked or rules.QUESTION.search(text):
         acts.add(Act.question)
-    if refused or rules.PAY_REFUSED.search(text):
+    if refused or rules.PAY_REFUSED.search(text) or rules.OFFER_REFUSED.search(text):
         acts.add(Act.refusal)
     if rules.PAST.search(text) or rules.PAID.search(text) or (
             not ahead and rules.DEED_DONE.search(text)):

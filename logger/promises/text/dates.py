@@ -321,7 +321,8 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
          lambda m, t: _add(t, m["n"], m["u"])),
         (r"\b(?P<n>\d+)[- ](?P<u>day|week|month)\s+(?:\w+\s+){0,3}?from\s+(?:now|today)\b",
          lambda m, t: _add(t, m["n"], m["u"])),
-        (r"\btoday\b|\btonight\b|\bend\s+of\s+(?:the\s+)?day\b|\bEOD\b",
+        (r"\btoday\b|\btonight\b|\bEOD\b|\bend\s+of\s+(?:the\s+)?day\b"
+         r"(?!\s+(?:on\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b)",
          lambda m, t: t),
         (r"\byesterday\b", lambda m, t: None),
         (r"现在|\bnow\b", lambda m, t: t),

@@ -140,12 +140,12 @@ def _offer(kind: Kind, own: list[Clause], asked: list[Clause], parts: list[Claus
         if due is None or (beside and due.at and beside.at and due.at.date() == beside.at.date()
                            and beside.precision == TimePrecision.minute):
             due = beside or due
-    elif kind == Kind.stop_calls:   # the length of a pause is no due
+    elif kind == Kind.stop_calls:   # the length of a pause is no due (这礼拜不会再打给你了)
         due = find_due(asked, said.when, said.tz) or find_due(
-            [c for c in own if c.pays], said.when, said.tz)
-    elif kind == Kind.waiver:
+            [c for c in own if c.pays and c.amounts], said.when, said.tz)
+    elif kind == Kind.waiver:   # nor the day it is granted on ("waive that fee for you today")
         due = find_due([_without_starts(c) for c in asked], said.when, said.tz) or find_due(
-            [_without_starts(c) for c in own], said.when, said.tz)
+            [_without_today(_without_starts(c), said) for c in own], said.when, said.tz)
     else:
         due = find_due(asked, said.when, said.tz) or find_due(own, said.when, said.tz)
     speaker = side_of(said.side) or _offered_by(kind, said, own, owed)
@@ -158,6 +158,14 @@ def _offer(kind: Kind, own: list[Clause], asked: list[Clause], parts: list[Claus
                        currency=amount.currency if amount else None,
                        condition=None if kind == Kind.settlement else condition,
                        **due_fields(due, said.when))]
+
+
+def _without_today(clause: Clause, said: Sentence) -> Clause:
+    """The clause without the day it was said on, unless it pays: the day an offer is made."""
+    if clause.pays:
+        return clause
+    return replace(clause, days=[d for d in clause.days if d.day is None
+                                 or d.day != said.when.today])
 
 
 def _without_starts(clause: Clause) -> Clause:

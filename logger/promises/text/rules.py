@@ -40,7 +40,7 @@ PAST = _rx(
     r"|\bwent\s+through\b|\bpromised\b|\bsaid\s+(?:you|he|she|they)(?:\s+would|'d)\b"
     r"|\b(?:payment|transfer|deposit)\s+(?:was\s+|has\s+been\s+)?(?:received|processed|confirmed)\b|\bwe\s+(?:have\s+)?received\b"
     r"|\b(?:was|were)\s+(?:going|planning|hoping|meaning)\s+to\b",
-    r"刚(?:刚|才)|(?:本|应)(?:该|当)?在[^，,]{0,12}(?:前|之前)还|已经过了|本来要|没(?:有)?还(?:上|清|款)?(?!的话)|"
+    r"刚(?:刚|才)|(?:本|应)(?:该|当)?在[^，,]{0,12}(?:前|之前)还|已经过了|本来(?!就)|没(?:有)?还(?:上|清|款)?(?!的话)|"
     r"成功(?:还款|扣款|支付|转账|入账)|(?:还款|扣款|支付|转账)成功|已(?:还款|扣款|入账|到账)|已于|早就(?:还|付|转)了|"
     r"去年|前年|签过|(?:你|您)(?:说|答应)的|都过了|还款时间|交易时间|交易单号|还款渠道|"
     r"上个?月(?![^，,。]{0,3}欠)|上+(?:周|星期|礼拜)|昨天|前天|(?:还|付|转|打|减|免|停)过(?!去|来)|(?:说|答应|讲|承诺)过",
@@ -51,8 +51,13 @@ DONE = _rx(r"(?:还|转|付|打|存|交|汇|补)了(?![解结])")
 # The deed itself said done, with no time gone by named (我今天还了300; a transcript's 还了 | 三百):
 # paying followed by 了 and then a sum or nothing, with no word of what is still to come before
 # it (那我就先还了 / 我把这三百还了 promise; 我会还了 is no Chinese).
-DEED_DONE = _rx(r"^(?:(?!就|先|再|会|要|得|准备|打算|马上|把|等|了解).)*(?:还|转|付|打|存|交|汇|补)了"
-                r"(?![解结])(?:\s*(?:\d|钱|款)|\s*$)")
+DEED_DONE = _rx(r"^(?:(?!就|先|再|会|要|得|准备|打算|马上|把|等|了解|一定|肯定|保证).)*"
+                r"(?:还|转|付|打|存|交|汇|补)(?:了(?![解结])(?:\s*(?:\d|钱|款)|\s*$)|的\s*$)")
+# An offer said to have run out, as a fact (那个一次性结清6000的优惠，已经过期了; not 逾期减免失效, which
+# says when it would): the sentence offers nothing.
+EXPIRED = _rx(r"(?:已经?|早就|早已)(?:过期|失效|作废|取消)|(?:过期|失效|作废)了",
+              r"\b(?:offer|settlement|deal|discount)\b[^.!?]{0,30}\b(?:has\s+|have\s+)?(?:expired"
+              r"|(?:is\s+|are\s+)?no\s+longer\s+(?:valid|available|on\s+the\s+table))")
 # Money already paid. (An offer already granted, 我们已经为你申请了停催, still binds them.)
 PAID = _rx(r"已经|\balready\b|\b(?:I|we|have|'ve|had)\s+(?:paid|sent|transferred)\b")
 
@@ -122,7 +127,9 @@ OFFER_REFUSED = _rx(
     r"(?:不|没法|无法|不能|不可能|不会|不给|别想)(?:再)?(?:给你|帮你|给您)?(?:减免|免除|免掉|免|减|降|停|暂停|打折|延期|宽限)",
     r"(?:延期|减免|停催|分期|结清价|宽限)[^，,]{0,3}?(?:是)?(?:不可能|不行|没(?:有)?(?:办法|可能)|办不了|不能)",
     r"\b(?:can't|cannot|can\s+not|won't|will\s+not|unable\s+to|not\s+able\s+to|no\s+way\s+(?:we|I)"
-    r"(?:'ll|\s+will|\s+can))\s+(?:waive|stop|pause|drop|remove|reduce|give\s+you\s+a\s+discount)",
+    r"(?:'ll|\s+will|\s+can))\s+(?:waive|stop|pause|drop|remove|reduce|accept|agree\s+to"
+    r"|give\s+you\s+a\s+discount)",
+    r"(?:不|无法|不能)(?:同意|批准|接受|考虑)[^，,。]{0,6}?(?:减免|免除|免|减|停催|延期|宽限|结清|分期)",
     r"\bnot\s+(?:waiving|stopping)\b|\b(?:isn't|is\s+not|not)\s+(?:possible|available|an\s+option)\b",
     r"没(?:有)?(?:审核)?(?:通过|批准|批下来)|未(?:通过|获批|批准)|被拒|驳回|(?:才|再)(?:有资格|能|可以)?谈",
     r"\b(?:declined|denied|rejected|turned\s+down|not\s+(?:been\s+)?approved)\b")
@@ -174,7 +181,8 @@ AGREED = _rx(r"^\s*(?:好|行|可以|OK|okay|嗯|那就|就这样|对对|是的)
 # A part paid first, the rest after (先还1000，周五还; "first $300, the rest on Friday").
 PART_FIRST = _rx(r"先|首付|剩下|剩余|其余|余下|尾款|\bfirst\b|\bthe\s+(?:rest|remainder)\b|\bdown\b")
 IN_FULL = _rx(r"一分(?:都|也)?不(?:少|差)|分文不少|全额|足额|\bin\s+full\b|\bevery\s+(?:penny|cent)\b"
-              r"|\bthe\s+(?:rest|remainder|balance)\b(?!\s+(?:is|was|of))|(?:剩下|余下)的(?!全是|都是|是)|尾款")
+              r"|\bthe\s+(?:rest|remainder|balance)\b(?!\s+(?:is|was|of|remains|stands))"
+              r"|(?:剩下|余下)的(?!全是|都是|是)|尾款")
 # A statement of what is owed: its sum is the debt, not a promise.
 # The terms of the old contract or a statement, whatever verbs they hold.
 TERMS = _rx(r"合同(?:上|里)|原(?:合同|协议)|借款合同|按(?:照)?合同|合同约定|账单日|最低还款额?(?:是|为)"
@@ -187,7 +195,7 @@ TERMS = _rx(r"合同(?:上|里)|原(?:合同|协议)|借款合同|按(?:照)?合
             r"\bminimum\s+(?:payment\s+)?(?:due\s+)?is\b|\bstatement\b|\bunder\s+(?:the|your)\s+"
             r"(?:original\s+)?(?:contract|terms)\b|\bdays\s+(?:late|past\s+due|delinquent)\b")
 DEBT = _rx(r"欠(?!条)|尚欠|未还(?:金额|款)|应还(?:金额|款)|待还|逾期(?:金额|款)|账单(?:金额)?(?:是|为|共)",
-           r"\bowe[sd]?\b|\boutstanding\b|\bbalance\s+(?:is|stands)\b|\byou\s+have\s+an?\s+"
+           r"\bowe[sd]?\b|\boutstanding\b|\bbalance\s+(?:is|stands|remains)\b|\byou\s+have\s+an?\s+"
            r"(?:overdue|outstanding|unpaid)")
 # A condition that is not to be: the speaker's own luck or a counterfactual.
 HYPOTHETICAL = _rx(
