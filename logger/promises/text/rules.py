@@ -75,8 +75,18 @@ WAIVER = _rx(
     r"\bdiscount\b|\btake\s+(?:\w+\s+){0,3}(?:interest|fees?|charges?|penalt\w+)\s+off\b"
     r"|\b(?:wipe|clear)\s+(?:out\s+)?(?:all\s+)?(?:the\s+|your\s+)?(?:late\s+|penalty\s+)?(?:fees?|charges|penalt(?:y|ies))\b"
     r"|\bfreeze\s+(?:the\s+|all\s+)?(?:interest|fees|charges)\b")
+# A sum said to close the debt (一万五结清, 四千五 一次性 给你们 结了, 作为全部欠款的最终结清, "final
+# offer: 6k lump sum ... we're done"): a settlement whoever offers it. Not the whole debt paid at
+# once, whose sum follows its closing word (一次性还清全部欠款，计人民币叁万伍仟元整), nor a sum
+# paid off (我把八千结清, 把欠的两万三结清, 把本金8600一次性结清), nor a day (12月31号前结清).
+SUM_CLOSES = _rx(
+    r"(?:^|(?<=[，,。；;]))[^，,。；;把\n]{0,14}?\d(?![\d号日月点天周期年])[^，,。\d全剩所欠]{0,8}?"
+    r"(?:结清|了结|结了|结掉|销账|销了|两清)"
+    r"|作为[^，,。]{0,10}(?:最终)?(?:结清|清偿)|视为[^，,。]{0,12}全部履行|放弃[^，,。]{0,10}追(?:索|偿|究)"
+    r"|不再追究",
+    r"\bfinal\s+offer\b|\bwe'?re\s+done\b|\bsettlement\s+of\b")
 # ... settling the debt for less, paid at once: the sum is what settles it.
-SETTLEMENT = _rx(
+SETTLEMENT = _rx(SUM_CLOSES.pattern,
     r"一次性(?:结清|还清|付清|还款|清偿|处理|还|付)|(?:算|视为|按|当作?)(?:你)?(?:全部)?(?:债务)?结清|结清价|协商结清"
     r"|按\s*\d[^，,。]{0,4}?结(?:了|清|掉)|两清|就算了了|这事就(?:算|了)|(?:不再|放弃)追偿|就当(?:全部)?(?:结清|了结)"
     r"|(?:减到|减至|降到|降至|只需(?:要)?(?:还|付)?|只(?:要)?(?:还|付)|只收)(?:本金)?\s*\d"
@@ -95,7 +105,7 @@ SETTLEMENT = _rx(
 # Paying at once, no more: 一次性还, 一次性付清 (ONE_GO: near a clause's start).
 AT_ONCE = _rx(r"一次性(?:还|付|结清|还清|付清|支付|偿还)")
 ONE_GO = _rx(r"^[^，,]{0,6}" + AT_ONCE.pattern)
-SETTLED_SUM_MARK = _rx(r"减到|减至|降到|降至|只需|只要还|只还|只收|以结清|按\s*\d[^，,。]{0,4}?结|两清|就算了了|视为(?:全部)?(?:债务)?结清|(?:不再|放弃)追偿|就当(?:全部)?(?:结清|了结)"
+SETTLED_SUM_MARK = _rx(SUM_CLOSES.pattern, r"减到|减至|降到|降至|只需|只要还|只还|只收|以结清|按\s*\d[^，,。]{0,4}?结|两清|就算了了|视为(?:全部)?(?:债务)?结清|(?:不再|放弃)追偿|就当(?:全部)?(?:结清|了结)"
                        r"|\bdown\s+to\b|\bsettle\s+(?:\w+\s+){0,2}in\s+full\b|\blump[- ]sum\b|\bclose\s+(?:it|this)\s+out\b|剩(?:下|余)的?[^，,]{0,10}(?:不要了|别要了|不用还|免了|一笔勾销)|一笔勾销|折|\bsettle\s+(?:\w+\s+){0,2}for\b|\baccept\b"
                        r"|\bfull\s+and\s+final\b")
 # The sum a settlement names: the one after these words, else the smallest said.
