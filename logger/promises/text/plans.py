@@ -40,7 +40,9 @@ _START_MONTH = re.compile(r"\b(?:starting|beginning|from|commencing)\s+(?:in\s+)
                           r"|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b(?!\s+\d)", re.IGNORECASE)
 _START_BEFORE = re.compile(r"(?:\bstarting|\bbeginning|\bfrom|\bcommencing|从)\s*(?:on\s+)?$",
                            re.IGNORECASE)
-_EACH_BEFORE = re.compile(r"(?:每期|每月|每个月|每次|每周|一期|(?<!\d)1个月|\beach|\bper|payments?\s+of"
+_EACH_BEFORE = re.compile(r"(?:每期|每月|每个月|每次|每周|一期|(?<!\d)1个月|每(?:两|半个|\d+)个?(?:周|月|礼拜|星期)"
+                          r"|(?:^|[，,\s])(?:一次|1次)|各(?:还|付|转|给)"
+                          r"|\beach|\bper|payments?\s+of"
                           r"|instal+ments?\s+of)[^\d]{0,8}$", re.IGNORECASE)
 _EACH_AFTER = re.compile(r"\s*(?:一期|每期|/\s*month|a\s+month|per\s+month|a\s+week|per\s+week"
                          r"|each)", re.IGNORECASE)

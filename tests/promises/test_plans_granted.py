@@ -1,0 +1,30 @@
+"""Plans said by their cadence (每两周还…, 各还…) and plans the creditor grants to "you"
+(可以给您分6期, 您的账户可办理分期) (stop 34: who & kind misses on the training files).
+Phrasings written for this file."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from logger.promises.text import Kind, Who
+from tests.support.promise_text import found
+
+
+@pytest.mark.parametrize("text, amount", [
+    ("每两周还800，下周四开始。", 800),
+    ("我12月12号、1月12号、2月12号各还2500", 2500),
+])
+def test_a_cadence_or_dates_with_a_sum_each_are_a_plan(text, amount):
+    assert [(s[1], s[2]) for s in found(text, side="me")] == [
+        (Kind.instalment_plan, Decimal(amount))]
+
+
+@pytest.mark.parametrize("text", [
+    "可以给您分6期，每期1200，首期12月20日。",
+    "你这种情况可以分期，分十二期，每个月还八百",
+    "经审核，您的分期申请已通过，分12期，每期650元。",
+])
+def test_a_plan_granted_to_you_is_the_creditors(text):
+    assert [(s[0], s[1]) for s in found(text)] == [(Who.them, Kind.instalment_plan)]
