@@ -28,3 +28,20 @@ def test_a_cadence_or_dates_with_a_sum_each_are_a_plan(text, amount):
 ])
 def test_a_plan_granted_to_you_is_the_creditors(text):
     assert [(s[0], s[1]) for s in found(text)] == [(Who.them, Kind.instalment_plan)]
+
+
+@pytest.mark.parametrize("text", [
+    "你周五前一次性还清九千，剩下的罚息我们全免。",
+    "你这周五前还上2,800，剩下的利息我们就不要了",
+])
+def test_fees_forgiven_for_paying_at_once_are_a_waiver(text):
+    assert [s[1] for s in found(text, side="them")] == [Kind.waiver]
+
+
+@pytest.mark.parametrize("text", [
+    "好 那 我这边 先 给你 停了 外呼 你 后天 记得 还 一千",
+    "你周五前还清两千，我们就撤回上门安排，也不再发短信",
+    "Pay the $400 by Friday and the calls to your family stop.",
+])
+def test_stops_said_in_other_words_are_stops(text):
+    assert Kind.stop_calls in [s[1] for s in found(text, side="them")]

@@ -90,7 +90,7 @@ SETTLEMENT = _rx(SUM_CLOSES.pattern,
     r"一次性(?:结清|还清|付清|还款|清偿|处理|还|付)|(?:算|视为|按|当作?)(?:你)?(?:全部)?(?:债务)?结清|结清价|协商结清"
     r"|按\s*\d[^，,。]{0,4}?结(?:了|清|掉)|两清|就算了了|这事就(?:算|了)|(?:不再|放弃)追偿|就当(?:全部)?(?:结清|了结)"
     r"|(?:减到|减至|降到|降至|只需(?:要)?(?:还|付)?|只(?:要)?(?:还|付)|只收)(?:本金)?\s*\d"
-    r"|以结清|作为结清|视作结清|剩(?:下|余)的?(?!手续费|罚息|利息|违约金|滞纳金)[^，,]{0,10}(?:不要了|别要了|不用还了?|免了|一笔勾销|就算了)"
+    r"|以结清|作为结清|视作结清|剩(?:下|余)(?!的?(?:手续费|罚息|利息|违约金|滞纳金))的?[^，,]{0,10}(?:不要了|别要了|不用还了?|免了|一笔勾销|就算了)"
     r"|(?<!费)(?<!息)(?<!金)(?<!就)一笔勾销|其他的?(?:都)?不用(?:还|管)了?"
     r"|(?:就|也就|这笔就|就算(?:你)?|算(?:你)?)(?:结清|了结)了?|只收本金|结清减免",
     r"\bsettle\s+(?:the\s+(?:account|debt|balance)\s+|it\s+|this\s+)?for\b"
@@ -106,7 +106,7 @@ SETTLEMENT = _rx(SUM_CLOSES.pattern,
 AT_ONCE = _rx(r"一次性(?:还|付|结清|还清|付清|支付|偿还)")
 ONE_GO = _rx(r"^[^，,]{0,6}" + AT_ONCE.pattern)
 SETTLED_SUM_MARK = _rx(SUM_CLOSES.pattern, r"减到|减至|降到|降至|只需|只要还|只还|只收|以结清|按\s*\d[^，,。]{0,4}?结|两清|就算了了|视为(?:全部)?(?:债务)?结清|(?:不再|放弃)追偿|就当(?:全部)?(?:结清|了结)"
-                       r"|\bdown\s+to\b|\bsettle\s+(?:\w+\s+){0,2}in\s+full\b|\blump[- ]sum\b|\bclose\s+(?:it|this)\s+out\b|剩(?:下|余)的?[^，,]{0,10}(?:不要了|别要了|不用还|免了|一笔勾销)|一笔勾销|折|\bsettle\s+(?:\w+\s+){0,2}for\b|\baccept\b"
+                       r"|\bdown\s+to\b|\bsettle\s+(?:\w+\s+){0,2}in\s+full\b|\blump[- ]sum\b|\bclose\s+(?:it|this)\s+out\b|剩(?:下|余)(?!的?(?:手续费|罚息|利息|违约金|滞纳金))的?[^，,]{0,10}(?:不要了|别要了|不用还|免了|一笔勾销)|一笔勾销|折|\bsettle\s+(?:\w+\s+){0,2}for\b|\baccept\b"
                        r"|\bfull\s+and\s+final\b")
 # The sum a settlement names: the one after these words, else the smallest said.
 SETTLED_SUM = _rx(r"(?:减到|减至|降到|降至|只需(?:要)?(?:还|付)?|只(?:要)?(?:还|付)|结清价|按|for|of|at|accept"
@@ -122,10 +122,12 @@ STOP_CALLS = _rx(
     r"不(?:会)?(?:再)?(?:联系|打扰)(?:你|您)的?(?:家里人|家人|父母|朋友|同事|紧急联系人|单位)|不(?:会)?上门",
     r"不(?:会)?(?:再)?打(?:你|您)?(?:的)?(?:单位|公司|家里|家人|同事|朋友)?(?:的)?电话|不(?:会)?(?:再)?(?:给|跟)(?:你|您)?(?:的)?(?:同事|家里人|家人|单位|朋友|紧急联系人)?(?:打电话|联系)",
     r"(?:单位|公司|家里|老家|家人)那边(?:我们)?就?不(?:去|找|打)了",
+    r"(?:停|停掉|关)了?(?:你的?)?(?:外呼|催收|电话|上门|外访)|不(?:会)?(?:再)?(?:给|跟)(?:你|您)打(?:了|电话)"
+    r"|不(?:会)?再打给(?:你|您)|撤(?:回|销)(?:了)?(?:上门|外访)|不再(?:给(?:你|您))?发(?:短信|信息|消息)",
     r"(?:就|会|将)不(?:会)?(?:再)?(?:联系|打扰|骚扰|催(?:你|您)?|打电话)(?:了|你|您)",
     r"\bcalls\s+(?:will|would)\s+stop\b|\bcease[- ]calls?\b|\bonly\s+(?:contact|reach)\s+you\s+by\s+(?:email|mail|letter|text)",
     r"\bstop\s+(?:all\s+)?(?:calling|the\s+(?:\w+\s+)?calls|contacting|collections?|calls)",
-    r"\b(?:the\s+)?(?:calls|texts|messages|visits)\s+(?:will\s+)?stop\b",
+    r"\b(?:the\s+)?(?:calls|texts|messages|visits)\s+(?:to\s+(?:\w+\s+){1,2})?(?:will\s+)?stop\b",
     r"\bno\s+more\s+calls\b|\b(?:won't|will\s+not|not\s+going\s+to)\s+(?:call|contact|bother)\b",
     r"\bpause\s+(?:all\s+)?(?:the\s+)?(?:collection\s+)?(?:collections?|calls)",
     r"\bcease\s+(?:all\s+)?(?:telephone\s+|phone\s+)?(?:contact|calls|collection)",
