@@ -45,3 +45,17 @@ def test_fees_forgiven_for_paying_at_once_are_a_waiver(text):
 ])
 def test_stops_said_in_other_words_are_stops(text):
     assert Kind.stop_calls in [s[1] for s in found(text, side="them")]
+
+
+@pytest.mark.parametrize("text", [
+    "中 俺后天给你还六百",                       # 俺: "I" in northern speech
+    "我明早去银行给你存一千二",
+    "周五之前一次性把一万二还了，你们别再打了",  # the creditor addressed as 你们
+])
+def test_the_debtor_speaking_in_other_words(text):
+    assert [s[0] for s in found(text)] == [Who.me]
+
+
+def test_a_discount_given_to_you_is_not_the_debtor_paying():
+    assert [s[:2] for s in found("一次性结清的话给你打六折，四千八，这周内还")] == [
+        (Who.them, Kind.settlement)]

@@ -291,8 +291,12 @@ THEM_SPEAKING = _rx(
     r"(?:只要|如果|要是|假如)(?:你|您)(?!们)|(?<!我)可以(?:给你|帮你|为你)?申请",
     r"\bwe\b|\bwe'(?:ll|re|ve|d)\b|\bour\b|\bif\s+you\b|\bas\s+long\s+as\s+you\b|\bonce\s+you\b")
 # Paying "you" (还你, 转给你) is the debtor speaking, even without a 我.
-ME_SPEAKING = _rx(r"(?<![给帮让替为叫和跟])我(?!们)|(?:还|转|付|打)给?(?:你|您)|\bI\b|\bmy\b|\bfrom\s+me\b"
-                  r"|\blet\s+me\b")
+ME_SPEAKING = _rx(r"(?<![给帮让替为叫和跟])[我俺](?!们)|(?:还|转|付|打)给?(?:你|您)|\bI\b|\bmy\b|\bfrom\s+me\b"
+                  r"|\blet\s+me\b",
+                  # paying "you" said the other way round (给你打八百, 给你存一千五; not 给你打五折)
+                  r"给(?:你|您)们?(?:打(?![\d一二三四五六七八九]?折)|转|还|付|存|汇)")
+# The creditor addressed as 你们 (…，你们别再打了): the debtor speaking, when nothing else tells.
+CREDITOR_ADDRESSED = _rx(r"(?<![我他她])你们(?!公司|那边|家)")
 # 你/you as the one to pay: a collector restating what the debtor is to pay.
 ADDRESSING_DEBTOR = _rx(
     r"(?:你|您)们?[^，,。]{0,8}?(?:还|付|转|交|结清)",

@@ -32,7 +32,7 @@ def who(said: Sentence, text: str) -> Who:
 
 def from_wording(text: str) -> Who:
     """借款人承诺 / 我 / I -> me; 我们可以 / 给你减免 / 只要你 -> them; 你/you alone (a collector
-    restating what the debtor is to pay) -> them."""
+    restating what the debtor is to pay) -> them; else 你们 (the creditor addressed) -> me."""
     named = [(m.start(), party) for rx, party in ((_ME_NAMED, Who.me), (_THEM_NAMED, Who.them))
              for m in [rx.search(text)] if m]
     if named:   # an agreement's clause: its subject, the party named first
@@ -41,7 +41,9 @@ def from_wording(text: str) -> Who:
         return Who.them
     if rules.ME_SPEAKING.search(text):
         return Who.me
-    return Who.them if rules.ADDRESSING_DEBTOR.search(text) else Who.unknown
+    if rules.ADDRESSING_DEBTOR.search(text):
+        return Who.them
+    return Who.me if rules.CREDITOR_ADDRESSED.search(text) else Who.unknown
 
 
 # An agreement names its parties once (甲方（出借人）：陈某 / 乙方（借款人）：刘某) and then by 甲方 and
