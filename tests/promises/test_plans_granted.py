@@ -59,3 +59,23 @@ def test_the_debtor_speaking_in_other_words(text):
 def test_a_discount_given_to_you_is_not_the_debtor_paying():
     assert [s[:2] for s in found("一次性结清的话给你打六折，四千八，这周内还")] == [
         (Who.them, Kind.settlement)]
+
+
+@pytest.mark.parametrize("text", [
+    "我们这边不会再发短信打扰您",
+    "出借人承诺不向借款人的亲属、同事进行催收。",
+    "Noted, I'm flagging the account so no one calls you at work again.",
+    "Your account is on a 30-day contact hold; no calls or texts during that time.",
+])
+def test_no_more_contact_said_as_its_negation_is_a_stop(text):
+    assert [s[:2] for s in found(text)] == [(Who.them, Kind.stop_calls)]
+
+
+@pytest.mark.parametrize("text", ["不还钱就上门", "你们不要再打电话了"])
+def test_a_threat_or_the_debtors_request_is_no_stop(text):
+    assert found(text) == []
+
+
+def test_a_date_pushed_back_is_an_extension():
+    assert [s[1] for s in found("ok i've pushed your payment date back to the 20th",
+                                side="them")] == [Kind.extension]

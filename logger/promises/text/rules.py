@@ -122,13 +122,17 @@ STOP_CALLS = _rx(
     r"不(?:会)?(?:再)?(?:联系|打扰)(?:你|您)的?(?:家里人|家人|父母|朋友|同事|紧急联系人|单位)|不(?:会)?上门",
     r"不(?:会)?(?:再)?打(?:你|您)?(?:的)?(?:单位|公司|家里|家人|同事|朋友)?(?:的)?电话|不(?:会)?(?:再)?(?:给|跟)(?:你|您)?(?:的)?(?:同事|家里人|家人|单位|朋友|紧急联系人)?(?:打电话|联系)",
     r"(?:单位|公司|家里|老家|家人)那边(?:我们)?就?不(?:去|找|打)了",
+    # no more contact, said as a negation of it (我们这边不会再发短信打扰您, 不向借款人的亲属、同事进行催收)
+    r"不(?:会|再|向)(?:再)?(?:有人)?[^，,。]{0,10}?(?:打电话|打扰|发短信|发信息|发消息|进行催收|上门|去(?:你|您)家"
+    r"|有电话|电催|外访)|暂停电催|(?:外访|上门)[^，,。]{0,8}?撤了|"
     r"(?:停|停掉|关)了?(?:你的?)?(?:外呼|催收|电话|上门|外访)|不(?:会)?(?:再)?(?:给|跟)(?:你|您)打(?:了|电话)"
     r"|不(?:会)?再打给(?:你|您)|撤(?:回|销)(?:了)?(?:上门|外访)|不再(?:给(?:你|您))?发(?:短信|信息|消息)",
     r"(?:就|会|将)不(?:会)?(?:再)?(?:联系|打扰|骚扰|催(?:你|您)?|打电话)(?:了|你|您)",
     r"\bcalls\s+(?:will|would)\s+stop\b|\bcease[- ]calls?\b|\bonly\s+(?:contact|reach)\s+you\s+by\s+(?:email|mail|letter|text)",
     r"\bstop\s+(?:all\s+)?(?:calling|the\s+(?:\w+\s+)?calls|contacting|collections?|calls)",
     r"\b(?:the\s+)?(?:calls|texts|messages|visits)\s+(?:to\s+(?:\w+\s+){1,2})?(?:will\s+)?stop\b",
-    r"\bno\s+more\s+calls\b|\b(?:won't|will\s+not|not\s+going\s+to)\s+(?:call|contact|bother)\b",
+    r"\bno\s+(?:one|1|more)\s+(?:calls?|texts?|contacts?)\b|\bno\s+calls?\s+or\s+texts?\b"
+    r"|\bnot\s+be\s+contacted\b|\bstop\s+(?:the\s+)?(?:home\s+)?visits\b|\bcontact\s+hold\b|\b(?:won't|will\s+not|not\s+going\s+to)\s+(?:call|contact|bother)\b",
     r"\bpause\s+(?:all\s+)?(?:the\s+)?(?:collection\s+)?(?:collections?|calls)",
     r"\bcease\s+(?:all\s+)?(?:telephone\s+|phone\s+)?(?:contact|calls|collection)",
     r"\bhold\s+off\s+(?:on\s+)?(?:calling|collection|(?:the\s+)?calls)|\bhold\s+on\s+(?:\w+\s+){0,2}(?:calls|collections?)\b",
@@ -155,7 +159,8 @@ OTHER = _rx(
 EXTENSION = _rx(
     r"延期|延长|宽限|推迟|缓\d*(?:天|日|周|个月)|往后(?:推|延)|延后|展期|顺延|延到|延至|推到|推至"
     r"|(?:给|帮)(?:你|您)延了|可以晚(?:几|两|一|\d+)天",
-    r"\bextend(?!ed\s+family)|\bextension\b(?!\s*\d)|\bpostpone|\bgrace\s+period|\bpush\s+(?:\w+\s+){0,3}(?:back|out)\b"
+    r"\bextend(?!ed\s+family)|\bextension\b(?!\s*\d)|\bpostpone|\bgrace\s+period|\bpush(?:ed)?\s+(?:\w+\s+){0,3}(?:back|out)\b"
+    r"|\bdefer(?:ral|red|ment)?\b"
     r"|\b(?:need|get|have)\s+until\b|\bmore\s+time\b"
     r"|\b(?:give|giving)\s+you\s+(?:until|till|to|more\s+time|an?\s+(?:extra|few|more))"
     r"|\bmove\s+(?:the|your)\s+(?:due\s+)?date\b|\bdate\s+(?:has\s+been\s+|was\s+|is\s+)?moved\b|\bmoved\s+(?:your|the)\s+(?:payment\s+)?due\s+date\b|\bextra\s+(?:\w+\s+)?(?:days?|weeks?|months?)\b"
