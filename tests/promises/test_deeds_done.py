@@ -91,3 +91,20 @@ def test_the_day_an_offer_is_made_on_is_no_due():
 def test_end_of_day_on_a_weekday_is_that_day():
     assert found("Payment of $240 will go out end of day Thursday.", side="me") == [
         (Who.me, Kind.payment, Decimal(240), date(2024, 12, 5))]
+
+
+@pytest.mark.parametrize("text, due", [
+    ("我周二还你四千，哦不，周二我在外地，改周五，周五肯定还。", date(2024, 12, 6)),
+    ("那个 十二月十号 不对 十二月十一号 十一号之前 我把两千转给你", date(2024, 12, 11)),
+])
+def test_a_day_corrected_is_the_day_said_after_the_correction(text, due):
+    assert [s[3] for s in found(text, side="me")] == [due]
+
+
+@pytest.mark.parametrize("text", ["元旦以后我再还两千", "我春节后还你五千"])
+def test_a_day_things_start_after_is_no_due(text):
+    assert [s[3] for s in found(text, side="me")] == [None]
+
+
+def test_a_month_and_day_with_a_dot_just_gone_is_the_past():
+    assert found("截图给你看，11.30号打过去两千五") == []

@@ -49,6 +49,8 @@ _PUNCTUATION = re.compile(r"[\s。！？!?.,，；;、]+")
 _DAY_ONLY = re.compile(r"(?:今天|明天|后天|大后天|下?周[一二三四五六日天]|\d{1,2}号|月底|月初|月中|tomorrow|today"
                        r"|(?:next\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day)(?:之?前)?", re.I)
 _SOME_DAY = date(2001, 1, 1)
+_CORRECTION = re.compile(r"不对|说错了|口误|哦不|更正|^\s*改(?:成|到|为)?|\bI\s+mean\b"
+                         r"|\bsorry,?\s+(?:I\s+meant|make\s+that)\b", re.IGNORECASE)
 _TODAY = re.compile(r"(?:我|我们)?(?:今天|今日|today)(?:上午|中午|下午|早上|晚上)?", re.I)
 # A clause that is only a sum (一万二, "1,280块"): money, whatever stands around it.
 _LONE_SUM = re.compile(r"^\s*(?:共|一共|总共|就|先|再)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?:块钱|块|元|整)?\s*$")
@@ -212,7 +214,22 @@ def clauses(statement: str, language: str, today: date | None, *,
             found.append(_clause(piece, start, end, language, today,
                                  asked=asked and cut is None))
         start = cut.end() if cut else end
-    return _past_goes_on(_past_reaches_back(_terms_go_on(found), today))
+    return _corrected(_past_goes_on(_past_reaches_back(_terms_go_on(found), today)))
+
+
+def _corrected(found: list[Clause]) -> list[Clause]:
+    """A day said again after a correction (不对, 说错了, 改周四) replaces every day before it:
+    我周三还你六千，呃，不对不对，周三我要出差，改周四 is due on Thursday; 十二月八号 不对 十二月九号 on
+    the 9th."""
+    pending = False
+    for n, clause in enumerate(found):
+        correcting = bool(_CORRECTION.search(clause.text))
+        if (correcting or pending) and clause.days:
+            found[:n] = [replace(c, days=[]) if c.days else c for c in found[:n]]
+            pending = False
+        elif correcting:
+            pending = True
+    return found
 
 
 def _past_goes_on(found: list[Clause]) -> list[Clause]:

@@ -94,6 +94,8 @@ def _next_date(today: date, month: int, day: int, year: int | None = None) -> da
     return None
 
 
+# What makes a day the start of a stretch, not a day to pay by.
+_AFTER = re.compile(r"\s*(?:之后|以后|过后|后(?![天日])|\s+onwards?\b)")
 # How long ago a month and day said without a year may have gone by and still be that day gone,
 # not the next year's (docs/DECISIONS.md).
 _JUST_GONE = timedelta(days=92)
@@ -208,7 +210,7 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
          lambda m, t: _dated(t, int(m["m"]), int(m["d"]), int(m["y"]))),
         # 12.8号, 12/8前: month and day with a dot or a slash, then 号/日/前
         (r"(?<![\d.$¥])(?P<m>1[0-2]|0?[1-9])[./](?P<d>3[01]|[12]\d|0?[1-9])(?=\s*(?:号|日|前|之前|以前))[号日]?",
-         lambda m, t: _next_date(t, int(m["m"]), int(m["d"]))),
+         lambda m, t: _dated(t, int(m["m"]), int(m["d"]), None)),
         # 下个月初, 月初, 月中, 下旬: the 5th, the 15th, the 25th (jionlp reads 月初 as the 1st to
         # the 5th; a promise for it is due by the last of those days)
         (r"(?<!\d)(?P<mo>\d{1,2})月(?P<part>中旬|上旬|下旬|初|中|底|末)",
@@ -221,7 +223,7 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
         (r"元旦", lambda m, t: _next_date(t, 1, 1)),
         (r"圣诞(?:节)?|平安夜", lambda m, t: _next_date(t, 12, 24 if m[0] == "平安夜" else 25)),
         (r"(?<![\d/.$¥])(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])(?![\d/])",
-         lambda m, t: _next_date(t, int(m["m"]), int(m["d"]))),
+         lambda m, t: _dated(t, int(m["m"]), int(m["d"]), None)),
         (r"国庆(?:节|假期)?", lambda m, t: _next_date(t, 10, 1)),
         (r"(?:春节|过年|大年三十|除夕)", lambda m, t: _spring_festival(t)),
         # 下个月15号, 这个月20号; 上个月15号 is the past
@@ -359,6 +361,8 @@ def find_days(text: str, today: date | None) -> list[DayMention]:
         for match in pattern.finditer(text):
             if any(match.start() < d.end and d.start < match.end() for d in taken):
                 continue
+            if _AFTER.match(text, match.end()):
+                continue   # 元旦以后, 春节后: after a day is no day to pay by
             if today is not None:
                 day = resolve(match, today)
                 # a day that is one on some other day has gone by; 2月30日 never is one
