@@ -1,6 +1,6 @@
 """Words as the readers of text cut them, without a dictionary: English lowercased, with
-contractions spelled out ("we'll" -> we will, "won't" -> will not), and whether a text holds
-Chinese or Latin letters. Chinese is cut by jieba in `logger.conduct.language.tokens`; the
+contractions and texting shorthand spelled out ("we'll" -> we will, "won't" -> will not, "u" ->
+you), and whether a text holds Chinese or Latin letters. Chinese is cut by jieba in `logger.conduct.language.tokens`; the
 resemblance model (`logger.resemblance`) reads Chinese by its characters.
 """
 
@@ -18,6 +18,13 @@ _CONTRACTIONS = {
     "won't": ("will", "not"), "can't": ("can", "not"), "cannot": ("can", "not"),
     "shan't": ("shall", "not"), "ain't": ("is", "not"), "gonna": ("going", "to"),
     "wanna": ("want", "to"), "gotta": ("got", "to"), "lemme": ("let", "me"),
+    # texting shorthand, read as the words it stands for ("ill send 2k tmrw", "paying u fri")
+    "ill": ("i", "will"), "im": ("i", "am"), "ive": ("i", "have"), "dont": ("do", "not"),
+    "cant": ("can", "not"), "wont": ("will", "not"), "u": ("you",), "ur": ("your",),
+    "pls": ("please",), "plz": ("please",), "tmrw": ("tomorrow",), "tmr": ("tomorrow",),
+    "tmw": ("tomorrow",), "deffo": ("definitely",), "defo": ("definitely",),
+    "def": ("definitely",), "fri": ("friday",), "thurs": ("thursday",), "weds": ("wednesday",),
+    "tues": ("tuesday",), "thx": ("thanks",),
 }
 _SUFFIXES = (("n't", ("not",)), ("'ll", ("will",)), ("'re", ("are",)), ("'m", ("am",)),
              ("'ve", ("have",)), ("'d", ("would",)), ("'s", ("'s",)))

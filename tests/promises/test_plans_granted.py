@@ -79,3 +79,10 @@ def test_a_threat_or_the_debtors_request_is_no_stop(text):
 def test_a_date_pushed_back_is_an_extension():
     assert [s[1] for s in found("ok i've pushed your payment date back to the 20th",
                                 side="them")] == [Kind.extension]
+
+
+@pytest.mark.parametrize("text, amount", [("ill send 2k tmrw morning, promise", 2000),
+                                          ("ill send 150 fri deffo", 150)])
+def test_texting_shorthand_is_read_as_the_words_it_stands_for(text, amount):
+    # the resemblance model read "ill", "tmrw", "deffo" as unknown words and called these off
+    assert [(s[1], s[2]) for s in found(text, side="me")] == [(Kind.payment, Decimal(amount))]
