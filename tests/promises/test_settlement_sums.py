@@ -30,3 +30,15 @@ def test_a_sum_that_closes_the_debt_is_a_settlement(text, side, who, amount):
 ])
 def test_the_whole_debt_or_a_sum_paid_off_is_a_payment(text):
     assert [s[1] for s in found(text, side="me")] == [Kind.payment]
+
+
+def test_a_letter_in_the_debtors_name_is_the_debtors_and_the_whole_debt_is_a_payment():
+    letter = ("还款承诺书\n本人王某某，因失业暂时无力还款。现承诺于12月20日前一次性还清全部欠款，"
+              "计人民币贰万元整。\n承诺人：王某某")
+    assert [(s[0], s[1], s[2]) for s in found(letter)] == [
+        (Who.me, Kind.payment, Decimal(20000))]
+
+
+def test_a_sum_the_creditor_agrees_to_settle_everything_with_is_a_settlement():
+    text = "经协商，债权人同意借款人以人民币壹万伍仟元整一次性结清全部债务，款项须于12月20日前付清。"
+    assert [(s[0], s[1], s[2]) for s in found(text)] == [(Who.them, Kind.settlement, Decimal(15000))]

@@ -103,7 +103,7 @@ def _suggest(text: str, when: Said, tz: ZoneInfo, language: str | None,
     # A sentence said again (an email's text and HTML parts, a template) reads the same.
     read: dict[tuple[str, Who | None], list[Suggestion]] = {}
     defined = parties(text)
-    for turn, speaker in _turns(text, side_of(side)):
+    for turn, speaker in _turns(text, side_of(side) or _writer(text)):
         for sentence in sentences(turn):
             if (sentence, speaker) not in read:
                 read[sentence, speaker] = [
@@ -130,6 +130,14 @@ def _live_stretches(statement: str, parts: list[Clause]) -> list[str]:
             runs.append([])
     return [statement[run[0].start:run[-1].end] for run in runs
             if run and run[0] is not parts[0] and any(c.dated for c in run)]
+
+
+def _writer(text: str) -> Who | None:
+    """The debtor, when the text is a letter in the debtor's own name (本人李某某，… / 承诺人：…),
+    so that each of its sentences is theirs; else None (not known)."""
+    if rules.DEBTOR_LETTER.search(text) and not rules.THEM_SPEAKING.search(text):
+        return Who.me
+    return None
 
 
 def _turns(text: str, speaker: Who | None) -> list[tuple[str, Who | None]]:

@@ -186,7 +186,8 @@ def _kinds_in(clause: Clause, owed, whole: str) -> list[Kind]:
     """The clause's offers; the debtor's own word to pay at once is a settlement only when a
     larger debt is said beside it (总共欠两万三，我一次性还一万五结清)."""
     kinds = offer_kinds(clause, keep_settlement=True)
-    debtor = _debtor_pays(clause.text) or _pays_at_once(clause.text, whole)
+    debtor = _debtor_pays(clause.text) or _pays_at_once(clause.text, whole) or bool(
+        rules.WHOLE_DEBT.search(clause.text) and not rules.SETTLED_SUM_MARK.search(whole))
     if Kind.settlement in kinds and debtor and not (
             owed and any(a.value < owed for a in clause.amounts)):
         kinds.remove(Kind.settlement)

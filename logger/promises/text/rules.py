@@ -80,7 +80,7 @@ WAIVER = _rx(
 # once, whose sum follows its closing word (一次性还清全部欠款，计人民币叁万伍仟元整), nor a sum
 # paid off (我把八千结清, 把欠的两万三结清, 把本金8600一次性结清), nor a day (12月31号前结清).
 SUM_CLOSES = _rx(
-    r"(?:^|(?<=[，,。；;]))[^，,。；;把\n]{0,14}?\d(?![\d号日月点天周期年])[^，,。\d全剩所欠]{0,8}?"
+    r"(?:^|(?<=[，,。；;]))[^，,。；;把\n]{0,14}?\d+(?:\.\d+)?(?![\d号日月点天周期年])[^，,。\d全剩所欠]{0,8}?"
     r"(?:结清|了结|结了|结掉|销账|销了|两清)"
     r"|作为[^，,。]{0,10}(?:最终)?(?:结清|清偿)|视为[^，,。]{0,12}全部履行|放弃[^，,。]{0,10}追(?:索|偿|究)"
     r"|不再追究",
@@ -102,6 +102,10 @@ SETTLEMENT = _rx(SUM_CLOSES.pattern,
     r"|\bthe\s+rest\s+(?:is|will\s+be)\s+(?:forgiven|waived|written\s+off)\b|\bas\s+(?:a\s+)?settlement\b"
     r"|\bsettle\s+(?:the\s+|my\s+|this\s+)?(?:account|debt|balance)\s+in\s+full\b|\bknock\s+(?:it|that|this)\s+down\s+to\b"
     r"|\bclose\s+(?:it|this|the\s+account)\s+out\b|\blump[- ]sum\s+of\b")
+# A letter in the debtor's own name: it opens with 本人 or is signed by the one who promises.
+DEBTOR_LETTER = _rx(r"(?:^|\n)\s*本人|(?:^|\n)\s*(?:承诺人|申请人)\s*[：:]")
+# The whole debt paid off (一次性还清全部欠款): a payment, not a settlement for less.
+WHOLE_DEBT = _rx(r"(?:还清|付清|结清|清偿|归还)(?:全部|所有|剩余的?)(?:欠款|债务|借款|本息|款项)")
 # Paying at once, no more: 一次性还, 一次性付清 (ONE_GO: near a clause's start).
 AT_ONCE = _rx(r"一次性(?:还|付|结清|还清|付清|支付|偿还)")
 ONE_GO = _rx(r"^[^，,]{0,6}" + AT_ONCE.pattern)
