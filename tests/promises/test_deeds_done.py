@@ -108,3 +108,24 @@ def test_a_day_things_start_after_is_no_due(text):
 
 def test_a_month_and_day_with_a_dot_just_gone_is_the_past():
     assert found("截图给你看，11.30号打过去两千五") == []
+
+
+@pytest.mark.parametrize("text, amount", [
+    ("两千 不对 一千五 一千五 我 周四 还", 1500),
+    ("我周四之前转你1.2万 对 一万二 不是两千 是一万二", 12000),
+])
+def test_a_sum_corrected_is_the_sum_said_after_the_correction(text, amount):
+    assert [s[2] for s in found(text, side="me")] == [Decimal(amount)]
+
+
+def test_a_sum_said_again_without_its_day_is_the_same_promise():
+    assert found("这个礼拜五之前我先给你们打三千五过去 三千五啊 你记一下", side="me") == [
+        (Who.me, Kind.payment, Decimal(3500), date(2024, 12, 6))]
+
+
+@pytest.mark.parametrize("text", [
+    "I will transfer $1,250 to the account ending 4471 by Friday, December 6.",
+    "I am asking for an extension until January 15, 2025, when I will pay the $1,250 in full.",
+])
+def test_an_account_number_or_a_year_is_no_sum(text):
+    assert {s[2] for s in found(text, side="me")} == {Decimal(1250)}

@@ -184,6 +184,15 @@ def _from_sentence(sentence: str, when: Said, tz: ZoneInfo, language: str,
     if found and resemblance.promises_nothing(sentence, side, _live_stretches(
             statement, parts)) >= veto_at:
         return []   # read whole and clause by clause, it resembles what promises nothing
-    # The same promise said twice in one sentence (捌仟陆佰元整（¥8,600.00）) is one.
-    return [s for n, s in enumerate(found) if not any(
+    # The same promise said twice in one sentence (捌仟陆佰元整（¥8,600.00）) is one; so is one
+    # said again with less (三千五过去 三千五啊: the sum repeated without its day).
+    found = [s for n, s in enumerate(found) if not any(
         (s.who, s.kind, s.amount, s.due) == (t.who, t.kind, t.amount, t.due) for t in found[:n])]
+    return [s for s in found if not any(t is not s and _says_more(t, s) for t in found)]
+
+
+def _says_more(t: Suggestion, s: Suggestion) -> bool:
+    """`t` is `s` with the sum or the day `s` lacks."""
+    return (t.who, t.kind) == (s.who, s.kind) and (
+        (s.due is None and t.due is not None and s.amount == t.amount is not None)
+        or (s.amount is None and t.amount is not None and s.due == t.due is not None))

@@ -74,6 +74,7 @@ _GROUPED_NUMBER = re.compile(r"(?<![\d.,])\d{1,4}(?:[ -]\d{3,4}){2,}(?![\d.,])")
 _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
 # What comes just before a number that is a code, never money: ABC1234, #1234, 尾号1234.
 _CODE_BEFORE = re.compile(r"(?:[A-Za-z][-_]?|[#№]\s*|\bNo\.?\s*|\bref(?:erence)?\.?\s*(?:no\.?|number|#)?"
+                          r"\s*:?\s*|\b(?:ending|ends)\s+(?:in\s+|with\s+)?"
                           r"\s*:?\s*|(?:编号|单号|尾号|账号|卡号|合同号|订单号|案号|工号|工单|编码|验证码|动态码|校验码|取件码|口令|密码|电话|手机|房间?|室)\s*[:：]?\s*)$",
                           re.IGNORECASE)
 

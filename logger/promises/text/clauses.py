@@ -36,7 +36,7 @@ _DAY_GOES_ON = (r"[一二三四五六七八九十两]{1,3}\s*(?:号|日|点)|(?:
 _CLAUSE_BREAK = re.compile(
     r"[，；;：—。！!]|(?<=[\u4e00-\u9fff])(?<![月周拜期天午上晚早号日点])\s+(?=[\u4e00-\u9fff])(?!了)"
     r"|(?<=[月周拜期天午上晚早号日点])\s+(?=[\u4e00-\u9fff])(?!" + _DAY_GOES_ON + r")"
-    r"|(?<=\d)\s+(?=[\u4e00-\u9fff])(?![元块万千百])|(?<![\u4e00-\u9fff]{2})、(?![\u4e00-\u9fff]{2}(?:或|和|及|、))|,(?!\d{3}(?!\d))|\s+(?:but|and\s+then|then|so)\s+|\s[-–]\s"
+    r"|(?<=\d)\s+(?=[\u4e00-\u9fff])(?![元块万千百])|(?<![\u4e00-\u9fff]{2})、(?![\u4e00-\u9fff]{2}(?:或|和|及|、))|,(?!\d{3}(?!\d))(?!\s*(?:19|20)\d\d\b)|\s+(?:but|and\s+then|then|so)\s+|\s[-–]\s"
     r"|(?<!罚息)(?<!利息)(?<!违约金)(?<!滞纳金)(?<!手续费)(?<!费用)(?=我们(?:就|会|可以|将|给|帮|这边|同意|保证))|(?<!我们)(?=就(?:给|帮|可以|不|会|免|减|停|算))"
     r"|(?<=\S)(?=我就)|(?<=\s)(?=(?:we|I)(?:'ll|\s+will|\s+can|\s+could|\s+would)\b)"
     r"|(?<=\s)(?=(?:if|as\s+long\s+as|provided)\s)",
@@ -51,6 +51,8 @@ _DAY_ONLY = re.compile(r"(?:今天|明天|后天|大后天|下?周[一二三四�
 _SOME_DAY = date(2001, 1, 1)
 _CORRECTION = re.compile(r"不对|说错了|口误|哦不|更正|^\s*改(?:成|到|为)?|\bI\s+mean\b"
                          r"|\bsorry,?\s+(?:I\s+meant|make\s+that)\b", re.IGNORECASE)
+# A sum said not to be the one (不是八千，是一万八).
+_NOT_THIS = re.compile(r"不是\s*$")
 _TODAY = re.compile(r"(?:我|我们)?(?:今天|今日|today)(?:上午|中午|下午|早上|晚上)?", re.I)
 # A clause that is only a sum (一万二, "1,280块"): money, whatever stands around it.
 _LONE_SUM = re.compile(r"^\s*(?:共|一共|总共|就|先|再)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?:块钱|块|元|整)?\s*$")
@@ -218,17 +220,19 @@ def clauses(statement: str, language: str, today: date | None, *,
 
 
 def _corrected(found: list[Clause]) -> list[Clause]:
-    """A day said again after a correction (不对, 说错了, 改周四) replaces every day before it:
-    我周三还你六千，呃，不对不对，周三我要出差，改周四 is due on Thursday; 十二月八号 不对 十二月九号 on
-    the 9th."""
-    pending = False
-    for n, clause in enumerate(found):
-        correcting = bool(_CORRECTION.search(clause.text))
-        if (correcting or pending) and clause.days:
-            found[:n] = [replace(c, days=[]) if c.days else c for c in found[:n]]
-            pending = False
-        elif correcting:
-            pending = True
+    """A day or a sum said again after a correction (不对, 说错了, 改周四) replaces every one
+    before it: 我周三还你六千，呃，不对不对，周三我要出差，改周四 is due on Thursday; 十二月八号 不对
+    十二月九号 on the 9th; 三千 不对 两千五 is 2,500."""
+    for field in ("days", "amounts"):
+        pending = False
+        for n, clause in enumerate(found):
+            correcting = bool(_CORRECTION.search(clause.text))
+            if (correcting or pending) and getattr(clause, field):
+                found[:n] = [replace(c, **{field: []}) if getattr(c, field) else c
+                             for c in found[:n]]
+                pending = False
+            elif correcting:
+                pending = True
     return found
 
 
@@ -299,7 +303,8 @@ def _clause(piece: str, start: int, end: int, language: str, today: date | None,
     days, clocks = find_days(text, today), find_clocks(text)
     # a figure inside a day is no sum (the year of "by 2024-12-18")
     amounts = [a for a in find_amounts(text) if not any(
-        m.start <= a.start < m.end for m in (*days, *clocks))]
+        m.start <= a.start < m.end for m in (*days, *clocks)) and not _NOT_THIS.search(
+        text, 0, a.start)]
     if not amounts:
         amounts = _lone_sum(text, [(d.start, d.end) for d in days] +
                             [(c.start, c.end) for c in clocks])
