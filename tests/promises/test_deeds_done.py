@@ -129,3 +129,12 @@ def test_a_sum_said_again_without_its_day_is_the_same_promise():
 ])
 def test_an_account_number_or_a_year_is_no_sum(text):
     assert {s[2] for s in found(text, side="me")} == {Decimal(1250)}
+
+
+def test_a_day_before_a_promise_is_that_promises_not_the_news_before_it():
+    assert found("工资刚到账，今天就给你们还1500", side="me") == [
+        (Who.me, Kind.payment, Decimal(1500), TODAY)]
+
+
+def test_houer_is_the_day_after_tomorrow():
+    assert [s[3] for s in found("中 俺后儿个给你转六百")] == [date(2024, 12, 5)]

@@ -249,6 +249,7 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
         (r"大后天", lambda m, t: t + timedelta(days=3)),
         (r"后天", lambda m, t: t + timedelta(days=2)),
         (r"明天|明日|明儿|明早|明晚", lambda m, t: t + timedelta(days=1)),
+        (r"(?<![然以之最前过随背落])后儿个?", lambda m, t: t + timedelta(days=2)),   # 后天
         (r"今天|今日|今儿|今晚", lambda m, t: t),
         (r"昨天|前天|昨晚", lambda m, t: None),
         # 3天内, 两周后, 一个月之内, 半个月内

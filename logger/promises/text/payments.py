@@ -94,7 +94,10 @@ def _frames(live: list[Clause]) -> list[list[Clause]]:
             else:
                 loose.append(clause)         # 账单2300，我这周日前还
         elif clause.dated:
-            if last is not None and not any(c.dated for c in last) and not loose:
+            # a day goes with the promise before it only when that one has its sum or is firm
+            # (周一还，1,280块 | 工资刚到账，今天就给你们还1800: today is the 1,800's)
+            if last is not None and not any(c.dated for c in last) and not loose and any(
+                    c.amounts or c.firm for c in last):
                 last.append(clause)
             else:
                 # a day said later waiting for the same verb replaces one said before it
