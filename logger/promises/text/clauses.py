@@ -23,7 +23,8 @@ from logger.promises.text import rules
 from logger.promises.text.amounts import (CNY, Amount, find_amounts, loose_amounts,
                                           normalise_numbers)
 from logger.promises.text.anchors import Said
-from logger.promises.text.dates import ClockMention, DayMention, find_clocks, find_days
+from logger.promises.text.clocks import ClockMention, find_clocks
+from logger.promises.text.dates import DayMention, find_days
 from logger.promises.text.tokens import paying_words
 
 _SENTENCE_BREAK = re.compile(r"(?<=[。！？!?\n])|(?<=\.)\s+(?=[A-Z\u4e00-\u9fff\"“])")

@@ -7,15 +7,16 @@ one day, not "next month" and "the 15th". A day said in the past (上周五, "la
 yesterday) is claimed and gives no day, so it cannot be mistaken for a future one.
 
 Conventions, where speech is loose: a bare day of the month (十五号, "the 15th") is the next one
-on or after the moment; 12月15日 is the next such date; 周五 / "Friday" is the next Friday on
+on or after the moment; 12月15日 is the next such date, unless it went by less than a quarter
+ago (a day gone: `DayMention.gone`); 周五 / "Friday" is the next Friday on
 or after the moment (so is "this Friday"), 这周五 this week's (none once it has passed), 下周五 /
 "next Friday" the Friday of next week (weeks start on Monday); 月底 / "end of the month" is the
 month's last day, and 下个月 / "next month" without a day the last day of next month; "this
-week" and 周末 end on Sunday. A time of day without 上午/下午 or am/pm from 1 to 6 o'clock is
-afternoon.
+week" and 周末 end on Sunday.
 
 When the moment the words were said is not known (`today` None), only a date with its year can
 be read; any other day is found but `unresolved`: it has no date, and nothing guesses one.
+Times of day are read by `logger.promises.text.clocks`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import MO, relativedelta
 
-END_OF_DAY = time(23, 59)
+from logger.promises.text.clocks import END_OF_DAY
 # Any day serves to tell a day in the past (上周五, yesterday: no day whatever today is) from one
 # that counts from today; a Monday, so that "this Friday" is still to come.
 _SOME_MONDAY = date(2001, 1, 1)
@@ -58,15 +59,6 @@ class DayMention:
     end: int
     unresolved: bool = False
     gone: bool = False   # a real day, gone by (not one that does not exist, 2月30日)
-
-
-@dataclass(frozen=True)
-class ClockMention:
-    """A time of day named at text[start:end]."""
-
-    clock: time
-    start: int
-    end: int
 
 
 Resolver = Callable[[re.Match, date], date | None]
@@ -342,16 +334,6 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
 
 _DAY_RULES = _rules()
 
-_NOON_ZH = re.compile(r"中午(?!\s*\d)")
-_CLOCK_ZH = re.compile(
-    r"(?P<period>凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|今晚|明晚)?\s*(?P<h>\d{1,2})\s*[点时]"
-    r"(?:(?P<half>半)|(?P<m>\d{1,2})分?)?")
-_CLOCK_ZH_CONTEXT_AFTER = re.compile(r"\s*(?:前|之前|以前|钟|左右|以内|之内|到|整)")
-_CLOCK_ZH_CONTEXT_BEFORE = re.compile(r"(?:[天日号晚早]|(?:周|星期|礼拜)[一二三四五六日天])\s*$")
-_CLOCK_EN = re.compile(
-    r"\b(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>[ap])\.?m\b\.?"
-    r"|(?<![\d:])(?P<h24>\d{1,2}):(?P<m24>\d{2})(?![\d:])|\b(?P<word>noon|midday|midnight)\b", re.IGNORECASE)
-_AFTERNOON = ("下午", "傍晚", "晚上", "今晚", "明晚")
 
 
 def find_days(text: str, today: date | None) -> list[DayMention]:
@@ -375,48 +357,6 @@ def find_days(text: str, today: date | None) -> list[DayMention]:
                 past = resolve(match, _SOME_MONDAY) is None
                 taken.append(DayMention(None, match.start(), match.end(), unresolved=not past))
     return sorted(taken, key=lambda d: d.start)
-
-
-def find_clocks(text: str) -> list[ClockMention]:
-    """The times of day named in normalised `text` (下午三点 -> 15:00, "by 5pm" -> 17:00)."""
-    found = [m for m in (_zh_clock(match) for match in _CLOCK_ZH.finditer(text)) if m]
-    found += [ClockMention(time(12), *m.span()) for m in _NOON_ZH.finditer(text)]
-    found += [m for m in (_en_clock(match) for match in _CLOCK_EN.finditer(text)) if m]
-    return sorted(found, key=lambda c: c.start)
-
-
-def _zh_clock(match: re.Match) -> ClockMention | None:
-    """A Chinese time of day; a bare 1点 needs a period word, a day before it, or 前/半/分,
-    because 减免一点 means "a little", not one o'clock."""
-    period, text = match["period"], match.string
-    in_context = (period or match["half"] or match["m"]
-                  or _CLOCK_ZH_CONTEXT_AFTER.match(text, match.end())
-                  or _CLOCK_ZH_CONTEXT_BEFORE.search(text[:match.start()]))
-    if not in_context:
-        return None
-    hour, minute = int(match["h"]), 30 if match["half"] else int(match["m"] or 0)
-    if (period in _AFTERNOON and hour < 12) or (period == "中午" and hour < 11) \
-            or (period is None and 1 <= hour <= 6):
-        hour += 12
-    return _clock(hour, minute, match)
-
-
-def _en_clock(match: re.Match) -> ClockMention | None:
-    if match["word"]:
-        word = match["word"].lower()
-        return ClockMention(END_OF_DAY if word == "midnight" else time(12), *match.span())
-    if match["h24"]:
-        return _clock(int(match["h24"]), int(match["m24"]), match)
-    hour = int(match["h"]) % 12 + (12 if match["ampm"].lower() == "p" else 0)
-    return _clock(hour, int(match["m"] or 0), match)
-
-
-def _clock(hour: int, minute: int, match: re.Match) -> ClockMention | None:
-    if hour == 24 and minute == 0:
-        return ClockMention(END_OF_DAY, *match.span())
-    if not (0 <= hour < 24 and 0 <= minute < 60):
-        return None
-    return ClockMention(time(hour, minute), *match.span())
 
 
 def due_at(day: date, clock: time | None, tz: ZoneInfo) -> datetime:

@@ -9,7 +9,8 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from logger.promises.text.anchors import DueBasis, Said
-from logger.promises.text.dates import ClockMention, DayMention, due_at
+from logger.promises.text.clocks import ClockMention
+from logger.promises.text.dates import DayMention, due_at
 from storage.models.types import TimePrecision
 
 
