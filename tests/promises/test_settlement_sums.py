@@ -42,3 +42,14 @@ def test_a_letter_in_the_debtors_name_is_the_debtors_and_the_whole_debt_is_a_pay
 def test_a_sum_the_creditor_agrees_to_settle_everything_with_is_a_settlement():
     text = "经协商，债权人同意借款人以人民币壹万伍仟元整一次性结清全部债务，款项须于12月20日前付清。"
     assert [(s[0], s[1], s[2]) for s in found(text)] == [(Who.them, Kind.settlement, Decimal(15000))]
+
+
+@pytest.mark.parametrize("text, side, amount", [
+    ("可以，按七折结清，也就是5,600元，本周五前到账即可", "them", 5600),
+    ("一次性结清的话给您算9千，后天之前打款", "them", 9000),
+    ("结清方案批了：一次性3k，这周内", "them", 3000),
+    ("可以 今天 下午 五点 前 还 三千二 一次性 结清", "them", 3200),  # said by the creditor
+])
+def test_the_creditors_price_for_closing_the_debt_is_a_settlement(text, side, amount):
+    assert [(s[0], s[1], s[2]) for s in found(text, side=side)] == [
+        (Who.them, Kind.settlement, Decimal(amount))]

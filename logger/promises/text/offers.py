@@ -62,7 +62,7 @@ def offers(parts: list[Clause], said: Sentence, statement: str, payments, plans
     condition (`payments` and `plans` read it)."""
     parts = pauses_joined(parts, statement, said.language, said.when.today, _offering_words)
     owed = max((a.value for c in parts if Act.debt in c.acts for a in c.amounts), default=None)
-    kinds_of = {id(c): _kinds_in(c, owed, said.whole) for c in parts}
+    kinds_of = {id(c): _kinds_in(c, owed, said) for c in parts}
     if any(Kind.waiver in kinds_of[id(c)] and _FEES.search(c.text) for c in parts) and \
             not rules.SETTLEMENT.search(rules.AT_ONCE.sub("", said.whole)):
         # 一次性还清一万八，剩下的罚息我们全免: paying at once is the condition of a waiver of
@@ -182,12 +182,15 @@ def _without_starts(clause: Clause) -> Clause:
         _FROM.search(clause.text[:d.start]) and _ON.match(clause.text[d.end:]))])
 
 
-def _kinds_in(clause: Clause, owed, whole: str) -> list[Kind]:
+def _kinds_in(clause: Clause, owed, said: Sentence) -> list[Kind]:
     """The clause's offers; the debtor's own word to pay at once is a settlement only when a
-    larger debt is said beside it (总共欠两万三，我一次性还一万五结清)."""
+    larger debt is said beside it (总共欠两万三，我一次性还一万五结清). Said by the creditor's
+    side, paying at once is what its settlement asks for."""
     kinds = offer_kinds(clause, keep_settlement=True)
-    debtor = _debtor_pays(clause.text) or _pays_at_once(clause.text, whole) or bool(
-        rules.WHOLE_DEBT.search(clause.text) and not rules.SETTLED_SUM_MARK.search(whole))
+    whole = said.whole
+    debtor = side_of(said.side) != Who.them and (
+        _debtor_pays(clause.text) or _pays_at_once(clause.text, whole) or bool(
+            rules.WHOLE_DEBT.search(clause.text) and not rules.SETTLED_SUM_MARK.search(whole)))
     if Kind.settlement in kinds and debtor and not (
             owed and any(a.value < owed for a in clause.amounts)):
         kinds.remove(Kind.settlement)

@@ -86,7 +86,7 @@ SUM_CLOSES = _rx(
     r"|不再追究",
     r"\bfinal\s+offer\b|\bwe'?re\s+done\b|\bsettlement\s+of\b")
 # ... settling the debt for less, paid at once: the sum is what settles it.
-SETTLEMENT = _rx(SUM_CLOSES.pattern,
+SETTLEMENT = _rx(SUM_CLOSES.pattern, r"结清方案|[按以][一二三四五六七八九\d]+(?:\.\d+)?折|折[^，,。]{0,2}结(?:清|了)",
     r"一次性(?:结清|还清|付清|还款|清偿|处理|还|付)|(?:算|视为|按|当作?)(?:你)?(?:全部)?(?:债务)?结清|结清价|协商结清"
     r"|按\s*\d[^，,。]{0,4}?结(?:了|清|掉)|两清|就算了了|这事就(?:算|了)|(?:不再|放弃)追偿|就当(?:全部)?(?:结清|了结)"
     r"|(?:减到|减至|降到|降至|只需(?:要)?(?:还|付)?|只(?:要)?(?:还|付)|只收)(?:本金)?\s*\d"
@@ -109,7 +109,7 @@ WHOLE_DEBT = _rx(r"(?:还清|付清|结清|清偿|归还)(?:全部|所有|剩余
 # Paying at once, no more: 一次性还, 一次性付清 (ONE_GO: near a clause's start).
 AT_ONCE = _rx(r"一次性(?:还|付|结清|还清|付清|支付|偿还)")
 ONE_GO = _rx(r"^[^，,]{0,6}" + AT_ONCE.pattern)
-SETTLED_SUM_MARK = _rx(SUM_CLOSES.pattern, r"减到|减至|降到|降至|只需|只要还|只还|只收|以结清|按\s*\d[^，,。]{0,4}?结|两清|就算了了|视为(?:全部)?(?:债务)?结清|(?:不再|放弃)追偿|就当(?:全部)?(?:结清|了结)"
+SETTLED_SUM_MARK = _rx(SUM_CLOSES.pattern, r"(?:给(?:你|您))?算\s*\d|[按以][一二三四五六七八九\d]+(?:\.\d+)?折|减到|减至|降到|降至|只需|只要还|只还|只收|以结清|按\s*\d[^，,。]{0,4}?结|两清|就算了了|视为(?:全部)?(?:债务)?结清|(?:不再|放弃)追偿|就当(?:全部)?(?:结清|了结)"
                        r"|\bdown\s+to\b|\bsettle\s+(?:\w+\s+){0,2}in\s+full\b|\blump[- ]sum\b|\bclose\s+(?:it|this)\s+out\b|剩(?:下|余)(?!的?(?:手续费|罚息|利息|违约金|滞纳金))的?[^，,]{0,10}(?:不要了|别要了|不用还|免了|一笔勾销)|一笔勾销|折|\bsettle\s+(?:\w+\s+){0,2}for\b|\baccept\b"
                        r"|\bfull\s+and\s+final\b")
 # The sum a settlement names: the one after these words, else the smallest said.
