@@ -4,12 +4,13 @@ Phrasings written for this file."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from logger.promises.text import Kind, Who
-from tests.support.promise_text import found
+from logger.promises.text import Kind, Who, suggest_promises
+from tests.support.promise_text import AT, found
 
 
 @pytest.mark.parametrize("text, amount", [
@@ -86,3 +87,10 @@ def test_a_date_pushed_back_is_an_extension():
 def test_texting_shorthand_is_read_as_the_words_it_stands_for(text, amount):
     # the resemblance model read "ill", "tmrw", "deffo" as unknown words and called these off
     assert [(s[1], s[2]) for s in found(text, side="me")] == [(Kind.payment, Decimal(amount))]
+
+
+def test_three_equal_sums_on_days_one_after_the_other_are_a_plan():
+    [plan] = suggest_promises("这周五2000，下周五2000，下下周五2000，三次还完", at=AT, side="me")
+    assert (plan.kind, plan.amount) == (Kind.instalment_plan, Decimal(2000))
+    assert [i.due.date() for i in plan.instalments] == [
+        date(2024, 12, 6), date(2024, 12, 13), date(2024, 12, 20)]

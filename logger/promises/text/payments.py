@@ -14,9 +14,9 @@ from decimal import Decimal
 from logger.promises.text import rules
 from logger.promises.text.amounts import find_amounts
 from logger.promises.text.clauses import Act, Clause, Sentence, joined
-from logger.promises.text.dates import find_days
+from logger.promises.text.dates import due_at, find_days
 from logger.promises.text.due import Due, due_fields, find_due
-from logger.promises.text.plans import read_plan
+from logger.promises.text.plans import Instalment, read_plan
 from logger.promises.text.speaker import who
 from logger.promises.text.suggestion import Kind, Suggestion, Who
 from storage.models.types import TimePrecision
@@ -27,6 +27,8 @@ def plans(parts: list[Clause], said: Sentence) -> list[Suggestion]:
             and not rules.COMMITS.search(said.whole):
         return []   # 能不能给我分个期啊，分12期，每期一千那样: the plan is what is asked for
     live = [c for c in parts if c.live]
+    if listed := _listed_plan(live, said):
+        return listed
     text = joined(live, said.quote)
     if not (rules.PLAN_ITSELF.search(text)
             or (rules.PLAN.search(text) and any(c.pays for c in live))):
@@ -46,6 +48,23 @@ def plans(parts: list[Clause], said: Sentence) -> list[Suggestion]:
     return [Suggestion(speaker, Kind.instalment_plan, said.quote, amount=plan.each,
                        currency=plan.currency, total=plan.total, instalments=plan.instalments,
                        **due_fields(due, said.when))]
+
+
+def _listed_plan(live: list[Clause], said: Sentence) -> list[Suggestion]:
+    """Three or more equal sums, each on its own day, one after the other (这周日3000，下周日3000，
+    下下周日3000; 2024-12-15 ¥2000；2025-01-15 ¥2000；2025-02-15 ¥2000): a plan, each
+    instalment as said. Two are two payments ("300 today and another 300 next Friday")."""
+    listed = [(c.days[0].day, c.amounts[0]) for c in live
+              if len(c.amounts) == 1 and len(c.days) == 1 and c.days[0].day]
+    if len(listed) < 3 or len({a.value for _, a in listed}) > 1 or any(
+            later <= earlier for (earlier, _), (later, _) in zip(listed, listed[1:])):
+        return []
+    each = listed[0][1]
+    instalments = tuple(Instalment(n, due_at(day, None, said.tz), each.value)
+                        for n, (day, _) in enumerate(listed, 1))
+    return [Suggestion(who(said, joined(live, said.quote)), Kind.instalment_plan, said.quote,
+                       amount=each.value, currency=each.currency, instalments=instalments,
+                       **due_fields(Due(instalments[0].due, TimePrecision.day), said.when))]
 
 
 def payments(parts: list[Clause], said: Sentence) -> list[Suggestion]:
