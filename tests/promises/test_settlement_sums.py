@@ -53,3 +53,22 @@ def test_a_sum_the_creditor_agrees_to_settle_everything_with_is_a_settlement():
 def test_the_creditors_price_for_closing_the_debt_is_a_settlement(text, side, amount):
     assert [(s[0], s[1], s[2]) for s in found(text, side=side)] == [
         (Who.them, Kind.settlement, Decimal(amount))]
+
+
+@pytest.mark.parametrize("text, side, who", [
+    ("我借到钱了，下周二之前一次性给你们八千，全部了结，行不行？", "me", Who.me),
+    ("给你们一口价五千，月中前一次性付，多了真没有", "me", Who.me),
+    ("协商结果：债权人同意债务人一次性支付25000元结清全部债务，付款期限为2025年1月15日。", None, Who.them),
+    ("Approved to settle at 40%, that's $1,900, due by end of the year.", "them", Who.them),
+])
+def test_settlements_in_other_words(text, side, who):
+    assert [(s[0], s[1]) for s in found(text, side=side)] == [(who, Kind.settlement)]
+
+
+@pytest.mark.parametrize("text", [
+    "可以免一半的利息，您下周三前还清剩余的8000就可以",
+    "Pay the $700 balance by 12/31 and the penalty fees are wiped.",
+    "gd news, mgr approved waiving ur late fees if u pay 2k by wed",
+])
+def test_waivers_in_other_words(text):
+    assert [s[1] for s in found(text, side="them")] == [Kind.waiver]

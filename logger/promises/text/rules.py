@@ -64,11 +64,12 @@ PAID = _rx(r"已经|\balready\b|\b(?:I|we|have|'ve|had)\s+(?:paid|sent|transferr
 # The creditor's side offering something: waiving penalty or interest, settling for less, ...
 WAIVER = _rx(
     r"减免|免除|免掉|免去|豁免|免收|打.{0,2}折|折扣|(?:算|视为|按)结清",
-    r"免(?:罚息|利息|违约金|滞纳金|手续费)",
+    r"免(?:罚息|利息|违约金|滞纳金|手续费)|免[^，,。]{1,4}?的?(?:罚息|利息|违约金|滞纳金|手续费)",
     r"(?:罚息|利息|违约金|滞纳金|手续费|逾期费用?)[^，,。]{0,6}?(?:免|减|不收|不要了|一分不(?:收|要)|不用(?:还|交)|一笔勾销)",
     r"不(?:收|要)(?:你)?(?:的)?(?:罚息|利息|违约金|滞纳金)",
     r"(?:给|帮)(?:你|您)(?:把)?[^，,]{0,8}?(?:免|减|去掉|抹掉)|(?:罚息|利息|违约金|滞纳金|手续费|费用)[^，,。]{0,4}?(?:去掉|抹掉|不算|全免|免一半)",
-    r"\bwaive|\bwaiver\b|\breverse\s+(?:the\s+|your\s+)?(?:\w+\s+){0,2}(?:fees?|charges?|interest)|\bwrite\s+(?:it\s+)?off\b|\bwritten\s+off\b|\bforgive",
+    r"\bwaiv(?:e|ing)|\bwaiver\b|\b(?:fees?|charges|interest|penalt(?:y|ies))\s+(?:are|is|will\s+be|get)\s+"
+    r"(?:wiped|waived|removed|dropped|gone)\b|\breverse\s+(?:the\s+|your\s+)?(?:\w+\s+){0,2}(?:fees?|charges?|interest)|\bwrite\s+(?:it\s+)?off\b|\bwritten\s+off\b|\bforgive",
     r"\breduce\s+(?:your|the)\s+(?:balance|debt|interest|fees?)\b",
     r"\b(?:drop|remove|cancel|take\s+off|knock\s+off)\s+(?:all\s+)?(?:the\s+|your\s+)?"
     r"(?:late\s+|penalty\s+)?(?:fees?|interest|penalt(?:y|ies)|charges)",
@@ -80,13 +81,15 @@ WAIVER = _rx(
 # once, whose sum follows its closing word (一次性还清全部欠款，计人民币叁万伍仟元整), nor a sum
 # paid off (我把八千结清, 把欠的两万三结清, 把本金8600一次性结清), nor a day (12月31号前结清).
 SUM_CLOSES = _rx(
-    r"(?:^|(?<=[，,。；;]))[^，,。；;把\n]{0,14}?\d+(?:\.\d+)?(?![\d号日月点天周期年])[^，,。\d全剩所欠]{0,8}?"
+    r"(?:^|(?<=[，,。；;：:]))[^，,。；;：:把\n]{0,14}?\d+(?:\.\d+)?(?![\d号日月点天周期年])[^，,。\d全剩所欠]{0,8}?"
     r"(?:结清|了结|结了|结掉|销账|销了|两清)"
     r"|作为[^，,。]{0,10}(?:最终)?(?:结清|清偿)|视为[^，,。]{0,12}全部履行|放弃[^，,。]{0,10}追(?:索|偿|究)"
     r"|不再追究",
     r"\bfinal\s+offer\b|\bwe'?re\s+done\b|\bsettlement\s+of\b")
 # ... settling the debt for less, paid at once: the sum is what settles it.
 SETTLEMENT = _rx(SUM_CLOSES.pattern, r"结清方案|[按以][一二三四五六七八九\d]+(?:\.\d+)?折|折[^，,。]{0,2}结(?:清|了)",
+    r"全部了结|一次了结|一口价|按本金(?:结清|结|算)|都不(?:再)?追了|不再追(?:究|讨|索)",
+    r"\bsettle\s+(?:\w+\s+){0,2}at\s+\d",
     r"一次性(?:结清|还清|付清|还款|清偿|处理|还|付)|(?:算|视为|按|当作?)(?:你)?(?:全部)?(?:债务)?结清|结清价|协商结清"
     r"|按\s*\d[^，,。]{0,4}?结(?:了|清|掉)|两清|就算了了|这事就(?:算|了)|(?:不再|放弃)追偿|就当(?:全部)?(?:结清|了结)"
     r"|(?:减到|减至|降到|降至|只需(?:要)?(?:还|付)?|只(?:要)?(?:还|付)|只收)(?:本金)?\s*\d"
