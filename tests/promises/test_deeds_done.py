@@ -138,3 +138,9 @@ def test_a_day_before_a_promise_is_that_promises_not_the_news_before_it():
 
 def test_houer_is_the_day_after_tomorrow():
     assert [s[3] for s in found("中 俺后儿个给你转六百")] == [date(2024, 12, 5)]
+
+
+@pytest.mark.parametrize("text", ["莫急嘛，我礼拜五把那两千块钱给你打过来，要得不？",
+                                  "没问题 礼拜五之前 我把两千块钱 给你转过来嘛"])
+def test_paying_toward_the_listener_is_paying(text):
+    assert found(text, side="me") == [(Who.me, Kind.payment, Decimal(2000), date(2024, 12, 6))]

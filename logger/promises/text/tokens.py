@@ -55,7 +55,8 @@ def _load():
                 jieba.setLogLevel(logging.WARNING)
                 tokenizer = jieba.Tokenizer()
                 initialize(tokenizer)
-                for word in ("打过去", "转过去", "还上来", "结掉", "还掉", "一分不少", "到账"):
+                for word in ("打过去", "转过去", "打过来", "转过来", "还上来", "结掉", "还掉",
+                             "一分不少", "到账"):
                     tokenizer.add_word(word)
             _tokenizer = tokenizer
         return _tokenizer
