@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from logger.promises.text import Kind, Who
-from tests.support.promise_text import TODAY, found
+from logger.promises.text import Kind, Who, suggest_promises
+from tests.support.promise_text import AT, TODAY, found
 
 TOMORROW = date(2024, 12, 4)
 NEXT_SUNDAY = date(2024, 12, 15)
@@ -144,3 +144,18 @@ def test_houer_is_the_day_after_tomorrow():
                                   "没问题 礼拜五之前 我把两千块钱 给你转过来嘛"])
 def test_paying_toward_the_listener_is_paying(text):
     assert found(text, side="me") == [(Who.me, Kind.payment, Decimal(2000), date(2024, 12, 6))]
+
+
+def test_a_receipts_fields_state_what_was_paid():
+    receipt = "还款凭证\n还款金额：3,200.00元\n还款日期：2024年11月30日\n状态：还款成功"
+    assert found(receipt) == []
+
+
+def test_a_creditors_not_a_cent_less_is_a_demand():
+    assert found("结清的话要还全款12,800，一分都不能少", side="them") == []
+
+
+def test_a_weekday_and_its_date_are_one_day():
+    [plan] = suggest_promises("We can offer a plan of $120 per week, with the first payment "
+                              "due on Friday, December 13.", at=AT, side="them")
+    assert plan.due.date() == date(2024, 12, 13)

@@ -103,8 +103,11 @@ def _suggest(text: str, when: Said, tz: ZoneInfo, language: str | None,
     # A sentence said again (an email's text and HTML parts, a template) reads the same.
     read: dict[tuple[str, Who | None], list[Suggestion]] = {}
     defined = parties(text)
+    receipt = bool(rules.RECEIPT.search(text))
     for turn, speaker in _turns(text, side_of(side) or _writer(text)):
         for sentence in sentences(turn):
+            if receipt and rules.RECEIPT_FIELD.search(sentence):
+                continue   # 还款金额：8,600.00元 on a receipt: what was paid
             if (sentence, speaker) not in read:
                 read[sentence, speaker] = [
                     replace(s, who=by_party(sentence, defined)) if defined and

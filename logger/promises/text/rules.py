@@ -53,6 +53,9 @@ DONE = _rx(r"(?:还|转|付|打|存|交|汇|补)了(?![解结])")
 # it (那我就先还了 / 我把这三百还了 promise; 我会还了 is no Chinese).
 DEED_DONE = _rx(r"^(?:(?!就|先|再|会|要|得|准备|打算|马上|把|等|了解|一定|肯定|保证).)*"
                 r"(?:还|转|付|打|存|交|汇|补)(?:了(?![解结])(?:\s*(?:\d|钱|款)|\s*$)|的\s*$)")
+# A receipt: its field lines (还款金额：8,600.00元) state what was paid.
+RECEIPT = _rx(r"(?:还款|扣款|支付|交易|转账)成功|\bpayment\s+(?:was\s+)?(?:received|successful)\b")
+RECEIPT_FIELD = _rx(r"^\s*[\u4e00-\u9fff]{2,8}\s*[：:]|^\s*[A-Za-z][A-Za-z ]{1,24}:\s")
 # An offer said to have run out, as a fact (那个一次性结清6000的优惠，已经过期了; not 逾期减免失效, which
 # says when it would): the sentence offers nothing.
 EXPIRED = _rx(r"(?:已经?|早就|早已)(?:过期|失效|作废|取消)|(?:过期|失效|作废)了",
@@ -271,7 +274,7 @@ REPORTED = _rx(
 THREAT = _rx(r"否则|不然|要不然|再不还|不还的话|不还就|最后通牒|(?:就|将|会)(?:起诉|上诉|报案)|还不(?:上|了|起)的话|(?:没|不)(?:还|付)(?:上|清)?的话|未(?:还款?|结清|处理)(?:的话)?(?:将|会|就)|移交(?:法务|律师|法院)|后果自负|\bor\s+else\b|\botherwise\b|\bor\s+we\b|\bunless\b|\bcourt\s+proceedings\b",
              r"\bif\s+you\s+(?:don't|do\s+not|can't|cannot|fail\s+to)\s+pay\b|\bfailure\s+to\s+pay\b"
              r"|\bwill\s+result\s+in\b|\blegal\s+action\b")
-DEMAND = _rx(r"\bis\s+required\b|\bfinal\s+notice\b|如已还款|必须|务必|马上|立刻|立即|赶紧|赶快|(?:今天|现在|今晚)就要|至少|最晚|最迟|限你|得先|要(?:你|您)(?:还|付)|\bmust\b|\bhave\s+to\b|\bneed\s+to\b"
+DEMAND = _rx(r"\bis\s+required\b|\bfinal\s+notice\b|如已还款|必须|务必|一分(?:钱)?(?:都|也)?不能少|马上|立刻|立即|赶紧|赶快|(?:今天|现在|今晚)就要|至少|最晚|最迟|限你|得先|要(?:你|您)(?:还|付)|\bmust\b|\bhave\s+to\b|\bneed\s+to\b"
              r"|\bimmediately\b|\bright\s+now\b")
 REQUEST = _rx(
     r"能不能|能否|可不可以|可否|是否可以|(?<!申)请(?!问|于|在|按时)|麻烦|拜托|求(?:求)?(?:你|您)",
