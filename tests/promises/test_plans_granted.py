@@ -94,3 +94,11 @@ def test_three_equal_sums_on_days_one_after_the_other_are_a_plan():
     assert (plan.kind, plan.amount) == (Kind.instalment_plan, Decimal(2000))
     assert [i.due.date() for i in plan.instalments] == [
         date(2024, 12, 6), date(2024, 12, 13), date(2024, 12, 20)]
+
+
+@pytest.mark.parametrize("text, amount, due", [
+    ("每个月一千五，每月20号，从这个月开始，这个我能保证。", 1500, date(2024, 12, 20)),
+    ("俺一个月给你还八百 中不中 这个月25号先还第一笔", 800, date(2024, 12, 25)),
+])
+def test_a_sum_per_month_on_a_day_is_a_plan(text, amount, due):
+    assert found(text, side="me") == [(Who.me, Kind.instalment_plan, Decimal(amount), due)]

@@ -41,7 +41,7 @@ _START_MONTH = re.compile(r"\b(?:starting|beginning|from|commencing)\s+(?:in\s+)
 _START_BEFORE = re.compile(r"(?:\bstarting|\bbeginning|\bfrom|\bcommencing|从)\s*(?:on\s+)?$",
                            re.IGNORECASE)
 _EACH_BEFORE = re.compile(r"(?:每期|每月|每个月|每次|每周|一期|(?<!\d)1个月|每(?:两|半个|\d+)个?(?:周|月|礼拜|星期)"
-                          r"|(?:^|[，,\s])(?:一次|1次)|各(?:还|付|转|给)"
+                          r"|(?<![第\d])(?:一次|1次)(?!性)|各(?:还|付|转|给)"
                           r"|\beach|\bper|payments?\s+of"
                           r"|instal+ments?\s+of)[^\d]{0,8}$", re.IGNORECASE)
 _EACH_AFTER = re.compile(r"\s*(?:一期|每期|/\s*month|a\s+month|per\s+month|a\s+week|per\s+week"
@@ -51,7 +51,7 @@ _TOTAL_BEFORE = re.compile(r"(?:共|一共|总共|总计|全部|剩下的?|剩�
                            re.IGNORECASE)
 _TOTAL_AFTER = re.compile(r"\s*分\s*\d+\s*(?:[期次]|个月)|\s+over\s+\d+\s+(?:months|weeks)|\s+in\s+\d+\s+(?:instal|payments)", re.IGNORECASE)
 # A day said as the first instalment's (首期下个月初, "first payment this Friday").
-_FIRST_BEFORE = re.compile(r"(?:首期|第[一1]期|首次|第[一1]次)(?:还款日?|付款日?)?(?:为|在|是|从|定在|就)?\s*$"
+_FIRST_BEFORE = re.compile(r"(?:首期|第[一1]期|首次|第[一1]次|第[一1]笔)(?:还款日?|付款日?)?(?:为|在|是|从|定在|就)?\s*$"
                            r"|从\s*$"
                            r"|\bfirst\s+(?:payment|instal+ment)\s+(?:is\s+|due\s+|on\s+)*$",
                            re.IGNORECASE)

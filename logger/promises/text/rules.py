@@ -187,7 +187,7 @@ OTHER_REFUSED = _rx(
 # Paying in instalments.
 PLAN = _rx(
     r"每半个月|每(?:两|\d+)个?(?:周|礼拜|星期)|每隔|(?:两|\d+)个?(?:礼拜|星期|周|月)(?:还|付|转|给)?[一1]次"
-    r"|各(?:还|付|转|给)\s*\d"
+    r"|各(?:还|付|转|给)\s*\d|(?<![这上下前本当])(?:一|1)个月(?:给(?:你|您)们?)?(?:还|付|转)"
     r"|分\s*\d+\s*(?:期|次|个月)|(?<!第)(?<![那这前上后])\d+\s*期|每期|分期(?!乐)|按月|每(?:个)?月|每(?:个)?(?:周|星期|礼拜)",
     r"\binstal+ments\b|\bpayment\s+plan\b|\b\d+\s+(?:monthly\s+|weekly\s+|equal\s+)?payments\b",
     r"\b(?:every|each|per|a)\s+(?:month|week)\b|/\s*month\b|\bmonthly\b|\bweekly\b"
@@ -195,7 +195,7 @@ PLAN = _rx(
     r"\bevery\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\bevery\s+(?:\d+|other)\s+weeks?\b",
     r"\bover\s+\d+\s+(?:months|weeks)\b")
 # Words that are about paying by instalments on their own, without a verb of paying.
-PLAN_ITSELF = _rx(r"分\s*\d+\s*期|每期|\binstal+ments\b|\binstal+ment\s+plan\b|\bpayment\s+plan\b"
+PLAN_ITSELF = _rx(r"分\s*\d+\s*期|每期|每(?:个)?月\s*\d{1,2}\s*[号日]|\binstal+ments\b|\binstal+ment\s+plan\b|\bpayment\s+plan\b"
                   r"|\d\s*(?:dollars\s+)?(?:a|per|each|every)\s+(?:month|week)\b|\b(?:of|on)\s+(?:every|each)\s+month\b"
                   r"|\b(?:a|per|each|every)\s+(?:month|week|\w+day)\s+for\s+\d+\s+(?:months|weeks)\b"
                   r"|\bevery\s+(?:two|2|other)\s+weeks\b|\bplan\s+of\s+\$?\d"
