@@ -102,3 +102,7 @@ def test_three_equal_sums_on_days_one_after_the_other_are_a_plan():
 ])
 def test_a_sum_per_month_on_a_day_is_a_plan(text, amount, due):
     assert found(text, side="me") == [(Who.me, Kind.instalment_plan, Decimal(amount), due)]
+
+
+def test_a_platforms_billing_day_is_no_plan_and_no_promise():
+    assert found("您的还款日为每月15号，本期应还1280元。") == []

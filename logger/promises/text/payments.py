@@ -31,7 +31,9 @@ def plans(parts: list[Clause], said: Sentence) -> list[Suggestion]:
         return listed
     text = joined(live, said.quote)
     if not (rules.PLAN_ITSELF.search(text)
-            or (rules.PLAN.search(text) and any(c.pays for c in live))):
+            or (rules.PLAN.search(text) and any(c.pays for c in live))
+            or (rules.MONTHLY_DAY.search(text) and any(c.amounts for c in live)
+                and (rules.COMMITS.search(text) or rules.ME_SPEAKING.search(text)))):
         return []
     plan = read_plan(text, find_amounts(text), find_days(text, said.when.today),
                      today=said.when.today, tz=said.tz)

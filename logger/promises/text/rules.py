@@ -195,7 +195,10 @@ PLAN = _rx(
     r"\bevery\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\bevery\s+(?:\d+|other)\s+weeks?\b",
     r"\bover\s+\d+\s+(?:months|weeks)\b")
 # Words that are about paying by instalments on their own, without a verb of paying.
-PLAN_ITSELF = _rx(r"分\s*\d+\s*期|每期|每(?:个)?月\s*\d{1,2}\s*[号日]|\binstal+ments\b|\binstal+ment\s+plan\b|\bpayment\s+plan\b"
+# A day of every month (每月20号): a plan when someone commits to a sum on it, not a platform's
+# reminder of its billing day.
+MONTHLY_DAY = _rx(r"每(?:个)?月\s*\d{1,2}\s*[号日]")
+PLAN_ITSELF = _rx(r"分\s*\d+\s*期|每期|\binstal+ments\b|\binstal+ment\s+plan\b|\bpayment\s+plan\b"
                   r"|\d\s*(?:dollars\s+)?(?:a|per|each|every)\s+(?:month|week)\b|\b(?:of|on)\s+(?:every|each)\s+month\b"
                   r"|\b(?:a|per|each|every)\s+(?:month|week|\w+day)\s+for\s+\d+\s+(?:months|weeks)\b"
                   r"|\bevery\s+(?:two|2|other)\s+weeks\b|\bplan\s+of\s+\$?\d"
@@ -214,7 +217,7 @@ IN_FULL = _rx(r"一分(?:都|也)?不(?:少|差)|分文不少|全额|足额|\bin
               r"|(?:剩下|余下)的(?!全是|都是|是)|尾款")
 # A statement of what is owed: its sum is the debt, not a promise.
 # The terms of the old contract or a statement, whatever verbs they hold.
-TERMS = _rx(r"合同(?:上|里)|原(?:合同|协议)|借款合同|按(?:照)?合同|合同约定|账单日|最低还款额?(?:是|为)"
+TERMS = _rx(r"合同(?:上|里)|原(?:合同|协议)|借款合同|按(?:照)?合同|合同约定|账单日|(?:您|你)的还款日(?:为|是)|最低还款额?(?:是|为)"
             r"|本期应还|应还(?:金额|款额)|(?:剩余|当前|本月)应还|即将到期|(?:要|该|应)还的\s*(?:[：:]|$)|(?<!每期)(?<!每月)应还\s*(?:¥|人民币)?\s*\d|(?:最后|到期)还款日|温馨提示|账单(?:上|显示|里)|约定每"
             r"|(?:借款|转账|交易|到账)金额|借款期限|还款方式|流水号|(?:合同|借款|订单)编号|剩余待还",
             r"\boriginal\s+(?:agreement|contract|terms|loan)\b|\b(?:agreement|contract)\s+(?:required|requires|said|says|stated|states)\b",
