@@ -72,3 +72,9 @@ def test_settlements_in_other_words(text, side, who):
 ])
 def test_waivers_in_other_words(text):
     assert [s[1] for s in found(text, side="them")] == [Kind.waiver]
+
+
+@pytest.mark.parametrize("text", ["We aren't waiving the late fees; pay the $300 by Friday.",
+                                  "We can't settle at 50%, that's $900."])
+def test_an_offer_refused_and_the_collectors_order_promise_nothing(text):
+    assert found(text, side="them") == []

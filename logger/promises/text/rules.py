@@ -153,8 +153,8 @@ OFFER_REFUSED = _rx(
     r"(?:不|没法|无法|不能|不可能|不会|不给|别想)(?:再)?(?:给你|帮你|给您)?(?:减免|免除|免掉|免|减|降|停|暂停|打折|延期|宽限)",
     r"(?:延期|减免|停催|分期|结清价|宽限)[^，,]{0,3}?(?:是)?(?:不可能|不行|没(?:有)?(?:办法|可能)|办不了|不能)",
     r"\b(?:can't|cannot|can\s+not|won't|will\s+not|unable\s+to|not\s+able\s+to|no\s+way\s+(?:we|I)"
-    r"(?:'ll|\s+will|\s+can))\s+(?:waive|stop|pause|drop|remove|reduce|accept|agree\s+to"
-    r"|give\s+you\s+a\s+discount)",
+    r"(?:'ll|\s+will|\s+can))\s+(?:waive|stop|pause|drop|remove|reduce|accept|agree\s+to|settle|offer"
+    r"|give\s+you\s+a\s+discount)|(?:n't|\bnot|\bno\s+longer)\s+(?:be\s+)?(?:waiv|settl|offer)",
     r"(?:不|无法|不能)(?:同意|批准|接受|考虑)[^，,。]{0,6}?(?:减免|免除|免|减|停催|延期|宽限|结清|分期)",
     r"\bnot\s+(?:waiving|stopping)\b|\b(?:isn't|is\s+not|not)\s+(?:possible|available|an\s+option)\b",
     r"没(?:有)?(?:审核)?(?:通过|批准|批下来)|未(?:通过|获批|批准)|被拒|驳回|(?:才|再)(?:有资格|能|可以)?谈",
@@ -278,7 +278,9 @@ THREAT = _rx(r"否则|不然|要不然|再不还|不还的话|不还就|最后�
              r"\bif\s+you\s+(?:don't|do\s+not|can't|cannot|fail\s+to)\s+pay\b|\bfailure\s+to\s+pay\b"
              r"|\bwill\s+result\s+in\b|\blegal\s+action\b")
 DEMAND = _rx(r"\bis\s+required\b|\bfinal\s+notice\b|如已还款|必须|务必|一分(?:钱)?(?:都|也)?不能少|马上|立刻|立即|赶紧|赶快|(?:今天|现在|今晚)就要|至少|最晚|最迟|限你|得先|要(?:你|您)(?:还|付)|\bmust\b|\bhave\s+to\b|\bneed\s+to\b"
-             r"|\bimmediately\b|\bright\s+now\b")
+             r"|\bimmediately\b|\bright\s+now\b"
+             # the collector's imperative ("…; pay the $300 by Friday")
+             r"|(?:^|[;.!]\s*)(?:please\s+)?(?:pay|send|transfer|make\s+(?:a|the|your)\s+payment)\b")
 REQUEST = _rx(
     r"能不能|能否|可不可以|可否|是否可以|(?<!申)请(?!问|于|在|按时)|麻烦|拜托|求(?:求)?(?:你|您)",
     r"别再|不要再|你们别|你别|(?:发|给|告诉|转)我一下|一下吧|帮我问问|问一下|问问",
