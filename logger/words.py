@@ -1,7 +1,8 @@
 """Words as the readers of text cut them, without a dictionary: English lowercased, with
 contractions and texting shorthand spelled out ("we'll" -> we will, "won't" -> will not, "u" ->
-you), and whether a text holds Chinese or Latin letters. Chinese is cut by jieba in `logger.conduct.language.tokens`; the
-resemblance model (`logger.resemblance`) reads Chinese by its characters.
+you), and whether a text holds Chinese or Latin letters. Chinese is cut by jieba in
+`logger.conduct.language.tokens`; the resemblance model (`logger.resemblance`) reads Chinese by
+its characters.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ _PUNCTUATION = re.compile(r"[\s。！？!?.,，；;、]+")
 _DAY_ONLY = re.compile(r"(?:今天|明天|后天|大后天|下?周[一二三四五六日天]|\d{1,2}号|月底|月初|月中|tomorrow|today"
                        r"|(?:next\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day)(?:之?前)?", re.I)
 _SOME_DAY = date(2001, 1, 1)
-_CORRECTION = re.compile(r"不对|说错了|口误|哦不|更正|^\s*改(?:成|到|为)?|\bI\s+mean\b"
+_CORRECTION = re.compile(r"不对|说错了|口误|哦不|更正|^\s*改(?!天|日)(?:成|到|为)?|\bI\s+mean\b"
                          r"|\bsorry,?\s+(?:I\s+meant|make\s+that)\b", re.IGNORECASE)
 # A sum said not to be the one (不是八千，是一万八).
 _NOT_THIS = re.compile(r"不是\s*$")

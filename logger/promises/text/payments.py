@@ -61,10 +61,13 @@ def _listed_plan(live: list[Clause], said: Sentence) -> list[Suggestion]:
     if len(listed) < 3 or len({a.value for _, a in listed}) > 1 or any(
             later <= earlier for (earlier, _), (later, _) in zip(listed, listed[1:])):
         return []
+    speaker = who(said, joined(live, said.quote))
+    if speaker != Who.me and rules.DEMAND.search(said.whole):
+        return []   # the collector's 必须: a demand, as for payments
     each = listed[0][1]
     instalments = tuple(Instalment(n, due_at(day, None, said.tz), each.value)
                         for n, (day, _) in enumerate(listed, 1))
-    return [Suggestion(who(said, joined(live, said.quote)), Kind.instalment_plan, said.quote,
+    return [Suggestion(speaker, Kind.instalment_plan, said.quote,
                        amount=each.value, currency=each.currency, instalments=instalments,
                        **due_fields(Due(instalments[0].due, TimePrecision.day), said.when))]
 

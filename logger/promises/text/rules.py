@@ -72,7 +72,8 @@ WAIVER = _rx(
     r"不(?:收|要)(?:你)?(?:的)?(?:罚息|利息|违约金|滞纳金)",
     r"(?:给|帮)(?:你|您)(?:把)?[^，,]{0,8}?(?:免|减|去掉|抹掉)|(?:罚息|利息|违约金|滞纳金|手续费|费用)[^，,。]{0,4}?(?:去掉|抹掉|不算|全免|免一半)",
     r"\bwaiv(?:e|ing)|\bwaiver\b|\b(?:fees?|charges|interest|penalt(?:y|ies))\s+(?:are|is|will\s+be|get)\s+"
-    r"(?:wiped|waived|removed|dropped|gone)\b|\breverse\s+(?:the\s+|your\s+)?(?:\w+\s+){0,2}(?:fees?|charges?|interest)|\bwrite\s+(?:it\s+)?off\b|\bwritten\s+off\b|\bforgive",
+    r"(?:wiped|waived|removed|dropped|gone)\b",
+    r"\breverse\s+(?:the\s+|your\s+)?(?:\w+\s+){0,2}(?:fees?|charges?|interest)|\bwrite\s+(?:it\s+)?off\b|\bwritten\s+off\b|\bforgive",
     r"\breduce\s+(?:your|the)\s+(?:balance|debt|interest|fees?)\b",
     r"\b(?:drop|remove|cancel|take\s+off|knock\s+off)\s+(?:all\s+)?(?:the\s+|your\s+)?"
     r"(?:late\s+|penalty\s+)?(?:fees?|interest|penalt(?:y|ies)|charges)",
@@ -115,7 +116,9 @@ WHOLE_DEBT = _rx(r"(?:还清|付清|结清|清偿|归还)(?:全部|所有|剩余
 # Paying at once, no more: 一次性还, 一次性付清 (ONE_GO: near a clause's start).
 AT_ONCE = _rx(r"一次性(?:还|付|结清|还清|付清|支付|偿还)")
 ONE_GO = _rx(r"^[^，,]{0,6}" + AT_ONCE.pattern)
-SETTLED_SUM_MARK = _rx(SUM_CLOSES.pattern, r"(?:给(?:你|您))?算\s*\d|[按以][一二三四五六七八九\d]+(?:\.\d+)?折|减到|减至|降到|降至|只需|只要还|只还|只收|以结清|按\s*\d[^，,。]{0,4}?结|两清|就算了了|视为(?:全部)?(?:债务)?结清|(?:不再|放弃)追偿|就当(?:全部)?(?:结清|了结)"
+SETTLED_SUM_MARK = _rx(SUM_CLOSES.pattern,
+                       r"(?:给(?:你|您))?算\s*\d|[按以][一二三四五六七八九\d]+(?:\.\d+)?折",
+                       r"减到|减至|降到|降至|只需|只要还|只还|只收|以结清|按\s*\d[^，,。]{0,4}?结|两清|就算了了|视为(?:全部)?(?:债务)?结清|(?:不再|放弃)追偿|就当(?:全部)?(?:结清|了结)"
                        r"|\bdown\s+to\b|\bsettle\s+(?:\w+\s+){0,2}in\s+full\b|\blump[- ]sum\b|\bclose\s+(?:it|this)\s+out\b|剩(?:下|余)(?!的?(?:手续费|罚息|利息|违约金|滞纳金))的?[^，,]{0,10}(?:不要了|别要了|不用还|免了|一笔勾销)|一笔勾销|折|\bsettle\s+(?:\w+\s+){0,2}for\b|\baccept\b"
                        r"|\bfull\s+and\s+final\b")
 # The sum a settlement names: the one after these words, else the smallest said.
