@@ -106,3 +106,16 @@ def test_a_sum_per_month_on_a_day_is_a_plan(text, amount, due):
 
 def test_a_platforms_billing_day_is_no_plan_and_no_promise():
     assert found("您的还款日为每月15号，本期应还1280元。") == []
+
+
+@pytest.mark.parametrize("text, amount", [
+    ("那 我 就 每月 二十号 还 六百 分五期 还", 600),          # 600 a month, not 600 in all
+    ("我 一个月 还 九百 分 十个月 还完", 900),
+])
+def test_a_sum_a_month_before_a_count_is_each_instalment(text, amount):
+    assert [s[2] for s in found(text, side="me")] == [Decimal(amount)]
+
+
+def test_a_sum_spent_is_not_the_sum_promised():
+    text = "我 老婆 刚 住院 花了 两万 我 实在 周转 不开 我 申请 延期 到 月底 到时候 还 六千"
+    assert [s[2] for s in found(text, side="me")] == [Decimal(6000)]

@@ -42,6 +42,7 @@ _START_BEFORE = re.compile(r"(?:\bstarting|\bbeginning|\bfrom|\bcommencing|从)\
                            re.IGNORECASE)
 _EACH_BEFORE = re.compile(r"(?:每期|每月|每个月|每次|每周|一期|(?<!\d)1个月|每(?:两|半个|\d+)个?(?:周|月|礼拜|星期)"
                           r"|(?<![第\d])(?:一次|1次)(?!性)|各(?:还|付|转|给)"
+                          r"|每(?:个)?月(?:的)?\s*\d{1,2}\s*[号日]\s*(?:之?前)?\s*(?:还|付|转|交|给)?\s*$"
                           r"|\beach|\bper|payments?\s+of"
                           r"|instal+ments?\s+of)[^\d]{0,8}$", re.IGNORECASE)
 _EACH_AFTER = re.compile(r"\s*(?:一期|每期|/\s*month|a\s+month|per\s+month|a\s+week|per\s+week"
@@ -119,9 +120,11 @@ def _split_amounts(text: str, amounts: list[Amount]
         before, after = text[max(0, amount.start - 20):amount.start], text[amount.end:]
         if down is None and _DOWN_BEFORE.search(before):
             down = amount
+        elif _EACH_BEFORE.search(before) and not _TOTAL_BEFORE.search(before):
+            each = each or amount.value   # 每月20号还800，分5期: 800 a month, not in all
         elif _TOTAL_BEFORE.search(before) or _TOTAL_AFTER.match(after):
             total = total or amount.value
-        elif _EACH_BEFORE.search(before) or _EACH_AFTER.match(after):
+        elif _EACH_AFTER.match(after):
             each = each or amount.value
         else:
             unmarked.append(amount.value)

@@ -52,7 +52,7 @@ DONE = _rx(r"(?:还|转|付|打|存|交|汇|补)了(?![解结])")
 # paying followed by 了 and then a sum or nothing, with no word of what is still to come before
 # it (那我就先还了 / 我把这三百还了 promise; 我会还了 is no Chinese).
 DEED_DONE = _rx(r"^(?:(?!就|先|再|会|要|得|准备|打算|马上|把|等|了解|一定|肯定|保证).)*"
-                r"(?:还|转|付|打|存|交|汇|补)(?:了(?![解结])(?:\s*(?:\d|钱|款)|\s*$)|的\s*$)")
+                r"(?:还|转|付|打|存|交|汇|补|花|用|借)(?:了(?![解结])(?:\s*(?:\d|钱|款)|\s*$)|的\s*$)")
 # A receipt: its field lines (还款金额：8,600.00元) state what was paid.
 RECEIPT = _rx(r"(?:还款|扣款|支付|交易|转账)成功|\bpayment\s+(?:was\s+)?(?:received|successful)\b")
 RECEIPT_FIELD = _rx(r"^\s*[\u4e00-\u9fff]{2,8}\s*[：:]|^\s*[A-Za-z][A-Za-z ]{1,24}:\s")
