@@ -170,9 +170,10 @@ def _from_sentence(sentence: str, when: Said, tz: ZoneInfo, language: str,
     whole = normalise_numbers(statement, language)
     if (rules.THREAT.search(whole) and side != Who.me) or rules.REPORTED.search(whole):
         return []   # the debtor's 不然/否则 gives a reason (…，不然真的还不了), threatens nothing
-    if rules.OTHER_BILL.search(whole) and not rules.TO_THE_CREDITOR.search(whole) or \
-            rules.EXPIRED.search(whole):
+    if rules.OTHER_BILL.search(whole) and not rules.TO_THE_CREDITOR.search(whole):
         return []
+    if rules.EXPIRED.search(whole):
+        return []   # 那个一次性结清6000的优惠，已经过期了: an offer gone, nothing to promise
     asked = bool(rules.ASKING.search(whole)) or statement == sentence and bool(
         rules.QUESTION.search(whole))
     parts = clauses(statement, language, when.today, asked=asked)

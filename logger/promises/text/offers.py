@@ -23,9 +23,6 @@ _OFFERS = ((Kind.settlement, rules.SETTLEMENT), (Kind.waiver, rules.WAIVER),
 _REFUSED = {Kind.extension: rules.OTHER_REFUSED}
 # A day a waiver or a stop runs from (从今天起停止计息, 自签署之日起): when it starts, not a due.
 _FROM = re.compile(r"(?:从|自)\s*$")
-# What a waiver of fees names.
-_FEES = re.compile(r"罚息|利息|违约金|滞纳金|手续费|费用|年费|逾期费|\bfees?\b|\binterest\b|\bpenalt",
-                   re.IGNORECASE)
 _ON = re.compile(r"^\s*(?:之日)?(?:起|开始|以后|之后)")
 
 
@@ -63,7 +60,7 @@ def offers(parts: list[Clause], said: Sentence, statement: str, payments, plans
     parts = pauses_joined(parts, statement, said.language, said.when.today, _offering_words)
     owed = max((a.value for c in parts if Act.debt in c.acts for a in c.amounts), default=None)
     kinds_of = {id(c): _kinds_in(c, owed, said) for c in parts}
-    if any(Kind.waiver in kinds_of[id(c)] and _FEES.search(c.text) for c in parts) and \
+    if any(Kind.waiver in kinds_of[id(c)] and rules.FEES_NAMED.search(c.text) for c in parts) and \
             not rules.SETTLEMENT.search(rules.AT_ONCE.sub("", said.whole)):
         # 一次性还清一万八，剩下的罚息我们全免: paying at once is the condition of a waiver of
         # fees, not a settlement (一次性还8000，剩下的我们给你减免 is one)

@@ -15,6 +15,11 @@ def _rx(*alternatives: str) -> re.Pattern:
     return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
+# Charges a creditor may forgo, and a discount named by its rate (按六折, 以8.5折).
+_FEE = r"(?:罚息|利息|违约金|滞纳金|手续费)"
+_DISCOUNT = r"[按以][一二三四五六七八九\d]+(?:\.\d+)?折"
+
+
 # Words of paying are lexicon.toml's (tokens.py). 还 is also "still" (还有, 还是, 还欠): those
 # readings are excluded by what follows it.
 _STILL = r"(?!有|是|没|要|在|得|行|会|能|挺|算|想|剩|差|欠|可以|价|好|真|很|以|不)"
@@ -53,6 +58,8 @@ DONE = _rx(r"(?:还|转|付|打|存|交|汇|补)了(?![解结])")
 # it (那我就先还了 / 我把这三百还了 promise; 我会还了 is no Chinese).
 DEED_DONE = _rx(r"^(?:(?!就|先|再|会|要|得|准备|打算|马上|把|等|了解|一定|肯定|保证).)*"
                 r"(?:还|转|付|打|存|交|汇|补|花|用|借)(?:了(?![解结])(?:\s*(?:\d|钱|款)|\s*$)|的\s*$)")
+# What a waiver of charges names (the waiver of a payment made at once: offers.py).
+FEES_NAMED = _rx(_FEE, r"费用|年费|逾期费|\bfees?\b|\binterest\b|\bpenalt")
 # A receipt: its field lines (还款金额：8,600.00元) state what was paid.
 RECEIPT = _rx(r"(?:还款|扣款|支付|交易|转账)成功|\bpayment\s+(?:was\s+)?(?:received|successful)\b")
 RECEIPT_FIELD = _rx(r"^\s*[\u4e00-\u9fff]{2,8}\s*[：:]|^\s*[A-Za-z][A-Za-z ]{1,24}:\s")
@@ -67,7 +74,7 @@ PAID = _rx(r"已经|\balready\b|\b(?:I|we|have|'ve|had)\s+(?:paid|sent|transferr
 # The creditor's side offering something: waiving penalty or interest, settling for less, ...
 WAIVER = _rx(
     r"减免|免除|免掉|免去|豁免|免收|打.{0,2}折|折扣|(?:算|视为|按)结清",
-    r"免(?:罚息|利息|违约金|滞纳金|手续费)|免[^，,。]{1,4}?的?(?:罚息|利息|违约金|滞纳金|手续费)",
+    r"免" + _FEE + r"|免[^，,。]{1,4}?的?" + _FEE,
     r"(?:罚息|利息|违约金|滞纳金|手续费|逾期费用?)[^，,。]{0,6}?(?:免|减|不收|不要了|一分不(?:收|要)|不用(?:还|交)|一笔勾销)",
     r"不(?:收|要)(?:你)?(?:的)?(?:罚息|利息|违约金|滞纳金)",
     r"(?:给|帮)(?:你|您)(?:把)?[^，,]{0,8}?(?:免|减|去掉|抹掉)|(?:罚息|利息|违约金|滞纳金|手续费|费用)[^，,。]{0,4}?(?:去掉|抹掉|不算|全免|免一半)",
@@ -91,13 +98,13 @@ SUM_CLOSES = _rx(
     r"|不再追究",
     r"\bfinal\s+offer\b|\bwe'?re\s+done\b|\bsettlement\s+of\b")
 # ... settling the debt for less, paid at once: the sum is what settles it.
-SETTLEMENT = _rx(SUM_CLOSES.pattern, r"结清方案|[按以][一二三四五六七八九\d]+(?:\.\d+)?折|折[^，,。]{0,2}结(?:清|了)",
+SETTLEMENT = _rx(SUM_CLOSES.pattern, _DISCOUNT, r"结清方案|折[^，,。]{0,2}结(?:清|了)",
     r"全部了结|一次了结|一口价|按本金(?:结清|结|算)|都不(?:再)?追了|不再追(?:究|讨|索)",
     r"\bsettle\s+(?:\w+\s+){0,2}at\s+\d",
     r"一次性(?:结清|还清|付清|还款|清偿|处理|还|付)|(?:算|视为|按|当作?)(?:你)?(?:全部)?(?:债务)?结清|结清价|协商结清"
     r"|按\s*\d[^，,。]{0,4}?结(?:了|清|掉)|两清|就算了了|这事就(?:算|了)|(?:不再|放弃)追偿|就当(?:全部)?(?:结清|了结)"
     r"|(?:减到|减至|降到|降至|只需(?:要)?(?:还|付)?|只(?:要)?(?:还|付)|只收)(?:本金)?\s*\d"
-    r"|以结清|作为结清|视作结清|剩(?:下|余)(?!的?(?:手续费|罚息|利息|违约金|滞纳金))的?[^，,]{0,10}(?:不要了|别要了|不用还了?|免了|一笔勾销|就算了)"
+    r"|以结清|作为结清|视作结清|剩(?:下|余)(?!的?" + _FEE + r")的?[^，,]{0,10}(?:不要了|别要了|不用还了?|免了|一笔勾销|就算了)"
     r"|(?<!费)(?<!息)(?<!金)(?<!就)一笔勾销|其他的?(?:都)?不用(?:还|管)了?"
     r"|(?:就|也就|这笔就|就算(?:你)?|算(?:你)?)(?:结清|了结)了?|只收本金|结清减免",
     r"\bsettle\s+(?:the\s+(?:account|debt|balance)\s+|it\s+|this\s+)?for\b"
@@ -117,9 +124,9 @@ WHOLE_DEBT = _rx(r"(?:还清|付清|结清|清偿|归还)(?:全部|所有|剩余
 AT_ONCE = _rx(r"一次性(?:还|付|结清|还清|付清|支付|偿还)")
 ONE_GO = _rx(r"^[^，,]{0,6}" + AT_ONCE.pattern)
 SETTLED_SUM_MARK = _rx(SUM_CLOSES.pattern,
-                       r"(?:给(?:你|您))?算\s*\d|[按以][一二三四五六七八九\d]+(?:\.\d+)?折",
+                       _DISCOUNT, r"(?:给(?:你|您))?算\s*\d",
                        r"减到|减至|降到|降至|只需|只要还|只还|只收|以结清|按\s*\d[^，,。]{0,4}?结|两清|就算了了|视为(?:全部)?(?:债务)?结清|(?:不再|放弃)追偿|就当(?:全部)?(?:结清|了结)"
-                       r"|\bdown\s+to\b|\bsettle\s+(?:\w+\s+){0,2}in\s+full\b|\blump[- ]sum\b|\bclose\s+(?:it|this)\s+out\b|剩(?:下|余)(?!的?(?:手续费|罚息|利息|违约金|滞纳金))的?[^，,]{0,10}(?:不要了|别要了|不用还|免了|一笔勾销)|一笔勾销|折|\bsettle\s+(?:\w+\s+){0,2}for\b|\baccept\b"
+                       r"|\bdown\s+to\b|\bsettle\s+(?:\w+\s+){0,2}in\s+full\b|\blump[- ]sum\b|\bclose\s+(?:it|this)\s+out\b|剩(?:下|余)(?!的?" + _FEE + r")的?[^，,]{0,10}(?:不要了|别要了|不用还|免了|一笔勾销)|一笔勾销|折|\bsettle\s+(?:\w+\s+){0,2}for\b|\baccept\b"
                        r"|\bfull\s+and\s+final\b")
 # The sum a settlement names: the one after these words, else the smallest said.
 SETTLED_SUM = _rx(r"(?:减到|减至|降到|降至|只需(?:要)?(?:还|付)?|只(?:要)?(?:还|付)|结清价|按|for|of|at|accept"
