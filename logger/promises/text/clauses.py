@@ -37,7 +37,7 @@ _DAY_GOES_ON = (r"[一二三四五六七八九十两]{1,3}\s*(?:号|日|点)|(?:
 _CLAUSE_BREAK = re.compile(
     r"[，；;：—。！!]|(?<=[\u4e00-\u9fff])(?<![月周拜期天午上晚早号日点])\s+(?=[\u4e00-\u9fff])(?!了)"
     r"|(?<=[月周拜期天午上晚早号日点])\s+(?=[\u4e00-\u9fff])(?!" + _DAY_GOES_ON + r")"
-    r"|(?<=\d)\s+(?=[\u4e00-\u9fff])(?![元块万千百])|(?<![\u4e00-\u9fff]{2})、(?![\u4e00-\u9fff]{2}(?:或|和|及|、))|,(?!\d{3}(?!\d))(?!\s*(?:19|20)\d\d\b)(?!\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d)|\s+(?:but|and\s+then|then|so)\s+|\s[-–]\s"
+    r"|(?<=\d)\s+(?=[\u4e00-\u9fff])(?![元块万千百])|(?<![\u4e00-\u9fff]{2})、(?![\u4e00-\u9fff]{2}(?:或|和|及|、))|,(?!\d{3}(?!\d))(?!\s*(?:19|20)\d\d\b)(?!\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d)|\s+(?:but|and\s+then|then|so)\s+|\s+and\s+(?=(?:the\s+(?:rest|remainder|balance)|another|a\s+further)\b)|(?<=[a-z]{3}\.)\s+(?=[a-z])|\s[-–]\s"
     r"|(?<!罚息)(?<!利息)(?<!违约金)(?<!滞纳金)(?<!手续费)(?<!费用)(?=我们(?:就|会|可以|将|给|帮|这边|同意|保证))|(?<!我们)(?=就(?:给|帮|可以|不|会|免|减|停|算))"
     r"|(?<=\S)(?=我就)|(?<=\s)(?=(?:we|I)(?:'ll|\s+will|\s+can|\s+could|\s+would)\b)"
     r"|(?<=\s)(?=(?:if|as\s+long\s+as|provided)\s)",

@@ -272,16 +272,25 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
              t, int(m["d"]), _month_shift(m["p"]))),
         (rf"\b(?:the\s+)?(?P<d>\d{{1,2}}){_ORDINAL}\b",
          lambda m, t: _next_day_of_month(t, int(m["d"]))),
-        # Thursday next week, Friday of this week: before "this week" alone
+        # Thursday next week, Friday of this week, next week on Friday: before a week alone
         (r"\b(?P<w>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+(?:of\s+)?"
          r"(?P<p>next|this)\s+week\b",
+         lambda m, t: _weekday(t, _WEEKDAYS_EN[m["w"].lower()], _week_shift(m["p"]))),
+        # the following Friday, a week from Friday, Friday week: the one after the next
+        (r"\b(?:the\s+following|a\s+week\s+(?:from|after|on))\s+(?P<w>monday|tuesday|wednesday"
+         r"|thursday|friday|saturday|sunday)\b|\b(?P<v>monday|tuesday|wednesday|thursday|friday"
+         r"|saturday|sunday)\s+week\b",
+         lambda m, t: _weekday(t, _WEEKDAYS_EN[(m["w"] or m["v"]).lower()], None)
+         + timedelta(weeks=1)),
+        (r"\b(?P<p>next|this)\s+week,?\s+(?:on\s+)?(?P<w>monday|tuesday|wednesday|thursday"
+         r"|friday|saturday|sunday)\b",
          lambda m, t: _weekday(t, _WEEKDAYS_EN[m["w"].lower()], _week_shift(m["p"]))),
         # end of the month, end of next month, month end, end of the week, end of the year
         (r"\b(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month\b|\bmonth[- ]end\b",
          lambda m, t: t + relativedelta(day=31)),
         (r"\b(?:the\s+)?end\s+of\s+next\s+month\b",
          lambda m, t: t + relativedelta(months=1, day=31)),
-        (r"\b(?:the\s+)?end\s+of\s+next\s+week\b|\b(?:by|within|during|sometime)\s+next\s+week\b",
+        (r"\b(?:the\s+)?end\s+of\s+next\s+week\b|\bnext\s+week\b(?!'s)",
          lambda m, t: _weekday(t, 6, 1)),
         (r"\b(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?week\b|\bthis\s+(?:week(?:end)?)\b",
          lambda m, t: _weekday(t, 6, 0)),
@@ -308,7 +317,9 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
              t, _WEEKDAYS_EN[m["w"].lower()], _week_shift(m["p"]))),
         (r"\b(?:the\s+)?day\s+after\s+tomorrow\b", lambda m, t: t + timedelta(days=2)),
         (r"\btomorrow\b|\btmrw?\b|\btmw\b", lambda m, t: t + timedelta(days=1)),
-        # texting: fri, wed, thurs (not sat or sun, which are words)
+        # texting: fri, wed, thurs; sat and sun, which are words, only after by or on
+        (r"\b(?:by|on|before|until|till?)\s+(?P<w>sat|sun)\b\.?",
+         lambda m, t: _weekday(t, 5 if m["w"].lower() == "sat" else 6, None)),
         (r"\b(?P<w>mon|tues?|wed|thu(?:rs?)?|fri)\b\.?",
          lambda m, t: _weekday(t, _ABBREVIATED[m["w"].lower()[:3]], None)),
         # 3 days from today, a 10-day grace period from today: before "today" alone

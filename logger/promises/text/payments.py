@@ -8,11 +8,12 @@ many ("300 today and another 300 next Friday").
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from decimal import Decimal
 
 from logger.promises.text import rules
-from logger.promises.text.amounts import find_amounts
+from logger.promises.text.amounts import find_amounts, loose_amounts
 from logger.promises.text.clauses import Act, Clause, Sentence, joined
 from logger.promises.text.dates import due_at, find_days
 from logger.promises.text.due import Due, due_fields, find_due
@@ -20,6 +21,8 @@ from logger.promises.text.plans import Instalment, read_plan
 from logger.promises.text.speaker import who
 from logger.promises.text.suggestion import Kind, Suggestion, Who
 from storage.models.types import TimePrecision
+
+_ONE_INSTALMENT = re.compile(r"(?<![第\d])[一1]\s*期")
 
 
 def plans(parts: list[Clause], said: Sentence) -> list[Suggestion]:
@@ -35,10 +38,18 @@ def plans(parts: list[Clause], said: Sentence) -> list[Suggestion]:
             or (rules.MONTHLY_DAY.search(text) and any(c.amounts for c in live)
                 and (rules.COMMITS.search(text) or rules.ME_SPEAKING.search(text)))):
         return []
-    plan = read_plan(text, find_amounts(text), find_days(text, said.when.today),
-                     today=said.when.today, tz=said.tz)
+    amounts, days = find_amounts(text), find_days(text, said.when.today)
+    plan = read_plan(text, amounts, days, today=said.when.today, tz=said.tz)
     if plan.each is None and plan.total is None:
-        return []
+        # a bare figure is the sum in a plan's words (两个礼拜还一次，一次三千)
+        loose = [a for a in loose_amounts(text) if not any(
+            d.start <= a.start < d.end for d in days)]
+        if not loose:
+            return []
+        plan = read_plan(text, sorted(amounts + loose, key=lambda a: a.start), days,
+                         today=said.when.today, tz=said.tz)
+    if len(plan.instalments) == 1 and _ONE_INSTALMENT.search(text):
+        return []   # 我下周一先还一期900: one instalment is a payment
     if len(plan.instalments) == 2 and not rules.PLAN_ITSELF.search(text.replace("2 payments", "")):
         return []   # "two payments from me: $600 on March 7 and $600 on March 14": two payments
     speaker = who(said, text)

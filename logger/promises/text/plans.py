@@ -118,10 +118,13 @@ def _split_amounts(text: str, amounts: list[Amount]
     unmarked = []
     for amount in amounts:
         before, after = text[max(0, amount.start - 20):amount.start], text[amount.end:]
+        each_mark, total_mark = _EACH_BEFORE.search(before), _TOTAL_BEFORE.search(before)
         if down is None and _DOWN_BEFORE.search(before):
             down = amount
-        elif _EACH_BEFORE.search(before) and not _TOTAL_BEFORE.search(before):
-            each = each or amount.value   # 每月20号还800，分5期: 800 a month, not in all
+        elif each_mark and not (total_mark and total_mark.start() > each_mark.start()):
+            # 每月20号还800，分5期: 800 a month, not in all; 剩下的我每个月还1500: the nearer
+            # word says which
+            each = each or amount.value
         elif _TOTAL_BEFORE.search(before) or _TOTAL_AFTER.match(after):
             total = total or amount.value
         elif _EACH_AFTER.match(after):

@@ -40,7 +40,7 @@ PAY_REFUSED = _rx(
 NEGATION = _rx(r"(?<![分也都])(?:不可能|没办法|没法|不能|不会|不打算|不想|无法|没有能力|拿不出|凑不齐)",
                r"\b(?:can't|cannot|can\s+not|won't|will\s+not|unable\s+to|not\s+able\s+to|no\s+way)\b")
 PAST = _rx(
-    r"\b(?:was|were|had\s+been)\s+(?:due|supposed)\b|\boverdue\b|\bmissed\b|本(?:该|应)|原定|已(?:经)?逾期|逾期了|到期了",
+    r"\b(?:was|were|had\s+been)\s+(?:due|supposed)\b|\boverdue\b(?!\s+(?:amount|balance|sum|payments?|instal+ments?|part|portion))|\bmissed\b|本(?:该|应)|原定|已(?:经)?逾期|逾期了|到期了",
     r"之前(?:答应|说|讲|承诺)|上次|说好的|没做到|答应(?:了)?的|\bposted\b|\blast\s+payment\b|\bpast\s+due\b"
     r"|\bwent\s+through\b|\bpromised\b|\bsaid\s+(?:you|he|she|they)(?:\s+would|'d)\b"
     r"|\b(?:payment|transfer|deposit)\s+(?:was\s+|has\s+been\s+)?(?:received|processed|confirmed)\b|\bwe\s+(?:have\s+)?received\b"
@@ -96,7 +96,8 @@ SUM_CLOSES = _rx(
     r"(?:结清|了结|结了|结掉|销账|销了|两清)"
     r"|作为[^，,。]{0,10}(?:最终)?(?:结清|清偿)|视为[^，,。]{0,12}全部履行|放弃[^，,。]{0,10}追(?:索|偿|究)"
     r"|不再追究",
-    r"\bfinal\s+offer\b|\bwe'?re\s+done\b|\bsettlement\s+of\b")
+    r"\bfinal\s+offer\b|\bwe'?re\s+done\b|\bsettlement\s+of\b"
+    r"|\bcall\s+it\s+(?:settled|even|square|quits)\b")
 # ... settling the debt for less, paid at once: the sum is what settles it.
 SETTLEMENT = _rx(SUM_CLOSES.pattern, _DISCOUNT, r"结清方案|折[^，,。]{0,2}结(?:清|了)",
     r"全部了结|一次了结|一口价|按本金(?:结清|结|算)|都不(?:再)?追了|不再追(?:究|讨|索)",
@@ -290,7 +291,7 @@ THREAT = _rx(r"否则|不然|要不然|再不还|不还的话|不还就|最后�
 DEMAND = _rx(r"\bis\s+required\b|\bfinal\s+notice\b|如已还款|必须|务必|一分(?:钱)?(?:都|也)?不能少|马上|立刻|立即|赶紧|赶快|(?:今天|现在|今晚)就要|至少|最晚|最迟|限你|得先|要(?:你|您)(?:还|付)|\bmust\b|\bhave\s+to\b|\bneed\s+to\b"
              r"|\bimmediately\b|\bright\s+now\b"
              # the collector's imperative ("…; pay the $300 by Friday")
-             r"|(?:^|[;.!]\s*)(?:please\s+)?(?:pay|send|transfer|make\s+(?:a|the|your)\s+payment)\b")
+             r"|(?:^|[;.!]\s*)(?:please\s+|just\s+)?(?:pay|send|transfer|get|make\s+(?:a|the|your)\s+payment)\b")
 REQUEST = _rx(
     r"能不能|能否|可不可以|可否|是否可以|(?<!申)请(?!问|于|在|按时)|麻烦|拜托|求(?:求)?(?:你|您)",
     r"别再|不要再|你们别|你别|(?:发|给|告诉|转)我一下|一下吧|帮我问问|问一下|问问",
