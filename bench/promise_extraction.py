@@ -5,7 +5,7 @@ test3 and test4, held out), beside the extractor of a baseline commit run on the
 utterances in the same run.
 
     .venv/bin/python bench/promise_extraction.py [--held-out] [--baseline 4188b3f]
-        [--no-baseline] [--repeat 5] [--misses dev|dev2|dev3|dev4|train_a..train_d|old]
+        [--no-baseline] [--repeat 5] [--misses dev|dev2|dev3|dev4|train_a..train_e|old]
 
 The held-out files are scored only with --held-out: run it at the end of a piece of work, not
 while tuning.
@@ -128,22 +128,21 @@ def report(pc, name: str, cases: list, sides: dict[str, dict]) -> None:
 
 
 def main() -> None:
+    pc = corpus_module()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", default=BASELINE)
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--repeat", type=int, default=5, help="passes over a corpus for speed")
-    parser.add_argument("--misses", choices=("dev", "dev2", "dev3", "dev4", "train_a", "train_b",
-                                             "train_c", "train_d", "old"),
+    parser.add_argument("--misses", choices=("old", *(n for n in pc.SPLITS if n not in pc.HELD_OUT)),
                         help="list the working tree's misses on this corpus")
     parser.add_argument("--held-out", action="store_true",
-                        help="also score the held-out files (test, test2, test3, test4); "
+                        help="also score the held-out files (test, test2 ... test6); "
                              "figures only")
     parser.add_argument("--worker", metavar="CODE_ROOT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args.worker, args.repeat, args.held_out)
         return
-    pc = corpus_module()
     cases = corpora(pc, args.held_out)
     sides = {"working tree": run_side(ROOT, args.repeat, args.held_out)}
     if not args.no_baseline:
