@@ -72,6 +72,7 @@ class Act(StrEnum):
     request = "request"
     debt = "debt"                 # "you owe us $15,800", 你欠了我们15800
     hypothetical = "hypothetical"  # "if I win the lottery", 要是我有钱
+    hedge = "hedge"               # 想办法, 剩下的再说: this part is left for later
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,24 @@ def clauses(statement: str, language: str, today: date | None, *,
             found.append(_clause(piece, start, end, language, today,
                                  asked=asked and cut is None))
         start = cut.end() if cut else end
-    return _corrected(_past_goes_on(_past_reaches_back(_terms_go_on(found), today)))
+    return _corrected(_past_goes_on(_past_reaches_back(
+        _deeds_promised(_terms_go_on(found), statement), today)))
+
+
+def _deeds_promised(found: list[Clause], statement: str) -> list[Clause]:
+    """A deed read as done in a clause that a pause cut from its start is promised when the
+    words before it, up to the last punctuation, say it is to come (保证 周三 之前 把 一千二 |
+    交 了: 把 and 保证 make 交了 a promise)."""
+    for n, clause in enumerate(found):
+        if Act.past not in clause.acts or not rules.DEED_DONE.search(clause.text) or \
+                rules.PAST.search(clause.text) or rules.PAID.search(clause.text):
+            continue
+        start = n
+        while start > max(0, n - 8) and not statement[found[start - 1].end:found[start].start].strip():
+            start -= 1
+        if start < n and not rules.DEED_DONE.search("".join(c.text for c in found[start:n + 1])):
+            found[n] = replace(clause, acts=clause.acts - {Act.past})
+    return found
 
 
 def _corrected(found: list[Clause]) -> list[Clause]:
@@ -354,6 +372,8 @@ def _acts(text: str, asked: bool, pays: bool, refused: bool, ahead: bool) -> fro
         acts.add(Act.debt)
     if rules.HYPOTHETICAL.search(text):
         acts.add(Act.hypothetical)
+    if rules.HEDGE.search(text):
+        acts.add(Act.hedge)
     return frozenset(acts)
 
 

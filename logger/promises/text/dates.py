@@ -232,7 +232,7 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
          lambda m, t: None if m["past"] else _weekday(t, _WEEKDAYS_ZH[m["w"]],
                                                        _week_shift(m["p"]))),
         # 这周, 这周内, 本周之内, 周末: by this Sunday
-        (r"(?:这|本)(?:个)?(?:周|星期|礼拜)(?:内|之内|以内)?(?![一二三四五六日天1-7])|(?:这|本)?(?:个)?(?:周末|星期天之前)",
+        (r"(?:这|本)(?:个)?(?:周|星期|礼拜)(?:内|之内|以内)?(?![一二三四五六日天1-7])|(?<!下)(?<!下个)(?:这|本)?(?:个)?(?:周末|星期天之前)",
          lambda m, t: _weekday(t, 6, 0)),
         (r"下(?:个)?(?:周末)", lambda m, t: _weekday(t, 6, 1)),
         # 下周, 下个星期 without a day: by the end of next week

@@ -23,6 +23,7 @@ _OFFERS = ((Kind.settlement, rules.SETTLEMENT), (Kind.waiver, rules.WAIVER),
 _REFUSED = {Kind.extension: rules.OTHER_REFUSED}
 # A day a waiver or a stop runs from (从今天起停止计息, 自签署之日起): when it starts, not a due.
 _FROM = re.compile(r"(?:从|自)\s*$")
+_PUNCTUATED = re.compile(r"[，,。！!？?；;：:]")
 _ON = re.compile(r"^\s*(?:之日)?(?:起|开始|以后|之后)")
 
 
@@ -59,7 +60,8 @@ def offers(parts: list[Clause], said: Sentence, statement: str, payments, plans
     condition (`payments` and `plans` read it)."""
     parts = pauses_joined(parts, statement, said.language, said.when.today, _offering_words)
     owed = max((a.value for c in parts if Act.debt in c.acts for a in c.amounts), default=None)
-    kinds_of = {id(c): _kinds_in(c, owed, said) for c in parts}
+    kinds_of = {id(c): [] if _refused_before(c, statement) else _kinds_in(c, owed, said)
+                for c in parts}
     if any(Kind.waiver in kinds_of[id(c)] and rules.FEES_NAMED.search(c.text) for c in parts) and \
             not rules.SETTLEMENT.search(rules.AT_ONCE.sub("", said.whole)):
         # 一次性还清一万八，剩下的罚息我们全免: paying at once is the condition of a waiver of
@@ -93,6 +95,13 @@ def offers(parts: list[Clause], said: Sentence, statement: str, payments, plans
     if found and rules.PLAN_ITSELF.search(joined(terms, said.quote)):
         found = plans(terms, said) + found
     return found
+
+
+def _refused_before(clause: Clause, statement: str) -> bool:
+    """A refusal said just before the offer, a pause apart (我们 不 会 | 停止催收)."""
+    lead = _PUNCTUATED.split(statement[max(0, clause.start - 12):clause.start])[-1]
+    return bool(lead.strip()) and bool(rules.OFFER_REFUSED.search(
+        re.sub(r"\s+", "", lead) + clause.text))
 
 
 def _settling_on(offering: list[Clause], rest: list[Clause], said: Sentence

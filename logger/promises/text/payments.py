@@ -106,8 +106,20 @@ def payments(parts: list[Clause], said: Sentence) -> list[Suggestion]:
             continue   # the collector's demand (必须, 至少), not a promise
         found += [Suggestion(speaker, Kind.payment, said.quote, amount=amount,
                              currency=currency, **due_fields(due, said.when))
-                  for amount, currency, due in _sums_and_days(frame, said)]
+                  for amount, currency, due in _sums_and_days(frame, said, _owed(parts, frame))]
     return found
+
+
+def _owed(parts: list[Clause], frame: list[Clause]) -> Clause | None:
+    """The statement of the debt that a frame paying it all off without a sum of its own pays
+    (欠的是3,980，12月3号前我还清: 3,980), when the sentence states one sum owed before it."""
+    if any(c.amounts for c in frame) or not any(rules.CLEARS.search(c.text) for c in frame):
+        return None
+    first = min(parts.index(c) for c in frame)
+    owed = [c for c in parts[:first] if Act.debt in c.acts and c.amounts]
+    if len({a.value for c in owed for a in c.amounts}) != 1:
+        return None
+    return replace(owed[-1], days=[], clocks=[], amounts=owed[-1].amounts[:1])
 
 
 def _frames(live: list[Clause]) -> list[list[Clause]]:
@@ -162,13 +174,16 @@ def _open_for(frame: list[Clause], clause: Clause) -> bool:
     return not (clause.amounts and any(c.amounts for c in frame))
 
 
-def _sums_and_days(group: list[Clause], said: Sentence
+def _sums_and_days(group: list[Clause], said: Sentence, owed: Clause | None = None
                    ) -> list[tuple[Decimal | None, str | None, Due | None]]:
     """(amount, currency, due) for each sum in a group of clauses. Several sums in a clause
     take its days in order when there are as many ("$250 on Friday and $250 on the 20th"),
-    else the nearest one; a lone sum takes the group's day."""
+    else the nearest one; a lone sum takes the group's day. `owed`: the debt a group without
+    a sum pays off."""
     default_due = find_due(group, said.when, said.tz)
     sums = [(clause, amount) for clause in group for amount in clause.amounts]
+    if not sums and owed is not None:
+        return [(owed.amounts[0].value, owed.amounts[0].currency, default_due)]
     if not sums:
         return [(None, None, default_due)]
     result = []

@@ -30,6 +30,11 @@ PAY_FIRM = _rx(
     rf"(?<=[号日天底末前就])还{_STILL}|(?<=(?:周|期|拜)[一二三四五六日天])还{_STILL}",
     r"\b(?:re)?pay\b|\bpay\s+(?:off|back)|\bclear\s+(?:it|the|my)\b|\bsettle\b(?!\s+for)")
 
+# Paying all that is owed (还清, 全部还上, "pay it off", "the whole balance").
+CLEARS = _rx(r"还清|结清|付清|清掉|缴清|交清|全部(?:还|转|付|交|结|清|填)|全额|一次性(?:还|付|拿)",
+             r"\bpa(?:y|id)\s+(?:it\s+|this\s+|that\s+)?off\b|\bin\s+full\b|\b(?:the\s+)?whole\s+"
+             r"(?:balance|amount|thing)\b|\ball\s+of\s+it\b|\bclear\s+(?:it|the\s+balance)\b")
+
 # Saying one cannot or will not pay: the clause promises nothing.
 PAY_REFUSED = _rx(
     r"(?:还|付|给|拿|凑)不(?:了|起|上|出|齐)|没(?:有)?钱|"
@@ -48,7 +53,7 @@ PAST = _rx(
     r"刚(?:刚|才)|(?:本|应)(?:该|当)?在[^，,]{0,12}(?:前|之前)还|已经过了|本来(?!就)|没(?:有)?还(?:上|清|款)?(?!的话)|"
     r"成功(?:还款|扣款|支付|转账|入账)|(?:还款|扣款|支付|转账)成功|已(?:还款|扣款|入账|到账)|已于|早就(?:还|付|转)了|"
     r"去年|前年|签过|(?:你|您)(?:说|答应)的|都过了|还款时间|交易时间|交易单号|还款渠道|"
-    r"上个?月(?![^，,。]{0,3}欠)|上+(?:周|星期|礼拜)|昨天|前天|(?:还|付|转|打|减|免|停)过(?!去|来)|(?:说|答应|讲|承诺)过",
+    r"上个?月(?![^，,。]{0,3}欠)(?!(?:的|那|的那)?一?期)|(?<=[我俺])(?:以前|之前|过去)(?=每|都|一直|从来|按时)|从来没|上+(?:周|星期|礼拜)|昨天|前天|(?:还|付|转|打|减|免|停)过(?!去|来)|(?:说|答应|讲|承诺)过",
     r"\byesterday\b|\blast\s+(?:week|month|time|monday|tuesday|wednesday|thursday"
     r"|friday|saturday|sunday)\b|\bago\b")
 # A deed done: 还了, 转了 (after a time gone by, the past).
@@ -61,7 +66,7 @@ DEED_DONE = _rx(r"^(?:(?!就|先|再|会|要|得|准备|打算|马上|把|等|�
 # What a waiver of charges names (the waiver of a payment made at once: offers.py).
 FEES_NAMED = _rx(_FEE, r"费用|年费|逾期费|\bfees?\b|\binterest\b|\bpenalt")
 # A receipt: its field lines (还款金额：8,600.00元) state what was paid.
-RECEIPT = _rx(r"(?:还款|扣款|支付|交易|转账)成功|\bpayment\s+(?:was\s+)?(?:received|successful)\b")
+RECEIPT = _rx(r"(?:还款|扣款|支付|交易|转账)(?:已经?)?成功|\bpayment\s+(?:was\s+)?(?:received|successful)\b")
 RECEIPT_FIELD = _rx(r"^\s*[\u4e00-\u9fff]{2,8}\s*[：:]|^\s*[A-Za-z][A-Za-z ]{1,24}:\s")
 # An offer said to have run out, as a fact (那个一次性结清6000的优惠，已经过期了; not 逾期减免失效, which
 # says when it would): the sentence offers nothing.
@@ -247,11 +252,15 @@ HYPOTHETICAL = _rx(
     r"(?:如果|要是|假如|假设|万一|若是|倘若)[^，,]{0,6}(?:奖金|年终奖|提成|分红|赔偿|补偿|借到|贷款|钱)[^，,]{0,6}(?:下来|到账|批)",
     r"(?:朋友|同事|亲戚|家里|他|她)[^，,]{0,4}(?:如果|要是|假如)|彩票|中了?大奖|找到(?:工作|活)|找着工作|不敢保证|不能保证|保证不了|不一定|不确定|说不准",
     r"\b(?:find|get|land)\s+a\s+(?:new\s+)?job\b|\bcan't\s+promise\b|\bno\s+guarantees?\b|\bnot\s+sure\b",
-    r"^\s*万一|(?<!不)可能|说不定|也许|或许|大概|尽量|争取|看看能不能|试试|到时候看|再说吧|想办法",
+    r"^\s*万一|(?<!不)可能|说不定|也许|或许|大概|尽量|争取|看看能不能|试试|到时候看",
     r"\bif\s+(?:my|his|her|our)\b|\bif\s+I\s+(?:win|won|had|were|hit|get|land|find|sell|can|could)\b|\blottery\b|\bif\s+I\s+could\b"
     r"|\bmaybe\b|\bmight\b|\bperhaps\b|\bhopefully\b|\btry\s+to\b|\bI'll\s+try\b|\bprobably\b"
     r"|\bif\s+(?:my|the)\s+(?:\w+\s+){0,2}(?:comes?\s+through|pays?\s+me|goes\s+through)"
     r"|\bI\s+would\s+(?:pay|have\s+paid)\b|\bI'd\s+pay\b|\bhypothetically\b")
+
+# Leaving a part for later (想办法, 剩下的再说, 再商量): that clause promises nothing, the rest
+# of the sentence still can (三千块钱我在想办法了，……，月底之前肯定凑齐给你们转过去).
+HEDGE = _rx(r"想办法|再说|再商量|再议|\bwe'll\s+see\b|\bwe\s+can\s+talk\s+about\b")
 
 TRAILING_JOINERS = re.compile(r"[\s,，、;；.。!！]*(?:\band\b|\bthen\b)?[\s,，、;；.。!！]*$",
                               re.IGNORECASE)
