@@ -30,12 +30,14 @@ from logger.promises.text.tokens import paying_words
 _SENTENCE_BREAK = re.compile(r"(?<=[。！？!?\n])|(?<=\.)\s+(?=[A-Z\u4e00-\u9fff\"“])")
 # A transcript's pause inside a day or an hour (下个月 十号, 明天 上午 十点, 十号 之前) is no
 # break.
-_DAY_GOES_ON = (r"[一二三四五六七八九十两]{1,3}\s*(?:号|日|点)|(?:之|以)?前|之内|以内|内|底|初|中旬"
+_DAY_GOES_ON = (r"[一二三四五六七八九十两]{1,3}\s*(?:号|日|点)|[一二三四五六日天末](?![\u4e00-\u9fff])|(?:之|以)?前|之内|以内|内|底|初|中旬"
                 r"|上午|中午|下午|晚上|早上|傍晚|凌晨")
 # Clauses: commas (not a thousands separator), and where the answer to an "if" begins
 # (你15号前还3000 | 我们就给你减免罚息; "pay by Friday and | we'll waive the fees").
 _CLAUSE_BREAK = re.compile(
     r"[，；;：—。！!]|(?<=[\u4e00-\u9fff])(?<![月周拜期天午上晚早号日点])\s+(?=[\u4e00-\u9fff])(?!了)"
+    r"(?!(?<=[一二三四五六七八九十两零百千万]\s)[号日点块元期万千百])"
+    r"(?!(?<=[下上这本]\s)(?:个|周|月|礼拜|星期))(?!(?<=个\s)(?:月|礼拜|星期))"
     r"|(?<=[月周拜期天午上晚早号日点])\s+(?=[\u4e00-\u9fff])(?!" + _DAY_GOES_ON + r")"
     r"|(?<=\d)\s+(?=[\u4e00-\u9fff])(?![元块万千百])|(?<![\u4e00-\u9fff]{2})、(?![\u4e00-\u9fff]{2}(?:或|和|及|、))|,(?!\d{3}(?!\d))(?!\s*(?:19|20)\d\d\b)(?!\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d)|\s+(?:but|and\s+then|then|so)\s+|\s+and\s+(?=(?:the\s+(?:rest|remainder|balance)|another|a\s+further)\b)|(?<=[a-z]{3}\.)\s+(?=[a-z])|\s[-–]\s"
     r"|(?<!罚息)(?<!利息)(?<!违约金)(?<!滞纳金)(?<!手续费)(?<!费用)(?=我们(?:就|会|可以|将|给|帮|这边|同意|保证))|(?<!我们)(?=就(?:给|帮|可以|不|会|免|减|停|算))"

@@ -166,7 +166,7 @@ STOP_CALLS = _rx(
     r"\bput\s+(?:the\s+|your\s+)?(?:account|collections?|calls)\s+on\s+hold",
     r"\b(?:have|get)\s+(?:the|these|all\s+the)\s+calls\s+stopped\b")
 OFFER_REFUSED = _rx(
-    r"(?:不|没法|无法|不能|不可能|不会|不给|别想)(?:再)?(?:给你|帮你|给您)?(?:减免|免除|免掉|免|减|降|停|暂停|打折|延期|宽限)",
+    r"(?:不|没法|无法|不能|不可能|不会|不给|别想)(?:再)?(?:给你|帮你|给您|为您|为你)?(?:办理|申请|做)?(?:减免|免除|免掉|免|减|降|停|暂停|打折|延期|宽限)",
     r"(?:延期|减免|停催|分期|结清价|宽限)[^，,]{0,3}?(?:是)?(?:不可能|不行|没(?:有)?(?:办法|可能)|办不了|不能)",
     r"\b(?:can't|cannot|can\s+not|won't|will\s+not|unable\s+to|not\s+able\s+to|no\s+way\s+(?:we|I)"
     r"(?:'ll|\s+will|\s+can))\s+(?:waive|stop|pause|drop|remove|reduce|accept|agree\s+to|settle|offer"
@@ -224,11 +224,12 @@ PLAN_ITSELF = _rx(r"分\s*\d+\s*期|每期|\binstal+ments\b|\binstal+ment\s+plan
 # Words that make a bare sum and day an agreed payment (行，就这么定了，周五前六千; "OK, Friday,
 # 3500"; "$400 on the 12th, I promise").
 AGREED = _rx(r"^\s*(?:好|行|可以|OK|okay|嗯|那就|就这样|对对|是的)|没错|定了|说定|说好了|就这么办|一言为定|保证|一定|没问题",
-             r"\bI\s+promise\b|\bdeal\b|\bagreed\b|\bthat's\s+final\b|^\s*(?:ok(?:ay)?|fine|sure|alright)\b")
+             r"\bI\s+promise\b|\bdeal\b|(?:^|,\s*)done[.!]?\s*$|\bagreed\b|\bthat's\s+final\b|^\s*(?:ok(?:ay)?|fine|sure|alright)\b")
 # Paying in full, said without a verb (十二月五号之前，一万二，一分不少).
 # A part paid first, the rest after (先还1000，周五还; "first $300, the rest on Friday").
 PART_FIRST = _rx(r"先|首付|剩下|剩余|其余|余下|尾款|\bfirst\b|\bthe\s+(?:rest|remainder)\b|\bdown\b")
 IN_FULL = _rx(r"一分(?:都|也)?不(?:少|差)|分文不少|全额|足额|\bin\s+full\b|\bevery\s+(?:penny|cent)\b"
+              r"|\b(?:the\s+)?(?:whole|full|entire)\s+(?:balance|amount|debt)\b|\ball\s+of\s+it\b"
               r"|\bthe\s+(?:rest|remainder|balance)\b(?!\s+(?:is|was|of|remains|stands))"
               r"|(?:剩下|余下)的(?!全是|都是|是)|尾款")
 # A statement of what is owed: its sum is the debt, not a promise.
@@ -288,6 +289,9 @@ REPORTED = _rx(
     r"|男朋友|女朋友|他|她)(?:跟我|和我|对我)?(?:说|讲|答应|表示|保证)(?:过)?(?:了)?[，,]?(?:他|她)(?!们)",
     r"(?:朋友|老婆|老公|媳妇|爱人|爸|妈|父亲|母亲|哥|姐|弟|妹|亲戚|儿子|女儿|对象)(?:跟我|和我|对我)?(?:说|讲|答应)(?:过)?[^，,。]{0,12}帮我",
     r"说[，,]\s*(?:他|她)(?:会|要|答应|保证)",
+    # 我老公说明天给你们转一千五: his word, reported (跟我老公说好了 is the speaker's own)
+    r"(?<![跟和给对])(?<![跟和给对]我)(?:朋友|老婆|老公|媳妇|爱人|爸|妈|哥|姐|弟|妹|亲戚|儿子|女儿|对象)"
+    r"(?:说|讲)(?!好|定)(?:过)?(?:了)?[^，,。我]{0,8}(?:转|还|打|付)",
     r"\b(?:he|she|they)\s+(?:said|says|told\s+(?:me|us|you)|promised)\s+(?:that\s+)?(?:he|she|they)\b"
     r"|\b(?:my|your|his|her|their)\s+\w+\s+(?:said|says|told\s+(?:me|us|you)|promised)\s+(?:that\s+)?(?:he|she|they)\b"
     r"|\b(?:friend|brother|sister|mother|father|mom|mum|dad|wife|husband|cousin|colleague|neighbou?r)"
