@@ -221,13 +221,13 @@ def clauses(statement: str, language: str, today: date | None, *,
                                  asked=asked and cut is None))
         start = cut.end() if cut else end
     return _corrected(_past_goes_on(_past_reaches_back(
-        _deeds_promised(_terms_go_on(found), statement), today)))
+        _deeds_promised(_hedge_goes_on(_terms_go_on(found), statement), statement), today)))
 
 
 def _deeds_promised(found: list[Clause], statement: str) -> list[Clause]:
     """A deed read as done in a clause that a pause cut from its start is promised when the
     words before it, up to the last punctuation, say it is to come (保证 周三 之前 把 一千二 |
-    交 了: 把 and 保证 make 交了 a promise)."""
+    交 了: 把 and 保证 make 交了 a promise; 押金 就 | 交了 三万 stays done)."""
     for n, clause in enumerate(found):
         if Act.past not in clause.acts or not rules.DEED_DONE.search(clause.text) or \
                 rules.PAST.search(clause.text) or rules.PAID.search(clause.text):
@@ -235,8 +235,18 @@ def _deeds_promised(found: list[Clause], statement: str) -> list[Clause]:
         start = n
         while start > max(0, n - 8) and not statement[found[start - 1].end:found[start].start].strip():
             start -= 1
-        if start < n and not rules.DEED_DONE.search("".join(c.text for c in found[start:n + 1])):
+        if start < n and rules.TO_COME.search("".join(c.text for c in found[start:n])):
             found[n] = replace(clause, acts=clause.acts - {Act.past})
+    return found
+
+
+def _hedge_goes_on(found: list[Clause], statement: str) -> list[Clause]:
+    """Leaving it for later covers what follows it a pause apart, up to the next punctuation
+    (我 想办法 | 月底 | 凑 一万 | 给 你们 is not a promise)."""
+    for n in range(1, len(found)):
+        before = found[n - 1]
+        if Act.hedge in before.acts and not statement[before.end:found[n].start].strip():
+            found[n] = replace(found[n], acts=found[n].acts | {Act.hedge})
     return found
 
 

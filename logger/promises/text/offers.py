@@ -60,7 +60,7 @@ def offers(parts: list[Clause], said: Sentence, statement: str, payments, plans
     condition (`payments` and `plans` read it)."""
     parts = pauses_joined(parts, statement, said.language, said.when.today, _offering_words)
     owed = max((a.value for c in parts if Act.debt in c.acts for a in c.amounts), default=None)
-    kinds_of = {id(c): [] if _refused_before(c, statement) else _kinds_in(c, owed, said)
+    kinds_of = {id(c): [] if _refused_around(c, statement) else _kinds_in(c, owed, said)
                 for c in parts}
     if any(Kind.waiver in kinds_of[id(c)] and rules.FEES_NAMED.search(c.text) for c in parts) and \
             not rules.SETTLEMENT.search(rules.AT_ONCE.sub("", said.whole)):
@@ -97,11 +97,15 @@ def offers(parts: list[Clause], said: Sentence, statement: str, payments, plans
     return found
 
 
-def _refused_before(clause: Clause, statement: str) -> bool:
-    """A refusal said just before the offer, a pause apart (我们 不 会 | 停止催收)."""
+def _refused_around(clause: Clause, statement: str) -> bool:
+    """A refusal of the offer said a pause before or after it, within the same stretch
+    between punctuation (我们 不 会 | 停止催收; 延期 | 我 没办法 给你 批)."""
     lead = _PUNCTUATED.split(statement[max(0, clause.start - 12):clause.start])[-1]
-    return bool(lead.strip()) and bool(rules.OFFER_REFUSED.search(
-        re.sub(r"\s+", "", lead) + clause.text))
+    tail = _PUNCTUATED.split(statement[clause.end:clause.end + 12])[0]
+    if not (lead.strip() or tail.strip()):
+        return False
+    return bool(rules.OFFER_REFUSED.search(
+        re.sub(r"\s+", "", lead) + clause.text + re.sub(r"\s+", "", tail)))
 
 
 def _settling_on(offering: list[Clause], rest: list[Clause], said: Sentence

@@ -111,12 +111,12 @@ def payments(parts: list[Clause], said: Sentence) -> list[Suggestion]:
 
 
 def _owed(parts: list[Clause], frame: list[Clause]) -> Clause | None:
-    """The statement of the debt that a frame paying it all off without a sum of its own pays
-    (欠的是3,980，12月3号前我还清: 3,980), when the sentence states one sum owed before it."""
-    if any(c.amounts for c in frame) or not any(rules.CLEARS.search(c.text) for c in frame):
+    """The sum stated as owed that a frame without a sum of its own pays (欠的是3,980，12月3号前
+    我还清; 你们要的逾期金额是3,260.50，我今天下午四点之前转过去), when the sentence states one
+    such sum and the frame pays no part of it (先还一部分)."""
+    if any(c.amounts for c in frame) or any(rules.PART.search(c.text) for c in frame):
         return None
-    first = min(parts.index(c) for c in frame)
-    owed = [c for c in parts[:first] if Act.debt in c.acts and c.amounts]
+    owed = [c for c in parts if c not in frame and Act.debt in c.acts and c.amounts]
     if len({a.value for c in owed for a in c.amounts}) != 1:
         return None
     return replace(owed[-1], days=[], clocks=[], amounts=owed[-1].amounts[:1])

@@ -30,11 +30,6 @@ PAY_FIRM = _rx(
     rf"(?<=[号日天底末前就])还{_STILL}|(?<=(?:周|期|拜)[一二三四五六日天])还{_STILL}",
     r"\b(?:re)?pay\b|\bpay\s+(?:off|back)|\bclear\s+(?:it|the|my)\b|\bsettle\b(?!\s+for)")
 
-# Paying all that is owed (还清, 全部还上, "pay it off", "the whole balance").
-CLEARS = _rx(r"还清|结清|付清|清掉|缴清|交清|全部(?:还|转|付|交|结|清|填)|全额|一次性(?:还|付|拿)",
-             r"\bpa(?:y|id)\s+(?:it\s+|this\s+|that\s+)?off\b|\bin\s+full\b|\b(?:the\s+)?whole\s+"
-             r"(?:balance|amount|thing)\b|\ball\s+of\s+it\b|\bclear\s+(?:it|the\s+balance)\b")
-
 # Saying one cannot or will not pay: the clause promises nothing.
 PAY_REFUSED = _rx(
     r"(?:还|付|给|拿|凑)不(?:了|起|上|出|齐)|没(?:有)?钱|"
@@ -256,9 +251,16 @@ HYPOTHETICAL = _rx(
     r"^\s*万一|(?<!不)可能|说不定|也许|或许|大概|尽量|争取|看看能不能|试试|到时候看",
     r"\bif\s+(?:my|his|her|our)\b|\bif\s+I\s+(?:win|won|had|were|hit|get|land|find|sell|can|could)\b|\blottery\b|\bif\s+I\s+could\b"
     r"|\bmaybe\b|\bmight\b|\bperhaps\b|\bhopefully\b|\btry\s+to\b|\bI'll\s+try\b|\bprobably\b"
+    r"|\bshould\s+be\s+able\s+to\b|\bsomething\s+(?:next|this|by|on)\b"
     r"|\bif\s+(?:my|the)\s+(?:\w+\s+){0,2}(?:comes?\s+through|pays?\s+me|goes\s+through)"
     r"|\bI\s+would\s+(?:pay|have\s+paid)\b|\bI'd\s+pay\b|\bhypothetically\b")
 
+# A part of what is owed, not all of it (先还一部分, "something", "part of it").
+PART = _rx(r"一部分|部分|一些|一点|一半|\bsome(?:thing)?\b|\bpart\s+of\b|\bhalf\b")
+# Where a long utterance turns from its troubles to what will be done.
+TURNING = _rx(r"但是|不过|所以|这样吧|这样|反正|总之|\bbut\b|\bso\b|\bwhat\s+I\s+can\s+do\b")
+# Words that put a deed said with 了 still to come (我 保证 周四 前 把 两千 | 交 了).
+TO_COME = _rx(r"把|保证|一定|肯定|会|要|准备|打算|马上")
 # Leaving a part for later (想办法, 剩下的再说, 再商量): that clause promises nothing, the rest
 # of the sentence still can (三千块钱我在想办法了，……，月底之前肯定凑齐给你们转过去).
 HEDGE = _rx(r"想办法|再说|再商量|再议|\bwe'll\s+see\b|\bwe\s+can\s+talk\s+about\b")
