@@ -195,6 +195,9 @@ def _from_sentence(sentence: str, when: Said, tz: ZoneInfo, language: str,
     parts = clauses(statement, language, when.today, asked=asked)
     if any(act in c.acts for c in parts for act in _SENTENCE_VOID):
         return []
+    if rules.RECEIPT.search(whole) and not any(
+            d.day and when.today and d.day > when.today for c in parts for d in c.days):
+        return []   # 您的还款已成功，金额1,250.00元: what was paid, with no day to come
     if asked and not (rules.COMMITS.search(whole) and any(c.live for c in parts)) and not any(
             c.live and c.pays and (c.amounts or c.dated) and not rules.CONDITION.search(c.text)
             for c in parts[:-1]):

@@ -36,7 +36,7 @@ _DAY_GOES_ON = (r"[一二三四五六七八九十两]{1,3}\s*(?:号|日|点)|[�
 # (你15号前还3000 | 我们就给你减免罚息; "pay by Friday and | we'll waive the fees").
 _CLAUSE_BREAK = re.compile(
     r"[，；;：—。！!]|(?<=[\u4e00-\u9fff])(?<![月周拜期天午上晚早号日点])\s+(?=[\u4e00-\u9fff])(?!了)"
-    r"(?!(?<=[一二三四五六七八九十两零百千万]\s)[号日点块元期万千百])"
+    r"(?!(?<=[一二三四五六七八九十两零百千万]\s)[号日点块元期万千百天周个])"
     r"(?!(?<=[下上这本]\s)(?:个|周|月|礼拜|星期))(?!(?<=个\s)(?:月|礼拜|星期))"
     r"|(?<=[月周拜期天午上晚早号日点])\s+(?=[\u4e00-\u9fff])(?!" + _DAY_GOES_ON + r")"
     r"|(?<=\d)\s+(?=[\u4e00-\u9fff])(?![元块万千百])|(?<![\u4e00-\u9fff]{2})、(?![\u4e00-\u9fff]{2}(?:或|和|及|、))|,(?!\d{3}(?!\d))(?!\s*(?:19|20)\d\d\b)(?!\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d)|\s+(?:but|and\s+then|then|so)\s+|\s+and\s+(?=(?:the\s+(?:rest|remainder|balance)|another|a\s+further)\b)|(?<=[a-z]{3}\.)\s+(?=[a-z])|\s[-–]\s"

@@ -252,7 +252,7 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
         (r"(?<![\d.])(?P<d>\d{1,2})[号日](?![码线楼])",
          lambda m, t: _next_day_of_month(t, int(m["d"]))),
         # 宽限三天, 延期两周: the new day
-        (r"(?<!最长)(?<!最多)(?:宽限|延期|延长|缓)(?:你|您)?(?P<n>\d+)(?P<u>天|日|周|个(?:星期|礼拜|月))",
+        (r"(?<!最长)(?<!最多)(?:宽限|延期|延长|缓|延)(?:你|您)?(?P<n>\d+)(?P<u>天|日|周|个(?:星期|礼拜|月))",
          lambda m, t: _add(t, m["n"], m["u"].lstrip("个"))),
         # English: Friday, December 13: the date, not the next Friday
         (rf"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+{_MONTH_NAME}\s+(?P<d>\d{{1,2}})"

@@ -3,7 +3,8 @@ record of how it was found (`anchors.DueBasis`) that every suggestion carries.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -12,6 +13,8 @@ from logger.promises.text.anchors import DueBasis, Said
 from logger.promises.text.clocks import ClockMention
 from logger.promises.text.dates import DayMention, due_at
 from storage.models.types import TimePrecision
+
+_NOW = re.compile(r"现在|now", re.IGNORECASE)
 
 
 class Clause(Protocol):
@@ -44,10 +47,20 @@ def due_fields(due: Due | None, when: Said | Any) -> dict[str, Any]:
 
 
 def find_due(clauses: list[Clause], when: Said, tz: ZoneInfo) -> Due | None:
-    """When the first day said in `clauses` falls due, at the time said with it if any.
-    A time said without a day is the day's it was said on, or the next one's once it has
-    passed (so it needs the clock time the words were said at); a day's hour may be said in
-    the clause after it."""
+    """When the first day said in `clauses` falls due, at the time said with it if any; "now"
+    (现在) only when no other day is said (你 这 笔 欠款 现在 一共 是 两万三 …… 必须 月底 之前: the
+    end of the month). A time said without a day is the day's it was said on, or the next
+    one's once it has passed (so it needs the clock time the words were said at); a day's hour
+    may be said in the clause after it."""
+    days = [(c, d) for c in clauses for d in c.days if d.day or d.unresolved]
+    if any(not _NOW.fullmatch(c.text[d.start:d.end]) for c, d in days):
+        clauses = [replace(c, days=[d for d in c.days
+                                    if not _NOW.fullmatch(c.text[d.start:d.end])])
+                   for c in clauses]
+    return _first_due(clauses, when, tz)
+
+
+def _first_due(clauses: list[Clause], when: Said, tz: ZoneInfo) -> Due | None:
     for n, clause in enumerate(clauses):
         mention = next((d for d in clause.days if d.day or d.unresolved), None)
         clock = clause.clocks[0] if clause.clocks else None

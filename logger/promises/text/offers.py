@@ -90,6 +90,14 @@ def offers(parts: list[Clause], said: Sentence, statement: str, payments, plans
                    (c is own_clause or whole or not asked)]
             found += _offer(kind, own, everything if whole else asked, parts, said, statement,
                             owed)
+    # A stop on the settlement said beside it (一次性6,000结清，本周五前，结清后不再联系你任何亲友)
+    # depends on that payment
+    settled = next((f for f in found if f.kind == Kind.settlement and f.amount), None)
+    if settled is not None:
+        found = [replace(f, amount=settled.amount, currency=settled.currency, due=settled.due,
+                         due_precision=settled.due_precision, basis=settled.basis)
+                 if f.kind == Kind.stop_calls and f.amount is None and f.due is None else f
+                 for f in found]
     # A plan granted beside the offer (可以分期，每个月10号还3000，分4期，另外……罚息给你免一半)
     terms = [c for c in rest if not rules.CONDITION.search(c.text)]
     if found and rules.PLAN_ITSELF.search(joined(terms, said.quote)):
@@ -147,6 +155,8 @@ def _conditions(parts: list[Clause], offering: list[Clause]
 def _offer(kind: Kind, own: list[Clause], asked: list[Clause], parts: list[Clause],
            said: Sentence, statement: str, owed) -> list[Suggestion]:
     """One offer of `kind` stated in `own`, on the payment stated in `asked`."""
+    if kind == Kind.stop_calls and not any(c.pays or c.amounts for c in asked):
+        asked = []   # 元旦 三 天 | 我们 不 打 电话 了: a day alone is the pause's, no condition
     condition = quote_span(statement, asked) if asked else None
     if kind == Kind.settlement and rules.DEMAND.search(said.whole) \
             and not any(rules.SETTLED_SUM_MARK.search(c.text) for c in parts):
@@ -158,7 +168,8 @@ def _offer(kind: Kind, own: list[Clause], asked: list[Clause], parts: list[Claus
         if due is None or (beside and due.at and beside.at and due.at.date() == beside.at.date()
                            and beside.precision == TimePrecision.minute):
             due = beside or due
-    elif kind == Kind.stop_calls:   # the length of a pause is no due (这礼拜不会再打给你了)
+    elif kind == Kind.stop_calls:   # the length of a pause is no due (这礼拜不会再打给你了,
+        # 元旦 三 天 我们 不 打 电话 了): only a payment's day is
         due = find_due(asked, said.when, said.tz) or find_due(
             [c for c in own if c.pays and c.amounts], said.when, said.tz)
     elif kind == Kind.waiver:   # nor the day it is granted on ("waive that fee for you today")

@@ -149,11 +149,12 @@ STOP_CALLS = _rx(
     r"(?:停|停掉|关)了?(?:你的?)?(?:外呼|催收|电话|上门|外访)|不(?:会)?(?:再)?(?:给|跟)(?:你|您)打(?:了|电话)"
     r"|不(?:会)?再打给(?:你|您)|撤(?:回|销)(?:了)?(?:上门|外访)|不再(?:给(?:你|您))?发(?:短信|信息|消息)",
     r"(?:就|会|将)不(?:会)?(?:再)?(?:联系|打扰|骚扰|催(?:你|您)?|打电话)(?:了|你|您)",
+    r"我们(?:就|这边)?不(?:会)?(?:再)?(?:打扰|骚扰|联系)(?:你|您)了",
     r"\bcalls\s+(?:will|would)\s+stop\b|\bcease[- ]calls?\b|\bonly\s+(?:contact|reach)\s+you\s+by\s+(?:email|mail|letter|text)",
     r"\bstop\s+(?:all\s+)?(?:calling|the\s+(?:\w+\s+)?calls|contacting|collections?|calls)",
     r"\b(?:the\s+)?(?:calls|texts|messages|visits)\s+(?:to\s+(?:\w+\s+){1,2})?(?:will\s+)?stop\b",
     r"\bno\s+(?:one|1|more)\s+(?:calls?|texts?|contacts?)\b|\bno\s+calls?\s+or\s+texts?\b"
-    r"|\bnot\s+be\s+contacted\b|\bstop\s+(?:the\s+)?(?:home\s+)?visits\b|\bcontact\s+hold\b|\b(?:won't|will\s+not|not\s+going\s+to)\s+(?:call|contact|bother)\b",
+    r"|\bno\s+(?:calls?|contact)\s+(?:for|until)\b|\bnot\s+be\s+contacted\b|\bstop\s+(?:the\s+)?(?:home\s+)?visits\b|\bcontact\s+hold\b|\b(?:won't|will\s+not|not\s+going\s+to)\s+(?:call|contact|bother)\b",
     r"\bpause\s+(?:all\s+)?(?:the\s+)?(?:collection\s+)?(?:collections?|calls)",
     r"\bcease\s+(?:all\s+)?(?:telephone\s+|phone\s+)?(?:contact|calls|collection)",
     r"\bhold\s+off\s+(?:on\s+)?(?:calling|collection|(?:the\s+)?calls)|\bhold\s+on\s+(?:\w+\s+){0,2}(?:calls|collections?)\b",
@@ -178,7 +179,7 @@ OTHER = _rx(
     r"|\bagreement\b|\b(?:won't|will\s+not|not)\s+(?:report|sue)\b|\bsend\s+you\b|\bemail\s+you\b")
 # More time to pay: the day is the new one.
 EXTENSION = _rx(
-    r"延期|延长|宽限|推迟|缓\d*(?:天|日|周|个月)|往后(?:推|延)|延后|展期|顺延|延到|延至|推到|推至"
+    r"延期|延长|宽限|推迟|缓\d*(?:天|日|周|个月)|延(?:你|您)?\d+(?:天|日|周|个(?:星期|礼拜|月))|往后(?:推|延)|延后|展期|顺延|延到|延至|推到|推至"
     r"|(?:给|帮)(?:你|您)延了|可以晚(?:几|两|一|\d+)天",
     r"\bextend(?!ed\s+family)|\bextension\b(?!\s*\d)|\bpostpone|\bgrace\s+period|\bpush(?:ed)?\s+(?:\w+\s+){0,3}(?:back|out)\b"
     r"|\bdefer(?:ral|red|ment)?\b"
