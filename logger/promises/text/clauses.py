@@ -54,6 +54,8 @@ _DAY_ONLY = re.compile(r"(?:今天|明天|后天|大后天|下?周[一二三四�
 _SOME_DAY = date(2001, 1, 1)
 _CORRECTION = re.compile(r"不对|说错了|口误|哦不|更正|^\s*改(?!天|日)(?:成|到|为)?|\bI\s+mean\b"
                          r"|\bsorry,?\s+(?:I\s+meant|make\s+that)\b", re.IGNORECASE)
+# A sum that a part is taken from (欠的2.5万中的一万): the whole, not what is paid.
+_WHOLE_OF = re.compile(r"\s*(?:元|块钱?)?\s*(?:中的|里的|当中的?|里面的?|之中的?)")
 # A sum said not to be the one (不是八千，是一万八).
 _NOT_THIS = re.compile(r"不是\s*$")
 _TODAY = re.compile(r"(?:我|我们)?(?:今天|今日|today)(?:上午|中午|下午|早上|晚上)?", re.I)
@@ -335,7 +337,7 @@ def _clause(piece: str, start: int, end: int, language: str, today: date | None,
     # a figure inside a day is no sum (the year of "by 2024-12-18")
     amounts = [a for a in find_amounts(text) if not any(
         m.start <= a.start < m.end for m in (*days, *clocks)) and not _NOT_THIS.search(
-        text, 0, a.start)]
+        text, 0, a.start) and not _WHOLE_OF.match(text, a.end)]
     if not amounts:
         amounts = _lone_sum(text, [(d.start, d.end) for d in days] +
                             [(c.start, c.end) for c in clocks])
@@ -346,7 +348,8 @@ def _clause(piece: str, start: int, end: int, language: str, today: date | None,
     if pays or (not amounts and (len(text) <= 10 or rules.SETTLEMENT.search(text))):
         taken = [(d.start, d.end) for d in days] + [(c.start, c.end) for c in clocks] + [
             (a.start, a.end) for a in amounts]
-        extra = [a for a in loose_amounts(text) if not any(s <= a.start < e for s, e in taken)]
+        extra = [a for a in loose_amounts(text) if not any(s <= a.start < e for s, e in taken)
+                 and not _WHOLE_OF.match(text, a.end)]
         amounts = sorted(amounts + extra[:1 if not amounts else len(extra)],
                          key=lambda a: a.start)
     ahead = today is not None and any(d.day is not None and d.day > today for d in days)

@@ -133,7 +133,10 @@ def _frames(live: list[Clause]) -> list[list[Clause]]:
             if last is not None and _open_for(last, clause):
                 last.append(clause)
             else:
-                frames.append([clause] + loose)
+                # a sum said alone before a clause paying its own sum is the whole it is
+                # part of (一万二千五百元，这周五我先还六千，…)
+                frames.append([clause] + [c for c in loose if not (
+                    clause.amounts and c.amounts and not c.days)])
                 loose = []
         elif clause.amounts:
             if last is not None and not any(c.amounts for c in last) and not loose:

@@ -227,7 +227,7 @@ PART_FIRST = _rx(r"先|首付|剩下|剩余|其余|余下|尾款|\bfirst\b|\bthe
 IN_FULL = _rx(r"一分(?:都|也)?不(?:少|差)|分文不少|全额|足额|\bin\s+full\b|\bevery\s+(?:penny|cent)\b"
               r"|\b(?:the\s+)?(?:whole|full|entire)\s+(?:balance|amount|debt)\b|\ball\s+of\s+it\b"
               r"|\bthe\s+(?:rest|remainder|balance)\b(?!\s+(?:is|was|of|remains|stands))"
-              r"|(?:剩下|余下)的(?!全是|都是|是)|尾款")
+              r"|(?:剩下|余下|其余)的(?!全是|都是|是)|尾款")
 # A statement of what is owed: its sum is the debt, not a promise.
 # The terms of the old contract or a statement, whatever verbs they hold.
 TERMS = _rx(r"合同(?:上|里)|原(?:合同|协议)|借款合同|按(?:照)?合同|合同约定|账单日|(?:您|你)的还款日(?:为|是)|最低还款额?(?:是|为)"
