@@ -105,6 +105,7 @@ def _suggest(text: str, when: Said, tz: ZoneInfo, language: str | None,
     defined = parties(text)
     receipt = bool(rules.RECEIPT.search(text))
     for turn, speaker in _turns(text, side_of(side) or _writer(text)):
+        in_turn: list[Suggestion] = []
         for sentence in sentences(turn):
             if receipt and rules.RECEIPT_FIELD.search(sentence):
                 continue   # 还款金额：8,600.00元 on a receipt: what was paid
@@ -114,8 +115,31 @@ def _suggest(text: str, when: Said, tz: ZoneInfo, language: str | None,
                     s.who == Who.unknown else s for s in _from_sentence(
                         sentence, when, tz, language or language_of(sentence), speaker,
                         resemblance.VETO_AT if veto_at is None else veto_at)]
-            found += read[sentence, speaker]
+            in_turn += read[sentence, speaker]
+        found += _turn_merged(in_turn)
     return found
+
+
+def _turn_merged(found: list[Suggestion]) -> list[Suggestion]:
+    """The suggestions of one turn, with those that say the same once: an extension asked or
+    granted without a sum, and a payment by the same side on its new day said later (我要求延期
+    到下个月底，……。下个月底之前我把这个月的两千四还了), are one extension carrying what will be paid
+    by then; an offer with neither sum nor day (a letter's title, 延期还款申请书) goes when the
+    same side's offer of that kind says them."""
+    out = [s for s in found if not (
+        s.kind != Kind.payment and s.amount is None and s.due is None and any(
+            t is not s and (t.who, t.kind) == (s.who, s.kind) and (t.amount or t.due)
+            for t in found))]
+    for n, extension in enumerate(out):
+        if extension.kind != Kind.extension or extension.amount is not None or \
+                extension.due is None:
+            continue
+        paid = next((p for p in out[n + 1:] if p.kind == Kind.payment and p.who == extension.who
+                     and p.amount is not None and p.due == extension.due), None)
+        if paid is not None:
+            out[n] = replace(extension, amount=paid.amount, currency=paid.currency)
+            out.remove(paid)
+    return out
 
 
 def _live_stretches(statement: str, parts: list[Clause]) -> list[str]:
