@@ -36,6 +36,7 @@ from logger.promises.text.offers import offers
 from logger.promises.text.payments import others, payments, plans
 from logger.promises.text.speaker import by_party, parties, side_of
 from logger.promises.text.suggestion import Kind, Suggestion, Who
+from logger.promises.text.turns import merged, turns, writer
 from storage.models.types import TimePrecision
 
 __all__ = ["DEFAULT_ZONE", "Kind", "Suggestion", "Who", "suggest_from_segments",
@@ -104,8 +105,8 @@ def _suggest(text: str, when: Said, tz: ZoneInfo, language: str | None,
     read: dict[tuple[str, Who | None], list[Suggestion]] = {}
     defined = parties(text)
     receipt = bool(rules.RECEIPT.search(text))
-    for turn, speaker in _turns(text, side_of(side) or _writer(text)):
-        in_turn: list[Suggestion] = []
+    for turn, speaker in turns(text, side_of(side) or writer(text)):
+        in_turn: list[tuple[str, list[Suggestion]]] = []
         for sentence in sentences(turn):
             if receipt and rules.RECEIPT_FIELD.search(sentence):
                 continue   # 还款金额：8,600.00元 on a receipt: what was paid
@@ -115,31 +116,9 @@ def _suggest(text: str, when: Said, tz: ZoneInfo, language: str | None,
                     s.who == Who.unknown else s for s in _from_sentence(
                         sentence, when, tz, language or language_of(sentence), speaker,
                         resemblance.VETO_AT if veto_at is None else veto_at)]
-            in_turn += read[sentence, speaker]
-        found += _turn_merged(in_turn)
+            in_turn.append((sentence, read[sentence, speaker]))
+        found += merged(in_turn, when, tz)
     return found
-
-
-def _turn_merged(found: list[Suggestion]) -> list[Suggestion]:
-    """The suggestions of one turn, with those that say the same once: an extension asked or
-    granted without a sum, and a payment by the same side on its new day said later (我要求延期
-    到下个月底，……。下个月底之前我把这个月的两千四还了), are one extension carrying what will be paid
-    by then; an offer with neither sum nor day (a letter's title, 延期还款申请书) goes when the
-    same side's offer of that kind says them."""
-    out = [s for s in found if not (
-        s.kind != Kind.payment and s.amount is None and s.due is None and any(
-            t is not s and (t.who, t.kind) == (s.who, s.kind) and (t.amount or t.due)
-            for t in found))]
-    for n, extension in enumerate(out):
-        if extension.kind != Kind.extension or extension.amount is not None or \
-                extension.due is None:
-            continue
-        paid = next((p for p in out[n + 1:] if p.kind == Kind.payment and p.who == extension.who
-                     and p.amount is not None and p.due == extension.due), None)
-        if paid is not None:
-            out[n] = replace(extension, amount=paid.amount, currency=paid.currency)
-            out.remove(paid)
-    return out
 
 
 def _live_stretches(statement: str, parts: list[Clause]) -> list[str]:
@@ -174,31 +153,6 @@ def _after_the_turn(statement: str, parts: list[Clause]) -> list[Clause]:
             c.amounts or c.dated for c in after):
         return []
     return after
-
-
-def _writer(text: str) -> Who | None:
-    """The debtor, when the text is a letter in the debtor's own name (本人李某某，… / 承诺人：…),
-    so that each of its sentences is theirs; else None (not known)."""
-    if rules.DEBTOR_LETTER.search(text) and not rules.THEM_SPEAKING.search(text):
-        return Who.me
-    return None
-
-
-def _turns(text: str, speaker: Who | None) -> list[tuple[str, Who | None]]:
-    """The text's turns with their speakers: a call's notes or a chat pasted as lines that each
-    open with who speaks (催收：…, 我：…, "Agent: …", "Customer: …") are read line by line, each
-    as its speaker's, when the item's own side is not known; else the text is one turn."""
-    if speaker is not None or not rules.TURN_LABEL.search(text):
-        return [(text, speaker)]
-    turns = []
-    for line in text.splitlines():
-        label = rules.TURN_LABEL.match(line)
-        if label is None:
-            turns.append((line, None))
-        else:
-            mine = label["label"].lower() in rules.DEBTOR_LABELS
-            turns.append((line[label.end():], Who.me if mine else Who.them))
-    return turns
 
 
 def _from_sentence(sentence: str, when: Said, tz: ZoneInfo, language: str,

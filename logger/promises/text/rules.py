@@ -258,6 +258,11 @@ HYPOTHETICAL = _rx(
 
 # A part of what is owed, not all of it (先还一部分, "something", "part of it").
 PART = _rx(r"一部分|部分|一些|一点|一半|\bsome(?:thing)?\b|\bpart\s+of\b|\bhalf\b")
+# A deadline named on its own line or sentence (付款时间：12月12日, 截止: 2024-12-18, "Offer good
+# until 12/18", "your new due date is 1/2/2025"): the day an offer said before it runs to.
+DEADLINE = _rx(r"截止|有效期|付款时间|还款日期|最晚|之前(?:支付|还款|付款)|请于|给(?:你|您)\s*\d+\s*天",
+               r"\boffer\s+(?:is\s+)?(?:good|valid|open|stands)\b|\bexpires?\b|\bdue\s+date\b"
+               r"|\bpayment\s+due\b|\bdeadline\b|\bby\b")
 # Where a long utterance turns from its troubles to what will be done.
 TURNING = _rx(r"但是|不过|所以|这样吧|这样|反正|总之|\bbut\b|\bso\b|\bwhat\s+I\s+can\s+do\b")
 # Words that put a deed said with 了 still to come (我 保证 周四 前 把 两千 | 交 了).
