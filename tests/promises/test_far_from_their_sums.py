@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from logger.promises.text import Kind
-from tests.support.promise_text import found
+from logger.promises.text import Kind, suggest_promises
+from tests.support.promise_text import AT, found
 
 
 def _sums_and_days(text: str, side: str = "me") -> list[tuple]:
@@ -109,3 +109,47 @@ def test_refusals_receipts_the_past_and_others_words_promise_nothing(text, side)
 
 def test_a_collectors_imperative_is_a_demand_not_their_payment():
     assert found("Just get the $450 in by tomorrow.", side="them") == []
+
+
+@pytest.mark.parametrize("text, side, expected", [
+    ("Your account qualifies for a one-time settlement of $650. Offer good until 12/20.", "them",
+     [(Kind.settlement, Decimal(650), date(2024, 12, 20))]),
+    ("我愿意一次性还款4000元结清此笔债务，请收到后出具结清证明。付款时间：12月18日", "me",
+     [(Kind.settlement, Decimal(4000), date(2024, 12, 18))]),
+    ("我申请延期到下个月底，公司工资还没发。下个月底之前我把这个月的一千八还了。", "me",
+     [(Kind.extension, Decimal(1800), date(2025, 1, 31))]),
+    ("延期还款申请书\n本人因病住院，特申请将还款日延期至2025年1月20日，届时归还欠款6,000元。", None,
+     [(Kind.extension, Decimal(6000), date(2025, 1, 20))]),
+])
+def test_what_the_sentences_of_a_turn_say_together(text, side, expected):
+    assert [(s[1], s[2], s[3]) for s in found(text, side=side)] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("可以 给 你 延 五 天", [(Kind.extension, None, date(2024, 12, 8))]),
+    # the length of a pause is no due, and a day alone is no condition
+    ("元旦 两 天 我们 不 打 电话 了", [(Kind.stop_calls, None, None)]),
+    ("一次性5,000结清，本周五前，结清后不再联系你家人", [
+        (Kind.settlement, Decimal(5000), date(2024, 12, 6)),
+        (Kind.stop_calls, Decimal(5000), date(2024, 12, 6))]),
+    # "now" is no due beside the day the offer runs to
+    ("你 这 笔 欠款 现在 一共 是 两万 我们 可以 一次性 结清 减 到 一万二 但是 必须 月底 之前",
+     [(Kind.settlement, Decimal(12000), date(2024, 12, 31))]),
+])
+def test_the_creditors_offers(text, expected):
+    assert [(s[1], s[2], s[3]) for s in found(text, side="them")] == expected
+    assert all(s.condition is None for s in suggest_promises(text, at=AT, side="them")
+               if s.kind == Kind.stop_calls)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("一万元，这周五我先还四千，下周五再还六千。",
+     [(Decimal(4000), date(2024, 12, 6)), (Decimal(6000), date(2024, 12, 13))]),
+    ("月底前我把欠的3万中的五千先还上", [(Decimal(5000), date(2024, 12, 31))]),
+    ("12/20前我先还1000，其余的月底再补。", [(Decimal(1000), date(2024, 12, 20)),
+                                  (None, date(2024, 12, 31))]),
+    ("我 跟 你 说 实话 我 最近 真的 很 难 工资 都 发 不 出来 家里 老人 还 生病 住院 但是 这个 月"
+     " 二十 号 我 先 给 你们 转 一千", [(Decimal(1000), date(2024, 12, 20))]),
+])
+def test_which_sum_is_paid(text, expected):
+    assert _sums_and_days(text) == expected
