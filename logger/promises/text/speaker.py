@@ -22,8 +22,20 @@ def side_of(side: str | None) -> Who | None:
     return Who(side) if side in (Who.me, Who.them) else None
 
 
+# The debtor named in the third person by the creditor's side, as a collector's notes do
+# ("Agent: Customer agrees to 3 payments of $150", 客服：客户承诺周五前还款两千): the promise is the
+# debtor's, whoever writes it down.
+_DEBTOR_NOTED = re.compile(r"(?:客户|借款人|债务人)(?:已|本人)?(?:承诺|同意|答应|保证|表示会)"
+                           r"|\b(?:the\s+)?(?:customer|cust\.?|borrower|debtor|cardholder|client)\s+"
+                           r"(?:has\s+)?(?:agrees|agreed|promised|promises|commits|committed|will\s+pay"
+                           r"|to\s+pay)\b", re.I)
+
+
 def who(said: Sentence, text: str) -> Who:
-    """The side said it, else the wording of `text`, else of the whole sentence."""
+    """The side said it (the debtor's promise written down by the creditor's side is the
+    debtor's), else the wording of `text`, else of the whole sentence."""
+    if said.side == Who.them and _DEBTOR_NOTED.search(said.whole):
+        return Who.me
     if said.side in (Who.me, Who.them):
         return Who(said.side)
     wording = from_wording(text)
