@@ -24,6 +24,8 @@ _REFUSED = {Kind.extension: rules.OTHER_REFUSED}
 # A day a waiver or a stop runs from (从今天起停止计息, 自签署之日起): when it starts, not a due.
 _FROM = re.compile(r"(?:从|自)\s*$")
 _PUNCTUATED = re.compile(r"[，,。！!？?；;：:]")
+_DEADLINE_AFTER = re.compile(r"\s*(?:之内|以内|之前|以前|前|内|有效|截止)")
+_DEADLINE_BEFORE = re.compile(r"\b(?:by|before|until|through)\s+(?:the\s+)?(?:end\s+of\s+)?$", re.I)
 _ON = re.compile(r"^\s*(?:之日)?(?:起|开始|以后|之后)")
 
 
@@ -175,8 +177,12 @@ def _offer(kind: Kind, own: list[Clause], asked: list[Clause], parts: list[Claus
     elif kind == Kind.waiver:   # nor the day it is granted on ("waive that fee for you today")
         due = find_due([_without_starts(c) for c in asked], said.when, said.tz) or find_due(
             [_without_today(_without_starts(c), said) for c in own], said.when, said.tz)
-    else:
-        due = find_due(asked, said.when, said.tz) or find_due(own, said.when, said.tz)
+    else:   # nor a settlement's (今天年底了，给你最后一次机会，一次性结清……), whose day is
+        # the payment's when a clause pays (……，下个月15号前结清)
+        asked = [_without_today(c, said) for c in asked]
+        due = find_due([c for c in asked if c.pays], said.when, said.tz) or find_due(
+            asked, said.when, said.tz) or find_due(
+            [_without_today(c, said) for c in own], said.when, said.tz)
     speaker = side_of(said.side) or _offered_by(kind, said, own, owed)
     if kind == Kind.stop_calls and speaker == Who.me:
         return []   # the debtor asks for a stop ("stop calling my office"); only they grant one
@@ -190,11 +196,14 @@ def _offer(kind: Kind, own: list[Clause], asked: list[Clause], parts: list[Claus
 
 
 def _without_today(clause: Clause, said: Sentence) -> Clause:
-    """The clause without the day it was said on, unless it pays: the day an offer is made."""
+    """The clause without the day it was said on, unless it pays or names that day as a
+    deadline (今天之内有效, "by today"): the day an offer is made."""
     if clause.pays:
         return clause
     return replace(clause, days=[d for d in clause.days if d.day is None
-                                 or d.day != said.when.today])
+                                 or d.day != said.when.today
+                                 or _DEADLINE_AFTER.match(clause.text, d.end)
+                                 or _DEADLINE_BEFORE.search(clause.text, 0, d.start)])
 
 
 def _without_starts(clause: Clause) -> Clause:

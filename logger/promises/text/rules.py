@@ -42,7 +42,7 @@ NEGATION = _rx(r"(?<![分也都])(?:不可能|没办法|没法|不能|不会|不
 PAST = _rx(
     r"\b(?:was|were|had\s+been)\s+(?:due|supposed)\b|\boverdue\b(?!\s+(?:amount|balance|sum|payments?|instal+ments?|part|portion))|\bmissed\b|本(?:该|应)|原定|已(?:经)?逾期|逾期了|到期了",
     r"之前(?:答应|说|讲|承诺)|上次|说好的|没做到|答应(?:了)?的|\bposted\b|\blast\s+payment\b|\bpast\s+due\b"
-    r"|\bwent\s+through\b|\bpromised\b|\bsaid\s+(?:you|he|she|they)(?:\s+would|'d)\b"
+    r"|\bwent\s+through\b|(?<!cust )(?<!cust\. )(?<!customer )(?<!client )(?<!debtor )(?<!borrower )\bpromised\b|\bsaid\s+(?:you|he|she|they)(?:\s+would|'d)\b"
     r"|\b(?:payment|transfer|deposit)\s+(?:was\s+|has\s+been\s+)?(?:received|processed|confirmed)\b|\bwe\s+(?:have\s+)?received\b"
     r"|\b(?:was|were)\s+(?:going|planning|hoping|meaning)\s+to\b",
     r"刚(?:刚|才)|(?:本|应)(?:该|当)?在[^，,]{0,12}(?:前|之前)还|已经过了|本来(?!就)|没(?:有)?还(?:上|清|款)?(?!的话)|"
@@ -82,6 +82,7 @@ WAIVER = _rx(
     r"(?:wiped|waived|removed|dropped|gone)\b",
     r"\breverse\s+(?:the\s+|your\s+)?(?:\w+\s+){0,2}(?:fees?|charges?|interest)|\bwrite\s+(?:it\s+)?off\b|\bwritten\s+off\b|\bforgive",
     r"\breduce\s+(?:your|the)\s+(?:balance|debt|interest|fees?)\b",
+    r"\b(?:fees?|charges?|interest|penalt\w+)\s+(?:\w+\s+){0,2}comes?\s+off\b",
     r"\b(?:drop|remove|cancel|take\s+off|knock\s+off)\s+(?:all\s+)?(?:the\s+|your\s+)?"
     r"(?:late\s+|penalty\s+)?(?:fees?|interest|penalt(?:y|ies)|charges)",
     r"\bdiscount\b|\btake\s+(?:\w+\s+){0,3}(?:interest|fees?|charges?|penalt\w+)\s+off\b"
@@ -302,6 +303,8 @@ REPORTED = _rx(
     r"(?:说|讲)(?!好|定)(?:过)?(?:了)?[^，,。我]{0,8}(?:转|还|打|付)",
     r"\b(?:he|she|they)\s+(?:said|says|told\s+(?:me|us|you)|promised)\s+(?:that\s+)?(?:he|she|they)\b"
     r"|\b(?:my|your|his|her|their)\s+\w+\s+(?:said|says|told\s+(?:me|us|you)|promised)\s+(?:that\s+)?(?:he|she|they)\b"
+    r"|(?<!customer )(?<!cust )(?<!client )(?<!debtor )\b(?:said|says)\s+(?:that\s+)?(?:his|her|my|the)?\s*(?:mom|mum|dad|mother|father|son|daughter|wife"
+    r"|husband|brother|sister|he|she)\s+(?:will|would|is\s+going\s+to)\b|\bno\s+commitment\b"
     r"|\b(?:friend|brother|sister|mother|father|mom|mum|dad|wife|husband|cousin|colleague|neighbou?r)"
     r"\s+(?:said|says|told\s+(?:me|us))\b")
 
