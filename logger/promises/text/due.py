@@ -64,6 +64,9 @@ def _first_due(clauses: list[Clause], when: Said, tz: ZoneInfo) -> Due | None:
     for n, clause in enumerate(clauses):
         mention = next((d for d in clause.days if d.day or d.unresolved), None)
         clock = clause.clocks[0] if clause.clocks else None
+        if clock is not None:   # 今天上午承诺明天下午三点前还款: the day the hour is said with
+            mention = next((d for d in reversed(clause.days) if (d.day or d.unresolved)
+                            and d.end <= clock.start), mention)
         clock_words = clause.text[clock.start:clock.end] if clock else ""
         if mention is not None and clock is None:
             # 今天下班前，下午五点之前: the hour said in the next clause, which names no day

@@ -102,8 +102,9 @@ def payments(parts: list[Clause], said: Sentence) -> list[Suggestion]:
                 any(c.dated for c in frame) and any(c.firm for c in frame)):
             continue
         speaker = who(said, "，".join(c.text for c in frame))
-        if speaker != Who.me and rules.DEMAND.search(said.whole):
-            continue   # the collector's demand (必须, 至少), not a promise
+        if speaker != Who.me and (rules.DEMAND.search(said.whole)
+                                  or rules.PAY_REMINDER.search(said.whole)):
+            continue   # the collector's demand (必须, 至少) or reminder, not a promise
         found += [Suggestion(speaker, Kind.payment, said.quote, amount=amount,
                              currency=currency, **due_fields(due, said.when))
                   for amount, currency, due in _sums_and_days(frame, said, _owed(parts, frame))]

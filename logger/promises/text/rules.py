@@ -17,7 +17,7 @@ def _rx(*alternatives: str) -> re.Pattern:
 
 # Charges a creditor may forgo, and a discount named by its rate (按六折, 以8.5折).
 _FEE = r"(?:罚息|利息|违约金|滞纳金|手续费)"
-_DISCOUNT = r"[按以][一二三四五六七八九\d]+(?:\.\d+)?折"
+_DISCOUNT = r"[按以打][一二三四五六七八九\d]+(?:\.\d+)?折"
 
 
 # Words of paying are lexicon.toml's (tokens.py). 还 is also "still" (还有, 还是, 还欠): those
@@ -117,7 +117,9 @@ SETTLEMENT = _rx(SUM_CLOSES.pattern, _DISCOUNT, r"结清方案|折[^，,。]{0,2
     r"|\bsettle(?:d|ment)?\b[^.]{0,40}\bfor\s+\$?\d|\bsettlement\s+offer\b|\bsettled\s+in\s+full\b"
     r"|\bthe\s+rest\s+(?:is|will\s+be)\s+(?:forgiven|waived|written\s+off)\b|\bas\s+(?:a\s+)?settlement\b"
     r"|\bsettle\s+(?:the\s+|my\s+|this\s+)?(?:account|debt|balance)\s+in\s+full\b|\bknock\s+(?:it|that|this)\s+down\s+to\b"
-    r"|\bclose\s+(?:it|this|the\s+account)\s+out\b|\blump[- ]sum\s+of\b")
+    r"|\bclose\s+(?:it|this|the\s+account)\s+out\b|\blump[- ]sum\s+of\b"
+    r"|\bin\s+full\s+satisfaction\b|\$?\d[\d,.]*\s+(?:lump[- ]sum|to\s+settle)\b"
+    r"|\bwrite\s+off\s+the\s+(?:remaining|rest)\b")
 # A letter in the debtor's own name: it opens with 本人 or is signed by the one who promises.
 DEBTOR_LETTER = _rx(r"(?:^|\n)\s*本人|(?:^|\n)\s*(?:承诺人|申请人)\s*[：:]")
 # The whole debt paid off (一次性还清全部欠款): a payment, not a settlement for less.
@@ -157,6 +159,8 @@ STOP_CALLS = _rx(
     r"\bno\s+(?:one|1|more)\s+(?:calls?|texts?|contacts?)\b|\bno\s+calls?\s+or\s+texts?\b"
     r"|\bno\s+(?:calls?|contact)\s+(?:for|until)\b|\bnot\s+be\s+contacted\b|\bstop\s+(?:the\s+)?(?:home\s+)?visits\b|\bcontact\s+hold\b|\b(?:won't|will\s+not|not\s+going\s+to)\s+(?:call|contact|bother)\b",
     r"\bpause\s+(?:all\s+)?(?:the\s+)?(?:collection\s+)?(?:collections?|calls)",
+    r"\bno\s+calls\s+(?:will\s+be\s+made|during)\b|\bcalls?\s+(?:are\s+|will\s+be\s+)?suspended\b"
+    r"|\bsuspend(?:ed|ing)?\s+(?:the\s+|all\s+)?(?:collection\s+)?calls\b",
     r"\bcease\s+(?:all\s+)?(?:telephone\s+|phone\s+)?(?:contact|calls|collection)",
     r"\bhold\s+off\s+(?:on\s+)?(?:calling|collection|(?:the\s+)?calls)|\bhold\s+on\s+(?:\w+\s+){0,2}(?:calls|collections?)\b",
     r"\b(?:nobody|no\s+one)\b[^.]{0,30}\b(?:call|ring|contact)|\bwon't\s+(?:ring|phone)\b",
@@ -169,6 +173,8 @@ OFFER_REFUSED = _rx(
     r"(?:'ll|\s+will|\s+can))\s+(?:waive|stop|pause|drop|remove|reduce|accept|agree\s+to|settle|offer"
     r"|give\s+you\s+a\s+discount)|(?:n't|\bnot|\bno\s+longer)\s+(?:be\s+)?(?:waiv|settl|offer)",
     r"(?:不|无法|不能)(?:同意|批准|接受|考虑)[^，,。]{0,6}?(?:减免|免除|免|减|停催|延期|宽限|结清|分期)",
+    r"(?:您|你)(?:也)?可(?:以)?申请(?!到)|可申请(?!到)|详情请点击|\bif\s+(?:it'?s|it\s+is|that'?s)\s+approved\b"
+    r"|\bwants?\s+(?:the|his|her|their|my)\s+\w+\s+(?:waived|reduced|removed|stopped)\b",
     r"\bnot\s+(?:waiving|stopping)\b|\b(?:isn't|is\s+not|not)\s+(?:possible|available|an\s+option)\b",
     r"没(?:有)?(?:审核)?(?:通过|批准|批下来)|未(?:通过|获批|批准)|被拒|驳回|(?:才|再)(?:有资格|能|可以)?谈",
     r"\b(?:declined|denied|rejected|turned\s+down|not\s+(?:been\s+)?approved)\b")
@@ -199,7 +205,7 @@ OTHER_REFUSED = _rx(
 
 # Paying in instalments.
 PLAN = _rx(
-    r"每半个月|每(?:两|\d+)个?(?:周|礼拜|星期)|每隔|(?:两|\d+)个?(?:礼拜|星期|周|月)(?:还|付|转|给)?[一1]次"
+    r"每天(?:还|付|转)|连续[^，,。]{0,3}\d+天|每半个月|每(?:两|\d+)个?(?:周|礼拜|星期)|每隔|(?:两|\d+)个?(?:礼拜|星期|周|月)(?:还|付|转|给)?[一1]次"
     r"|各(?:还|付|转|给)\s*\d|(?<![这上下前本当])(?:一|1)个月(?:给(?:你|您)们?)?(?:还|付|转)"
     r"|分\s*\d+\s*(?:期|次|个月)|(?<!第)(?<![那这前上后])\d+\s*期|每期|分期(?!乐)|按月|每(?:个)?月|每(?:个)?(?:周|星期|礼拜)",
     r"\binstal+ments\b|\bpayment\s+plan\b|\b\d+\s+(?:monthly\s+|weekly\s+|equal\s+)?payments\b",
@@ -305,6 +311,7 @@ REPORTED = _rx(
     r"|\b(?:my|your|his|her|their)\s+\w+\s+(?:said|says|told\s+(?:me|us|you)|promised)\s+(?:that\s+)?(?:he|she|they)\b"
     r"|(?<!customer )(?<!cust )(?<!client )(?<!debtor )\b(?:said|says)\s+(?:that\s+)?(?:his|her|my|the)?\s*(?:mom|mum|dad|mother|father|son|daughter|wife"
     r"|husband|brother|sister|he|she)\s+(?:will|would|is\s+going\s+to)\b|\bno\s+commitment\b"
+    r"|\b(?:the\s+)?(?:collector|agent|rep|caller|they|he|she)\s+told\s+me\b"
     r"|\b(?:friend|brother|sister|mother|father|mom|mum|dad|wife|husband|cousin|colleague|neighbou?r)"
     r"\s+(?:said|says|told\s+(?:me|us))\b")
 
@@ -316,6 +323,8 @@ DEMAND = _rx(r"\bis\s+required\b|\bfinal\s+notice\b|如已还款|必须|务必|�
              r"|\bimmediately\b|\bright\s+now\b"
              # the collector's imperative ("…; pay the $300 by Friday")
              r"|(?:^|[;.!]\s*)(?:please\s+|just\s+)?(?:pay|send|transfer|get|make\s+(?:a|the|your)\s+payment)\b")
+# A platform's reminder of a payment due (请于4月20日前还款): what it asks, not what it gives.
+PAY_REMINDER = _rx(r"请(?:您)?于[^，,。]{0,16}(?:还款|还清|支付|归还|缴)")
 REQUEST = _rx(
     r"能不能|能否|可不可以|可否|是否可以|(?<!申)请(?!问|于|在|按时)|麻烦|拜托|求(?:求)?(?:你|您)",
     r"别再|不要再|你们别|你别|(?:发|给|告诉|转)我一下|一下吧|帮我问问|问一下|问问",
@@ -334,7 +343,9 @@ COMMITS = _rx(
 CONDITION = _rx(r"的话|如果|只要|要是|假如|\bif\b|\bas\s+long\s+as\b|\bprovided\b")
 # A clause that is the "if" of another ("如果你们减免罚息，我就还").
 CONDITIONAL = _rx(r"^\s*(?:那么?\s*)?(?:(?:你们?|您)\s*)?(?:如果|只要|要是|假如|若|if\b"
-                  r"|as\s+long\s+as\b|provided\b|once\b)|的话\s*$")
+                  r"|as\s+long\s+as\b|provided\b|once\b)|的话\s*$",
+                  # the concession asked of the creditor first (你们把这个月的违约金免了，我……)
+                  r"^\s*(?:你们|您们)(?:要|先|能|要能|要是能)?(?:把|给我)")
 
 # Who speaks, from the wording, when the text has no sides.
 THEM_SPEAKING = _rx(

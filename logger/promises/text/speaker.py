@@ -11,11 +11,12 @@ from logger.promises.text.suggestion import Who
 
 # A borrower or a lender named in the third person, as agreements and letters do.
 # A call-centre note names the debtor 客户 ("客户承诺12月10日前还款").
-_ME_NAMED = re.compile(r"借款人|债务人|本人|客户(?=承诺|表示|同意|提出|保证|答应|称|说)"
+_ME_NAMED = re.compile(r"借款人|债务人|本人|客户(?=[^，,。]{0,6}(?:承诺|表示|同意|提出|保证|答应|签署|称|说))"
                        r"|\b(?:the\s+)?borrower\b|\b(?:the\s+)?debtor\b|\b(?:customer|cust\.?|client)"
                        r"\s+(?:agrees|agreed|promised|promises|states|stated|said|says|will|set\s+up"
                        r"|committed|commits)\b", re.I)
-_THEM_NAMED = re.compile(r"出借人|债权人|贷款人|本机构|本平台|\b(?:the\s+)?lender\b"
+_THEM_NAMED = re.compile(r"出借人|债权人|贷款人|贷款方|放款方|本机构|本平台|\b(?:the\s+)?lender\b"
+                         r"|\bagent\s+(?:approved|granted|agreed|offered|confirmed|set\s+up)\b"
                          r"|\b(?:the\s+)?creditor\b", re.I)
 
 
