@@ -214,6 +214,10 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
          lambda m, t: _first_weekday_after(_HOLIDAYS[m["h"][:2]](t), _WEEKDAYS_ZH[m["w"]])),
         (r"元旦", lambda m, t: _next_date(t, 1, 1)),
         (r"圣诞(?:节)?|平安夜", lambda m, t: _next_date(t, 12, 24 if m[0] == "平安夜" else 25)),
+        # 01/10/25, 03/07/2025: a US month/day/year
+        (r"(?<![\d/.$¥])(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])/(?P<y>\d{4}|\d{2})(?![\d/])",
+         lambda m, t: _dated(t, int(m["m"]), int(m["d"]),
+                             int(m["y"]) + (2000 if len(m["y"]) == 2 else 0))),
         (r"(?<![\d/.$¥])(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])(?![\d/])",
          lambda m, t: _dated(t, int(m["m"]), int(m["d"]), None)),
         (r"国庆(?:节|假期)?", lambda m, t: _next_date(t, 10, 1)),

@@ -188,7 +188,7 @@ OTHER = _rx(
 EXTENSION = _rx(
     r"延期|延长|宽限|推迟|缓\d*(?:天|日|周|个月)|延(?:你|您)?\d+(?:天|日|周|个(?:星期|礼拜|月))|往后(?:推|延)|延后|展期|顺延|延到|延至|推到|推至"
     r"|(?:给|帮)(?:你|您)延了|可以晚(?:几|两|一|\d+)天",
-    r"\bextend(?!ed\s+family)|\bextension\b(?!\s*\d)|\bpostpone|\bgrace\s+period|\bpush(?:ed)?\s+(?:\w+\s+){0,3}(?:back|out)\b"
+    r"\bpush\s+(?:your|the)\s+(?:\w+\s+)?(?:due\s+)?date\s+(?:to|until|back)\b|\bextend(?!ed\s+family)|\bextension\b(?!\s*\d)|\bpostpone|\bgrace\s+period|\bpush(?:ed)?\s+(?:\w+\s+){0,3}(?:back|out)\b"
     r"|\bdefer(?:ral|red|ment)?\b"
     r"|\b(?:need|get|have)\s+until\b|\bmore\s+time\b"
     r"|\b(?:give|giving)\s+you\s+(?:until|till|to|more\s+time|an?\s+(?:extra|few|more))"
@@ -209,7 +209,7 @@ PLAN = _rx(
     r"|各(?:还|付|转|给)\s*\d|(?<![这上下前本当])(?:一|1)个月(?:给(?:你|您)们?)?(?:还|付|转)"
     r"|分\s*\d+\s*(?:期|次|个月)|(?<!第)(?<![那这前上后])\d+\s*期|每期|分期(?!乐)|按月|每(?:个)?月|每(?:个)?(?:周|星期|礼拜)",
     r"\binstal+ments\b|\bpayment\s+plan\b|\b\d+\s+(?:monthly\s+|weekly\s+|equal\s+)?payments\b",
-    r"\b(?:every|each|per|a)\s+(?:month|week)\b|/\s*month\b|\bmonthly\b|\bweekly\b"
+    r"\b(?:every|each|per|a)\s+(?:month|week)\b|/\s*mo(?:nth)?\b|\bmonthly\b|\bweekly\b"
     r"|\bbi-?weekly\b|\bevery\s+(?:two|2|other)\s+weeks\b",
     r"\bevery\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\bevery\s+(?:\d+|other)\s+weeks?\b",
     r"\bover\s+\d+\s+(?:months|weeks)\b")
@@ -244,7 +244,7 @@ TERMS = _rx(r"合同(?:上|里)|原(?:合同|协议)|借款合同|按(?:照)?合
             r"\breminder\s+that\b|\bthis\s+is\s+a\s+reminder\b|^\s*reminder\b"
             r"|\bminimum\s+payment\s+(?:of\s+)?\S+\s+(?:is\s+)?due\b"
             r"|\byour\s+(?:\w+\s+)?payment\s+(?:of\s+\S+\s+)?is\s+due\b",
-            r"\bminimum\s+(?:payment\s+)?(?:due\s+)?is\b|\bstatement\b|\bunder\s+(?:the|your)\s+"
+            r"\bminimum\s+(?:payment\s+)?(?:due\s+)?is\b(?!\s+(?:paid|received))|\bstatement\b|\bunder\s+(?:the|your)\s+"
             r"(?:original\s+)?(?:contract|terms)\b|\bdays\s+(?:late|past\s+due|delinquent)\b")
 DEBT = _rx(r"欠(?!条)|尚欠|未还(?:金额|款)|应还(?:金额|款)|待还|逾期(?:金额|款)|账单(?:金额)?(?:是|为|共)",
            r"\bowe[sd]?\b|\boutstanding\b|\bbalance\s+(?:is|stands|remains)\b|\byou\s+have\s+an?\s+"
