@@ -131,7 +131,7 @@ SETTLED_SUM_MARK = _rx(SUM_CLOSES.pattern,
                        _DISCOUNT, r"(?:给(?:你|您))?算\s*\d",
                        r"减到|减至|降到|降至|只需|只要还|只还|只收|以结清|按\s*\d[^，,。]{0,4}?结|两清|就算了了|视为(?:全部)?(?:债务)?结清|(?:不再|放弃)追偿|就当(?:全部)?(?:结清|了结)"
                        r"|\bdown\s+to\b|\bsettle\s+(?:\w+\s+){0,2}in\s+full\b|\blump[- ]sum\b|\bclose\s+(?:it|this)\s+out\b|剩(?:下|余)(?!的?" + _FEE + r")的?[^，,]{0,10}(?:不要了|别要了|不用还|免了|一笔勾销)|一笔勾销|折|\bsettle\s+(?:\w+\s+){0,2}for\b|\baccept\b"
-                       r"|\bfull\s+and\s+final\b")
+                       r"|\bfull\s+and\s+final\b|\bwrite\s+off\s+the\s+(?:remaining|rest)\b")
 # The sum a settlement names: the one after these words, else the smallest said.
 SETTLED_SUM = _rx(r"(?:减到|减至|降到|降至|只需(?:要)?(?:还|付)?|只(?:要)?(?:还|付)|结清价|按|for|of|at|accept"
                   r"|一次性(?:还|付|结清|支付|偿还|还清|付清)?)"
@@ -173,8 +173,8 @@ OFFER_REFUSED = _rx(
     r"(?:'ll|\s+will|\s+can))\s+(?:waive|stop|pause|drop|remove|reduce|accept|agree\s+to|settle|offer"
     r"|give\s+you\s+a\s+discount)|(?:n't|\bnot|\bno\s+longer)\s+(?:be\s+)?(?:waiv|settl|offer)",
     r"(?:不|无法|不能)(?:同意|批准|接受|考虑)[^，,。]{0,6}?(?:减免|免除|免|减|停催|延期|宽限|结清|分期)",
-    r"(?:您|你)(?:也)?可(?:以)?申请(?!到)|可申请(?!到)|详情请点击|\bif\s+(?:it'?s|it\s+is|that'?s)\s+approved\b"
-    r"|\bwants?\s+(?:the|his|her|their|my)\s+\w+\s+(?:waived|reduced|removed|stopped)\b",
+    r"(?:您|你)(?:也)?可(?:以)?申请(?!到)|可申请(?!到)|详情请点击"
+    r"|\bwants?\s+(?:the|his|her|their|my)\s+(?:\w+\s+){1,3}(?:waived|reduced|removed|stopped)\b",
     r"\bnot\s+(?:waiving|stopping)\b|\b(?:isn't|is\s+not|not)\s+(?:possible|available|an\s+option)\b",
     r"没(?:有)?(?:审核)?(?:通过|批准|批下来)|未(?:通过|获批|批准)|被拒|驳回|(?:才|再)(?:有资格|能|可以)?谈",
     r"\b(?:declined|denied|rejected|turned\s+down|not\s+(?:been\s+)?approved)\b")
@@ -217,7 +217,7 @@ PLAN = _rx(
 # A day of every month (每月20号): a plan when someone commits to a sum on it, not a platform's
 # reminder of its billing day.
 MONTHLY_DAY = _rx(r"每(?:个)?月\s*\d{1,2}\s*[号日]")
-PLAN_ITSELF = _rx(r"分\s*\d+\s*期|每期|\binstal+ments\b|\binstal+ment\s+plan\b|\bpayment\s+plan\b"
+PLAN_ITSELF = _rx(r"分\s*\d+\s*期|每期|\d\s*/\s*mo(?:nth)?\b|\binstal+ments\b|\binstal+ment\s+plan\b|\bpayment\s+plan\b"
                   r"|\d\s*(?:dollars\s+)?(?:a|per|each|every)\s+(?:month|week)\b|\b(?:of|on)\s+(?:every|each)\s+month\b"
                   r"|\b(?:a|per|each|every)\s+(?:month|week|\w+day)\s+for\s+\d+\s+(?:months|weeks)\b"
                   r"|\bevery\s+(?:two|2|other)\s+weeks\b|\bplan\s+of\s+\$?\d"
@@ -261,7 +261,8 @@ HYPOTHETICAL = _rx(
     r"|\bmaybe\b|\bmight\b|\bperhaps\b|\bhopefully\b|\btry\s+to\b|\bI'll\s+try\b|\bprobably\b"
     r"|\bshould\s+be\s+able\s+to\b|\bsomething\s+(?:next|this|by|on)\b"
     r"|\bif\s+(?:my|the)\s+(?:\w+\s+){0,2}(?:comes?\s+through|pays?\s+me|goes\s+through)"
-    r"|\bI\s+would\s+(?:pay|have\s+paid)\b|\bI'd\s+pay\b|\bhypothetically\b")
+    r"|\bI\s+would\s+(?:pay|have\s+paid)\b|\bI'd\s+pay\b|\bhypothetically\b"
+    r"|\bif\s+(?:it'?s|it\s+is|that'?s|this\s+is)\s+approved\b|如果(?:能)?(?:批|审批通过)|批下来的话")
 
 # A part of what is owed, not all of it (先还一部分, "something", "part of it").
 PART = _rx(r"一部分|部分|一些|一点|一半|\bsome(?:thing)?\b|\bpart\s+of\b|\bhalf\b")
