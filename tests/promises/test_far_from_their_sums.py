@@ -65,6 +65,8 @@ def test_calling_it_settled_is_a_settlement():
 
 @pytest.mark.parametrize("text, amount", [
     ("我三个礼拜还一次，一次两千五，第一次下周一。", 2500),
+    # a figure among Chinese words is no year (一次两千 reads 2000)
+    ("我两个礼拜还一次，一次两千，第一次下周三。", 2000),
     ("剩下的我每个月还一千二", 1200),
 ])
 def test_a_plans_sum_said_bare_or_after_the_rest(text, amount):

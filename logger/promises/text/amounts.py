@@ -72,6 +72,7 @@ _PHONE_LIKE = re.compile(r"1\d{10}|\d{9,}")
 # 1-800-555-0142): none of its groups is a sum.
 _GROUPED_NUMBER = re.compile(r"(?<![\d.,])\d{1,4}(?:[ -]\d{3,4}){2,}(?![\d.,])")
 _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 # What comes just before a number that is a code, never money: ABC1234, #1234, 尾号1234.
 _CODE_BEFORE = re.compile(r"(?:[A-Za-z][-_]?|[#№]\s*|\bNo\.?\s*|\bref(?:erence)?\.?\s*(?:no\.?|number|#)?"
                           r"\s*:?\s*|\b(?:ending|ends)\s+(?:in\s+|with\s+)?"
@@ -169,11 +170,19 @@ def loose_amounts(text: str) -> list[Amount]:
         except InvalidOperation:
             continue
         if (value < 100 or _NOT_MONEY_AFTER.match(text, match.end("num"))
-                or _PHONE_LIKE.fullmatch(number) or _YEAR_LIKE.fullmatch(number)
+                or _PHONE_LIKE.fullmatch(number) or (_YEAR_LIKE.fullmatch(number)
+                                                     and not _among_chinese(text, match))
                 or _CODE_BEFORE.search(text[max(0, start - 12):start])):
             continue
         found.append(Amount(value, CNY, start, match.end()))
     return found
+
+
+def _among_chinese(text: str, match: re.Match) -> bool:
+    """A figure said among Chinese words, not before 年 (一次两千, 还2000块): a sum, not a year."""
+    before = text[match.start("num") - 1:match.start("num")]
+    after = text[match.end("num"):match.end("num") + 1]
+    return after != "年" and bool(_HAN.match(before) or _HAN.match(after))
 
 
 def _money_value(match: re.Match) -> Decimal | None:
