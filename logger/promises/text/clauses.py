@@ -349,7 +349,7 @@ def _clause(piece: str, start: int, end: int, language: str, today: date | None,
         taken = [(d.start, d.end) for d in days] + [(c.start, c.end) for c in clocks] + [
             (a.start, a.end) for a in amounts]
         extra = [a for a in loose_amounts(text) if not any(s <= a.start < e for s, e in taken)
-                 and not _WHOLE_OF.match(text, a.end)]
+                 and not _WHOLE_OF.match(text, a.end) and not _NOT_THIS.search(text, 0, a.start)]
         amounts = sorted(amounts + extra[:1 if not amounts else len(extra)],
                          key=lambda a: a.start)
     ahead = today is not None and any(d.day is not None and d.day > today for d in days)
