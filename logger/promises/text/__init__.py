@@ -139,16 +139,14 @@ def _live_stretches(statement: str, parts: list[Clause]) -> list[str]:
             if run and run[0] is not parts[0] and any(c.dated for c in run)]
 
 
-def _after_the_turn(statement: str, parts: list[Clause]) -> list[Clause]:
-    """The clauses after the last turn of a long utterance (但是, 所以, 这样吧, "but what I can
+def _after_the_pivot(statement: str, parts: list[Clause]) -> list[Clause]:
+    """The clauses after the last pivot of a long utterance (但是, 所以, 这样吧, "but what I can
     do"), when they are all live and pay a sum or on a day: read apart from the troubles told
     before them (…真的 是 没 钱 | 但是 这个 月 二十 号 我 先 给 你们 转 两千); else none."""
-    turn = None
-    for turn in rules.TURNING.finditer(statement):
-        pass
-    if turn is None or turn.start() < 20:
+    pivots = list(rules.PIVOT.finditer(statement))
+    if not pivots or pivots[-1].start() < 20:
         return []
-    after = [c for c in parts if c.start >= turn.end()]
+    after = [c for c in parts if c.start >= pivots[-1].end()]
     if not after or not all(c.live for c in after) or not any(c.pays for c in after) or not any(
             c.amounts or c.dated for c in after):
         return []
@@ -181,23 +179,28 @@ def _from_sentence(sentence: str, when: Said, tz: ZoneInfo, language: str,
             for c in parts[:-1]):
         return []   # a question, unless a clause before the asking one commits
     said = Sentence(sentence, whole, when, tz, side, language)
-    found = (offers(parts, said, statement, payments, plans) or plans(parts, said)
-             or payments(parts, said) or others(parts, said))
+    found = _promised(parts, said, statement)
     if found and resemblance.promises_nothing(sentence, side, _live_stretches(
             statement, parts)) >= veto_at:
         # read whole and clause by clause, it resembles what promises nothing; what follows
         # the turn of a long utterance may still promise, read apart and alone
-        after = _after_the_turn(statement, parts)
+        after = _after_the_pivot(statement, parts)
         if not after or resemblance.promises_nothing(
                 statement[after[0].start:], side) >= veto_at:
             return []
-        found = (offers(after, said, statement, payments, plans) or plans(after, said)
-                 or payments(after, said) or others(after, said))
+        found = _promised(after, said, statement)
     # The same promise said twice in one sentence (捌仟陆佰元整（¥8,600.00）) is one; so is one
     # said again with less (三千五过去 三千五啊: the sum repeated without its day).
     found = [s for n, s in enumerate(found) if not any(
         (s.who, s.kind, s.amount, s.due) == (t.who, t.kind, t.amount, t.due) for t in found[:n])]
     return [s for s in found if not any(t is not s and _says_more(t, s) for t in found)]
+
+
+def _promised(parts: list[Clause], said: Sentence, statement: str) -> list[Suggestion]:
+    """What the clauses promise: the other side's offers, else a plan, else payments, else
+    another promise."""
+    return (offers(parts, said, statement, payments, plans) or plans(parts, said)
+            or payments(parts, said) or others(parts, said))
 
 
 def _says_more(t: Suggestion, s: Suggestion) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from logger.promises.text import rules
-from logger.promises.text.amounts import find_amounts, loose_amounts
+from logger.promises.text.amounts import Amount, find_amounts, loose_amounts
 from logger.promises.text.clauses import Act, Clause, Sentence, joined
 from logger.promises.text.dates import due_at, find_days
 from logger.promises.text.due import Due, due_fields, find_due
@@ -111,7 +111,7 @@ def payments(parts: list[Clause], said: Sentence) -> list[Suggestion]:
     return found
 
 
-def _owed(parts: list[Clause], frame: list[Clause]) -> Clause | None:
+def _owed(parts: list[Clause], frame: list[Clause]) -> Amount | None:
     """The sum stated as owed that a frame without a sum of its own pays (欠的是3,980，12月3号前
     我还清; 你们要的逾期金额是3,260.50，我今天下午四点之前转过去), when the sentence states one
     such sum and the frame pays no part of it (先还一部分)."""
@@ -120,7 +120,7 @@ def _owed(parts: list[Clause], frame: list[Clause]) -> Clause | None:
     owed = [c for c in parts if c not in frame and Act.debt in c.acts and c.amounts]
     if len({a.value for c in owed for a in c.amounts}) != 1:
         return None
-    return replace(owed[-1], days=[], clocks=[], amounts=owed[-1].amounts[:1])
+    return owed[-1].amounts[0]
 
 
 def _frames(live: list[Clause]) -> list[list[Clause]]:
@@ -178,7 +178,7 @@ def _open_for(frame: list[Clause], clause: Clause) -> bool:
     return not (clause.amounts and any(c.amounts for c in frame))
 
 
-def _sums_and_days(group: list[Clause], said: Sentence, owed: Clause | None = None
+def _sums_and_days(group: list[Clause], said: Sentence, owed: Amount | None = None
                    ) -> list[tuple[Decimal | None, str | None, Due | None]]:
     """(amount, currency, due) for each sum in a group of clauses. Several sums in a clause
     take its days in order when there are as many ("$250 on Friday and $250 on the 20th"),
@@ -187,7 +187,7 @@ def _sums_and_days(group: list[Clause], said: Sentence, owed: Clause | None = No
     default_due = find_due(group, said.when, said.tz)
     sums = [(clause, amount) for clause in group for amount in clause.amounts]
     if not sums and owed is not None:
-        return [(owed.amounts[0].value, owed.amounts[0].currency, default_due)]
+        return [(owed.value, owed.currency, default_due)]
     if not sums:
         return [(None, None, default_due)]
     result = []

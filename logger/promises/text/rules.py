@@ -271,8 +271,8 @@ PART = _rx(r"一部分|部分|一些|一点|一半|\bsome(?:thing)?\b|\bpart\s+o
 DEADLINE = _rx(r"截止|有效期|付款时间|还款日期|最晚|之前(?:支付|还款|付款)|请于|给(?:你|您)\s*\d+\s*天",
                r"\boffer\s+(?:is\s+)?(?:good|valid|open|stands)\b|\bexpires?\b|\bdue\s+date\b"
                r"|\bpayment\s+due\b|\bdeadline\b|\bby\b")
-# Where a long utterance turns from its troubles to what will be done.
-TURNING = _rx(r"但是|不过|所以|这样吧|这样|反正|总之|\bbut\b|\bso\b|\bwhat\s+I\s+can\s+do\b")
+# Where a long utterance pivots from its troubles to what will be done.
+PIVOT = _rx(r"但是|不过|所以|这样吧|这样|反正|总之|\bbut\b|\bso\b|\bwhat\s+I\s+can\s+do\b")
 # Words that put a deed said with 了 still to come (我 保证 周四 前 把 两千 | 交 了).
 TO_COME = _rx(r"把|保证|一定|肯定|会|要|准备|打算|马上")
 # Leaving a part for later (想办法, 剩下的再说, 再商量): that clause promises nothing, the rest
