@@ -89,3 +89,17 @@ def test_an_hour_goes_with_the_day_said_just_before_it():
 ])
 def test_adverts_approvals_to_come_reminders_and_reports_promise_nothing(text, side):
     assert found(text, side=side) == []
+
+
+@pytest.mark.parametrize("text, side", [
+    ("If this balance is not paid in full by December 20, we will report it to the bureaus.",
+     "them"),
+    ("坐席：您之前申请的减免，我们这边没有批下来", None),
+])
+def test_a_threat_on_a_condition_and_an_offer_refused_after_it_promise_nothing(text, side):
+    assert found(text, side=side) == []
+
+
+def test_a_sum_said_after_the_day_of_the_same_verb_is_that_days():
+    assert found("我下周三还，还两千，你们周一别打了", side="me") == [
+        (Who.me, Kind.payment, Decimal(2000), date(2024, 12, 11))]

@@ -72,6 +72,8 @@ def offers(parts: list[Clause], said: Sentence, statement: str, payments, plans
     offering = [c for c in parts if kinds_of[id(c)]]
     if not offering:
         return []
+    if any(rules.OFFER_REFUSED.search(c.text) and not _offering_words(c.text) for c in parts):
+        return []   # 您之前申请的停催，我们这边没有批下来: the offer, refused in the next clause
     rest = [c for c in parts if c not in offering]
     if all(rules.CONDITIONAL.search(c.text) for c in offering) and any(c.pays for c in rest):
         if any(Kind.settlement in kinds_of[id(c)] for c in offering):

@@ -172,9 +172,12 @@ def _open_for(frame: list[Clause], clause: Clause) -> bool:
     if any(c.pays for c in frame):
         # 三千八一次性结清，2月5号前还: the day of the sum just said, unless a part was paid
         # first and this is the rest (先还1000，周五还)
-        return (not clause.amounts and clause.dated and not any(c.dated for c in frame)
-                and any(c.amounts for c in frame)
-                and not any(rules.PART_FIRST.search(c.text) for c in (*frame, clause)))
+        # 我下周三还，还两千: the sum of the day just said
+        return not any(rules.PART_FIRST.search(c.text) for c in (*frame, clause)) and (
+            (not clause.amounts and clause.dated and not any(c.dated for c in frame)
+             and any(c.amounts for c in frame))
+            or (len(clause.amounts) == 1 and not clause.dated
+                and not any(c.amounts for c in frame) and any(c.dated for c in frame)))
     return not (clause.amounts and any(c.amounts for c in frame))
 
 

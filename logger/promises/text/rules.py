@@ -319,7 +319,7 @@ REPORTED = _rx(
 # Speech acts that are not promises.
 THREAT = _rx(r"否则|不然|要不然|再不还|不还的话|不还就|最后通牒|(?:就|将|会)(?:起诉|上诉|报案)|还不(?:上|了|起)的话|(?:没|不)(?:还|付)(?:上|清)?的话|未(?:还款?|结清|处理)(?:的话)?(?:将|会|就)|移交(?:法务|律师|法院)|后果自负|\bor\s+else\b|\botherwise\b|\bor\s+we\b|\bunless\b|\bcourt\s+proceedings\b",
              r"\bif\s+you\s+(?:don't|do\s+not|can't|cannot|fail\s+to)\s+pay\b|\bfailure\s+to\s+pay\b"
-             r"|\bwill\s+result\s+in\b|\blegal\s+action\b")
+             r"|\bwill\s+result\s+in\b|\blegal\s+action\b|\bif\s+[^.]{0,40}\bis\s+not\s+(?:paid|received|made)\b")
 DEMAND = _rx(r"\bis\s+required\b|\bfinal\s+notice\b|如已还款|必须|务必|一分(?:钱)?(?:都|也)?不能少|马上|立刻|立即|赶紧|赶快|(?:今天|现在|今晚)就要|至少|最晚|最迟|限你|得先|要(?:你|您)(?:还|付)|\bmust\b|\bhave\s+to\b|\bneed\s+to\b"
              r"|\bimmediately\b|\bright\s+now\b"
              # the collector's imperative ("…; pay the $300 by Friday")
@@ -328,7 +328,7 @@ DEMAND = _rx(r"\bis\s+required\b|\bfinal\s+notice\b|如已还款|必须|务必|�
 PAY_REMINDER = _rx(r"请(?:您)?于[^，,。]{0,16}(?:还款|还清|支付|归还|缴)")
 REQUEST = _rx(
     r"能不能|能否|可不可以|可否|是否可以|(?<!申)请(?!问|于|在|按时)|麻烦|拜托|求(?:求)?(?:你|您)",
-    r"别再|不要再|你们别|你别|(?:发|给|告诉|转)我一下|一下吧|帮我问问|问一下|问问",
+    r"别再|不要再|你们别|你别|(?:你们|你|您)[^，,。]{0,4}别(?:再)?(?:打|催|联系|发|骚扰|上门)|(?:发|给|告诉|转)我一下|一下吧|帮我问问|问一下|问问",
     r"\bcan\s+you\b|\bcould\s+you\b|\bwould\s+you\b|\bwill\s+you\b|\bplease\b",
     r"\bis\s+it\s+possible\b|\bany\s+chance\b|^\s*(?:stop|don't|do\s+not|quit)\b")
 QUESTION = re.compile(r"[?？]\s*$|[吗么呢]\s*[。.!！]?\s*$")
