@@ -336,8 +336,7 @@ def _clause(piece: str, start: int, end: int, language: str, today: date | None,
     days, clocks = find_days(text, today), find_clocks(text)
     # a figure inside a day is no sum (the year of "by 2024-12-18")
     amounts = [a for a in find_amounts(text) if not any(
-        m.start <= a.start < m.end for m in (*days, *clocks)) and not _NOT_THIS.search(
-        text, 0, a.start) and not _WHOLE_OF.match(text, a.end)]
+        m.start <= a.start < m.end for m in (*days, *clocks)) and _the_sum(text, a)]
     if not amounts:
         amounts = _lone_sum(text, [(d.start, d.end) for d in days] +
                             [(c.start, c.end) for c in clocks])
@@ -349,13 +348,19 @@ def _clause(piece: str, start: int, end: int, language: str, today: date | None,
         taken = [(d.start, d.end) for d in days] + [(c.start, c.end) for c in clocks] + [
             (a.start, a.end) for a in amounts]
         extra = [a for a in loose_amounts(text) if not any(s <= a.start < e for s, e in taken)
-                 and not _WHOLE_OF.match(text, a.end) and not _NOT_THIS.search(text, 0, a.start)]
+                 and _the_sum(text, a)]
         amounts = sorted(amounts + extra[:1 if not amounts else len(extra)],
                          key=lambda a: a.start)
     ahead = today is not None and any(d.day is not None and d.day > today for d in days)
     gone = not ahead and any(d.gone for d in days)
     return Clause(start, end, text, amounts, days, clocks, pays,
                   _acts(text, asked, pays, refused, ahead) | ({Act.past} if gone else set()))
+
+
+def _the_sum(text: str, amount: Amount) -> bool:
+    """The figure is a sum said to be paid: not one denied (不是八千) nor a whole that a part is
+    taken from (欠的2.5万中的一万)."""
+    return not _NOT_THIS.search(text, 0, amount.start) and not _WHOLE_OF.match(text, amount.end)
 
 
 def _lone_sum(text: str, spans: list[tuple[int, int]]) -> list[Amount]:

@@ -33,6 +33,9 @@ from logger.promises.text.clocks import END_OF_DAY
 # Any day serves to tell a day in the past (上周五, yesterday: no day whatever today is) from one
 # that counts from today; a Monday, so that "this Friday" is still to come.
 _SOME_MONDAY = date(2001, 1, 1)
+# "Now": the moment the words were said, as a day (due.find_due takes it only when no other
+# day is said).
+NOW = r"现在|\bnow\b"
 
 _WEEKDAYS_ZH = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
                 "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
@@ -335,7 +338,7 @@ def _rules() -> list[tuple[re.Pattern, Resolver]]:
          r"(?!\s+(?:on\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b)",
          lambda m, t: t),
         (r"\byesterday\b", lambda m, t: None),
-        (r"现在|\bnow\b", lambda m, t: t),
+        (NOW, lambda m, t: t),
         # 下个月 / "next month" with no day: by the end of it
         (r"下个?月(?!\d|底|末|初|中|开始|起)", lambda m, t: t + relativedelta(months=1, day=31)),
         (r"(?<!starting )(?<!from )\bnext\s+month\b",

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 from logger.promises.text.anchors import DueBasis, Said
 from logger.promises.text.clocks import ClockMention
-from logger.promises.text.dates import DayMention, due_at
+from logger.promises.text.dates import NOW, DayMention, due_at
 from storage.models.types import TimePrecision
 
-_NOW = re.compile(r"现在|now", re.IGNORECASE)
+_NOW = re.compile(NOW, re.IGNORECASE)
 
 
 class Clause(Protocol):

@@ -11,7 +11,10 @@ from logger.promises.text.suggestion import Who
 
 # A borrower or a lender named in the third person, as agreements and letters do.
 # A call-centre note names the debtor 客户 ("客户承诺12月10日前还款").
-_ME_NAMED = re.compile(r"借款人|债务人|本人|登记(?:了)?(?:您|你)?的?还款承诺|客户(?=[^，,。]{0,6}(?:承诺|表示|同意|提出|保证|答应|签署|称|说))"
+# The debtor's promise logged by the collector's side (已为您登记还款承诺).
+_PROMISE_LOGGED = r"登记(?:了)?(?:您|你)?的?还款承诺"
+_ME_NAMED = re.compile(r"借款人|债务人|本人|" + _PROMISE_LOGGED +
+                       r"|客户(?=[^，,。]{0,6}(?:承诺|表示|同意|提出|保证|答应|签署|称|说))"
                        r"|\b(?:the\s+)?borrower\b|\b(?:the\s+)?debtor\b|\b(?:customer|cust\.?|client)"
                        r"\s+(?:agrees|agreed|promised|promises|states|stated|said|says|will|set\s+up"
                        r"|committed|commits)\b", re.I)
@@ -28,7 +31,7 @@ def side_of(side: str | None) -> Who | None:
 # ("Agent: Customer agrees to 3 payments of $150", 客服：客户承诺周五前还款两千): the promise is the
 # debtor's, whoever writes it down.
 _DEBTOR_NOTED = re.compile(r"(?:客户|借款人|债务人)(?:已|本人)?(?:承诺|同意|答应|保证|表示会)"
-                           r"|登记(?:了)?(?:您|你)?的?还款承诺"
+                           r"|" + _PROMISE_LOGGED +
                            r"|\b(?:the\s+)?(?:customer|cust\.?|borrower|debtor|cardholder|client)\s+"
                            r"(?:has\s+)?(?:agrees|agreed|promised|promises|commits|committed|will\s+pay"
                            r"|to\s+pay)\b", re.I)

@@ -61,21 +61,20 @@ def _terms_after(read: list[tuple[str, list[Suggestion]]], when: Said, tz: ZoneI
     its one sum when the offer has none; what that sentence gave on its own (the same payment,
     said by nobody known or by the same side) is then the offer's."""
     out: list[Suggestion] = []
-    skip: set[int] = set()
-    for n, (_, found) in enumerate(read):
-        if n in skip:
-            continue
-        taken = False
-        for suggestion in found:
-            if suggestion.kind in _OFFERS and suggestion.due is None and n + 1 < len(read) \
-                    and not taken:
-                after, gave = read[n + 1]
-                filled = _filled(suggestion, after, gave, when, tz)
-                if filled is not None:
-                    suggestion, taken = filled, True
-                    skip.add(n + 1)
-                    out += [g for g in gave if not _restated(g, suggestion)]
-            out.append(suggestion)
+    n = 0
+    while n < len(read):
+        found, then = list(read[n][1]), []
+        undated = next((i for i, s in enumerate(found) if s.kind in _OFFERS and s.due is None),
+                       None)
+        if undated is not None and n + 1 < len(read):
+            after, gave = read[n + 1]
+            filled = _filled(found[undated], after, gave, when, tz)
+            if filled is not None:
+                found[undated] = filled
+                then = [g for g in gave if not _restated(g, filled)]
+                n += 1   # the next sentence is read with the offer
+        out += found + then
+        n += 1
     return out
 
 
