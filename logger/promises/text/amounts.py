@@ -221,3 +221,31 @@ def _plain(value: Decimal) -> str:
 def format_amount(value: Decimal) -> str:
     """How an amount is printed and compared: digits, no exponent, no trailing zeros."""
     return _plain(value)
+
+
+# A sum that a part is taken from (欠的2.5万中的一万): the whole, not what is paid.
+_WHOLE_OF = re.compile(r"\s*(?:元|块钱?)?\s*(?:中的|里的|当中的?|里面的?|之中的?)")
+# A sum said not to be the one (不是八千，是一万八).
+_NOT_THIS = re.compile(r"不是\s*$")
+# A clause that is only a sum (一万二, "1,280块"): money, whatever stands around it.
+LONE_SUM = re.compile(r"^\s*(?:共|一共|总共|就|先|再)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?:块钱|块|元|整)?\s*$")
+_AROUND_A_DAY = re.compile(r"之前|以前|前|之内|以内|内|\b(?:by|before|on|until|no\s+later\s+than)\b",
+                           re.IGNORECASE)
+
+
+def said_as_the_sum(text: str, amount: Amount) -> bool:
+    """The figure is a sum said to be paid: not one denied (不是八千) nor a whole that a part is
+    taken from (欠的2.5万中的一万)."""
+    return not _NOT_THIS.search(text, 0, amount.start) and not _WHOLE_OF.match(text, amount.end)
+
+
+def lone_sum(text: str, spans: list[tuple[int, int]]) -> list[Amount]:
+    """A bare number of 100 or more that is all a clause says besides a day (一万二; 月底前3000):
+    a sum of money."""
+    kept = "".join(" " * len(text[i:i + 1]) if any(a <= i < b for a, b in spans) else ch
+                   for i, ch in enumerate(text))
+    kept = _AROUND_A_DAY.sub(lambda m: " " * len(m[0]), kept)
+    lone = LONE_SUM.match(kept)
+    if lone is None or Decimal(lone["num"]) < 100:
+        return []
+    return [Amount(Decimal(lone["num"]), CNY, lone.start("num"), lone.end("num"))]

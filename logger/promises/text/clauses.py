@@ -14,14 +14,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from logger.promises.text import rules
-from logger.promises.text.amounts import (CNY, Amount, find_amounts, loose_amounts,
-                                          normalise_numbers)
+from logger.promises.text.amounts import (LONE_SUM, Amount, find_amounts, lone_sum, loose_amounts,
+                                          normalise_numbers, said_as_the_sum)
 from logger.promises.text.anchors import Said
 from logger.promises.text.clocks import ClockMention, find_clocks
 from logger.promises.text.dates import DayMention, find_days
@@ -54,17 +53,7 @@ _DAY_ONLY = re.compile(r"(?:今天|明天|后天|大后天|下?周[一二三四�
 _SOME_DAY = date(2001, 1, 1)
 _CORRECTION = re.compile(r"不对|说错了|口误|哦不|更正|^\s*改(?!天|日)(?:成|到|为)?|\bI\s+mean\b"
                          r"|\bsorry,?\s+(?:I\s+meant|make\s+that)\b", re.IGNORECASE)
-# A sum that a part is taken from (欠的2.5万中的一万): the whole, not what is paid.
-_WHOLE_OF = re.compile(r"\s*(?:元|块钱?)?\s*(?:中的|里的|当中的?|里面的?|之中的?)")
-# A sum said not to be the one (不是八千，是一万八).
-_NOT_THIS = re.compile(r"不是\s*$")
 _TODAY = re.compile(r"(?:我|我们)?(?:今天|今日|today)(?:上午|中午|下午|早上|晚上)?", re.I)
-# A clause that is only a sum (一万二, "1,280块"): money, whatever stands around it.
-_LONE_SUM = re.compile(r"^\s*(?:共|一共|总共|就|先|再)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?:块钱|块|元|整)?\s*$")
-
-
-_AROUND_A_DAY = re.compile(r"之前|以前|前|之内|以内|内|\b(?:by|before|on|until|no\s+later\s+than)\b",
-                           re.IGNORECASE)
 
 
 class Act(StrEnum):
@@ -144,7 +133,7 @@ def sentences(text: str) -> list[str]:
 def _fragment(sentence: str) -> bool:
     text = normalise_numbers(_PUNCTUATION.sub("", sentence), language_of(sentence))
     return 0 < len(text) <= 8 and not paying_words(text, chinese=bool(_CJK.search(text))) and (
-        bool(_LONE_SUM.match(text)) or bool(find_days(text, _SOME_DAY)) and bool(
+        bool(LONE_SUM.match(text)) or bool(find_days(text, _SOME_DAY)) and bool(
             _DAY_ONLY.fullmatch(text)))
 
 
@@ -336,9 +325,9 @@ def _clause(piece: str, start: int, end: int, language: str, today: date | None,
     days, clocks = find_days(text, today), find_clocks(text)
     # a figure inside a day is no sum (the year of "by 2024-12-18")
     amounts = [a for a in find_amounts(text) if not any(
-        m.start <= a.start < m.end for m in (*days, *clocks)) and _the_sum(text, a)]
+        m.start <= a.start < m.end for m in (*days, *clocks)) and said_as_the_sum(text, a)]
     if not amounts:
-        amounts = _lone_sum(text, [(d.start, d.end) for d in days] +
+        amounts = lone_sum(text, [(d.start, d.end) for d in days] +
                             [(c.start, c.end) for c in clocks])
     spans = paying_words(text, chinese=language == "zh" or bool(_CJK.search(text)))
     pays = bool(spans) or bool(rules.IN_FULL.search(text))
@@ -348,31 +337,13 @@ def _clause(piece: str, start: int, end: int, language: str, today: date | None,
         taken = [(d.start, d.end) for d in days] + [(c.start, c.end) for c in clocks] + [
             (a.start, a.end) for a in amounts]
         extra = [a for a in loose_amounts(text) if not any(s <= a.start < e for s, e in taken)
-                 and _the_sum(text, a)]
+                 and said_as_the_sum(text, a)]
         amounts = sorted(amounts + extra[:1 if not amounts else len(extra)],
                          key=lambda a: a.start)
     ahead = today is not None and any(d.day is not None and d.day > today for d in days)
     gone = not ahead and any(d.gone for d in days)
     return Clause(start, end, text, amounts, days, clocks, pays,
                   _acts(text, asked, pays, refused, ahead) | ({Act.past} if gone else set()))
-
-
-def _the_sum(text: str, amount: Amount) -> bool:
-    """The figure is a sum said to be paid: not one denied (不是八千) nor a whole that a part is
-    taken from (欠的2.5万中的一万)."""
-    return not _NOT_THIS.search(text, 0, amount.start) and not _WHOLE_OF.match(text, amount.end)
-
-
-def _lone_sum(text: str, spans: list[tuple[int, int]]) -> list[Amount]:
-    """A bare number of 100 or more that is all a clause says besides a day (一万二; 月底前3000):
-    a sum of money."""
-    kept = "".join(" " * len(text[i:i + 1]) if any(a <= i < b for a, b in spans) else ch
-                   for i, ch in enumerate(text))
-    kept = _AROUND_A_DAY.sub(lambda m: " " * len(m[0]), kept)
-    lone = _LONE_SUM.match(kept)
-    if lone is None or Decimal(lone["num"]) < 100:
-        return []
-    return [Amount(Decimal(lone["num"]), CNY, lone.start("num"), lone.end("num"))]
 
 
 def _acts(text: str, asked: bool, pays: bool, refused: bool, ahead: bool) -> frozenset[Act]:
